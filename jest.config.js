@@ -1,0 +1,12 @@
+// Jest runs the compiled tests (dist/**/*.test.js): what is tested is what ships.
+// `npm test` builds first (deploy/prepare).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/proto', '<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/dist/**/*.test.js'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/src/', '<rootDir>/proto/src/'],
+  maxWorkers: 2,
+  testTimeout: 120000,
+};
