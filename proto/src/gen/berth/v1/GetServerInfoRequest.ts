@@ -1,0 +1,8 @@
+// Original file: proto/berth/v1/server.proto
+
+
+export interface GetServerInfoRequest {
+}
+
+export interface GetServerInfoRequest__Output {
+}

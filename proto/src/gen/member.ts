@@ -1,0 +1,53 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { DataChunk as _berth_v1_DataChunk, DataChunk__Output as _berth_v1_DataChunk__Output } from './berth/v1/DataChunk';
+import type { ForwardRequest as _berth_v1_ForwardRequest, ForwardRequest__Output as _berth_v1_ForwardRequest__Output } from './berth/v1/ForwardRequest';
+import type { ForwardResponse as _berth_v1_ForwardResponse, ForwardResponse__Output as _berth_v1_ForwardResponse__Output } from './berth/v1/ForwardResponse';
+import type { ImageChunkRequest as _berth_v1_ImageChunkRequest, ImageChunkRequest__Output as _berth_v1_ImageChunkRequest__Output } from './berth/v1/ImageChunkRequest';
+import type { ImageHolding as _berth_v1_ImageHolding, ImageHolding__Output as _berth_v1_ImageHolding__Output } from './berth/v1/ImageHolding';
+import type { ImageTransferClient as _berth_v1_ImageTransferClient, ImageTransferDefinition as _berth_v1_ImageTransferDefinition } from './berth/v1/ImageTransfer';
+import type { MigrationFrame as _berth_v1_MigrationFrame, MigrationFrame__Output as _berth_v1_MigrationFrame__Output } from './berth/v1/MigrationFrame';
+import type { MigrationHeader as _berth_v1_MigrationHeader, MigrationHeader__Output as _berth_v1_MigrationHeader__Output } from './berth/v1/MigrationHeader';
+import type { MigrationPhase as _berth_v1_MigrationPhase, MigrationPhase__Output as _berth_v1_MigrationPhase__Output } from './berth/v1/MigrationPhase';
+import type { MigrationServiceClient as _berth_v1_MigrationServiceClient, MigrationServiceDefinition as _berth_v1_MigrationServiceDefinition } from './berth/v1/MigrationService';
+import type { RaftAck as _berth_v1_RaftAck, RaftAck__Output as _berth_v1_RaftAck__Output } from './berth/v1/RaftAck';
+import type { RaftEntry as _berth_v1_RaftEntry, RaftEntry__Output as _berth_v1_RaftEntry__Output } from './berth/v1/RaftEntry';
+import type { RaftMessage as _berth_v1_RaftMessage, RaftMessage__Output as _berth_v1_RaftMessage__Output } from './berth/v1/RaftMessage';
+import type { RaftMessageBatch as _berth_v1_RaftMessageBatch, RaftMessageBatch__Output as _berth_v1_RaftMessageBatch__Output } from './berth/v1/RaftMessageBatch';
+import type { RaftTransportClient as _berth_v1_RaftTransportClient, RaftTransportDefinition as _berth_v1_RaftTransportDefinition } from './berth/v1/RaftTransport';
+import type { ReadIndexRequest as _berth_v1_ReadIndexRequest, ReadIndexRequest__Output as _berth_v1_ReadIndexRequest__Output } from './berth/v1/ReadIndexRequest';
+import type { ReadIndexResponse as _berth_v1_ReadIndexResponse, ReadIndexResponse__Output as _berth_v1_ReadIndexResponse__Output } from './berth/v1/ReadIndexResponse';
+import type { SnapshotChunk as _berth_v1_SnapshotChunk, SnapshotChunk__Output as _berth_v1_SnapshotChunk__Output } from './berth/v1/SnapshotChunk';
+import type { SnapshotReceipt as _berth_v1_SnapshotReceipt, SnapshotReceipt__Output as _berth_v1_SnapshotReceipt__Output } from './berth/v1/SnapshotReceipt';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  berth: {
+    v1: {
+      DataChunk: MessageTypeDefinition<_berth_v1_DataChunk, _berth_v1_DataChunk__Output>
+      ForwardRequest: MessageTypeDefinition<_berth_v1_ForwardRequest, _berth_v1_ForwardRequest__Output>
+      ForwardResponse: MessageTypeDefinition<_berth_v1_ForwardResponse, _berth_v1_ForwardResponse__Output>
+      ImageChunkRequest: MessageTypeDefinition<_berth_v1_ImageChunkRequest, _berth_v1_ImageChunkRequest__Output>
+      ImageHolding: MessageTypeDefinition<_berth_v1_ImageHolding, _berth_v1_ImageHolding__Output>
+      ImageTransfer: SubtypeConstructor<typeof grpc.Client, _berth_v1_ImageTransferClient> & { service: _berth_v1_ImageTransferDefinition }
+      MigrationFrame: MessageTypeDefinition<_berth_v1_MigrationFrame, _berth_v1_MigrationFrame__Output>
+      MigrationHeader: MessageTypeDefinition<_berth_v1_MigrationHeader, _berth_v1_MigrationHeader__Output>
+      MigrationPhase: MessageTypeDefinition<_berth_v1_MigrationPhase, _berth_v1_MigrationPhase__Output>
+      MigrationService: SubtypeConstructor<typeof grpc.Client, _berth_v1_MigrationServiceClient> & { service: _berth_v1_MigrationServiceDefinition }
+      RaftAck: MessageTypeDefinition<_berth_v1_RaftAck, _berth_v1_RaftAck__Output>
+      RaftEntry: MessageTypeDefinition<_berth_v1_RaftEntry, _berth_v1_RaftEntry__Output>
+      RaftMessage: MessageTypeDefinition<_berth_v1_RaftMessage, _berth_v1_RaftMessage__Output>
+      RaftMessageBatch: MessageTypeDefinition<_berth_v1_RaftMessageBatch, _berth_v1_RaftMessageBatch__Output>
+      RaftTransport: SubtypeConstructor<typeof grpc.Client, _berth_v1_RaftTransportClient> & { service: _berth_v1_RaftTransportDefinition }
+      ReadIndexRequest: MessageTypeDefinition<_berth_v1_ReadIndexRequest, _berth_v1_ReadIndexRequest__Output>
+      ReadIndexResponse: MessageTypeDefinition<_berth_v1_ReadIndexResponse, _berth_v1_ReadIndexResponse__Output>
+      SnapshotChunk: MessageTypeDefinition<_berth_v1_SnapshotChunk, _berth_v1_SnapshotChunk__Output>
+      SnapshotReceipt: MessageTypeDefinition<_berth_v1_SnapshotReceipt, _berth_v1_SnapshotReceipt__Output>
+    }
+  }
+}
+
