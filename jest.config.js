@@ -9,4 +9,6 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/src/', '<rootDir>/proto/src/'],
   maxWorkers: 2,
   testTimeout: 120000,
+  // Removes and reports whatever tests left on the host (test/support/leftovers.ts).
+  globalTeardown: '<rootDir>/test/dist/support/global-teardown.js',
 };

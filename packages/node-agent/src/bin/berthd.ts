@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { formatCapabilities, probeHost } from '../capabilities';
+import { Daemon, DEFAULT_DATA_DIR } from '../daemon/daemon';
+
+/** berthd: the daemon every berth host runs, and its host-level commands. */
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('berthd')
+    .option('data-dir', {
+      type: 'string',
+      default: process.env['BERTH_DIR'] ?? DEFAULT_DATA_DIR,
+      describe: 'Folder for this daemon\'s state and its unix socket (BERTH_DIR)',
+    })
+    .command('$0', 'Run the daemon in the foreground', () => {}, async (argv) => {
+      const daemon = new Daemon({ dataDir: argv['data-dir'] });
+      await daemon.start();
+      console.log(`berthd ${process.pid} serving on unix://${daemon.socket}`);
+      console.log('Try, in another terminal:');
+      console.log(`  BERTH_DIR=${argv['data-dir']} node packages/cli/dist/bin/berth.js info`);
+      console.log('  node packages/node-agent/dist/bin/berthd.js check');
+      let stopping = false;
+      const stop = (sig: string): void => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`berthd: ${sig}, stopping`);
+        daemon.stop().then(() => process.exit(0), (e: unknown) => {
+          console.error(`berthd: stop failed: ${String(e)}`);
+          process.exit(1);
+        });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    })
+    .command('check', 'Probe and report what this host can do', (y) => y.option('format', {
+      choices: ['text', 'json'] as const, default: 'text' as const,
+    }), async (argv) => {
+      const report = await probeHost();
+      console.log(argv.format === 'json' ? JSON.stringify(report, null, 2) : formatCapabilities(report));
+    })
+    .strict()
+    .fail(false)
+    .demandCommand(0)
+    .help()
+    .parseAsync();
+}
+
+main().catch((e: unknown) => {
+  console.error(`berthd: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

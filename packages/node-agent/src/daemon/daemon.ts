@@ -1,0 +1,103 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadBerthV1 } from '@berth/proto';
+import type { ServerInfo, ServerServiceHandlers } from '@berth/proto';
+import { probeHost } from '../capabilities';
+import type { HostCapabilities } from '../capabilities';
+import { API_EXTENSIONS, BERTH_VERSION } from '../version';
+
+export const DEFAULT_DATA_DIR = '/var/lib/berth';
+
+/** The local socket's path in a data folder; `berth` finds it through BERTH_DIR. */
+export function socketPath(dataDir: string): string {
+  return path.join(dataDir, 'unix.socket');
+}
+
+export interface DaemonOptions {
+  dataDir: string;
+  /** Name of this member; defaults to the host name. */
+  name?: string;
+}
+
+/**
+ * One berthd: owns a data folder and serves berth's API on the local unix socket
+ * (root only, like LXD's). Lifecycle: start() once, stop() once; a second daemon on the
+ * same data folder is refused while the first one lives.
+ */
+export class Daemon {
+  private server: grpc.Server | undefined;
+  private capabilities: HostCapabilities | undefined;
+  private readonly pidFile: string;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.pidFile = path.join(opts.dataDir, 'berthd.pid');
+  }
+
+  get socket(): string {
+    return socketPath(this.opts.dataDir);
+  }
+
+  async start(): Promise<void> {
+    fs.mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o711 });
+    this.claimDataDir();
+    this.capabilities = await probeHost();
+    const server = new grpc.Server();
+    const v1 = loadBerthV1();
+    const handlers: ServerServiceHandlers = {
+      GetServerInfo: (_call, callback) => callback(null, this.serverInfo()),
+    };
+    server.addService(v1.ServerService.service, handlers);
+    fs.rmSync(this.socket, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      server.bindAsync(`unix://${this.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    });
+    fs.chmodSync(this.socket, 0o660);
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    }
+    fs.rmSync(this.socket, { force: true });
+    fs.rmSync(this.pidFile, { force: true });
+  }
+
+  serverInfo(): ServerInfo {
+    return {
+      serverName: this.opts.name ?? os.hostname(),
+      serverVersion: BERTH_VERSION,
+      apiExtensions: [...API_EXTENSIONS],
+      mode: 'standalone',
+      capabilities: this.capabilities ?? null,
+      pid: process.pid,
+      dataDir: this.opts.dataDir,
+    };
+  }
+
+  /** Writes our pid, refusing when another live berthd already owns the folder. */
+  private claimDataDir(): void {
+    try {
+      const other = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
+      if (other > 0 && other !== process.pid && isAlive(other)) {
+        throw new Error(`berthd (pid ${other}) already runs on data folder ${this.opts.dataDir}`);
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    fs.writeFileSync(this.pidFile, `${process.pid}\n`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

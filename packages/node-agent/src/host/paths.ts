@@ -1,0 +1,28 @@
+import * as path from 'node:path';
+
+/**
+ * Where deploy/setup-host puts what berth owns on a host: Debian 13's CRIU in a private
+ * prefix (criu/) and a wrapper that runs it through its own loader (bin/criu).
+ * BERTH_LIB_DIR overrides it (tests of setup-host use another folder).
+ */
+export function berthLibDir(): string {
+  return process.env['BERTH_LIB_DIR'] ?? '/usr/local/lib/berth';
+}
+
+export function berthBinDir(): string {
+  return path.join(berthLibDir(), 'bin');
+}
+
+/** The system's usual root PATH, for daemons started from an environment without one. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The environment berth runs tools with: berth's bin folder first on PATH, because runc
+ * execs `criu` from PATH and must find the CRIU that works on this kernel.
+ */
+export function toolEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const rest = base['PATH'] ?? DEFAULT_PATH;
+  const bin = berthBinDir();
+  const parts = [bin, ...rest.split(':').filter((p) => p && p !== bin)];
+  return { ...base, PATH: parts.join(':') };
+}

@@ -1,0 +1,95 @@
+// The capability report must agree with what this host really does. Each claim is
+// checked here against a separate run of the tool or a different kernel interface than
+// the one the probe reads, never against values written into the test.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { berthBinDir, probeHost } from '@berth/node-agent';
+import type { HostCapabilities } from '@berth/node-agent';
+import { sh } from '../support/shell';
+
+let report: HostCapabilities;
+
+beforeAll(async () => {
+  report = await probeHost();
+});
+
+const ok = (script: string): boolean => sh(script).code === 0;
+
+describe('host capability report', () => {
+  it('names this kernel', () => {
+    expect(report.kernelRelease).toBe(sh('uname -r').out.trim());
+    expect(report.architecture).toBe(sh('uname -m').out.trim());
+  });
+
+  it('gets the cgroup layout and controllers right', () => {
+    const rootFs = sh('stat -f -c %T /sys/fs/cgroup').out.trim();
+    const unified = sh('findmnt -n -t cgroup2 -o TARGET').out.trim().split('\n')[0] ?? '';
+    const expected = rootFs === 'cgroup2fs' ? 'v2' : unified ? 'hybrid' : 'v1';
+    expect(report.cgroups.layout).toBe(expected);
+    expect(report.cgroups.unifiedMount).toBe(unified);
+    if (expected !== 'v2') {
+      // /proc/cgroups: subsystem, hierarchy id, count, enabled. Mounted v1 controllers have a hierarchy.
+      const mounted = fs.readFileSync('/proc/cgroups', 'utf8').split('\n')
+        .filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'))
+        .filter(([, hier, , enabled]) => hier !== '0' && enabled === '1').map(([name]) => name).sort();
+      expect(report.cgroups.controllers).toEqual(mounted);
+    }
+  });
+
+  it('reports runc as `runc --version` does', () => {
+    const r = sh('runc --version');
+    expect(report.runc.available).toBe(r.code === 0);
+    if (r.code === 0) {
+      expect(r.out).toContain(`runc version ${report.runc.version}`);
+      expect(fs.existsSync(report.runc.path)).toBe(true);
+    }
+  });
+
+  it('reports CRIU as the criu on berth\'s PATH does, with its features', () => {
+    const c = report.criu;
+    const found = sh('command -v criu').out.trim();
+    expect(c.path).toBe(found);
+    if (!found) {
+      expect(c.available).toBe(false);
+      return;
+    }
+    expect(c.source).toBe(path.dirname(found) === berthBinDir() ? 'berth-private' : 'host');
+    expect(sh(`"${found}" --version`).out).toContain(`Version: ${c.version}`);
+    const checks = sh(`"${found}" check`).code === 0;
+    expect(c.available).toBe(checks);
+    expect(c.checkpointRestore.supported).toBe(checks);
+    if (!checks) return;
+    const feat = (name: string): boolean => {
+      const r = sh(`"${found}" check --feature ${name}`);
+      return r.code === 0 && /is supported/.test(r.out + r.err);
+    };
+    expect(c.lazyPages.supported).toBe(feat('uffd') && feat('uffd-noncoop'));
+    expect(c.memDirtyTrack.supported).toBe(feat('mem_dirty_track'));
+    expect(c.userNamespaces.supported).toBe(feat('userns'));
+  });
+
+  it('reports kernel features as they behave', () => {
+    expect(report.userNamespaces.supported).toBe(ok('unshare -Ur true'));
+    expect(report.seccomp.supported).toBe(ok('grep -q "^Seccomp:" /proc/self/status'));
+    expect(report.apparmor.supported).toBe(ok('test -d /sys/kernel/security/apparmor || test "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y'));
+    expect(report.btrfs.supported).toBe(ok('grep -qw btrfs /proc/filesystems && command -v mkfs.btrfs'));
+    expect(report.overlay.supported).toBe(ok('grep -qw overlay /proc/filesystems'));
+  });
+
+  it('reports link types as creating them in a scratch network namespace does', () => {
+    const link = (script: string): boolean => ok(`unshare -n sh -ec '${script}'`);
+    expect(report.bridge.supported).toBe(link('ip link add br-t type bridge'));
+    expect(report.veth.supported).toBe(link('ip link add va type veth peer name vb'));
+    expect(report.vxlan.supported).toBe(link('ip link add vx type vxlan id 7 dstport 4789 local 127.0.0.1'));
+    expect(report.vlan.supported).toBe(link('ip link add va type veth peer name vb; ip link add link va name va.5 type vlan id 5'));
+    expect(report.macvlan.supported).toBe(link('ip link add va type veth peer name vb; ip link add mv link va type macvlan'));
+    expect(report.nftables.supported).toBe(link('nft list ruleset'));
+  });
+
+  it('explains every unsupported feature', () => {
+    const features = [report.userNamespaces, report.seccomp, report.apparmor, report.btrfs, report.overlay,
+      report.bridge, report.veth, report.vxlan, report.vlan, report.nftables, report.macvlan,
+      report.criu.checkpointRestore, report.criu.lazyPages, report.criu.memDirtyTrack, report.criu.userNamespaces];
+    for (const f of features) expect(f.detail.length).toBeGreaterThan(5);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const packageDir = (name: string): string => path.dirname(require.resolve(`${name}/package.json`));
+export const BERTHD = path.join(packageDir('@berth/node-agent'), 'dist', 'bin', 'berthd.js');
+export const BERTH = path.join(packageDir('@berth/cli'), 'dist', 'bin', 'berth.js');
+
+/** A temp folder whose name marks it as berth's test debris, removed by the returned function. */
+export function tempDir(label: string): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `berth-test-${label}-`));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RunningBerthd {
+  proc: ChildProcess;
+  dataDir: string;
+  output: () => string;
+  /** Sends SIGTERM and waits for the exit; SIGKILL after the timeout. */
+  stop: (timeoutMs?: number) => Promise<number | null>;
+}
+
+/** Starts a real berthd process and waits until its socket answers. */
+export async function startBerthd(dataDir: string, timeoutMs = 20_000): Promise<RunningBerthd> {
+  const proc = spawn(process.execPath, [BERTHD, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const stop = async (ms = 10_000): Promise<number | null> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!/serving on/.test(out)) {
+    if (proc.exitCode !== null) throw new Error(`berthd exited ${proc.exitCode} before serving:\n${out}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`berthd did not serve within ${timeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { proc, dataDir, output: () => out, stop };
+}
+
+/** Runs the berth CLI against a data folder's daemon. */
+export function berth(dataDir: string, args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BERTH, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_DIR: dataDir }, timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}

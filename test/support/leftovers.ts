@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * Everything a berth test makes on the host carries this mark in its name or path:
+ * temp folders (/tmp/berth-test-*), network namespaces (berth-test-*), runc roots and
+ * cgroups under those folders or names. That lets the suite's teardown find and remove
+ * what a failed test left behind, and report it so the test gets fixed.
+ */
+export const TEST_MARK = 'berth-test';
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 ? r.stdout : '';
+}
+
+export interface Leftover {
+  kind: string;
+  id: string;
+  remove: () => void;
+}
+
+/** Finds what berth's tests left on this host. */
+export function findLeftovers(): Leftover[] {
+  const found: Leftover[] = [];
+  const tmp = os.tmpdir();
+  const tmpDirs = fs.readdirSync(tmp).filter((n) => n.startsWith(TEST_MARK)).map((n) => path.join(tmp, n));
+
+  // Processes first: they hold mounts, namespaces and containers.
+  for (const line of run('ps', ['-eo', 'pid=,args=']).split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (!m || Number(m[1]) === process.pid || !m[2]!.includes(`${tmp}/${TEST_MARK}`)) continue;
+    if (/\b(ps|jest)\b/.test(m[2]!.split(' ')[0] ?? '')) continue;
+    const pid = Number(m[1]);
+    found.push({ kind: 'process', id: `${pid} ${m[2]!.slice(0, 120)}`, remove: () => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
+  }
+  for (const dir of tmpDirs) {
+    for (const root of findRuncRoots(dir)) {
+      for (const id of run('runc', ['--root', root, 'list', '-q']).split('\n').filter(Boolean)) {
+        found.push({ kind: 'runc container', id: `${root}:${id}`, remove: () => { run('runc', ['--root', root, 'delete', '-f', id]); } });
+      }
+    }
+  }
+  for (const ns of run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(TEST_MARK))) {
+    found.push({ kind: 'network namespace', id: ns, remove: () => { run('ip', ['netns', 'delete', ns]); } });
+  }
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+    .filter((mp) => mp.includes(TEST_MARK)).reverse();
+  for (const mp of mounts) found.push({ kind: 'mount', id: mp, remove: () => { run('umount', ['-l', mp]); } });
+  for (const line of run('losetup', ['-a']).split('\n').filter((l) => l.includes(TEST_MARK))) {
+    const dev = line.split(':')[0] ?? '';
+    found.push({ kind: 'loop device', id: line, remove: () => { run('losetup', ['-d', dev]); } });
+  }
+  for (const cg of findTestCgroups()) found.push({ kind: 'cgroup', id: cg, remove: () => { try { fs.rmdirSync(cg); } catch { /* busy or gone */ } } });
+  for (const dir of tmpDirs) found.push({ kind: 'temp folder', id: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) });
+  return found;
+}
+
+function findRuncRoots(dir: string, depth = 0): string[] {
+  if (depth > 3) return [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.isDirectory()).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.name === 'runc' ? [p] : findRuncRoots(p, depth + 1);
+  });
+}
+
+function findTestCgroups(): string[] {
+  const out: string[] = [];
+  const base = '/sys/fs/cgroup';
+  let controllers: string[] = [];
+  try {
+    controllers = fs.readdirSync(base);
+  } catch {
+    return out;
+  }
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 4) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name.includes(TEST_MARK)) out.push(p);
+      else walk(p, depth + 1);
+    }
+  };
+  for (const c of controllers) walk(path.join(base, c), 0);
+  // Children before parents, so rmdir can succeed.
+  return out.sort((a, b) => b.length - a.length);
+}
