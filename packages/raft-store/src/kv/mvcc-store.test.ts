@@ -1,0 +1,236 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MvccStore } from './mvcc-store';
+import type { AppliedEntry } from './mvcc-store';
+import { CompactedError } from './watch';
+import type { Command, CommandResult, WatchEvent } from './types';
+
+const b = (s: string): Buffer => Buffer.from(s);
+
+let dir: string;
+let store: MvccStore;
+let index = 0;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-kv-'));
+  store = await MvccStore.open(dir);
+  index = 0;
+});
+
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function apply(command: Command, extra: Partial<AppliedEntry> = {}): Promise<CommandResult> {
+  const [r] = await store.apply([{ index: ++index, term: 1, command, ...extra }]);
+  return r!;
+}
+
+const put = (k: string, v: string, lease = 0): Promise<CommandResult> => apply({ put: { key: b(k), value: b(v), lease } });
+const get = async (k: string): Promise<string | undefined> => (await store.range({ key: b(k) })).kvs[0]?.value.toString();
+
+describe('MvccStore: etcd semantics', () => {
+  it('advances one revision per change, with create/mod revisions and versions', async () => {
+    expect((await put('a', '1')).revision).toBe(1);
+    expect((await put('b', '1')).revision).toBe(2);
+    expect((await put('a', '2')).revision).toBe(3);
+    const [a] = (await store.range({ key: b('a') })).kvs;
+    expect(a).toMatchObject({ createRevision: 1, modRevision: 3, version: 2 });
+    // A delete of nothing changes nothing and keeps the revision.
+    const none = await apply({ deleteRange: { key: b('zz') } });
+    expect(none).toMatchObject({ ok: true, revision: 3, deleteRange: { deleted: 0 } });
+    await apply({ deleteRange: { key: b('a') } });
+    expect(store.revision).toBe(4);
+    await put('a', '3');
+    expect((await store.range({ key: b('a') })).kvs[0]).toMatchObject({ createRevision: 5, modRevision: 5, version: 1 });
+  });
+
+  it('ranges by prefix, from a key on, with limit, count, keys only', async () => {
+    for (const k of ['app/1', 'app/2', 'app/3', 'apq', 'b']) await put(k, `v-${k}`);
+    const prefix = await store.range({ key: b('app/'), rangeEnd: b('app0') });
+    expect(prefix.kvs.map((kv) => kv.key.toString())).toEqual(['app/1', 'app/2', 'app/3']);
+    const limited = await store.range({ key: b('app/'), rangeEnd: b('app0'), limit: 2 });
+    expect(limited).toMatchObject({ more: true, count: 3 });
+    expect(limited.kvs).toHaveLength(2);
+    const all = await store.range({ key: b('apq'), rangeEnd: Buffer.of(0) });
+    expect(all.kvs.map((kv) => kv.key.toString())).toEqual(['apq', 'b']);
+    expect((await store.range({ key: b('app/'), rangeEnd: b('app0'), countOnly: true }))).toEqual({ kvs: [], more: false, count: 3 });
+    expect((await store.range({ key: b('b'), keysOnly: true })).kvs[0]!.value.length).toBe(0);
+  });
+
+  it('runs transactions: compare on value, version, mod revision; then or else', async () => {
+    await put('x', '1');
+    const cas = (expect1: string, next: string): Promise<CommandResult> => apply({ txn: {
+      compare: [{ key: b('x'), target: 'VALUE', result: 'EQUAL', value: b(expect1) }],
+      success: [{ requestPut: { key: b('x'), value: b(next) } }],
+      failure: [{ requestRange: { key: b('x') } }],
+    } });
+    const won = await cas('1', '2');
+    expect(won).toMatchObject({ ok: true, txn: { succeeded: true } });
+    const lost = await cas('1', '3');
+    expect(lost).toMatchObject({ ok: true, txn: { succeeded: false } });
+    expect(lost.ok && lost.txn!.responses[0]).toMatchObject({ responseRange: { count: 1 } });
+    expect(await get('x')).toBe('2');
+    // Create-if-absent: version == 0.
+    const create = (k: string): Promise<CommandResult> => apply({ txn: {
+      compare: [{ key: b(k), target: 'VERSION', result: 'EQUAL', version: 0 }],
+      success: [{ requestPut: { key: b(k), value: b('new') } }], failure: [],
+    } });
+    expect((await create('y')).ok && (await store.range({ key: b('y') })).count).toBe(1);
+    const again = await create('y');
+    expect(again.ok && again.txn!.succeeded).toBe(false);
+    const modRev = (await store.range({ key: b('x') })).kvs[0]!.modRevision;
+    const byMod = await apply({ txn: { compare: [{ key: b('x'), target: 'MOD', result: 'EQUAL', modRevision: modRev }], success: [{ requestDeleteRange: { key: b('x') } }], failure: [] } });
+    expect(byMod.ok && byMod.txn!.succeeded).toBe(true);
+    expect(await get('x')).toBeUndefined();
+  });
+
+  it('gives all changes of a transaction one revision, and reads inside it see earlier ops', async () => {
+    const r = await apply({ txn: { compare: [], success: [
+      { requestPut: { key: b('p'), value: b('1') } },
+      { requestPut: { key: b('q'), value: b('1') } },
+      { requestRange: { key: b('p') } },
+    ], failure: [] } });
+    expect(r.revision).toBe(1);
+    expect(r.ok && r.txn!.responses[2]).toMatchObject({ responseRange: { count: 1 } });
+    expect((await store.range({ key: b('q') })).kvs[0]!.modRevision).toBe(1);
+  });
+
+  it('refuses bad writes with a named error and changes nothing', async () => {
+    await put('k', 'v');
+    const before = store.revision;
+    const dup = await apply({ txn: { compare: [], success: [
+      { requestPut: { key: b('n'), value: b('1') } }, { requestPut: { key: b('n'), value: b('2') } }], failure: [] } });
+    expect(dup).toMatchObject({ ok: false, code: 'DUPLICATE_KEY' });
+    expect(await apply({ put: { key: b('k'), value: b('v'), lease: 77 } })).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
+    expect(await apply({ put: { key: b('absent'), value: b(''), ignoreValue: true } })).toMatchObject({ ok: false, code: 'KEY_NOT_FOUND' });
+    expect(await apply({ put: { key: b(''), value: b('x') } })).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
+    expect(store.revision).toBe(before);
+    expect(await get('n')).toBeUndefined();
+    // The entries were still applied (indexes advanced) even though refused.
+    expect(store.appliedIndex).toBe(index);
+  });
+
+  it('deletes a lease\'s keys when the lease is revoked', async () => {
+    expect(await apply({ leaseGrant: { id: 42, ttl: 5 } })).toMatchObject({ ok: true, leaseGrant: { id: 42, ttl: 5 } });
+    expect(await apply({ leaseGrant: { id: 42, ttl: 5 } })).toMatchObject({ ok: false, code: 'LEASE_EXISTS' });
+    await put('member/a', 'alive', 42);
+    await put('member/b', 'alive', 42);
+    await put('member/b', 'detached');
+    await put('other', 'x');
+    const r = await apply({ leaseRevoke: { id: 42 } });
+    expect(r).toMatchObject({ ok: true, leaseRevoke: { deleted: 1 } });
+    expect(await get('member/a')).toBeUndefined();
+    expect(await get('member/b')).toBe('detached');
+    expect(store.getLease(42)).toBeUndefined();
+    expect(await apply({ leaseRevoke: { id: 42 } })).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
+  });
+
+  it('answers a retried request from its client once, with the first result', async () => {
+    const first = await apply({ put: { key: b('c'), value: b('1') } }, { clientId: 'cli', seq: 1 });
+    const retry = await apply({ put: { key: b('c'), value: b('1') } }, { clientId: 'cli', seq: 1 });
+    expect(retry).toEqual(first);
+    expect((await store.range({ key: b('c') })).kvs[0]!.version).toBe(1);
+    const stale = await apply({ put: { key: b('c'), value: b('0') } }, { clientId: 'cli', seq: 0 });
+    expect(stale).toMatchObject({ ok: false, code: 'STALE_SEQUENCE' });
+  });
+});
+
+describe('MvccStore: durability and snapshots', () => {
+  it('keeps applied index, revision, data and leases across a reopen', async () => {
+    await apply({ leaseGrant: { id: 7, ttl: 10 } });
+    await put('a', '1', 7);
+    await put('b', '2');
+    await store.close();
+    store = await MvccStore.open(dir);
+    expect(store.appliedIndex).toBe(3);
+    expect(store.revision).toBe(2);
+    expect(await get('a')).toBe('1');
+    expect(store.getLease(7)).toEqual({ id: 7, ttl: 10 });
+  });
+
+  it('refuses to apply an entry twice or out of order', async () => {
+    await put('a', '1');
+    await expect(store.apply([{ index: 1, term: 1, command: { put: { key: b('a'), value: b('x') } } }])).rejects.toThrow(/out of order/);
+    expect(await get('a')).toBe('1');
+  });
+
+  it('installs a snapshot of another store atomically, replacing everything', async () => {
+    for (let i = 0; i < 50; i++) await put(`k${i}`, `v${i}`);
+    await apply({ leaseGrant: { id: 9, ttl: 3 } });
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-kv2-'));
+    const other = await MvccStore.open(otherDir);
+    try {
+      await other.apply([{ index: 1, term: 1, command: { put: { key: b('stale'), value: b('x') } } }]);
+      const snap = await store.snapshot();
+      // Writes after the snapshot began are not in it.
+      await put('after', 'x');
+      await other.installSnapshot(snap.chunks);
+      expect(other.appliedIndex).toBe(51);
+      expect(other.revision).toBe(50);
+      expect((await other.range({ key: b('k'), rangeEnd: b('l') })).count).toBe(50);
+      expect((await other.range({ key: b('stale') })).count).toBe(0);
+      expect((await other.range({ key: b('after') })).count).toBe(0);
+      expect(other.getLease(9)).toEqual({ id: 9, ttl: 3 });
+      expect(fs.readFileSync(path.join(otherDir, 'CURRENT'), 'utf8').trim()).toBe('db-2');
+      expect(fs.existsSync(path.join(otherDir, 'db-1'))).toBe(false);
+      await other.close();
+      const reopened = await MvccStore.open(otherDir);
+      expect(reopened.appliedIndex).toBe(51);
+      await reopened.close();
+    } finally {
+      await other.close();
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves the old state in place when a snapshot stream is broken', async () => {
+    await put('keep', 'me');
+    async function* broken(): AsyncIterable<Buffer> {
+      yield Buffer.from([0, 0, 0, 5, 0, 0, 0, 9, 1, 2]);
+    }
+    await expect(store.installSnapshot(broken())).rejects.toThrow(/ends inside a record/);
+    expect(await get('keep')).toBe('me');
+    expect(fs.readdirSync(dir).sort()).toEqual(['CURRENT', 'db-1']);
+  });
+});
+
+describe('MvccStore: watch', () => {
+  function collect(): { events: WatchEvent[]; sink: (e: WatchEvent[]) => void } {
+    const events: WatchEvent[] = [];
+    return { events, sink: (e) => events.push(...e) };
+  }
+
+  it('streams live changes in a range, with previous values when asked', async () => {
+    const w = collect();
+    store.watch({ key: b('w/'), rangeEnd: b('w0'), prevKv: true }, w.sink, (e) => { throw e; });
+    await put('w/1', 'a');
+    await put('other', 'x');
+    await put('w/1', 'b');
+    await apply({ deleteRange: { key: b('w/1') } });
+    expect(w.events.map((e) => `${e.type} ${e.kv.key.toString()} ${e.kv.modRevision}`)).toEqual(['PUT w/1 1', 'PUT w/1 3', 'DELETE w/1 4']);
+    expect(w.events[1]!.prevKv!.value.toString()).toBe('a');
+  });
+
+  it('replays history from a revision, then goes on live, each event once', async () => {
+    for (let i = 1; i <= 5; i++) await put('h', String(i));
+    const w = collect();
+    store.watch({ key: b('h'), startRevision: 3 }, w.sink, (e) => { throw e; });
+    await put('h', '6');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.events.map((e) => e.kv.value.toString())).toEqual(['3', '4', '5', '6']);
+  });
+
+  it('refuses a watch from a compacted revision, naming the compacted revision', async () => {
+    for (let i = 1; i <= 5; i++) await put('c', String(i));
+    await apply({ compaction: { revision: 4 } });
+    expect(() => store.watch({ key: b('c'), startRevision: 2 }, () => undefined, () => undefined)).toThrow(CompactedError);
+    expect(() => store.watch({ key: b('c'), startRevision: 2 }, () => undefined, () => undefined)).toThrow(/compacted at 4/);
+    const w = collect();
+    store.watch({ key: b('c'), startRevision: 5 }, w.sink, (e) => { throw e; });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.events.map((e) => e.kv.value.toString())).toEqual(['5']);
+  });
+});

@@ -1,0 +1,562 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Level } from 'level';
+import { decode, encode } from './codec';
+import type { Plain } from './codec';
+import {
+  attachKey, dedupKey, historyKey, keyKey, leaseKey, META_APPLIED, META_COMPACTED, META_REVISION,
+  P_ATTACH, P_HISTORY, P_LEASE, prefixed, rangeBounds, readU64, u64,
+} from './keys';
+import { decodeEvent, decodeKv, encodeEvent, encodeKv } from './records';
+import type {
+  Command, CommandResult, Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, KvErrorCode, Lease,
+  PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse, WatchEvent,
+} from './types';
+import { CompactedError, WatchHub } from './watch';
+import type { WatchOptions, WatchSink } from './watch';
+
+type DB = Level<Buffer, Buffer>;
+const ENC = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
+
+/** One committed Raft entry as the state machine sees it. */
+export interface AppliedEntry {
+  index: number;
+  term: number;
+  /** Absent for entries with nothing to apply (the leader's empty entry, config changes). */
+  command?: Command | undefined;
+  /** De-duplication: a retried request with the same client and sequence is answered, not re-applied. */
+  clientId?: string | undefined;
+  seq?: number | undefined;
+}
+
+/** A refusal decided while applying: deterministic, so every member refuses alike. */
+class Refusal extends Error {
+  constructor(readonly code: KvErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The key-value state machine (etcd's MVCC model) on LevelDB.
+ *
+ * Contract with the Raft node that drives it:
+ * - apply() is called with committed entries in log order, never concurrently; each call
+ *   writes its changes, the new revision and the applied index in ONE LevelDB batch, so
+ *   after a crash the store is exactly as of some applied index and the node replays the
+ *   log from there. Writes are not fsynced (the Raft log is); call sync() before the log
+ *   is compacted past appliedIndex.
+ * - range() reads committed state; linearizable reads are the caller's job (ReadIndex:
+ *   wait until appliedIndex >= the read index, then range()).
+ * - Watchers get each change once, in revision order, after it is in the database.
+ */
+export class MvccStore {
+  private db: DB;
+  private applied = { index: 0, term: 0 };
+  private rev = 0;
+  private compacted = 0;
+  private readonly leases = new Map<number, Lease>();
+  readonly hub: WatchHub;
+  private closed = false;
+
+  private constructor(private readonly dir: string, db: DB) {
+    this.db = db;
+    this.hub = new WatchHub((from, to) => this.history(from, to));
+  }
+
+  /** Opens (or creates) the store in `dir`, which holds CURRENT and the database folders. */
+  static async open(dir: string): Promise<MvccStore> {
+    fs.mkdirSync(dir, { recursive: true });
+    const current = readCurrent(dir) ?? 'db-1';
+    const db = new Level<Buffer, Buffer>(path.join(dir, current), ENC);
+    await db.open();
+    const store = new MvccStore(dir, db);
+    await store.load();
+    if (!readCurrent(dir)) writeCurrent(dir, current);
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const [applied, rev, compacted] = await this.db.getMany([META_APPLIED, META_REVISION, META_COMPACTED]);
+    if (applied) {
+      const [index, term] = decode(applied) as [number, number];
+      this.applied = { index, term };
+    }
+    this.rev = rev ? (decode(rev) as number) : 0;
+    this.compacted = compacted ? (decode(compacted) as number) : 0;
+    this.leases.clear();
+    for await (const [k, v] of this.db.iterator({ gte: Buffer.of(P_LEASE), lt: Buffer.of(P_LEASE + 1) })) {
+      const id = readU64(k, 1);
+      this.leases.set(id, { id, ttl: decode(v) as number });
+    }
+  }
+
+  get appliedIndex(): number { return this.applied.index; }
+  get appliedTerm(): number { return this.applied.term; }
+  get revision(): number { return this.rev; }
+  get compactedRevision(): number { return this.compacted; }
+  listLeases(): Lease[] { return [...this.leases.values()]; }
+  getLease(id: number): Lease | undefined { return this.leases.get(id); }
+
+  /** Applies committed entries in order; returns one result per entry. */
+  async apply(entries: readonly AppliedEntry[]): Promise<CommandResult[]> {
+    this.assertOpen();
+    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases);
+    const results: CommandResult[] = [];
+    let last = this.applied;
+    for (const e of entries) {
+      if (e.index <= last.index) throw new Error(`apply out of order: entry ${e.index} after applied ${last.index}`);
+      last = { index: e.index, term: e.term };
+      if (!e.command) continue;
+      results.push(await tx.applyDeduplicated(e));
+    }
+    tx.batch.push({ type: 'put', key: META_APPLIED, value: encode([last.index, last.term]) });
+    if (tx.rev !== this.rev) tx.batch.push({ type: 'put', key: META_REVISION, value: encode(tx.rev) });
+    if (tx.compacted !== this.compacted) tx.batch.push({ type: 'put', key: META_COMPACTED, value: encode(tx.compacted) });
+    await this.db.batch(tx.batch);
+    this.applied = last;
+    this.rev = tx.rev;
+    const compactionTo = tx.compacted !== this.compacted ? tx.compacted : 0;
+    this.compacted = tx.compacted;
+    this.hub.publish(tx.events);
+    if (compactionTo > 0) await this.purgeHistory(compactionTo);
+    return results;
+  }
+
+  /** Reads current state. */
+  async range(req: RangeRequest): Promise<RangeResponse> {
+    this.assertOpen();
+    if (req.revision && req.revision > 0 && req.revision !== this.rev) {
+      if (req.revision > this.rev) throw new Refusal('FUTURE_REVISION', `revision ${req.revision} is in the future (current ${this.rev})`);
+      if (req.revision <= this.compacted) throw new Refusal('COMPACTED', `revision ${req.revision} has been compacted (compacted at ${this.compacted})`);
+      throw new Refusal('INVALID_ARGUMENT', `reads at a past revision (${req.revision}, current ${this.rev}) are not supported yet`);
+    }
+    return new ApplyTx(this.db, this.rev, this.compacted, this.leases).range(req);
+  }
+
+  /** Starts a watch; see WatchHub. Throws CompactedError when startRevision is gone. */
+  watch(opts: WatchOptions, sink: WatchSink, onError: (e: Error) => void): number {
+    return this.hub.watch(opts, this.rev, this.compacted, sink, onError);
+  }
+
+  cancelWatch(id: number): boolean {
+    return this.hub.cancel(id);
+  }
+
+  /** Events with revision in [from, to], from the history family. */
+  async history(from: number, to: number): Promise<WatchEvent[]> {
+    if (from <= this.compacted) throw new CompactedError(from, this.compacted);
+    const out: WatchEvent[] = [];
+    for await (const v of this.db.values({ gte: historyKey(from, 0), lt: historyKey(to + 1, 0) })) out.push(decodeEvent(v));
+    return out;
+  }
+
+  /** Makes everything applied so far durable (one synced write flushes LevelDB's log). */
+  async sync(): Promise<void> {
+    await this.db.put(META_APPLIED, encode([this.applied.index, this.applied.term]), { sync: true });
+  }
+
+  /**
+   * The whole state as a stream of records (length-prefixed key and value), read from a
+   * LevelDB snapshot so writes may go on meanwhile. Returns the applied index and term it
+   * stands for. History below the compacted revision is left out.
+   */
+  async snapshot(): Promise<{ index: number; term: number; chunks: AsyncIterable<Buffer> }> {
+    this.assertOpen();
+    const it = this.db.iterator();
+    const { index, term } = this.applied;
+    const compacted = this.compacted;
+    const firstHistory = historyKey(compacted + 1, 0);
+    async function* chunks(): AsyncIterable<Buffer> {
+      let parts: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const [k, v] of it) {
+          if (k[0] === P_HISTORY && Buffer.compare(k, firstHistory) < 0) continue;
+          const head = Buffer.allocUnsafe(8);
+          head.writeUInt32BE(k.length, 0);
+          head.writeUInt32BE(v.length, 4);
+          parts.push(head, k, v);
+          size += 8 + k.length + v.length;
+          if (size >= 1 << 20) {
+            yield Buffer.concat(parts);
+            parts = [];
+            size = 0;
+          }
+        }
+        if (size > 0) yield Buffer.concat(parts);
+      } finally {
+        await it.close();
+      }
+    }
+    return { index, term, chunks: chunks() };
+  }
+
+  /**
+   * Replaces the whole state with a snapshot, atomically: records go into a fresh
+   * database folder, which is synced and then made current by renaming CURRENT. A crash
+   * at any point leaves either the old state or the new one. Watchers are kept; they
+   * miss nothing they could have seen, because a member installing a snapshot was behind.
+   */
+  async installSnapshot(chunks: AsyncIterable<Buffer>): Promise<void> {
+    this.assertOpen();
+    const oldName = readCurrent(this.dir) ?? 'db-1';
+    const nextName = `db-${Number(oldName.slice(3)) + 1}`;
+    const nextDir = path.join(this.dir, nextName);
+    fs.rmSync(nextDir, { recursive: true, force: true });
+    const next = new Level<Buffer, Buffer>(nextDir, ENC);
+    await next.open();
+    try {
+      let rest = Buffer.alloc(0);
+      let ops: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
+      for await (const chunk of chunks) {
+        let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        let off = 0;
+        while (buf.length - off >= 8) {
+          const kl = buf.readUInt32BE(off);
+          const vl = buf.readUInt32BE(off + 4);
+          if (buf.length - off < 8 + kl + vl) break;
+          ops.push({ type: 'put', key: Buffer.from(buf.subarray(off + 8, off + 8 + kl)), value: Buffer.from(buf.subarray(off + 8 + kl, off + 8 + kl + vl)) });
+          off += 8 + kl + vl;
+          if (ops.length >= 10_000) {
+            await next.batch(ops);
+            ops = [];
+          }
+        }
+        rest = Buffer.from(buf.subarray(off));
+        buf = rest;
+      }
+      if (rest.length > 0) throw new Error(`snapshot ends inside a record (${rest.length} bytes left over)`);
+      if (ops.length) await next.batch(ops);
+      // One synced write flushes the new database's log to disk before it becomes current.
+      const applied = await next.get(META_APPLIED);
+      if (!applied) throw new Error('snapshot has no applied index');
+      await next.put(META_APPLIED, applied, { sync: true });
+      await next.close();
+    } catch (e) {
+      await next.close().catch(() => undefined);
+      fs.rmSync(nextDir, { recursive: true, force: true });
+      throw e;
+    }
+    writeCurrent(this.dir, nextName);
+    await this.db.close();
+    this.db = new Level<Buffer, Buffer>(nextDir, ENC);
+    await this.db.open();
+    await this.load();
+    fs.rmSync(path.join(this.dir, oldName), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+  }
+
+  private async purgeHistory(upTo: number): Promise<void> {
+    // Physical deletion after the logical compaction is durable; readers already refuse
+    // revisions <= compacted, so what is still here is never read.
+    let ops: Array<{ type: 'del'; key: Buffer }> = [];
+    for await (const k of this.db.keys({ gte: Buffer.of(P_HISTORY), lt: historyKey(upTo + 1, 0) })) {
+      ops.push({ type: 'del', key: k });
+      if (ops.length >= 10_000) {
+        await this.db.batch(ops);
+        ops = [];
+      }
+    }
+    if (ops.length) await this.db.batch(ops);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('store is closed');
+  }
+}
+
+export { Refusal as KvRefusal };
+
+function readCurrent(dir: string): string | undefined {
+  try {
+    const name = fs.readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim();
+    if (!/^db-\d+$/.test(name)) throw new Error(`${path.join(dir, 'CURRENT')} names "${name}", not a database folder`);
+    return name;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function writeCurrent(dir: string, name: string): void {
+  const tmp = path.join(dir, 'CURRENT.tmp');
+  const fd = fs.openSync(tmp, 'w');
+  fs.writeSync(fd, `${name}\n`);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, path.join(dir, 'CURRENT'));
+  const dfd = fs.openSync(dir, 'r');
+  fs.fsyncSync(dfd);
+  fs.closeSync(dfd);
+}
+
+type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+
+/**
+ * The changes of one apply() call, not yet written: reads see the database with this
+ * batch's changes on top, so entries in one batch see each other.
+ */
+class ApplyTx {
+  readonly batch: BatchOp[] = [];
+  readonly events: WatchEvent[] = [];
+  /** latin1 of the key -> its KeyValue after this batch's changes, or null when deleted. */
+  private readonly overlay = new Map<string, KeyValue | null>();
+  private readonly dedup = new Map<string, { seq: number; result: CommandResult }>();
+  private sub = 0;
+  private changed = false;
+
+  constructor(private readonly db: DB, public rev: number, public compacted: number, private readonly leases: Map<number, Lease>) {}
+
+  async applyDeduplicated(e: AppliedEntry): Promise<CommandResult> {
+    if (e.clientId !== undefined && e.seq !== undefined) {
+      const last = await this.lastFor(e.clientId);
+      if (last && e.seq === last.seq) return last.result;
+      if (last && e.seq < last.seq) return { ok: false, revision: this.rev, code: 'STALE_SEQUENCE', message: `client ${e.clientId} sent sequence ${e.seq} after ${last.seq}` };
+    }
+    const result = await this.applyCommand(e.command!);
+    if (e.clientId !== undefined && e.seq !== undefined) {
+      this.dedup.set(e.clientId, { seq: e.seq, result });
+      this.batch.push({ type: 'put', key: dedupKey(e.clientId), value: encode({ seq: e.seq, result: result as unknown as Plain }) });
+    }
+    return result;
+  }
+
+  private async lastFor(clientId: string): Promise<{ seq: number; result: CommandResult } | undefined> {
+    const mine = this.dedup.get(clientId);
+    if (mine) return mine;
+    const raw = await this.db.get(dedupKey(clientId));
+    return raw ? (decode(raw) as unknown as { seq: number; result: CommandResult }) : undefined;
+  }
+
+  /** Applies one command; a refusal changes nothing and does not advance the revision. */
+  async applyCommand(cmd: Command): Promise<CommandResult> {
+    const mark = { batch: this.batch.length, events: this.events.length, overlay: new Map(this.overlay), leases: new Map(this.leases) };
+    this.sub = 0;
+    this.changed = false;
+    const next = this.rev + 1;
+    try {
+      let result: CommandResult;
+      if ('put' in cmd) result = { ok: true, revision: next, put: await this.put(cmd.put, next) };
+      else if ('deleteRange' in cmd) result = { ok: true, revision: next, deleteRange: await this.deleteRange(cmd.deleteRange, next) };
+      else if ('txn' in cmd) result = { ok: true, revision: next, txn: await this.txn(cmd.txn, next) };
+      else if ('compaction' in cmd) result = { ok: true, revision: this.rev, compaction: this.compact(cmd.compaction.revision) };
+      else if ('leaseGrant' in cmd) result = { ok: true, revision: this.rev, leaseGrant: this.leaseGrant(cmd.leaseGrant.id, cmd.leaseGrant.ttl) };
+      else if ('leaseRevoke' in cmd) result = { ok: true, revision: next, leaseRevoke: await this.leaseRevoke(cmd.leaseRevoke.id, next) };
+      else throw new Refusal('INVALID_ARGUMENT', `unknown command ${Object.keys(cmd).join(',')}`);
+      if (this.changed) this.rev = next;
+      else result.revision = this.rev;
+      return result;
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e;
+      this.batch.length = mark.batch;
+      this.events.length = mark.events;
+      this.overlay.clear();
+      for (const [k, v] of mark.overlay) this.overlay.set(k, v);
+      this.leases.clear();
+      for (const [k, v] of mark.leases) this.leases.set(k, v);
+      return { ok: false, revision: this.rev, code: e.code, message: e.message };
+    }
+  }
+
+  async get(key: Buffer): Promise<KeyValue | null> {
+    const o = this.overlay.get(key.toString('latin1'));
+    if (o !== undefined) return o;
+    const raw = await this.db.get(keyKey(key));
+    return raw ? decodeKv(key, raw) : null;
+  }
+
+  async range(req: RangeRequest): Promise<RangeResponse> {
+    const { gte, lt, single } = rangeBounds(req.key, req.rangeEnd);
+    const limit = req.limit && req.limit > 0 ? req.limit : Infinity;
+    let kvs: KeyValue[];
+    if (single) {
+      const kv = await this.get(req.key);
+      kvs = kv ? [kv] : [];
+    } else {
+      const found = new Map<string, KeyValue>();
+      for await (const [k, v] of this.db.iterator({ gte, lt })) {
+        const key = Buffer.from(k.subarray(1));
+        found.set(key.toString('latin1'), decodeKv(key, v));
+      }
+      for (const [k, v] of this.overlay) {
+        const kk = keyKey(Buffer.from(k, 'latin1'));
+        if (Buffer.compare(kk, gte) < 0 || Buffer.compare(kk, lt) >= 0) continue;
+        if (v) found.set(k, v);
+        else found.delete(k);
+      }
+      kvs = [...found.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+    }
+    const count = kvs.length;
+    const more = kvs.length > limit;
+    if (more) kvs = kvs.slice(0, limit);
+    if (req.countOnly) return { kvs: [], more, count };
+    if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: Buffer.alloc(0) }));
+    return { kvs, more, count };
+  }
+
+  private write(kv: KeyValue, prev: KeyValue | null): void {
+    this.overlay.set(kv.key.toString('latin1'), kv);
+    this.batch.push({ type: 'put', key: keyKey(kv.key), value: encodeKv(kv) });
+    const ev: WatchEvent = { type: 'PUT', kv, prevKv: prev ?? undefined };
+    this.batch.push({ type: 'put', key: historyKey(kv.modRevision, this.sub++), value: encodeEvent(ev) });
+    this.events.push(ev);
+    this.changed = true;
+  }
+
+  private remove(prev: KeyValue, rev: number): void {
+    this.overlay.set(prev.key.toString('latin1'), null);
+    this.batch.push({ type: 'del', key: keyKey(prev.key) });
+    if (prev.lease) this.batch.push({ type: 'del', key: attachKey(prev.lease, prev.key) });
+    const ev: WatchEvent = { type: 'DELETE', kv: { key: prev.key, createRevision: 0, modRevision: rev, version: 0, value: Buffer.alloc(0), lease: 0 }, prevKv: prev };
+    this.batch.push({ type: 'put', key: historyKey(rev, this.sub++), value: encodeEvent(ev) });
+    this.events.push(ev);
+    this.changed = true;
+  }
+
+  async put(req: PutRequest, rev: number): Promise<PutResponse> {
+    if (!req.key || req.key.length === 0) throw new Refusal('INVALID_ARGUMENT', 'key is empty');
+    const prev = await this.get(req.key);
+    if ((req.ignoreValue || req.ignoreLease) && !prev) throw new Refusal('KEY_NOT_FOUND', `key "${req.key.toString()}" not found (put with ignore_value or ignore_lease needs an existing key)`);
+    const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0);
+    if (lease !== 0 && !this.leases.has(lease)) throw new Refusal('LEASE_NOT_FOUND', `lease ${lease.toString(16)} not found`);
+    const value = req.ignoreValue ? prev!.value : req.value;
+    const kv: KeyValue = {
+      key: req.key, value, lease,
+      createRevision: prev ? prev.createRevision : rev,
+      modRevision: rev,
+      version: prev ? prev.version + 1 : 1,
+    };
+    if (prev && prev.lease && prev.lease !== lease) this.batch.push({ type: 'del', key: attachKey(prev.lease, req.key) });
+    if (lease) this.batch.push({ type: 'put', key: attachKey(lease, req.key), value: Buffer.alloc(0) });
+    this.write(kv, prev);
+    return req.prevKv && prev ? { prevKv: prev } : {};
+  }
+
+  async deleteRange(req: DeleteRangeRequest, rev: number): Promise<DeleteRangeResponse> {
+    const { kvs } = await this.range({ key: req.key, rangeEnd: req.rangeEnd });
+    for (const kv of kvs) this.remove(kv, rev);
+    return { deleted: kvs.length, prevKvs: req.prevKv ? kvs : [] };
+  }
+
+  async txn(req: TxnRequest, rev: number): Promise<TxnResponse> {
+    let succeeded = true;
+    for (const c of req.compare) {
+      if (!(await this.compare(c))) {
+        succeeded = false;
+        break;
+      }
+    }
+    const ops = succeeded ? req.success : req.failure;
+    this.checkTxnOps(ops);
+    const responses: ResponseOp[] = [];
+    for (const op of ops) responses.push(await this.op(op, rev));
+    return { succeeded, responses };
+  }
+
+  /** etcd refuses a txn that writes one key twice (its ops would race at one revision). */
+  private checkTxnOps(ops: RequestOp[]): void {
+    const puts = new Set<string>();
+    for (const op of ops) {
+      if ('requestPut' in op) {
+        const k = op.requestPut.key.toString('latin1');
+        if (puts.has(k)) throw new Refusal('DUPLICATE_KEY', `duplicate key given in txn request: "${op.requestPut.key.toString()}"`);
+        puts.add(k);
+      }
+    }
+  }
+
+  private async op(op: RequestOp, rev: number): Promise<ResponseOp> {
+    if ('requestRange' in op) return { responseRange: await this.range(op.requestRange) };
+    if ('requestPut' in op) return { responsePut: await this.put(op.requestPut, rev) };
+    if ('requestDeleteRange' in op) return { responseDeleteRange: await this.deleteRange(op.requestDeleteRange, rev) };
+    return { responseTxn: await this.txn(op.requestTxn, rev) };
+  }
+
+  private async compare(c: Compare): Promise<boolean> {
+    const { kvs } = c.rangeEnd && c.rangeEnd.length > 0
+      ? await this.range({ key: c.key, rangeEnd: c.rangeEnd })
+      : { kvs: [await this.get(c.key)].filter((kv): kv is KeyValue => kv !== null) };
+    // A missing key compares as version/create/mod 0, value empty, lease 0; except that a
+    // VALUE compare on a missing key is false (etcd).
+    if (kvs.length === 0) {
+      if (c.target === 'VALUE') return false;
+      return cmp(0, targetValue(c), c.result);
+    }
+    return kvs.every((kv) => {
+      switch (c.target) {
+        case 'VERSION': return cmp(kv.version, c.version ?? 0, c.result);
+        case 'CREATE': return cmp(kv.createRevision, c.createRevision ?? 0, c.result);
+        case 'MOD': return cmp(kv.modRevision, c.modRevision ?? 0, c.result);
+        case 'LEASE': return cmp(kv.lease, c.lease ?? 0, c.result);
+        case 'VALUE': return cmp(Buffer.compare(kv.value, c.value ?? Buffer.alloc(0)), 0, c.result);
+      }
+      return false;
+    });
+  }
+
+  private compact(revision: number): { revision: number } {
+    if (revision <= this.compacted) throw new Refusal('COMPACTED', `revision ${revision} is already compacted (compacted at ${this.compacted})`);
+    if (revision > this.rev) throw new Refusal('FUTURE_REVISION', `cannot compact to revision ${revision}: the current revision is ${this.rev}`);
+    this.compacted = revision;
+    return { revision };
+  }
+
+  private leaseGrant(id: number, ttl: number): { id: number; ttl: number } {
+    if (!Number.isSafeInteger(id) || id <= 0) throw new Refusal('INVALID_ARGUMENT', `lease id must be a positive integer, got ${id}`);
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new Refusal('INVALID_ARGUMENT', `lease TTL must be a positive number of seconds, got ${ttl}`);
+    if (this.leases.has(id)) throw new Refusal('LEASE_EXISTS', `lease ${id.toString(16)} already exists`);
+    this.leases.set(id, { id, ttl });
+    this.batch.push({ type: 'put', key: leaseKey(id), value: encode(ttl) });
+    return { id, ttl };
+  }
+
+  private async leaseRevoke(id: number, rev: number): Promise<{ deleted: number }> {
+    if (!this.leases.has(id)) throw new Refusal('LEASE_NOT_FOUND', `lease ${id.toString(16)} not found`);
+    const attached: Buffer[] = [];
+    const lo = prefixed(P_ATTACH, u64(id));
+    for await (const k of this.db.keys({ gte: lo, lt: prefixed(P_ATTACH, u64(id + 1)) })) attached.push(Buffer.from(k.subarray(9)));
+    let deleted = 0;
+    for (const key of attached) {
+      const kv = await this.get(key);
+      // Attachment rows of this batch are not in the database yet, so check the live value.
+      if (kv && kv.lease === id) {
+        this.remove(kv, rev);
+        deleted++;
+      }
+    }
+    for (const [k, kv] of this.overlay) {
+      if (kv && kv.lease === id && !attached.some((a) => a.toString('latin1') === k)) {
+        this.remove(kv, rev);
+        deleted++;
+      }
+    }
+    this.leases.delete(id);
+    this.batch.push({ type: 'del', key: leaseKey(id) });
+    return { deleted };
+  }
+}
+
+function targetValue(c: Compare): number {
+  switch (c.target) {
+    case 'VERSION': return c.version ?? 0;
+    case 'CREATE': return c.createRevision ?? 0;
+    case 'MOD': return c.modRevision ?? 0;
+    case 'LEASE': return c.lease ?? 0;
+    default: return 0;
+  }
+}
+
+function cmp(a: number, b: number, result: Compare['result']): boolean {
+  switch (result) {
+    case 'EQUAL': return a === b;
+    case 'NOT_EQUAL': return a !== b;
+    case 'GREATER': return a > b;
+    case 'LESS': return a < b;
+  }
+  return false;
+}
