@@ -25,7 +25,7 @@ afterEach(async () => {
 
 async function apply(command: Command, extra: Partial<AppliedEntry> = {}): Promise<CommandResult> {
   const [r] = await store.apply([{ index: ++index, term: 1, command, ...extra }]);
-  return r!;
+  return r!.result;
 }
 
 const put = (k: string, v: string, lease = 0): Promise<CommandResult> => apply({ put: { key: b(k), value: b(v), lease } });
@@ -151,9 +151,12 @@ describe('MvccStore: durability and snapshots', () => {
     expect(store.getLease(7)).toEqual({ id: 7, ttl: 10 });
   });
 
-  it('refuses to apply an entry twice or out of order', async () => {
+  it('skips entries it already applied (replay after a snapshot) and refuses a gap', async () => {
     await put('a', '1');
-    await expect(store.apply([{ index: 1, term: 1, command: { put: { key: b('a'), value: b('x') } } }])).rejects.toThrow(/out of order/);
+    expect(await store.apply([{ index: 1, term: 1, command: { put: { key: b('a'), value: b('x') } } }])).toEqual([]);
+    expect(await get('a')).toBe('1');
+    expect(store.revision).toBe(1);
+    await expect(store.apply([{ index: 3, term: 1, command: { put: { key: b('a'), value: b('y') } } }])).rejects.toThrow(/apply gap: entry 3 after applied 1/);
     expect(await get('a')).toBe('1');
   });
 

@@ -40,7 +40,8 @@ class Refusal extends Error {
  * The key-value state machine (etcd's MVCC model) on LevelDB.
  *
  * Contract with the Raft node that drives it:
- * - apply() is called with committed entries in log order, never concurrently; each call
+ * - apply() is called with committed entries in log order, never concurrently (entries at
+ *   or below appliedIndex are skipped, a gap is refused); each call
  *   writes its changes, the new revision and the applied index in ONE LevelDB batch, so
  *   after a crash the store is exactly as of some applied index and the node replays the
  *   log from there. Writes are not fsynced (the Raft log is); call sync() before the log
@@ -97,17 +98,21 @@ export class MvccStore {
   listLeases(): Lease[] { return [...this.leases.values()]; }
   getLease(id: number): Lease | undefined { return this.leases.get(id); }
 
-  /** Applies committed entries in order; returns one result per entry. */
-  async apply(entries: readonly AppliedEntry[]): Promise<CommandResult[]> {
+  /** Applies committed entries in order; returns the result of each entry that carried a command. */
+  async apply(entries: readonly AppliedEntry[]): Promise<Array<{ index: number; result: CommandResult }>> {
     this.assertOpen();
     const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases);
-    const results: CommandResult[] = [];
+    const results: Array<{ index: number; result: CommandResult }> = [];
     let last = this.applied;
     for (const e of entries) {
-      if (e.index <= last.index) throw new Error(`apply out of order: entry ${e.index} after applied ${last.index}`);
+      // Entries at or below the applied index are already in the state: a member that
+      // installed a snapshot newer than its log's snapshot point replays them (etcd's
+      // consistent index). A gap means entries were lost on the way: never guess.
+      if (e.index <= last.index) continue;
+      if (e.index !== last.index + 1) throw new Error(`apply gap: entry ${e.index} after applied ${last.index}`);
       last = { index: e.index, term: e.term };
       if (!e.command) continue;
-      results.push(await tx.applyDeduplicated(e));
+      results.push({ index: e.index, result: await tx.applyDeduplicated(e) });
     }
     tx.batch.push({ type: 'put', key: META_APPLIED, value: encode([last.index, last.term]) });
     if (tx.rev !== this.rev) tx.batch.push({ type: 'put', key: META_REVISION, value: encode(tx.rev) });
