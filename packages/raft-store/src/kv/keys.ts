@@ -6,6 +6,7 @@
  *   l<lease:8>              a lease and its TTL
  *   a<lease:8><key>         a key attached to a lease
  *   d<clientId>             the last sequence number and result per client (de-duplication)
+ *   n<member:8>             where a Raft member can be reached (MemberRecord)
  * Numbers in keys are big-endian so LevelDB's byte order is numeric order.
  */
 export const P_META = 0x6d; // m
@@ -14,6 +15,7 @@ export const P_HISTORY = 0x68; // h
 export const P_LEASE = 0x6c; // l
 export const P_ATTACH = 0x61; // a
 export const P_DEDUP = 0x64; // d
+export const P_MEMBER = 0x6e; // n
 
 export const META_APPLIED = Buffer.from('mapplied');
 export const META_REVISION = Buffer.from('mrevision');
@@ -47,6 +49,7 @@ export function historyKey(rev: number, sub: number): Buffer {
 
 export const leaseKey = (id: number): Buffer => prefixed(P_LEASE, u64(id));
 export const attachKey = (id: number, key: Buffer): Buffer => prefixed(P_ATTACH, u64(id), key);
+export const memberKey = (id: number): Buffer => prefixed(P_MEMBER, u64(id));
 export const dedupKey = (clientId: string): Buffer => prefixed(P_DEDUP, Buffer.from(clientId, 'utf8'));
 
 /** The first key after every key that starts with `prefix`, or undefined when there is none. */

@@ -138,6 +138,19 @@ describe('MvccStore: etcd semantics', () => {
   });
 });
 
+describe('MvccStore: member records', () => {
+  it('records where members are, keeps them across a reopen, refuses a bad address', async () => {
+    await apply({ member: { id: 2, address: '10.0.0.2:7000', name: 'b' } });
+    await apply({ member: { id: 1, address: '127.0.0.1:7000' } });
+    expect(await apply({ member: { id: 3, address: 'no-port' } })).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', message: expect.stringContaining('host:port') });
+    await apply({ memberRemove: { id: 2 } });
+    await apply({ member: { id: 4, address: 'h4:1' } });
+    await store.close();
+    store = await MvccStore.open(dir);
+    expect(store.listMembers().map((m) => [m.id, m.address])).toEqual([[1, '127.0.0.1:7000'], [4, 'h4:1']]);
+  });
+});
+
 describe('MvccStore: durability and snapshots', () => {
   it('keeps applied index, revision, data and leases across a reopen', async () => {
     await apply({ leaseGrant: { id: 7, ttl: 10 } });

@@ -4,12 +4,12 @@ import { Level } from 'level';
 import { decode, encode } from './codec';
 import type { Plain } from './codec';
 import {
-  attachKey, dedupKey, historyKey, keyKey, leaseKey, META_APPLIED, META_COMPACTED, META_REVISION,
-  P_ATTACH, P_HISTORY, P_LEASE, prefixed, rangeBounds, readU64, u64,
+  attachKey, dedupKey, historyKey, keyKey, leaseKey, memberKey, META_APPLIED, META_COMPACTED, META_REVISION,
+  P_ATTACH, P_HISTORY, P_LEASE, P_MEMBER, prefixed, rangeBounds, readU64, u64,
 } from './keys';
 import { decodeEvent, decodeKv, encodeEvent, encodeKv } from './records';
 import type {
-  Command, CommandResult, Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, KvErrorCode, Lease,
+  Command, CommandResult, Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, KvErrorCode, Lease, MemberRecord,
   PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse, WatchEvent,
 } from './types';
 import { CompactedError, WatchHub } from './watch';
@@ -56,6 +56,7 @@ export class MvccStore {
   private rev = 0;
   private compacted = 0;
   private readonly leases = new Map<number, Lease>();
+  private readonly members = new Map<number, MemberRecord>();
   readonly hub: WatchHub;
   private closed = false;
 
@@ -89,6 +90,11 @@ export class MvccStore {
       const id = readU64(k, 1);
       this.leases.set(id, { id, ttl: decode(v) as number });
     }
+    this.members.clear();
+    for await (const v of this.db.values({ gte: Buffer.of(P_MEMBER), lt: Buffer.of(P_MEMBER + 1) })) {
+      const m = decode(v) as unknown as MemberRecord;
+      this.members.set(m.id, m);
+    }
   }
 
   get appliedIndex(): number { return this.applied.index; }
@@ -97,11 +103,13 @@ export class MvccStore {
   get compactedRevision(): number { return this.compacted; }
   listLeases(): Lease[] { return [...this.leases.values()]; }
   getLease(id: number): Lease | undefined { return this.leases.get(id); }
+  /** Where each member can be reached, as replicated. */
+  listMembers(): MemberRecord[] { return [...this.members.values()].sort((a, b) => a.id - b.id); }
 
   /** Applies committed entries in order; returns the result of each entry that carried a command. */
   async apply(entries: readonly AppliedEntry[]): Promise<Array<{ index: number; result: CommandResult }>> {
     this.assertOpen();
-    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases);
+    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members);
     const results: Array<{ index: number; result: CommandResult }> = [];
     let last = this.applied;
     for (const e of entries) {
@@ -135,7 +143,7 @@ export class MvccStore {
       if (req.revision <= this.compacted) throw new Refusal('COMPACTED', `revision ${req.revision} has been compacted (compacted at ${this.compacted})`);
       throw new Refusal('INVALID_ARGUMENT', `reads at a past revision (${req.revision}, current ${this.rev}) are not supported yet`);
     }
-    return new ApplyTx(this.db, this.rev, this.compacted, this.leases).range(req);
+    return new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members).range(req);
   }
 
   /** Starts a watch; see WatchHub. Throws CompactedError when startRevision is gone. */
@@ -315,7 +323,8 @@ class ApplyTx {
   private sub = 0;
   private changed = false;
 
-  constructor(private readonly db: DB, public rev: number, public compacted: number, private readonly leases: Map<number, Lease>) {}
+  constructor(private readonly db: DB, public rev: number, public compacted: number,
+    private readonly leases: Map<number, Lease>, private readonly members: Map<number, MemberRecord>) {}
 
   async applyDeduplicated(e: AppliedEntry): Promise<CommandResult> {
     if (e.clientId !== undefined && e.seq !== undefined) {
@@ -340,7 +349,7 @@ class ApplyTx {
 
   /** Applies one command; a refusal changes nothing and does not advance the revision. */
   async applyCommand(cmd: Command): Promise<CommandResult> {
-    const mark = { batch: this.batch.length, events: this.events.length, overlay: new Map(this.overlay), leases: new Map(this.leases) };
+    const mark = { batch: this.batch.length, events: this.events.length, overlay: new Map(this.overlay), leases: new Map(this.leases), members: new Map(this.members) };
     this.sub = 0;
     this.changed = false;
     const next = this.rev + 1;
@@ -352,6 +361,8 @@ class ApplyTx {
       else if ('compaction' in cmd) result = { ok: true, revision: this.rev, compaction: this.compact(cmd.compaction.revision) };
       else if ('leaseGrant' in cmd) result = { ok: true, revision: this.rev, leaseGrant: this.leaseGrant(cmd.leaseGrant.id, cmd.leaseGrant.ttl) };
       else if ('leaseRevoke' in cmd) result = { ok: true, revision: next, leaseRevoke: await this.leaseRevoke(cmd.leaseRevoke.id, next) };
+      else if ('member' in cmd) result = { ok: true, revision: this.rev, member: this.setMember(cmd.member) };
+      else if ('memberRemove' in cmd) result = { ok: true, revision: this.rev, ...this.removeMember(cmd.memberRemove.id) };
       else throw new Refusal('INVALID_ARGUMENT', `unknown command ${Object.keys(cmd).join(',')}`);
       if (this.changed) this.rev = next;
       else result.revision = this.rev;
@@ -364,6 +375,8 @@ class ApplyTx {
       for (const [k, v] of mark.overlay) this.overlay.set(k, v);
       this.leases.clear();
       for (const [k, v] of mark.leases) this.leases.set(k, v);
+      this.members.clear();
+      for (const [k, v] of mark.members) this.members.set(k, v);
       return { ok: false, revision: this.rev, code: e.code, message: e.message };
     }
   }
@@ -518,6 +531,21 @@ class ApplyTx {
     this.leases.set(id, { id, ttl });
     this.batch.push({ type: 'put', key: leaseKey(id), value: encode(ttl) });
     return { id, ttl };
+  }
+
+  private setMember(m: MemberRecord): MemberRecord {
+    if (!Number.isSafeInteger(m.id) || m.id <= 0) throw new Refusal('INVALID_ARGUMENT', `member id must be a positive integer, got ${m.id}`);
+    if (typeof m.address !== 'string' || !/^[^\s]+:\d+$/.test(m.address)) throw new Refusal('INVALID_ARGUMENT', `member address must be host:port, got "${m.address}"`);
+    const rec: MemberRecord = { id: m.id, address: m.address, clientAddress: m.clientAddress, name: m.name };
+    this.members.set(m.id, rec);
+    this.batch.push({ type: 'put', key: memberKey(m.id), value: encode(rec as unknown as Plain) });
+    return rec;
+  }
+
+  private removeMember(id: number): Record<string, never> {
+    this.members.delete(id);
+    this.batch.push({ type: 'del', key: memberKey(id) });
+    return {};
   }
 
   private async leaseRevoke(id: number, rev: number): Promise<{ deleted: number }> {

@@ -125,11 +125,23 @@ export type Command =
   | { txn: TxnRequest }
   | { compaction: { revision: number } }
   | { leaseGrant: LeaseGrantRequest }
-  | { leaseRevoke: { id: number } };
+  | { leaseRevoke: { id: number } }
+  /** Records where a member can be reached (berth's, not etcd's): before it is added, and on address changes. */
+  | { member: MemberRecord }
+  | { memberRemove: { id: number } };
+
+export interface MemberRecord {
+  id: number;
+  /** host:port of its member-to-member (Raft) endpoint. */
+  address: string;
+  /** Its client (etcd API) endpoint, if it serves one. */
+  clientAddress?: string | undefined;
+  name?: string | undefined;
+}
 
 /** What applying a command gave: a response, or a deterministic refusal (nothing changed). */
 export type CommandResult =
-  | { ok: true; revision: number; put?: PutResponse; deleteRange?: DeleteRangeResponse; txn?: TxnResponse; leaseGrant?: { id: number; ttl: number }; leaseRevoke?: { deleted: number }; compaction?: { revision: number } }
+  | { ok: true; revision: number; put?: PutResponse; deleteRange?: DeleteRangeResponse; txn?: TxnResponse; leaseGrant?: { id: number; ttl: number }; leaseRevoke?: { deleted: number }; compaction?: { revision: number }; member?: MemberRecord }
   | { ok: false; revision: number; code: KvErrorCode; message: string };
 
 export type KvErrorCode =

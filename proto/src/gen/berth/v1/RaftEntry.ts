@@ -6,7 +6,7 @@ export interface RaftEntry {
   'term'?: (number | string | Long);
   'index'?: (number | string | Long);
   /**
-   * normal, conf_change
+   * 0: normal, 1: conf change
    */
   'type'?: (number);
   'data'?: (Buffer | Uint8Array | string);
@@ -15,13 +15,19 @@ export interface RaftEntry {
    */
   'clientId'?: (string);
   'seq'?: (number | string | Long);
+  'hasSeq'?: (boolean);
+  /**
+   * Conf change entries: 1 add-voter, 2 add-learner, 3 promote-learner, 4 remove.
+   */
+  'confChangeType'?: (number);
+  'confChangeNode'?: (number | string | Long);
 }
 
 export interface RaftEntry__Output {
   'term': (number);
   'index': (number);
   /**
-   * normal, conf_change
+   * 0: normal, 1: conf change
    */
   'type': (number);
   'data': (Buffer);
@@ -30,4 +36,10 @@ export interface RaftEntry__Output {
    */
   'clientId': (string);
   'seq': (number);
+  'hasSeq': (boolean);
+  /**
+   * Conf change entries: 1 add-voter, 2 add-learner, 3 promote-learner, 4 remove.
+   */
+  'confChangeType': (number);
+  'confChangeNode': (number);
 }

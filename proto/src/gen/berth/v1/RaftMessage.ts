@@ -5,6 +5,9 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface RaftMessage {
   'clusterId'?: (string);
+  /**
+   * The core's message type by number (see grpc-transport.ts).
+   */
   'type'?: (number);
   'from'?: (number | string | Long);
   'to'?: (number | string | Long);
@@ -15,16 +18,22 @@ export interface RaftMessage {
   'commit'?: (number | string | Long);
   'reject'?: (boolean);
   'rejectHint'?: (number | string | Long);
-  'context'?: (Buffer | Uint8Array | string);
+  'context'?: (string);
   /**
-   * Snapshot metadata when type is a snapshot; the data follows on SendSnapshot.
+   * Snapshot metadata when type is MsgSnap; the data follows on SendSnapshot.
    */
   'snapshotIndex'?: (number | string | Long);
   'snapshotTerm'?: (number | string | Long);
+  'snapshotVoters'?: (number | string | Long)[];
+  'snapshotLearners'?: (number | string | Long)[];
+  'hasContext'?: (boolean);
 }
 
 export interface RaftMessage__Output {
   'clusterId': (string);
+  /**
+   * The core's message type by number (see grpc-transport.ts).
+   */
   'type': (number);
   'from': (number);
   'to': (number);
@@ -35,10 +44,13 @@ export interface RaftMessage__Output {
   'commit': (number);
   'reject': (boolean);
   'rejectHint': (number);
-  'context': (Buffer);
+  'context': (string);
   /**
-   * Snapshot metadata when type is a snapshot; the data follows on SendSnapshot.
+   * Snapshot metadata when type is MsgSnap; the data follows on SendSnapshot.
    */
   'snapshotIndex': (number);
   'snapshotTerm': (number);
+  'snapshotVoters': (number)[];
+  'snapshotLearners': (number)[];
+  'hasContext': (boolean);
 }

@@ -1,43 +1,28 @@
 // Original file: proto/berth/v1/member.proto
 
+import type { RaftMessage as _berth_v1_RaftMessage, RaftMessage__Output as _berth_v1_RaftMessage__Output } from '../../berth/v1/RaftMessage';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * A snapshot travels as a stream: the first chunk carries the MsgSnap that announces it,
+ * every chunk a slice of the state machine's records, the last one the SHA-256 of all data.
+ */
 export interface SnapshotChunk {
-  'clusterId'?: (string);
-  'from'?: (number | string | Long);
-  'to'?: (number | string | Long);
-  'term'?: (number | string | Long);
-  'snapshotIndex'?: (number | string | Long);
-  'snapshotTerm'?: (number | string | Long);
+  'message'?: (_berth_v1_RaftMessage | null);
   'offset'?: (number | string | Long);
   'data'?: (Buffer | Uint8Array | string);
-  /**
-   * Set on the last chunk: SHA-256 of the whole snapshot.
-   */
   'last'?: (boolean);
   'sha256'?: (string);
-  /**
-   * The membership at snapshot_index, as the core's encoded configuration.
-   */
-  'confState'?: (Buffer | Uint8Array | string);
 }
 
+/**
+ * A snapshot travels as a stream: the first chunk carries the MsgSnap that announces it,
+ * every chunk a slice of the state machine's records, the last one the SHA-256 of all data.
+ */
 export interface SnapshotChunk__Output {
-  'clusterId': (string);
-  'from': (number);
-  'to': (number);
-  'term': (number);
-  'snapshotIndex': (number);
-  'snapshotTerm': (number);
+  'message': (_berth_v1_RaftMessage__Output | null);
   'offset': (number);
   'data': (Buffer);
-  /**
-   * Set on the last chunk: SHA-256 of the whole snapshot.
-   */
   'last': (boolean);
   'sha256': (string);
-  /**
-   * The membership at snapshot_index, as the core's encoded configuration.
-   */
-  'confState': (Buffer);
 }
