@@ -7,6 +7,7 @@ import type { ProtoGrpcType as ImagesProto } from './gen/images';
 import type { ProtoGrpcType as InstancesProto } from './gen/instances';
 import type { ProtoGrpcType as MemberProto } from './gen/member';
 import type { ProtoGrpcType as ServerProto } from './gen/server';
+import type { ProtoGrpcType as EtcdRpcProto } from './gen/rpc';
 
 /** Folder holding berth/v1/*.proto (shipped beside dist/). */
 export const PROTO_ROOT = path.join(__dirname, '..');
@@ -48,4 +49,21 @@ export function loadBerthV1(): Berth {
     cached = loaded.berth.v1;
   }
   return cached;
+}
+
+/** etcd's v3 API as raft-store serves it (proto/etcd). */
+export const ETCD_PROTO_FILES = ['etcd/mvccpb/kv.proto', 'etcd/etcdserverpb/rpc.proto'];
+
+type Etcd = EtcdRpcProto['etcdserverpb'];
+
+let cachedEtcd: Etcd | undefined;
+
+/** Loads etcdserverpb once per process, with the same options as berth.v1. */
+export function loadEtcdV3(): Etcd {
+  if (!cachedEtcd) {
+    const definition = protoLoader.loadSync(ETCD_PROTO_FILES, LOADER_OPTIONS);
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as { etcdserverpb: Etcd };
+    cachedEtcd = loaded.etcdserverpb;
+  }
+  return cachedEtcd;
 }

@@ -64,8 +64,6 @@ export type * from './berth/v1/RaftEntry';
 export type * from './berth/v1/RaftMessage';
 export type * from './berth/v1/RaftMessageBatch';
 export type * from './berth/v1/RaftTransport';
-export type * from './berth/v1/ReadIndexRequest';
-export type * from './berth/v1/ReadIndexResponse';
 export type * from './berth/v1/RenameInstanceRequest';
 export type * from './berth/v1/ServerInfo';
 export type * from './berth/v1/ServerService';

@@ -16,8 +16,6 @@ import type { RaftEntry as _berth_v1_RaftEntry, RaftEntry__Output as _berth_v1_R
 import type { RaftMessage as _berth_v1_RaftMessage, RaftMessage__Output as _berth_v1_RaftMessage__Output } from './berth/v1/RaftMessage';
 import type { RaftMessageBatch as _berth_v1_RaftMessageBatch, RaftMessageBatch__Output as _berth_v1_RaftMessageBatch__Output } from './berth/v1/RaftMessageBatch';
 import type { RaftTransportClient as _berth_v1_RaftTransportClient, RaftTransportDefinition as _berth_v1_RaftTransportDefinition } from './berth/v1/RaftTransport';
-import type { ReadIndexRequest as _berth_v1_ReadIndexRequest, ReadIndexRequest__Output as _berth_v1_ReadIndexRequest__Output } from './berth/v1/ReadIndexRequest';
-import type { ReadIndexResponse as _berth_v1_ReadIndexResponse, ReadIndexResponse__Output as _berth_v1_ReadIndexResponse__Output } from './berth/v1/ReadIndexResponse';
 import type { SnapshotChunk as _berth_v1_SnapshotChunk, SnapshotChunk__Output as _berth_v1_SnapshotChunk__Output } from './berth/v1/SnapshotChunk';
 import type { SnapshotReceipt as _berth_v1_SnapshotReceipt, SnapshotReceipt__Output as _berth_v1_SnapshotReceipt__Output } from './berth/v1/SnapshotReceipt';
 
@@ -43,8 +41,6 @@ export interface ProtoGrpcType {
       RaftMessage: MessageTypeDefinition<_berth_v1_RaftMessage, _berth_v1_RaftMessage__Output>
       RaftMessageBatch: MessageTypeDefinition<_berth_v1_RaftMessageBatch, _berth_v1_RaftMessageBatch__Output>
       RaftTransport: SubtypeConstructor<typeof grpc.Client, _berth_v1_RaftTransportClient> & { service: _berth_v1_RaftTransportDefinition }
-      ReadIndexRequest: MessageTypeDefinition<_berth_v1_ReadIndexRequest, _berth_v1_ReadIndexRequest__Output>
-      ReadIndexResponse: MessageTypeDefinition<_berth_v1_ReadIndexResponse, _berth_v1_ReadIndexResponse__Output>
       SnapshotChunk: MessageTypeDefinition<_berth_v1_SnapshotChunk, _berth_v1_SnapshotChunk__Output>
       SnapshotReceipt: MessageTypeDefinition<_berth_v1_SnapshotReceipt, _berth_v1_SnapshotReceipt__Output>
     }

@@ -103,6 +103,19 @@ export class MvccStore {
   get compactedRevision(): number { return this.compacted; }
   listLeases(): Lease[] { return [...this.leases.values()]; }
   getLease(id: number): Lease | undefined { return this.leases.get(id); }
+  /** Keys attached to a lease. */
+  async leaseKeys(id: number): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for await (const k of this.db.keys({ gte: prefixed(P_ATTACH, u64(id)), lt: prefixed(P_ATTACH, u64(id + 1)) })) out.push(Buffer.from(k.subarray(9)));
+    return out;
+  }
+
+  /** Bytes LevelDB uses on disk for the state, approximately. */
+  async approximateSize(): Promise<number> {
+    const db = this.db as unknown as { approximateSize?: (a: Buffer, b: Buffer) => Promise<number> };
+    return db.approximateSize ? db.approximateSize(Buffer.of(0), Buffer.of(0xff)) : 0;
+  }
+
   /** Where each member can be reached, as replicated. */
   listMembers(): MemberRecord[] { return [...this.members.values()].sort((a, b) => a.id - b.id); }
 

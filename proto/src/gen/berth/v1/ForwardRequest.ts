@@ -1,21 +1,18 @@
 // Original file: proto/berth/v1/member.proto
 
-import type { Long } from '@grpc/proto-loader';
 
+/**
+ * A follower hands a client's request to the leader: a write, a lease grant, renewal or
+ * query. Both bodies are the node's own encoding (raft-store/src/node/forward.ts).
+ */
 export interface ForwardRequest {
-  /**
-   * Encoded store request (a KV write or a transaction), with its client id and sequence.
-   */
   'request'?: (Buffer | Uint8Array | string);
-  'clientId'?: (string);
-  'seq'?: (number | string | Long);
 }
 
+/**
+ * A follower hands a client's request to the leader: a write, a lease grant, renewal or
+ * query. Both bodies are the node's own encoding (raft-store/src/node/forward.ts).
+ */
 export interface ForwardRequest__Output {
-  /**
-   * Encoded store request (a KV write or a transaction), with its client id and sequence.
-   */
   'request': (Buffer);
-  'clientId': (string);
-  'seq': (number);
 }

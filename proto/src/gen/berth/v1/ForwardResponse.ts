@@ -3,18 +3,8 @@
 
 export interface ForwardResponse {
   'response'?: (Buffer | Uint8Array | string);
-  /**
-   * Set when the receiver is not the leader: the leader's id and address if known.
-   */
-  'notLeader'?: (string);
-  'leaderAddress'?: (string);
 }
 
 export interface ForwardResponse__Output {
   'response': (Buffer);
-  /**
-   * Set when the receiver is not the leader: the leader's id and address if known.
-   */
-  'notLeader': (string);
-  'leaderAddress': (string);
 }

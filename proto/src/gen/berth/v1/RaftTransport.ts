@@ -6,8 +6,6 @@ import type { ForwardRequest as _berth_v1_ForwardRequest, ForwardRequest__Output
 import type { ForwardResponse as _berth_v1_ForwardResponse, ForwardResponse__Output as _berth_v1_ForwardResponse__Output } from '../../berth/v1/ForwardResponse';
 import type { RaftAck as _berth_v1_RaftAck, RaftAck__Output as _berth_v1_RaftAck__Output } from '../../berth/v1/RaftAck';
 import type { RaftMessageBatch as _berth_v1_RaftMessageBatch, RaftMessageBatch__Output as _berth_v1_RaftMessageBatch__Output } from '../../berth/v1/RaftMessageBatch';
-import type { ReadIndexRequest as _berth_v1_ReadIndexRequest, ReadIndexRequest__Output as _berth_v1_ReadIndexRequest__Output } from '../../berth/v1/ReadIndexRequest';
-import type { ReadIndexResponse as _berth_v1_ReadIndexResponse, ReadIndexResponse__Output as _berth_v1_ReadIndexResponse__Output } from '../../berth/v1/ReadIndexResponse';
 import type { SnapshotChunk as _berth_v1_SnapshotChunk, SnapshotChunk__Output as _berth_v1_SnapshotChunk__Output } from '../../berth/v1/SnapshotChunk';
 import type { SnapshotReceipt as _berth_v1_SnapshotReceipt, SnapshotReceipt__Output as _berth_v1_SnapshotReceipt__Output } from '../../berth/v1/SnapshotReceipt';
 
@@ -20,15 +18,6 @@ export interface RaftTransportClient extends grpc.Client {
   forward(argument: _berth_v1_ForwardRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
   forward(argument: _berth_v1_ForwardRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
   forward(argument: _berth_v1_ForwardRequest, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  
-  ReadIndex(argument: _berth_v1_ReadIndexRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  ReadIndex(argument: _berth_v1_ReadIndexRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  ReadIndex(argument: _berth_v1_ReadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  ReadIndex(argument: _berth_v1_ReadIndexRequest, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  readIndex(argument: _berth_v1_ReadIndexRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  readIndex(argument: _berth_v1_ReadIndexRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  readIndex(argument: _berth_v1_ReadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
-  readIndex(argument: _berth_v1_ReadIndexRequest, callback: grpc.requestCallback<_berth_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
   
   SendSnapshot(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_SnapshotReceipt__Output>): grpc.ClientWritableStream<_berth_v1_SnapshotChunk>;
   SendSnapshot(metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_SnapshotReceipt__Output>): grpc.ClientWritableStream<_berth_v1_SnapshotChunk>;
@@ -59,8 +48,6 @@ export interface RaftTransportClient extends grpc.Client {
 export interface RaftTransportHandlers extends grpc.UntypedServiceImplementation {
   Forward: grpc.handleUnaryCall<_berth_v1_ForwardRequest__Output, _berth_v1_ForwardResponse>;
   
-  ReadIndex: grpc.handleUnaryCall<_berth_v1_ReadIndexRequest__Output, _berth_v1_ReadIndexResponse>;
-  
   SendSnapshot: grpc.handleClientStreamingCall<_berth_v1_SnapshotChunk__Output, _berth_v1_SnapshotReceipt>;
   
   /**
@@ -72,7 +59,6 @@ export interface RaftTransportHandlers extends grpc.UntypedServiceImplementation
 
 export interface RaftTransportDefinition extends grpc.ServiceDefinition {
   Forward: MethodDefinition<_berth_v1_ForwardRequest, _berth_v1_ForwardResponse, _berth_v1_ForwardRequest__Output, _berth_v1_ForwardResponse__Output>
-  ReadIndex: MethodDefinition<_berth_v1_ReadIndexRequest, _berth_v1_ReadIndexResponse, _berth_v1_ReadIndexRequest__Output, _berth_v1_ReadIndexResponse__Output>
   SendSnapshot: MethodDefinition<_berth_v1_SnapshotChunk, _berth_v1_SnapshotReceipt, _berth_v1_SnapshotChunk__Output, _berth_v1_SnapshotReceipt__Output>
   Stream: MethodDefinition<_berth_v1_RaftMessageBatch, _berth_v1_RaftAck, _berth_v1_RaftMessageBatch__Output, _berth_v1_RaftAck__Output>
 }

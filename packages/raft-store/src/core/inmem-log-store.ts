@@ -1,0 +1,134 @@
+/**
+ * InMemoryLogStore: a LogStorage kept in memory, for tests and the simulator. It is also the
+ * reference for the write side every durable store must offer to the caller of the core:
+ * setHardState, append, applySnapshot, createSnapshot, compact.
+ *
+ * In the simulator this object IS the node's disk: it survives a simulated crash, and only what
+ * the node wrote here during the persist duty survives.
+ */
+import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from './errors';
+import type { ConfState, Entry, HardState, Snapshot } from './messages';
+import { EMPTY_CONF_STATE, entrySize } from './messages';
+import type { LogStorage } from './storage';
+
+export class InMemoryLogStore implements LogStorage {
+  private hardState: HardState = { term: 0, vote: 0, commit: 0 };
+  private snap: Snapshot = { metadata: { index: 0, term: 0, confState: EMPTY_CONF_STATE }, data: new Uint8Array() };
+  /** ents[0] is a dummy standing for the snapshot position (index, term); real entries follow. */
+  private ents: Entry[] = [{ index: 0, term: 0, type: 'normal', data: new Uint8Array() }];
+
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return { hardState: this.hardState, confState: this.snap.metadata.confState };
+  }
+
+  private offset(): number {
+    return this.ents[0]!.index;
+  }
+
+  firstIndex(): number {
+    return this.offset() + 1;
+  }
+
+  lastIndex(): number {
+    return this.offset() + this.ents.length - 1;
+  }
+
+  term(i: number): number {
+    const off = this.offset();
+    if (i < off) throw new CompactedError(`term(${i}): compacted below ${off}`);
+    if (i > this.lastIndex()) throw new UnavailableError(`term(${i}): beyond last index ${this.lastIndex()}`);
+    return this.ents[i - off]!.term;
+  }
+
+  entries(lo: number, hi: number, maxSize: number): Entry[] {
+    const off = this.offset();
+    if (lo <= off) throw new CompactedError(`entries(${lo}): compacted up to ${off}`);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(`entries(..${hi}): last index ${this.lastIndex()}`);
+    const out: Entry[] = [];
+    let size = 0;
+    for (let i = lo; i < hi; i++) {
+      const e = this.ents[i - off]!;
+      size += entrySize(e);
+      if (out.length > 0 && size > maxSize) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  snapshot(): Snapshot {
+    return this.snap;
+  }
+
+  // ---- write side (the caller's persist duty) ----
+
+  setHardState(hs: HardState): void {
+    this.hardState = hs;
+  }
+
+  /**
+   * Appends entries, replacing any conflicting suffix from entries[0].index on. Entries at or below
+   * the snapshot index are ignored (they are already covered by the snapshot).
+   */
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const first = this.firstIndex();
+    let es = entries;
+    if (es[es.length - 1]!.index < first) return;
+    if (es[0]!.index < first) es = es.slice(first - es[0]!.index);
+    const start = es[0]!.index;
+    if (start > this.lastIndex() + 1) {
+      throw new RaftInvariantError(`append at ${start} leaves a gap after last index ${this.lastIndex()}`);
+    }
+    this.ents.length = start - this.offset();
+    for (const e of es) this.ents.push(e);
+  }
+
+  /** Replaces the whole log with `snap` (a snapshot received from the leader). */
+  applySnapshot(snap: Snapshot): void {
+    if (snap.metadata.index < this.snap.metadata.index) {
+      throw new SnapshotOutOfDateError(`snapshot ${snap.metadata.index} older than ${this.snap.metadata.index}`);
+    }
+    this.snap = snap;
+    this.ents = [{ index: snap.metadata.index, term: snap.metadata.term, type: 'normal', data: new Uint8Array() }];
+  }
+
+  /**
+   * Records a snapshot the state machine took at `index` (<= applied). Does not drop entries: call
+   * compact() for that (keeping some entries lets slow followers catch up without a snapshot).
+   */
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot {
+    if (index <= this.snap.metadata.index) {
+      throw new SnapshotOutOfDateError(`snapshot at ${index} not newer than ${this.snap.metadata.index}`);
+    }
+    if (index > this.lastIndex()) throw new UnavailableError(`snapshot at ${index} beyond last index ${this.lastIndex()}`);
+    this.snap = { metadata: { index, term: this.term(index), confState }, data };
+    return this.snap;
+  }
+
+  /** Discards entries before `compactIndex`; entry compactIndex becomes the dummy position. */
+  compact(compactIndex: number): void {
+    const off = this.offset();
+    if (compactIndex <= off) return;
+    if (compactIndex > this.lastIndex()) throw new UnavailableError(`compact(${compactIndex}) beyond last index`);
+    const d = this.ents[compactIndex - off]!;
+    this.ents = [{ index: d.index, term: d.term, type: 'normal', data: new Uint8Array() }, ...this.ents.slice(compactIndex - off + 1)];
+  }
+
+  /**
+   * Writes the initial configuration of a brand-new cluster as committed conf-change entries at
+   * term 1, indexes 1..n (every founding member bootstraps identically). Members added later
+   * start with an empty store and learn everything from the leader.
+   */
+  bootstrap(voters: readonly number[]): void {
+    if (this.lastIndex() !== 0) throw new RaftInvariantError('bootstrap on a non-empty log');
+    const ents: Entry[] = voters.map((id, i) => ({
+      index: i + 1,
+      term: 1,
+      type: 'conf-change',
+      data: new Uint8Array(),
+      confChange: { type: 'add-voter', nodeId: id },
+    }));
+    this.append(ents);
+    this.hardState = { term: 1, vote: 0, commit: ents.length };
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * Golden tests of what production Raft adds to the paper, named by thesis section: pre-vote
+ * (§9.6), check-quorum and the leader lease (§4.2.3, §6.4.1), leadership transfer (§3.10),
+ * single-server membership changes and learners (§4.1-§4.2), ReadIndex (§6.4), log compaction
+ * (§5), flow control and proposal limits.
+ */
+import { Harness, text } from '../sim/harness';
+import { ConfChangeRefusedError, NotLeaderError, ProposalDroppedError } from './errors';
+import type { Message } from './messages';
+
+function leaderOf(h: Harness): number {
+  const ls = [...h.nodes.values()].filter((n) => n.raw.raft.role === 'leader');
+  expect(ls).toHaveLength(1);
+  return ls[0]!.id;
+}
+
+describe('§9.6 pre-vote', () => {
+  test('§9.6: a partitioned member keeps its term while it cannot win, and does not disrupt the leader when it returns', () => {
+    const h = new Harness([1, 2, 3], { preVote: true });
+    h.campaign(1);
+    const term = h.raft(1).term;
+    h.partition([3], [1, 2]);
+    h.tick(3, 100);
+    h.deliverAll();
+    expect(h.raft(3).term).toBe(term);
+    expect(h.raft(3).role).toBe('pre-candidate');
+    h.heal();
+    h.tick(1);
+    h.deliverAll();
+    expect(h.raft(1).role).toBe('leader');
+    expect(h.raft(1).term).toBe(term);
+    expect(h.raft(3).lead).toBe(1);
+  });
+
+  test('§9.6: a pre-vote changes neither the voter\'s term nor its vote', () => {
+    const h = new Harness([1, 2, 3], { preVote: true });
+    h.filter = (m) => m.type === 'MsgPreVote' || m.type === 'MsgPreVoteResp';
+    h.tick(1, 20);
+    h.deliverAll();
+    // 1 won the pre-vote and moved on to a real election (whose messages were dropped).
+    expect(h.raft(1).role).toBe('candidate');
+    expect(h.raft(2).term).toBe(1);
+    expect(h.raft(2).vote).toBe(0);
+  });
+});
+
+describe('§4.2.3 check-quorum and leader lease', () => {
+  test('§4.2.3: a leader that has not heard from a majority for an election timeout steps down', () => {
+    const h = new Harness([1, 2, 3], { checkQuorum: true });
+    h.campaign(1);
+    h.partition([1], [2, 3]);
+    h.tick(1, 10);
+    expect(h.raft(1).role).toBe('leader'); // the first window had acks
+    h.tick(1, 10);
+    expect(h.raft(1).role).toBe('follower');
+    expect(() => h.node(1).raw.propose(Buffer.from('x'))).toThrow(NotLeaderError);
+  });
+
+  test('§4.2.3: a member that heard from a leader within the election timeout ignores vote requests', () => {
+    const h = new Harness([1, 2, 3], { checkQuorum: true });
+    h.campaign(1);
+    const term = h.raft(1).term;
+    const vote: Message = {
+      type: 'MsgVote', from: 3, to: 2, term: term + 1, index: 100, logTerm: 100,
+      entries: [], commit: 0, reject: false, rejectHint: 0,
+    };
+    h.node(2).raw.step(vote);
+    expect(h.raft(2).term).toBe(term);
+    expect(h.flush(2)).toEqual([]);
+  });
+});
+
+describe('§3.10 leadership transfer', () => {
+  test('§3.10: transfer to an up-to-date voter: MsgTimeoutNow, the target wins at once', () => {
+    const h = new Harness([1, 2, 3], { preVote: true, checkQuorum: true });
+    h.campaign(1);
+    h.node(1).raw.transferLeadership(3);
+    h.deliverAll();
+    expect(leaderOf(h)).toBe(3);
+  });
+
+  test('§3.10: a lagging target is caught up first; proposals are refused meanwhile', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.partition([3], [1, 2]);
+    h.propose(1, 'a');
+    h.propose(1, 'b');
+    h.heal();
+    h.node(1).raw.transferLeadership(3);
+    expect(() => h.node(1).raw.propose(Buffer.from('c'))).toThrow(expect.objectContaining({ reason: 'transferring' }));
+    h.deliverAll();
+    expect(leaderOf(h)).toBe(3);
+    expect(h.node(3).applied.map(text)).toEqual(expect.arrayContaining(['a', 'b']));
+  });
+
+  test('§3.10: a transfer that does not finish within an election timeout is aborted', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.partition([3], [1, 2]);
+    h.node(1).raw.transferLeadership(3);
+    h.deliverAll();
+    expect(h.raft(1).leadTransferee).toBe(3);
+    h.tick(1, 10);
+    expect(h.raft(1).leadTransferee).toBe(0);
+    expect(() => h.propose(1, 'ok again')).not.toThrow();
+  });
+});
+
+describe('§4.1 membership changes, one server at a time', () => {
+  test('§4.1: the new configuration takes effect on append, before commit; a second change waits for the first to commit', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.add(4);
+    h.partition([1], [2, 3]); // nothing commits
+    h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 4 });
+    expect(h.raft(1).tracker.learners.has(4)).toBe(true);
+    expect(() => h.node(1).raw.proposeConfChange({ type: 'remove', nodeId: 3 })).toThrow(
+      expect.objectContaining({ code: 'CONF_CHANGE_REFUSED', reason: 'pending' }),
+    );
+    h.heal();
+    h.tick(1);
+    h.deliverAll();
+    expect(h.raft(4).confState()).toEqual({ voters: [1, 2, 3], learners: [4] });
+    expect(() => h.node(1).raw.proposeConfChange({ type: 'remove', nodeId: 3 })).not.toThrow();
+  });
+
+  test('§4.1: a config entry truncated away is rolled back on that member', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.filter = (m) => m.to !== 3 && !(m.from === 1 && m.to === 2 && m.type === 'MsgApp');
+    h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 9 });
+    h.deliverAll();
+    // Only 1 has the change; 2 becomes leader of a new term without it.
+    h.heal();
+    h.filter = (m) => m.from !== 1 && m.to !== 1;
+    h.campaign(2);
+    expect(h.raft(2).role).toBe('leader');
+    h.heal();
+    h.tick(2);
+    h.deliverAll();
+    expect(h.raft(1).confState()).toEqual({ voters: [1, 2, 3], learners: [] });
+    expect(h.raft(1).tracker.progress.has(9)).toBe(false);
+  });
+
+  test('§4.1: a new leader accepts no config change until an entry of its term is committed', () => {
+    const h = new Harness([1, 2, 3]);
+    h.filter = (m) => m.type !== 'MsgAppResp';
+    h.campaign(1);
+    expect(h.raft(1).role).toBe('leader');
+    expect(() => h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 4 })).toThrow(ConfChangeRefusedError);
+  });
+
+  test('§4.2: the leader cannot remove itself; it must transfer leadership first', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    expect(() => h.node(1).raw.proposeConfChange({ type: 'remove', nodeId: 1 })).toThrow(
+      expect.objectContaining({ reason: 'remove-leader' }),
+    );
+  });
+
+  test('§4.1: removing a voter shrinks the quorum', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.node(1).raw.proposeConfChange({ type: 'remove', nodeId: 3 });
+    h.deliverAll();
+    h.partition([3], [1, 2]);
+    const i = h.propose(1, 'two of two');
+    expect(h.raft(1).log.committed).toBe(i);
+    h.partition([2], [1, 3]);
+    const j = h.propose(1, 'needs 2');
+    expect(h.raft(1).log.committed).toBeLessThan(j);
+  });
+});
+
+describe('§4.2.1 learners', () => {
+  function withLearner(): Harness {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.add(4);
+    h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 4 });
+    h.deliverAll();
+    h.tick(1);
+    h.deliverAll();
+    return h;
+  }
+
+  test('§4.2.1: a learner receives the log but never campaigns', () => {
+    const h = withLearner();
+    h.propose(1, 'to learner');
+    expect(h.node(4).applied.map(text)).toContain('to learner');
+    h.partition([4], [1, 2, 3]);
+    h.tick(4, 100);
+    expect(h.raft(4).role).toBe('follower');
+  });
+
+  test('§4.2.1: a learner does not count toward the commit quorum', () => {
+    const h = withLearner();
+    h.filter = (m) => m.from !== 2 && m.from !== 3;
+    const i = h.propose(1, 'x');
+    expect(h.raft(4).log.lastIndex()).toBeGreaterThanOrEqual(i);
+    expect(h.raft(1).log.committed).toBeLessThan(i);
+  });
+
+  test('§4.2.1: promotion is refused while the learner lags, allowed once it caught up', () => {
+    const h = new Harness([1, 2, 3], { promoteMaxLag: 5 });
+    h.campaign(1);
+    h.add(4);
+    h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 4 });
+    h.deliverAll();
+    h.partition([4], [1, 2, 3]);
+    for (let k = 0; k < 10; k++) h.propose(1, `p${k}`);
+    expect(() => h.node(1).raw.proposeConfChange({ type: 'promote-learner', nodeId: 4 })).toThrow(
+      expect.objectContaining({ reason: 'learner-lagging' }),
+    );
+    h.heal();
+    h.tick(1);
+    h.deliverAll();
+    h.node(1).raw.proposeConfChange({ type: 'promote-learner', nodeId: 4 });
+    h.deliverAll();
+    expect(h.raft(4).confState()).toEqual({ voters: [1, 2, 3, 4], learners: [] });
+  });
+});
+
+describe('§6.4 linearizable reads', () => {
+  test('§6.4: ReadIndex on the leader is answered only after a heartbeat round confirms leadership', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    const i = h.propose(1, 'w');
+    h.partition([1], [2, 3]);
+    h.node(1).raw.readIndex('r1');
+    h.deliverAll();
+    expect(h.node(1).readStates).toEqual([]);
+    h.heal();
+    h.tick(1); // heartbeats carry the pending ctx
+    h.deliverAll();
+    expect(h.node(1).readStates).toEqual([{ index: i, ctx: 'r1' }]);
+  });
+
+  test('§6.4: a new leader defers reads until an entry of its term is committed', () => {
+    const h = new Harness([1, 2, 3]);
+    h.filter = (m) => m.type !== 'MsgAppResp';
+    h.campaign(1);
+    h.node(1).raw.readIndex('early');
+    h.deliverAll();
+    expect(h.node(1).readStates).toEqual([]);
+    h.heal();
+    h.tick(1);
+    h.deliverAll();
+    expect(h.node(1).readStates.map((r) => r.ctx)).toEqual(['early']);
+    expect(h.node(1).readStates[0]!.index).toBe(h.raft(1).log.committed);
+  });
+
+  test('§6.4: a follower forwards the read to the leader and gets the read index back', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    const i = h.propose(1, 'w');
+    h.node(2).raw.readIndex('f1');
+    h.deliverAll();
+    expect(h.node(2).readStates).toEqual([{ index: i, ctx: 'f1' }]);
+  });
+
+  test('§6.4.1: lease-based reads are answered without a round trip (requires check-quorum)', () => {
+    const h = new Harness([1, 2, 3], { checkQuorum: true, readOnlyOption: 'lease-based' });
+    h.campaign(1);
+    h.partition([1], [2, 3]);
+    h.node(1).raw.readIndex('lease');
+    h.flush(1);
+    expect(h.node(1).readStates.map((r) => r.ctx)).toEqual(['lease']);
+    expect(() => new Harness([1], { checkQuorum: false, readOnlyOption: 'lease-based' })).toThrow(/requires checkQuorum/);
+  });
+
+  test('§6.4: readIndex with no known leader fails fast', () => {
+    const h = new Harness([1, 2, 3]);
+    expect(() => h.node(2).raw.readIndex('x')).toThrow(NotLeaderError);
+  });
+});
+
+describe('§5 log compaction and snapshots', () => {
+  test('§5 (compaction): a follower behind the leader\'s first index is sent a snapshot, installs it and catches up', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.partition([3], [1, 2]);
+    for (let k = 0; k < 10; k++) h.propose(1, `s${k}`);
+    const leader = h.node(1);
+    const applied = leader.raw.status().applied;
+    leader.store.createSnapshot(applied, leader.raw.confStateAt(applied), Buffer.from('state@' + applied));
+    leader.store.compact(applied);
+    h.heal();
+    const snaps: Message[] = [];
+    const stateWhileSending: string[] = [];
+    h.filter = (m) => {
+      if (m.type === 'MsgSnap') {
+        snaps.push(m);
+        stateWhileSending.push(h.raft(1).tracker.progress.get(3)!.state);
+      }
+      return true;
+    };
+    h.tick(1); // heartbeat
+    h.deliverAll(); // 3 answers, the leader probes, 3 rejects, the leader needs compacted entries
+    expect(snaps).toHaveLength(1);
+    expect(stateWhileSending).toEqual(['snapshot']); // nothing else is sent to 3 meanwhile
+    h.node(1).raw.reportSnapshot(3, true);
+    h.tick(1);
+    h.deliverAll();
+    expect(h.node(3).store.snapshot().metadata.index).toBe(applied);
+    expect(h.raft(3).log.committed).toBe(h.raft(1).log.committed);
+    expect(h.raft(1).tracker.progress.get(3)!.state).toBe('replicate');
+    h.propose(1, 'after');
+    expect(h.node(3).applied.map(text)).toContain('after');
+  });
+
+  test('§5 (compaction): a failed snapshot is retried', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.partition([3], [1, 2]);
+    for (let k = 0; k < 5; k++) h.propose(1, `s${k}`);
+    const leader = h.node(1);
+    const applied = leader.raw.status().applied;
+    leader.store.createSnapshot(applied, leader.raw.confStateAt(applied), Buffer.from('img'));
+    leader.store.compact(applied);
+    let sent = 0;
+    h.filter = (m) => {
+      if (m.type === 'MsgSnap') sent++;
+      return m.type !== 'MsgSnap' || sent > 1;
+    };
+    h.tick(1);
+    h.deliverAll();
+    h.node(1).raw.reportSnapshot(3, false);
+    h.tick(1);
+    h.deliverAll();
+    expect(sent).toBe(2);
+    h.node(1).raw.reportSnapshot(3, true);
+    h.tick(1);
+    h.deliverAll();
+    expect(h.raft(3).log.committed).toBe(h.raft(1).log.committed);
+  });
+});
+
+describe('flow control and proposal limits', () => {
+  test('replicate state pipelines at most maxInflightMsgs MsgApps per follower', () => {
+    const h = new Harness([1, 2, 3], { maxInflightMsgs: 2, maxSizePerMsg: 1 });
+    h.campaign(1);
+    const sent: Message[] = [];
+    for (let k = 0; k < 5; k++) {
+      h.node(1).raw.propose(Buffer.from(`x${k}`));
+      sent.push(...h.flush(1));
+    }
+    expect(sent.filter((m) => m.type === 'MsgApp' && m.to === 2)).toHaveLength(2);
+    h.deliverAll();
+    expect(h.raft(2).log.lastIndex()).toBe(h.raft(1).log.lastIndex());
+  });
+
+  test('maxSizePerMsg batches entries per MsgApp', () => {
+    const h = new Harness([1, 2, 3], { maxSizePerMsg: 100 });
+    h.campaign(1);
+    h.partition([2], [1, 3]);
+    for (let k = 0; k < 10; k++) h.propose(1, 'y'.repeat(30));
+    h.heal();
+    const apps: Message[] = [];
+    h.filter = (m) => {
+      if (m.type === 'MsgApp' && m.to === 2 && m.entries.length > 0) apps.push(m);
+      return true;
+    };
+    h.tick(1);
+    h.deliverAll();
+    expect(apps.length).toBeGreaterThan(2);
+    for (const m of apps) expect(m.entries.length).toBeLessThanOrEqual(2);
+    expect(h.raft(2).log.lastIndex()).toBe(h.raft(1).log.lastIndex());
+  });
+
+  test('proposals beyond maxUncommittedEntriesSize fail fast with ProposalDropped', () => {
+    const h = new Harness([1, 2, 3], { maxUncommittedEntriesSize: 100 });
+    h.campaign(1);
+    h.partition([1], [2, 3]);
+    h.node(1).raw.propose(Buffer.from('z'.repeat(60)));
+    let err: unknown;
+    try {
+      h.node(1).raw.propose(Buffer.from('z'.repeat(60)));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ProposalDroppedError);
+    expect(err).toMatchObject({ code: 'PROPOSAL_DROPPED', reason: 'uncommitted-size-limit', name: 'ProposalDroppedError' });
+    h.heal();
+    h.tick(1);
+    h.deliverAll();
+    expect(() => h.node(1).raw.propose(Buffer.from('z'.repeat(60)))).not.toThrow();
+  });
+
+  test('proposals on a follower fail fast with NOT_LEADER naming the leader', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    let err: unknown;
+    try {
+      h.node(2).raw.propose(Buffer.from('x'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NotLeaderError);
+    expect(err).toMatchObject({ code: 'NOT_LEADER', leaderId: 1, name: 'NotLeaderError' });
+  });
+
+  test('the Ready protocol: one outstanding Ready; messages come with the state they depend on', () => {
+    const h = new Harness([1, 2, 3]);
+    const raw = h.node(1).raw;
+    for (let k = 0; k < 30 && !raw.hasReady(); k++) raw.tick();
+    const rd = raw.ready();
+    expect(rd.hardState).toMatchObject({ term: 2, vote: 1 });
+    expect(rd.mustSync).toBe(true);
+    expect(rd.messages.some((m) => m.type === 'MsgVote')).toBe(true);
+    expect(() => raw.ready()).toThrow(expect.objectContaining({ code: 'READY_PROTOCOL' }));
+    raw.advance(rd);
+  });
+});

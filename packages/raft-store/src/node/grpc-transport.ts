@@ -1,0 +1,318 @@
+/**
+ * GrpcTransport: Raft messages between members over gRPC (berth.v1.RaftTransport).
+ *
+ * Hot path: one long-lived client stream per peer carries batches of messages (one batch
+ * per send() call per peer); there is no unary call per message. A broken stream is
+ * dropped, its messages reported unreachable, and a new one opened on a later send after
+ * a short back-off. Snapshots go on their own client stream, in chunks, with a SHA-256 of
+ * the whole checked by the receiver before the new state becomes current.
+ *
+ * Credentials come from the caller (mutual TLS between members is the cluster's job);
+ * messages whose cluster id is not ours are dropped and counted.
+ */
+import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { loadBerthV1 } from '@berth/proto';
+import type { RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, RaftTransportHandlers, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
+import type { ConfChangeType, Entry, Message, MessageType, NodeId } from '../core/messages';
+import type { Transport, TransportHandlers } from './transport';
+
+const TYPES: MessageType[] = ['MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp',
+  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgSnap', 'MsgReadIndex', 'MsgReadIndexResp', 'MsgTimeoutNow'];
+const TYPE_NUM = new Map(TYPES.map((t, i) => [t, i + 1]));
+const CONF_TYPES: ConfChangeType[] = ['add-voter', 'add-learner', 'promote-learner', 'remove'];
+
+export function toWire(clusterId: string, m: Message): RaftMessage {
+  const w: RaftMessage = {
+    clusterId, type: TYPE_NUM.get(m.type)!, from: m.from, to: m.to, term: m.term, logTerm: m.logTerm, index: m.index,
+    entries: m.entries.map(entryToWire), commit: m.commit, reject: m.reject, rejectHint: m.rejectHint,
+  };
+  if (m.context !== undefined) {
+    w.context = m.context;
+    w.hasContext = true;
+  }
+  if (m.snapshot) {
+    const md = m.snapshot.metadata;
+    w.snapshotIndex = md.index;
+    w.snapshotTerm = md.term;
+    w.snapshotVoters = [...md.confState.voters];
+    w.snapshotLearners = [...md.confState.learners];
+  }
+  return w;
+}
+
+function entryToWire(e: Entry): RaftEntry {
+  const w: RaftEntry = { term: e.term, index: e.index, type: e.type === 'normal' ? 0 : 1, data: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength) };
+  if (e.clientId !== undefined) w.clientId = e.clientId;
+  if (e.seq !== undefined) {
+    w.seq = e.seq;
+    w.hasSeq = true;
+  }
+  if (e.confChange) {
+    w.confChangeType = CONF_TYPES.indexOf(e.confChange.type) + 1;
+    w.confChangeNode = e.confChange.nodeId;
+  }
+  return w;
+}
+
+export function fromWire(w: RaftMessage__Output): Message {
+  const type = TYPES[w.type - 1];
+  if (!type) throw new Error(`unknown raft message type ${w.type}`);
+  const m: { -readonly [K in keyof Message]: Message[K] } = {
+    type, from: Number(w.from), to: Number(w.to), term: Number(w.term), logTerm: Number(w.logTerm), index: Number(w.index),
+    entries: w.entries.map(entryFromWire), commit: Number(w.commit), reject: w.reject, rejectHint: Number(w.rejectHint),
+  };
+  if (w.hasContext) m.context = w.context;
+  if (type === 'MsgSnap') {
+    m.snapshot = {
+      metadata: { index: Number(w.snapshotIndex), term: Number(w.snapshotTerm), confState: { voters: w.snapshotVoters.map(Number), learners: w.snapshotLearners.map(Number) } },
+      data: new Uint8Array(),
+    };
+  }
+  return m;
+}
+
+function entryFromWire(w: RaftEntry__Output): Entry {
+  const e: { -readonly [K in keyof Entry]: Entry[K] } = { index: Number(w.index), term: Number(w.term), type: w.type === 0 ? 'normal' : 'conf-change', data: w.data };
+  if (w.clientId) e.clientId = w.clientId;
+  if (w.hasSeq) e.seq = Number(w.seq);
+  if (w.type === 1) {
+    const t = CONF_TYPES[w.confChangeType - 1];
+    if (!t) throw new Error(`unknown conf change type ${w.confChangeType}`);
+    e.confChange = { type: t, nodeId: Number(w.confChangeNode) };
+  }
+  return e;
+}
+
+export interface GrpcTransportOptions {
+  id: NodeId;
+  clusterId: string;
+  /** The server this member listens on; the transport adds its service to it. */
+  server: grpc.Server;
+  credentials: grpc.ChannelCredentials;
+  /** Bytes of snapshot data per chunk. */
+  snapshotChunkBytes?: number;
+  /** How long a broken peer stream waits before the next attempt, ms. */
+  reconnectBackoffMs?: number;
+}
+
+interface Peer {
+  address: string;
+  client?: RaftTransportClient | undefined;
+  stream?: grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined;
+  retryAt: number;
+}
+
+export class GrpcTransport implements Transport {
+  private handlers: TransportHandlers | undefined;
+  private readonly peers = new Map<NodeId, Peer>();
+  private closed = false;
+  /** Messages dropped because they named another cluster. */
+  foreignMessages = 0;
+
+  constructor(private readonly opts: GrpcTransportOptions) {
+    const v1 = loadBerthV1();
+    const impl: RaftTransportHandlers = {
+      Stream: (call, callback) => {
+        call.on('data', (batch: { messages: RaftMessage__Output[] }) => {
+          for (const w of batch.messages) this.receive(w);
+        });
+        call.on('end', () => callback(null, {}));
+        call.on('error', () => undefined);
+      },
+      SendSnapshot: (call, callback) => {
+        this.receiveSnapshot(call).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
+      },
+      Forward: (call, callback) => {
+        if (!this.handlers) {
+          callback({ code: grpc.status.UNAVAILABLE, details: 'member is not ready' });
+          return;
+        }
+        this.handlers.forward(call.request.request).then((response) => callback(null, { response }),
+          (e: unknown) => callback({ code: grpc.status.INTERNAL, details: e instanceof Error ? e.message : String(e) }));
+      },
+    };
+    opts.server.addService(v1.RaftTransport.service, impl);
+  }
+
+  listen(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+
+  setPeer(id: NodeId, address: string): void {
+    const p = this.peers.get(id);
+    if (p && p.address === address) return;
+    if (p) this.dropPeerConnection(p);
+    this.peers.set(id, { address, retryAt: 0 });
+  }
+
+  removePeer(id: NodeId): void {
+    const p = this.peers.get(id);
+    if (p) this.dropPeerConnection(p);
+    this.peers.delete(id);
+  }
+
+  send(messages: readonly Message[]): void {
+    if (this.closed) return;
+    const byPeer = new Map<NodeId, RaftMessage[]>();
+    for (const m of messages) {
+      let list = byPeer.get(m.to);
+      if (!list) byPeer.set(m.to, (list = []));
+      list.push(toWire(this.opts.clusterId, m));
+    }
+    for (const [to, list] of byPeer) {
+      const stream = this.streamTo(to);
+      if (!stream) {
+        this.handlers?.unreachable(to);
+        continue;
+      }
+      stream.write({ messages: list });
+    }
+  }
+
+  private client(p: Peer): RaftTransportClient {
+    if (!p.client) {
+      const v1 = loadBerthV1();
+      p.client = new v1.RaftTransport(p.address, this.opts.credentials, {
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.max_receive_message_length': 64 << 20,
+        'grpc.max_send_message_length': 64 << 20,
+      });
+    }
+    return p.client;
+  }
+
+  private streamTo(to: NodeId): grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined {
+    const p = this.peers.get(to);
+    if (!p) return undefined;
+    if (p.stream) return p.stream;
+    if (Date.now() < p.retryAt) return undefined;
+    const stream = this.client(p).Stream((err) => {
+      if (p.stream === stream) {
+        p.stream = undefined;
+        if (err) p.retryAt = Date.now() + (this.opts.reconnectBackoffMs ?? 100);
+      }
+      if (err && !this.closed) this.handlers?.unreachable(to);
+    });
+    stream.on('error', () => undefined);
+    p.stream = stream;
+    return stream;
+  }
+
+  private receive(w: RaftMessage__Output): void {
+    if (w.clusterId !== this.opts.clusterId) {
+      this.foreignMessages++;
+      return;
+    }
+    if (Number(w.to) !== this.opts.id) return;
+    let m: Message;
+    try {
+      m = fromWire(w);
+    } catch {
+      return;
+    }
+    this.handlers?.message(m);
+  }
+
+  async sendSnapshot(m: Message, data: AsyncIterable<Buffer>): Promise<void> {
+    const p = this.peers.get(m.to);
+    if (!p || this.closed) {
+      await data[Symbol.asyncIterator]().return?.();
+      throw new Error(`no address for member ${m.to}`);
+    }
+    const chunkBytes = this.opts.snapshotChunkBytes ?? 1 << 20;
+    await new Promise<void>((resolve, reject) => {
+      const call = this.client(p).SendSnapshot((err, receipt) => {
+        if (err) reject(new Error(`snapshot to member ${m.to}: ${err.details || err.message}`));
+        else if (!receipt?.ok) reject(new Error(`member ${m.to} refused the snapshot: ${receipt?.error ?? 'no receipt'}`));
+        else resolve();
+      });
+      call.on('error', () => undefined);
+      const write = (chunk: SnapshotChunk): Promise<void> => new Promise((res) => {
+        if (call.write(chunk)) res();
+        else call.once('drain', () => res());
+      });
+      void (async () => {
+        const hash = createHash('sha256');
+        let offset = 0;
+        let first = true;
+        try {
+          for await (const buf of data) {
+            for (let i = 0; i < buf.length; i += chunkBytes) {
+              const slice = buf.subarray(i, i + chunkBytes);
+              hash.update(slice);
+              await write({ message: first ? toWire(this.opts.clusterId, m) : null, offset, data: slice });
+              first = false;
+              offset += slice.length;
+            }
+          }
+          await write({ message: first ? toWire(this.opts.clusterId, m) : null, offset, data: Buffer.alloc(0), last: true, sha256: hash.digest('hex') });
+          call.end();
+        } catch (e) {
+          call.cancel();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      })();
+    });
+  }
+
+  forward(to: NodeId, request: Buffer, timeoutMs: number): Promise<Buffer> {
+    const p = this.peers.get(to);
+    if (!p || this.closed) return Promise.reject(new Error(`no address for member ${to}`));
+    return new Promise((resolve, reject) => {
+      this.client(p).Forward({ request }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(new Error(`forward to member ${to}: ${err.details || err.message}`));
+        else resolve(res?.response ?? Buffer.alloc(0));
+      });
+    });
+  }
+
+  private async receiveSnapshot(call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>): Promise<void> {
+    const it = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
+    const head = await it.next();
+    if (head.done || !head.value.message) throw new Error('snapshot stream without its message');
+    const w = head.value.message;
+    if (w.clusterId !== this.opts.clusterId) throw new Error(`snapshot from cluster ${w.clusterId}, not ${this.opts.clusterId}`);
+    const m = fromWire(w);
+    if (m.type !== 'MsgSnap') throw new Error(`snapshot stream opened by a ${m.type}`);
+    if (!this.handlers) throw new Error('transport is not listening');
+    const firstChunk = head.value;
+    async function* data(): AsyncIterable<Buffer> {
+      const hash = createHash('sha256');
+      let expected = 0;
+      let chunk: SnapshotChunk__Output | undefined = firstChunk;
+      for (;;) {
+        if (!chunk) {
+          const n = await it.next();
+          if (n.done) throw new Error('snapshot stream ended before its last chunk');
+          chunk = n.value;
+        }
+        if (Number(chunk.offset) !== expected) throw new Error(`snapshot chunk at offset ${chunk.offset}, expected ${expected}`);
+        if (chunk.data.length > 0) {
+          hash.update(chunk.data);
+          expected += chunk.data.length;
+          yield chunk.data;
+        }
+        if (chunk.last) {
+          const got = hash.digest('hex');
+          if (got !== chunk.sha256) throw new Error(`snapshot checksum mismatch: sent ${chunk.sha256}, received ${got}`);
+          return;
+        }
+        chunk = undefined;
+      }
+    }
+    await this.handlers.snapshot(m, data());
+  }
+
+  private dropPeerConnection(p: Peer): void {
+    p.stream?.end();
+    p.stream = undefined;
+    p.client?.close();
+    p.client = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.peers.values()) this.dropPeerConnection(p);
+  }
+}

@@ -1,0 +1,217 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { MemberRecord } from '../kv/types';
+import { InMemNetwork } from './inmem-transport';
+import { RaftNode } from './raft-node';
+import type { RaftNodeOptions } from './raft-node';
+
+const b = (s: string): Buffer => Buffer.from(s);
+
+interface Cluster {
+  net: InMemNetwork;
+  nodes: Map<number, RaftNode>;
+  dirs: Map<number, string>;
+  members: MemberRecord[];
+  start(id: number, extra?: Partial<RaftNodeOptions>): Promise<RaftNode>;
+  leader(timeoutMs?: number): Promise<RaftNode>;
+  stopAll(): Promise<void>;
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-node-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+let clusterSeq = 0;
+
+function cluster(size: number, extra: Partial<RaftNodeOptions> = {}): Cluster {
+  const base = path.join(root, `c${++clusterSeq}`);
+  const net = new InMemNetwork();
+  const members = Array.from({ length: size }, (_, i) => ({ id: i + 1, address: `127.0.0.1:${7000 + i + 1}` }));
+  const c: Cluster = {
+    net, members,
+    nodes: new Map(),
+    dirs: new Map(),
+    async start(id, more = {}) {
+      const dir = path.join(base, `m${id}`);
+      c.dirs.set(id, dir);
+      const node = await RaftNode.start({
+        id, clusterId: 'test', dataDir: dir, transport: net.transport(id),
+        bootstrap: id <= size ? members : undefined, tickMs: 10, ...extra, ...more,
+      });
+      c.nodes.set(id, node);
+      return node;
+    },
+    async leader(timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const leaders = [...c.nodes.values()].filter((n) => n.isLeader);
+        if (leaders.length === 1) return leaders[0]!;
+        if (Date.now() > deadline) throw new Error('no single leader elected');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async stopAll() {
+      for (const n of c.nodes.values()) await n.stop();
+      c.nodes.clear();
+    },
+  };
+  return c;
+}
+
+async function startAll(c: Cluster, size: number): Promise<void> {
+  for (let id = 1; id <= size; id++) await c.start(id);
+}
+
+describe('RaftNode over an in-process network, with real LevelDB', () => {
+  it('elects a leader, replicates writes, and serves linearizable reads on every member', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      for (let i = 0; i < 20; i++) {
+        const r = await leader.propose({ put: { key: b(`k${i}`), value: b(`v${i}`) } });
+        expect(r).toMatchObject({ ok: true, revision: i + 1 });
+      }
+      for (const n of c.nodes.values()) {
+        const res = await n.read({ key: b('k'), rangeEnd: b('l') });
+        expect(res.count).toBe(20);
+      }
+      const follower = [...c.nodes.values()].find((n) => !n.isLeader)!;
+      await expect(follower.propose({ put: { key: b('x'), value: b('y') } })).rejects.toMatchObject({ code: 'NOT_LEADER', leaderId: leader.id, leaderAddress: `127.0.0.1:${7000 + leader.id}` });
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('lets any member submit writes and renew leases through the leader', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const follower = [...c.nodes.values()].find((n) => !n.isLeader)!;
+      const r = await follower.submit({ put: { key: b('via-follower'), value: b('1') } }, { clientId: 'f', seq: 1 });
+      expect(r).toMatchObject({ ok: true });
+      const again = await follower.submit({ put: { key: b('via-follower'), value: b('1') } }, { clientId: 'f', seq: 1 });
+      expect(again).toEqual(r);
+      expect((await leader.read({ key: b('via-follower') })).kvs[0]!.version).toBe(1);
+      const { id } = await follower.submitLeaseGrant(30);
+      expect(await follower.submitLeaseKeepAlive(id)).toBe(30);
+      expect((await follower.submitLeaseTimeToLive(id)).grantedTtl).toBe(30);
+      await expect(follower.submitLeaseKeepAlive(999)).rejects.toMatchObject({ code: 'LEASE_NOT_FOUND' });
+      const refused = await follower.submit({ put: { key: b('x'), value: b('1'), lease: 12345 } });
+      expect(refused).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('elects a new leader when the leader stops, and loses no acknowledged write', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const first = await c.leader();
+      const acked: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        await first.propose({ put: { key: b(`a${i}`), value: b('1') } });
+        acked.push(`a${i}`);
+      }
+      await first.stop();
+      c.nodes.delete(first.id);
+      const second = await c.leader();
+      expect(second.id).not.toBe(first.id);
+      await second.propose({ put: { key: b('zafter'), value: b('1') } });
+      const res = await second.read({ key: b('a'), rangeEnd: b('b') });
+      expect(res.kvs.map((kv) => kv.key.toString())).toEqual(acked);
+      // The old leader comes back from its disk and catches up.
+      const back = await c.start(first.id);
+      await back.waitApplied(second.status().commitIndex, 5000);
+      expect((await back.serializableRead({ key: b('zafter') })).count).toBe(1);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('answers without quorum with a clear timeout, not a hang or a wrong answer', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      await leader.propose({ put: { key: b('k'), value: b('1') } });
+      for (const n of c.nodes.values()) if (n !== leader) c.net.isolate(n.id);
+      const t0 = Date.now();
+      await expect(leader.propose({ put: { key: b('k'), value: b('2') } }, { timeoutMs: 500 })).rejects.toMatchObject({ code: expect.stringMatching(/TIMEOUT|NOT_LEADER|STOPPED|PROPOSAL/) });
+      await expect(leader.read({ key: b('k') }, 500)).rejects.toMatchObject({ code: expect.stringMatching(/TIMEOUT|NOT_LEADER/) });
+      expect(Date.now() - t0).toBeLessThan(3000);
+      c.net.heal();
+      const again = await c.leader();
+      const r = await again.read({ key: b('k') });
+      expect(['1', '2']).toContain(r.kvs[0]!.value.toString());
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('sends a snapshot to a member that fell behind the compacted log', async () => {
+    const c = cluster(3, { snapshotEntries: 50, keepEntries: 10 });
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const lagging = [...c.nodes.values()].find((n) => !n.isLeader)!;
+      c.net.isolate(lagging.id);
+      // The other two still make a quorum.
+      for (let i = 0; i < 200; i++) await leader.propose({ put: { key: b(`s${String(i).padStart(3, '0')}`), value: b(`v${i}`) } });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(leader.status().firstIndex).toBeGreaterThan(lagging.status().lastIndex + 1);
+      c.net.heal();
+      await lagging.waitApplied(leader.status().commitIndex, 5000);
+      expect(lagging.status().metrics.snapshotsInstalled).toBeGreaterThanOrEqual(1);
+      const res = await lagging.serializableRead({ key: b('s'), rangeEnd: b('t') });
+      expect(res.count).toBe(200);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('expires a lease and deletes its keys on every member', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const { id } = await leader.leaseGrant(1);
+      await leader.propose({ put: { key: b('alive/m1'), value: b('x'), lease: id } });
+      expect(leader.leaseKeepAlive(id)).toBe(1);
+      const t0 = Date.now();
+      for (;;) {
+        const r = await leader.read({ key: b('alive/m1') });
+        if (r.count === 0) break;
+        if (Date.now() - t0 > 5000) throw new Error('lease never expired');
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+      for (const n of c.nodes.values()) expect((await n.read({ key: b('alive/m1') })).count).toBe(0);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('adds a learner, catches it up, promotes it, and removes a member', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      for (let i = 0; i < 30; i++) await leader.propose({ put: { key: b(`m${i}`), value: b('v') } });
+      const newcomer = await c.start(4);
+      await leader.addLearner({ id: 4, address: '127.0.0.1:7004' });
+      await newcomer.waitApplied(leader.status().commitIndex, 5000);
+      expect(leader.status().learners).toEqual([4]);
+      await leader.promoteLearner(4);
+      expect(leader.status().voters).toEqual([1, 2, 3, 4]);
+      const victim = [1, 2, 3].find((id) => id !== leader.id)!;
+      await leader.removeMember(victim);
+      expect(leader.status().voters).not.toContain(victim);
+      expect(leader.status().members.map((m) => m.id)).not.toContain(victim);
+      expect((await newcomer.read({ key: b('m'), rangeEnd: b('n') })).count).toBe(30);
+    } finally {
+      await c.stopAll();
+    }
+  });
+});

@@ -1,0 +1,743 @@
+/**
+ * RaftNode: one running member of the state store. It owns the pure core (RawNode), the
+ * durable log (LevelLogStore), the state machine (MvccStore) and a Transport, and does the
+ * core's four duties in order for every Ready: persist (fsync when asked), send, apply,
+ * advance. Everything that waits (timers, disk, network) lives here, never in the core.
+ *
+ * Lifecycle: RaftNode.start() opens the folders, bootstraps a new cluster when asked, and
+ * starts ticking; stop() stops ticking, fails what is in flight with StoppedError and
+ * closes everything. A node that hit an I/O error stops itself (it cannot know what is
+ * durable) and reports the error through `failed`.
+ */
+import { performance } from 'node:perf_hooks';
+import * as path from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
+import { RawNode } from '../core/raw-node';
+import type { RaftConfig } from '../core/config';
+import { NotLeaderError } from '../core/errors';
+import type { ConfChange, Entry, Message, NodeId, Ready, Role } from '../core/messages';
+import { decode, encode } from '../kv/codec';
+import type { Plain } from '../kv/codec';
+import { MvccStore } from '../kv/mvcc-store';
+import type { AppliedEntry } from '../kv/mvcc-store';
+import type { Command, CommandResult, MemberRecord, RangeRequest, RangeResponse } from '../kv/types';
+import type { WatchOptions, WatchSink } from '../kv/watch';
+import { LevelLogStore } from '../storage/level-log-store';
+import { NotLeaderNodeError, ProposalLostError, StoppedError, TimeoutError } from './errors';
+import { decodeForwardAnswer, decodeForwardRequest, encodeForward } from './forward';
+import type { ForwardAnswer, ForwardRequest } from './forward';
+import type { Transport } from './transport';
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  clusterId: string;
+  /** Holds log/ (the Raft log and hard state) and state/ (the state machine). */
+  dataDir: string;
+  transport: Transport;
+  /** Founding members of a new cluster, this one included. Ignored when the log is not empty. */
+  bootstrap?: MemberRecord[] | undefined;
+  /** Milliseconds per core tick. Election timeout = electionTick ticks (randomized up to 2x). */
+  tickMs?: number | undefined;
+  /** Take a snapshot and compact the log when this many entries are applied past the last one. */
+  snapshotEntries?: number | undefined;
+  /** Entries kept behind a snapshot so slightly slow followers catch up without one. */
+  keepEntries?: number | undefined;
+  /** Deadline for proposals and reads made without one, in ms. */
+  requestTimeoutMs?: number | undefined;
+  raft?: Partial<Omit<RaftConfig, 'id' | 'randomInt' | 'applied'>> | undefined;
+}
+
+export interface NodeMetrics {
+  leaderChanges: number;
+  proposalsCommitted: number;
+  proposalsFailed: number;
+  proposalsPending: number;
+  /** Median and 99th percentile of recent synced log writes, ms. */
+  fsyncP50Ms: number;
+  fsyncP99Ms: number;
+  snapshotsTaken: number;
+  lastSnapshotMs: number;
+  snapshotsInstalled: number;
+}
+
+export interface NodeStatus {
+  id: NodeId;
+  clusterId: string;
+  term: number;
+  leader: NodeId;
+  role: Role;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  firstIndex: number;
+  revision: number;
+  voters: readonly NodeId[];
+  learners: readonly NodeId[];
+  members: MemberRecord[];
+  progress?: Array<{ id: NodeId; match: number; next: number; state: string; learner: boolean; active: boolean }>;
+  metrics: NodeMetrics;
+}
+
+interface PendingProposal {
+  term: number;
+  resolve: (r: CommandResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class RaftNode {
+  private raw!: RawNode;
+  private role: Role = 'follower';
+  private leader: NodeId = 0;
+  private readonly pending = new Map<number, PendingProposal>();
+  private readonly reads = new Map<string, { resolve: (index: number) => void; reject: (e: Error) => void }>();
+  /** Reads whose index is known, waiting for apply to reach it. */
+  private readonly readWaiters: Array<{ index: number; resolve: () => void }> = [];
+  private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
+  private running = false;
+  private stopped = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** Serializes state-machine writers: the apply duty and snapshot installs. */
+  private stateLock: Promise<void> = Promise.resolve();
+  private readCounter = 0;
+  private readonly readPrefix = randomBytes(6).toString('hex');
+  /** Leader only: lease id -> expiry (monotonic ms). */
+  private readonly leaseExpiry = new Map<number, number>();
+  private readonly revoking = new Set<number>();
+  private readonly fsyncSamples: number[] = [];
+  private readonly m = { leaderChanges: 0, proposalsCommitted: 0, proposalsFailed: 0, snapshotsTaken: 0, lastSnapshotMs: 0, snapshotsInstalled: 0 };
+  private snapshotting = false;
+  failed: Error | undefined;
+  /** Called on every leader change (leader 0: none known). */
+  onLeaderChange: ((leader: NodeId, term: number) => void) | undefined;
+
+  private readonly tickMs: number;
+  private readonly snapshotEntries: number;
+  private readonly keepEntries: number;
+  private readonly requestTimeoutMs: number;
+
+  private constructor(readonly opts: RaftNodeOptions, readonly log: LevelLogStore, readonly state: MvccStore) {
+    this.tickMs = opts.tickMs ?? 100;
+    this.snapshotEntries = opts.snapshotEntries ?? 10_000;
+    this.keepEntries = opts.keepEntries ?? 1_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
+  }
+
+  get id(): NodeId { return this.opts.id; }
+  get transport(): Transport { return this.opts.transport; }
+
+  static async start(opts: RaftNodeOptions): Promise<RaftNode> {
+    const log = await LevelLogStore.open(path.join(opts.dataDir, 'log'), { clusterId: opts.clusterId, memberId: opts.id });
+    let state: MvccStore;
+    try {
+      state = await MvccStore.open(path.join(opts.dataDir, 'state'));
+    } catch (e) {
+      await log.close();
+      throw e;
+    }
+    const node = new RaftNode(opts, log, state);
+    try {
+      await node.init();
+    } catch (e) {
+      await log.close();
+      await state.close();
+      throw e;
+    }
+    return node;
+  }
+
+  private async init(): Promise<void> {
+    const { opts, log, state } = this;
+    if (log.lastIndex() === 0 && opts.bootstrap && opts.bootstrap.length > 0) {
+      // Every founding member writes the same entries: the voters, then their addresses, all
+      // committed at term 1, so their logs match from the start.
+      const members = [...opts.bootstrap].sort((a, b) => a.id - b.id);
+      if (!members.some((m) => m.id === opts.id)) throw new Error(`bootstrap members ${members.map((m) => m.id).join(',')} do not include this member ${opts.id}`);
+      const entries: Entry[] = members.map((m, i) => ({ index: i + 1, term: 1, type: 'conf-change', data: new Uint8Array(), confChange: { type: 'add-voter', nodeId: m.id } }));
+      members.forEach((m, i) => entries.push({ index: members.length + i + 1, term: 1, type: 'normal', data: encodeCommand({ member: m }) }));
+      await log.save({ entries, hardState: { term: 1, vote: 0, commit: entries.length }, sync: true });
+    }
+    for (const m of state.listMembers()) if (m.id !== opts.id) opts.transport.setPeer(m.id, m.address);
+    for (const m of opts.bootstrap ?? []) if (m.id !== opts.id) opts.transport.setPeer(m.id, m.address);
+    const commit = log.initialState().hardState.commit;
+    this.raw = new RawNode({
+      ...opts.raft,
+      id: opts.id,
+      randomInt: (n: number) => randomInt(n),
+      // The state machine may be ahead of the durable commit after a power loss (its writes
+      // are not fsynced, nor is every commit advance); entries it has are skipped on replay.
+      applied: Math.max(Math.min(state.appliedIndex, commit), log.firstIndex() - 1),
+    }, log);
+    opts.transport.listen({
+      message: (m) => this.onMessage(m),
+      snapshot: (m, data) => this.onSnapshot(m, data),
+      unreachable: (to) => { if (!this.stopped) this.raw.reportUnreachable(to); },
+      forward: (req) => this.serveForward(req),
+    });
+    this.tickTimer = setInterval(() => this.tick(), this.tickMs);
+    this.leaseTimer = setInterval(() => this.expireLeases(), Math.max(this.tickMs, 100));
+    this.kick();
+  }
+
+  // ---- the duties ----
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.raw.tick();
+    this.kick();
+  }
+
+  private onMessage(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopped && this.raw.hasReady()) {
+        const rd = this.raw.ready();
+        await this.handleReady(rd);
+        if (this.stopped) return;
+        this.raw.advance(rd);
+      }
+    } catch (e) {
+      // stop() waits for this loop to end, so it must not be awaited from inside it.
+      this.running = false;
+      void this.fail(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
+    // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
+    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+      const t0 = performance.now();
+      await this.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+      if (rd.mustSync) this.sampleFsync(performance.now() - t0);
+    }
+    // 2. send, only now that what they promise is durable
+    const plain: Message[] = [];
+    for (const m of rd.messages) {
+      if (m.type === 'MsgSnap') this.sendSnapshot(m);
+      else plain.push(m);
+    }
+    if (plain.length > 0) this.opts.transport.send(plain);
+    // 3. apply
+    if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.ctx);
+      if (r) {
+        this.reads.delete(rs.ctx);
+        r.resolve(rs.index);
+      }
+    }
+    this.maybeSnapshot();
+  }
+
+  private onSoftState(lead: NodeId, role: Role): void {
+    const wasLeader = this.role === 'leader';
+    if (lead !== this.leader) {
+      this.m.leaderChanges++;
+      this.leader = lead;
+      this.onLeaderChange?.(lead, this.raw.status().hardState.term);
+    }
+    this.role = role;
+    if (role === 'leader' && !wasLeader) this.promoteLessor();
+    if (role !== 'leader' && wasLeader) {
+      this.leaseExpiry.clear();
+      this.revoking.clear();
+    }
+  }
+
+  private async applyEntries(entries: readonly Entry[]): Promise<void> {
+    const applied: AppliedEntry[] = entries.map((e) => {
+      const a: AppliedEntry = { index: e.index, term: e.term };
+      if (e.type === 'normal' && e.data.byteLength > 0) {
+        a.command = decodeCommand(e.data);
+        if (e.clientId !== undefined) a.clientId = e.clientId;
+        if (e.seq !== undefined) a.seq = e.seq;
+      }
+      return a;
+    });
+    const results = await this.withStateLock(() => this.state.apply(applied));
+    const byIndex = new Map(results.map((r) => [r.index, r.result]));
+    for (const e of entries) {
+      const result = byIndex.get(e.index);
+      if (result && 'member' in (applied.find((a) => a.index === e.index)?.command ?? {})) this.learnMember(result.ok ? result.member : undefined);
+      const p = this.pending.get(e.index);
+      if (!p) continue;
+      this.pending.delete(e.index);
+      if (p.term !== e.term) {
+        this.m.proposalsFailed++;
+        p.reject(new ProposalLostError(`the proposal at index ${e.index} (term ${p.term}) was replaced by an entry of term ${e.term} after a leader change; it was not applied`));
+      } else if (e.type === 'conf-change') {
+        this.m.proposalsCommitted++;
+        p.resolve({ ok: true, revision: this.state.revision });
+      } else {
+        this.m.proposalsCommitted++;
+        p.resolve(result ?? { ok: true, revision: this.state.revision });
+      }
+    }
+    const appliedIndex = this.state.appliedIndex;
+    for (let i = this.readWaiters.length - 1; i >= 0; i--) {
+      const w = this.readWaiters[i]!;
+      if (w.index <= appliedIndex) {
+        this.readWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const w = this.appliedWaiters[i]!;
+      if (w.index <= appliedIndex) {
+        this.appliedWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private learnMember(m: MemberRecord | undefined): void {
+    if (m && m.id !== this.opts.id) this.opts.transport.setPeer(m.id, m.address);
+  }
+
+  private withStateLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.stateLock.then(fn);
+    this.stateLock = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  // ---- snapshots ----
+
+  private maybeSnapshot(): void {
+    const applied = this.state.appliedIndex;
+    if (this.snapshotting || applied - this.log.firstIndex() + 1 < this.snapshotEntries + this.keepEntries) return;
+    this.snapshotting = true;
+    const compactTo = applied - this.keepEntries;
+    const t0 = performance.now();
+    void (async () => {
+      try {
+        // The state machine is the snapshot: make it durable up to `applied` before the log
+        // forgets the entries that built it.
+        await this.withStateLock(() => this.state.sync());
+        if (this.stopped) return;
+        await this.log.compact(compactTo, this.raw.confStateAt(compactTo));
+        this.m.snapshotsTaken++;
+        this.m.lastSnapshotMs = performance.now() - t0;
+      } catch (e) {
+        await this.fail(e instanceof Error ? e : new Error(String(e)));
+      } finally {
+        this.snapshotting = false;
+      }
+    })();
+  }
+
+  private sendSnapshot(m: Message): void {
+    void (async () => {
+      let ok = false;
+      try {
+        const snap = await this.state.snapshot();
+        await this.opts.transport.sendSnapshot(m, snap.chunks);
+        ok = true;
+      } catch {
+        ok = false;
+      }
+      if (!this.stopped) {
+        this.raw.reportSnapshot(m.to, ok);
+        this.kick();
+      }
+    })();
+  }
+
+  /**
+   * A leader's snapshot arrives: install its data (state at some index >= the snapshot's
+   * log position), then let the core take the MsgSnap. A state machine already at or past
+   * that point keeps its state and only drains the stream.
+   */
+  private async onSnapshot(m: Message, data: AsyncIterable<Buffer>): Promise<void> {
+    if (this.stopped) throw new StoppedError('member is stopping');
+    const at = m.snapshot?.metadata.index ?? 0;
+    await this.withStateLock(async () => {
+      if (this.state.appliedIndex >= at) {
+        for await (const _ of data) { /* drain */ }
+        return;
+      }
+      await this.state.installSnapshot(data);
+      this.m.snapshotsInstalled++;
+      for (const rec of this.state.listMembers()) this.learnMember(rec);
+    });
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.kick();
+  }
+
+  // ---- client API ----
+
+  /** Proposes a write; resolves with its result once applied here. Leader only. */
+  propose(cmd: Command, opts: { clientId?: string; seq?: number; timeoutMs?: number } = {}): Promise<CommandResult> {
+    if (this.stopped) return Promise.reject(new StoppedError('member is stopped'));
+    let index: number;
+    try {
+      const meta = opts.clientId !== undefined && opts.seq !== undefined ? { clientId: opts.clientId, seq: opts.seq } : undefined;
+      index = this.raw.propose(encodeCommand(cmd), meta);
+    } catch (e) {
+      return Promise.reject(this.mapCoreError(e));
+    }
+    const term = this.raw.status().hardState.term;
+    const p = new Promise<CommandResult>((resolve, reject) => {
+      this.pending.set(index, { term, resolve, reject });
+    });
+    this.kick();
+    return withTimeout(p, opts.timeoutMs ?? this.requestTimeoutMs, () => {
+      this.pending.delete(index);
+      this.m.proposalsFailed++;
+      return new TimeoutError(`no commit of the proposal at index ${index} within ${opts.timeoutMs ?? this.requestTimeoutMs} ms; the outcome is unknown (it may still be applied)`);
+    });
+  }
+
+  /** A linearizable read (ReadIndex; followers ask the leader for the index). */
+  async read(req: RangeRequest, timeoutMs = this.requestTimeoutMs): Promise<RangeResponse & { revision: number }> {
+    await this.linearizableBarrier(timeoutMs);
+    const res = await this.state.range(req);
+    return { ...res, revision: this.state.revision };
+  }
+
+  /** Waits until this member has applied everything committed before the call. */
+  async linearizableBarrier(timeoutMs = this.requestTimeoutMs): Promise<void> {
+    if (this.stopped) throw new StoppedError('member is stopped');
+    const ctx = `${this.readPrefix}-${++this.readCounter}`;
+    const index = await withTimeout(new Promise<number>((resolve, reject) => {
+      this.reads.set(ctx, { resolve, reject });
+      try {
+        this.raw.readIndex(ctx);
+      } catch (e) {
+        this.reads.delete(ctx);
+        reject(this.mapCoreError(e));
+      }
+      this.kick();
+    }), timeoutMs, () => {
+      this.reads.delete(ctx);
+      return new TimeoutError(`no read index confirmed by a quorum within ${timeoutMs} ms (no leader, or no quorum)`);
+    });
+    await this.waitApplied(index, timeoutMs);
+  }
+
+  /** A read of this member's state as it is (may be stale): etcd's serializable read. */
+  async serializableRead(req: RangeRequest): Promise<RangeResponse & { revision: number }> {
+    const res = await this.state.range(req);
+    return { ...res, revision: this.state.revision };
+  }
+
+  watch(opts: WatchOptions, sink: WatchSink, onError: (e: Error) => void): number {
+    return this.state.watch(opts, sink, onError);
+  }
+
+  cancelWatch(id: number): boolean {
+    return this.state.cancelWatch(id);
+  }
+
+  waitApplied(index: number, timeoutMs = this.requestTimeoutMs): Promise<void> {
+    if (this.state.appliedIndex >= index) return Promise.resolve();
+    let entry: { index: number; resolve: () => void } | undefined;
+    const p = new Promise<void>((resolve) => {
+      entry = { index, resolve };
+      this.appliedWaiters.push(entry);
+    });
+    return withTimeout(p, timeoutMs, () => {
+      const i = this.appliedWaiters.indexOf(entry!);
+      if (i >= 0) this.appliedWaiters.splice(i, 1);
+      return new TimeoutError(`this member did not apply index ${index} within ${timeoutMs} ms (applied ${this.state.appliedIndex})`);
+    });
+  }
+
+  // ---- any member: hand requests to the leader ----
+
+  /**
+   * Proposes a write from any member: here when this member leads, else forwarded to the
+   * leader over the member transport. Errors are the same classes either way.
+   */
+  async submit(cmd: Command, opts: { clientId?: string; seq?: number; timeoutMs?: number } = {}): Promise<CommandResult> {
+    if (this.role === 'leader') return this.propose(cmd, opts);
+    const a = await this.forwardToLeader({ propose: cmd, clientId: opts.clientId, seq: opts.seq }, opts.timeoutMs);
+    if ('result' in a) return a.result;
+    throw new Error('unexpected answer to a forwarded proposal');
+  }
+
+  async submitLeaseGrant(ttl: number, id = 0): Promise<{ id: number; ttl: number }> {
+    if (this.role === 'leader') return this.leaseGrant(ttl, id);
+    const a = await this.forwardToLeader({ leaseGrant: { ttl, id } });
+    if ('leaseGrant' in a) return a.leaseGrant;
+    throw new Error('unexpected answer to a forwarded lease grant');
+  }
+
+  async submitLeaseKeepAlive(id: number): Promise<number> {
+    if (this.role === 'leader') return this.leaseKeepAlive(id);
+    const a = await this.forwardToLeader({ leaseKeepAlive: { id } });
+    if ('ttl' in a) return a.ttl;
+    throw new Error('unexpected answer to a forwarded lease renewal');
+  }
+
+  async submitLeaseTimeToLive(id: number): Promise<{ ttl: number; grantedTtl: number }> {
+    if (this.role === 'leader') return this.leaseTimeToLive(id);
+    const a = await this.forwardToLeader({ leaseTimeToLive: { id } });
+    if ('timeToLive' in a) return a.timeToLive;
+    throw new Error('unexpected answer to a forwarded lease query');
+  }
+
+  private async forwardToLeader(req: ForwardRequest, timeoutMs = this.requestTimeoutMs): Promise<ForwardAnswer> {
+    if (this.stopped) throw new StoppedError('member is stopped');
+    const deadline = performance.now() + timeoutMs;
+    // An election may be under way: wait for a leader within the request's time.
+    while (!this.leader && performance.now() < deadline && !this.stopped) await new Promise((r) => setTimeout(r, this.tickMs));
+    if (this.role === 'leader') {
+      return decodeForwardAnswer(await this.serveForward(encodeForward(req)));
+    }
+    const leader = this.leader;
+    if (!leader) throw this.notLeader();
+    let raw: Buffer;
+    try {
+      raw = await this.opts.transport.forward(leader, encodeForward(req), Math.max(1, deadline - performance.now()));
+    } catch (e) {
+      throw new TimeoutError(`could not reach the leader (member ${leader}): ${(e as Error).message}; the outcome is unknown`);
+    }
+    const a = decodeForwardAnswer(raw);
+    if ('error' in a) {
+      if (a.error.code === 'NOT_LEADER') throw new NotLeaderNodeError(a.error.leaderId || undefined, this.state.listMembers().find((m) => m.id === a.error.leaderId)?.address);
+      throw Object.assign(new Error(a.error.message), { code: a.error.code });
+    }
+    return a;
+  }
+
+  /** The leader's side of forward(): run the request as if it were local. */
+  private async serveForward(raw: Buffer): Promise<Buffer> {
+    let answer: ForwardAnswer;
+    try {
+      const req = decodeForwardRequest(raw);
+      if (this.role !== 'leader') throw this.notLeader();
+      if ('propose' in req) {
+        const o: { clientId?: string; seq?: number } = {};
+        if (req.clientId !== undefined && req.clientId !== null) o.clientId = req.clientId;
+        if (req.seq !== undefined && req.seq !== null) o.seq = req.seq;
+        answer = { result: await this.propose(req.propose, o) };
+      } else if ('leaseGrant' in req) {
+        answer = { leaseGrant: await this.leaseGrant(req.leaseGrant.ttl, req.leaseGrant.id) };
+      } else if ('leaseKeepAlive' in req) {
+        answer = { ttl: this.leaseKeepAlive(req.leaseKeepAlive.id) };
+      } else {
+        answer = { timeToLive: this.leaseTimeToLive(req.leaseTimeToLive.id) };
+      }
+    } catch (e) {
+      const err = e as { code?: unknown; message?: string; leaderId?: number };
+      answer = { error: { code: typeof err.code === 'string' ? err.code : 'INTERNAL', message: err.message ?? String(e), leaderId: err.leaderId } };
+    }
+    return encodeForward(answer);
+  }
+
+  // ---- leases (the leader keeps the clocks; the log keeps grants and revokes) ----
+
+  async leaseGrant(ttlSeconds: number, id = 0): Promise<{ id: number; ttl: number }> {
+    const leaseId = id || randomInt(1, 2 ** 47);
+    const r = await this.propose({ leaseGrant: { id: leaseId, ttl: ttlSeconds } });
+    if (!r.ok) throw Object.assign(new Error(r.message), { code: r.code });
+    if (this.role === 'leader') this.leaseExpiry.set(leaseId, performance.now() + ttlSeconds * 1000);
+    return r.leaseGrant!;
+  }
+
+  /** Renews a lease; returns its TTL. Leader only (followers answer NOT_LEADER). */
+  leaseKeepAlive(id: number): number {
+    if (this.role !== 'leader') throw this.notLeader();
+    const lease = this.state.getLease(id);
+    if (!lease) throw Object.assign(new Error(`lease ${id.toString(16)} not found`), { code: 'LEASE_NOT_FOUND' });
+    this.leaseExpiry.set(id, performance.now() + lease.ttl * 1000);
+    return lease.ttl;
+  }
+
+  /** Seconds left on a lease (-1 when it does not exist). Leader only. */
+  leaseTimeToLive(id: number): { ttl: number; grantedTtl: number } {
+    if (this.role !== 'leader') throw this.notLeader();
+    const lease = this.state.getLease(id);
+    if (!lease) return { ttl: -1, grantedTtl: 0 };
+    const left = ((this.leaseExpiry.get(id) ?? performance.now()) - performance.now()) / 1000;
+    return { ttl: Math.max(0, Math.ceil(left)), grantedTtl: lease.ttl };
+  }
+
+  async leaseRevoke(id: number): Promise<CommandResult> {
+    return this.propose({ leaseRevoke: { id } });
+  }
+
+  private promoteLessor(): void {
+    // A new leader cannot know how long ago a lease was renewed: give every lease its full
+    // TTL again (etcd does the same), so no lease expires early because of a leader change.
+    const now = performance.now();
+    this.leaseExpiry.clear();
+    for (const l of this.state.listLeases()) this.leaseExpiry.set(l.id, now + l.ttl * 1000);
+  }
+
+  private expireLeases(): void {
+    if (this.stopped || this.role !== 'leader') return;
+    const now = performance.now();
+    for (const [id, expiry] of this.leaseExpiry) {
+      if (expiry > now || this.revoking.has(id)) continue;
+      if (!this.state.getLease(id)) {
+        this.leaseExpiry.delete(id);
+        continue;
+      }
+      this.revoking.add(id);
+      this.propose({ leaseRevoke: { id } }).then(() => {
+        this.leaseExpiry.delete(id);
+      }, () => undefined).finally(() => this.revoking.delete(id));
+    }
+  }
+
+  // ---- membership ----
+
+  /** Adds a member as a non-voting learner (record its address first, then the change). */
+  async addLearner(rec: MemberRecord): Promise<void> {
+    this.opts.transport.setPeer(rec.id, rec.address);
+    await this.expectOk(this.propose({ member: rec }));
+    await this.proposeConfChange({ type: 'add-learner', nodeId: rec.id });
+  }
+
+  async promoteLearner(id: NodeId): Promise<void> {
+    await this.proposeConfChange({ type: 'promote-learner', nodeId: id });
+  }
+
+  async removeMember(id: NodeId): Promise<void> {
+    await this.proposeConfChange({ type: 'remove', nodeId: id });
+    await this.expectOk(this.propose({ memberRemove: { id } }));
+    this.opts.transport.removePeer(id);
+  }
+
+  transferLeadership(to: NodeId): void {
+    try {
+      this.raw.transferLeadership(to);
+    } catch (e) {
+      throw this.mapCoreError(e);
+    }
+    this.kick();
+  }
+
+  private proposeConfChange(cc: ConfChange, timeoutMs = this.requestTimeoutMs): Promise<CommandResult> {
+    let index: number;
+    try {
+      index = this.raw.proposeConfChange(cc);
+    } catch (e) {
+      return Promise.reject(this.mapCoreError(e));
+    }
+    const term = this.raw.status().hardState.term;
+    const p = new Promise<CommandResult>((resolve, reject) => this.pending.set(index, { term, resolve, reject }));
+    this.kick();
+    return withTimeout(p, timeoutMs, () => {
+      this.pending.delete(index);
+      return new TimeoutError(`the config change at index ${index} was not committed within ${timeoutMs} ms; the outcome is unknown`);
+    });
+  }
+
+  private async expectOk(p: Promise<CommandResult>): Promise<void> {
+    const r = await p;
+    if (!r.ok) throw Object.assign(new Error(r.message), { code: r.code });
+  }
+
+  // ---- status ----
+
+  get isLeader(): boolean { return this.role === 'leader'; }
+  get leaderId(): NodeId { return this.leader; }
+
+  leaderAddress(): string | undefined {
+    return this.state.listMembers().find((m) => m.id === this.leader)?.address;
+  }
+
+  status(): NodeStatus {
+    const s = this.raw.status();
+    const sorted = [...this.fsyncSamples].sort((a, b) => a - b);
+    const q = (p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0);
+    const out: NodeStatus = {
+      id: this.opts.id,
+      clusterId: this.opts.clusterId,
+      term: s.hardState.term,
+      leader: s.softState.lead,
+      role: s.softState.role,
+      commitIndex: s.hardState.commit,
+      appliedIndex: this.state.appliedIndex,
+      lastIndex: s.lastIndex,
+      firstIndex: this.log.firstIndex(),
+      revision: this.state.revision,
+      voters: s.confState.voters,
+      learners: s.confState.learners,
+      members: this.state.listMembers(),
+      metrics: {
+        ...this.m,
+        proposalsPending: this.pending.size,
+        fsyncP50Ms: q(0.5),
+        fsyncP99Ms: q(0.99),
+      },
+    };
+    if (s.progress) {
+      out.progress = [...s.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, learner: p.isLearner, active: p.recentActive }));
+    }
+    return out;
+  }
+
+  private sampleFsync(ms: number): void {
+    this.fsyncSamples.push(ms);
+    if (this.fsyncSamples.length > 1000) this.fsyncSamples.splice(0, this.fsyncSamples.length - 1000);
+  }
+
+  private notLeader(): NotLeaderNodeError {
+    return new NotLeaderNodeError(this.leader || undefined, this.leaderAddress());
+  }
+
+  private mapCoreError(e: unknown): Error {
+    if (e instanceof NotLeaderError) return new NotLeaderNodeError(e.leaderId || undefined, e.leaderId ? this.state.listMembers().find((m) => m.id === e.leaderId)?.address : undefined);
+    return e instanceof Error ? e : new Error(String(e));
+  }
+
+  // ---- stopping ----
+
+  private async fail(e: Error): Promise<void> {
+    if (this.stopped) return;
+    this.failed = e;
+    await this.stop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    clearInterval(this.leaseTimer);
+    const err = new StoppedError(`member ${this.opts.id} stopped${this.failed ? ` after an error: ${this.failed.message}` : ''}; the outcome of in-flight requests is unknown`);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const r of this.reads.values()) r.reject(err);
+    this.reads.clear();
+    await this.opts.transport.close();
+    // Let an apply or install in progress finish before closing its database.
+    await this.stateLock;
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    await this.log.close();
+    await this.state.close();
+  }
+}
+
+export function encodeCommand(cmd: Command): Uint8Array {
+  return encode(cmd as unknown as Plain);
+}
+
+export function decodeCommand(data: Uint8Array): Command {
+  return decode(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) as unknown as Command;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

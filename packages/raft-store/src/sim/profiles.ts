@@ -1,0 +1,93 @@
+/**
+ * Fault profiles: how hostile the simulated world is. Times are simulated milliseconds; a node
+ * ticks every TICK_MS.
+ */
+export const TICK_MS = 10;
+
+export interface FaultProfile {
+  readonly name: string;
+  /** Probability that a message is lost. */
+  readonly dropRate: number;
+  /** Probability that a message is delivered twice. */
+  readonly dupRate: number;
+  /** Delivery delay range; a wide range reorders messages. */
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Probability that a message is held back an extra 20-200 ms (long reordering). */
+  readonly lateRate: number;
+  /** Mean time between network partition changes (0 = never). */
+  readonly partitionEveryMs: number;
+  /** Mean time between crashes (0 = never). A crashed node restarts 20-600 ms later. */
+  readonly crashEveryMs: number;
+  /** Probability that a crash strikes in the middle of Ready handling (after persist, before send). */
+  readonly crashMidReadyRate: number;
+  /** Mean time between membership changes (0 = never). */
+  readonly membershipEveryMs: number;
+  /** Mean time between leadership transfers (0 = never). */
+  readonly transferEveryMs: number;
+  /** A node compacts its log once this many applied entries are beyond its snapshot. */
+  readonly compactAfterEntries: number;
+  /** Probability that the transport fails to stream a snapshot. */
+  readonly snapshotFailRate: number;
+  /** Length of the faulty phase; then everything heals and liveness is checked. */
+  readonly durationMs: number;
+}
+
+const base: FaultProfile = {
+  name: 'calm',
+  dropRate: 0,
+  dupRate: 0,
+  minDelayMs: 1,
+  maxDelayMs: 5,
+  lateRate: 0,
+  partitionEveryMs: 0,
+  crashEveryMs: 0,
+  crashMidReadyRate: 0,
+  membershipEveryMs: 0,
+  transferEveryMs: 0,
+  compactAfterEntries: 1_000_000,
+  snapshotFailRate: 0,
+  durationMs: 3000,
+};
+
+export const PROFILES: Readonly<Record<string, FaultProfile>> = {
+  calm: base,
+  lossy: { ...base, name: 'lossy', dropRate: 0.1, dupRate: 0.05, maxDelayMs: 30, lateRate: 0.02, compactAfterEntries: 40 },
+  partitions: { ...base, name: 'partitions', dropRate: 0.02, maxDelayMs: 15, partitionEveryMs: 300, compactAfterEntries: 30 },
+  crashes: {
+    ...base,
+    name: 'crashes',
+    dropRate: 0.02,
+    maxDelayMs: 15,
+    crashEveryMs: 250,
+    crashMidReadyRate: 0.3,
+    compactAfterEntries: 25,
+  },
+  membership: {
+    ...base,
+    name: 'membership',
+    dropRate: 0.03,
+    maxDelayMs: 15,
+    membershipEveryMs: 150,
+    transferEveryMs: 400,
+    compactAfterEntries: 20,
+    snapshotFailRate: 0.2,
+  },
+  chaos: {
+    ...base,
+    name: 'chaos',
+    dropRate: 0.08,
+    dupRate: 0.05,
+    maxDelayMs: 25,
+    lateRate: 0.02,
+    partitionEveryMs: 400,
+    crashEveryMs: 400,
+    crashMidReadyRate: 0.3,
+    membershipEveryMs: 250,
+    transferEveryMs: 500,
+    compactAfterEntries: 20,
+    snapshotFailRate: 0.2,
+  },
+};
+
+export const PROFILE_NAMES = Object.keys(PROFILES);

@@ -1,0 +1,282 @@
+/**
+ * LevelLogStore: the durable Raft log and hard state of one member, in LevelDB.
+ *
+ * Layout (one LevelDB database in its own folder):
+ *   "c"           cluster identity: { clusterId, memberId }; written once, checked at every open
+ *   "h"           the hard state { term, vote, commit }
+ *   "s"           the latest snapshot's metadata { index, term, confState } (its data lives in
+ *                 the state machine's own database; see design.md)
+ *   "e"<index:8>  one entry: CRC-32 of the payload (4 bytes, big-endian), then the payload
+ *
+ * Reads are synchronous, from memory: the entries since the last compaction are kept in
+ * memory as well as on disk (the log is compacted behind snapshots, so it stays short).
+ * Writes: save() puts entries, hard state and snapshot metadata of one Ready in ONE LevelDB
+ * batch, fsynced when the Ready says mustSync: group commit, one fsync per Ready.
+ *
+ * At open every entry's checksum and index are verified; a corrupt entry or a foreign
+ * cluster id is refused with an error naming the folder, the index and what is wrong.
+ */
+import { crc32 } from 'node:zlib';
+import { Level } from 'level';
+import { decode, encode } from '../kv/codec';
+import type { Plain } from '../kv/codec';
+import { CompactedError, UnavailableError } from '../core/errors';
+import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../core/messages';
+import { EMPTY_CONF_STATE, entrySize } from '../core/messages';
+import type { LogStorage } from '../core/storage';
+
+const K_CLUSTER = Buffer.from('c');
+const K_HARD = Buffer.from('h');
+const K_SNAP = Buffer.from('s');
+const P_ENTRY = 0x65; // e
+
+function entryKey(index: number): Buffer {
+  const b = Buffer.allocUnsafe(9);
+  b[0] = P_ENTRY;
+  b.writeUInt32BE(Math.floor(index / 0x1_0000_0000), 1);
+  b.writeUInt32BE(index % 0x1_0000_0000, 5);
+  return b;
+}
+
+const CONF_TYPES: ConfChange['type'][] = ['add-voter', 'add-learner', 'promote-learner', 'remove'];
+
+export function encodeEntry(e: Entry): Buffer {
+  const payload = encode([
+    e.index, e.term, e.type === 'normal' ? 0 : 1, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
+    e.confChange ? [CONF_TYPES.indexOf(e.confChange.type), e.confChange.nodeId] : null,
+    e.clientId ?? null, e.seq ?? null,
+  ]);
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUInt32BE(crc32(payload), 0);
+  payload.copy(out, 4);
+  return out;
+}
+
+/** Decodes a stored entry; throws a plain Error saying what is wrong (the caller adds where). */
+export function decodeEntry(raw: Buffer): Entry {
+  if (raw.length < 5) throw new Error(`record of ${raw.length} bytes is too short`);
+  const payload = raw.subarray(4);
+  const stored = raw.readUInt32BE(0);
+  const computed = crc32(payload);
+  if (stored !== computed) throw new Error(`checksum mismatch (stored ${stored.toString(16)}, computed ${computed.toString(16)})`);
+  const [index, term, type, data, cc, clientId, seq] = decode(payload) as [number, number, number, Buffer, [number, number] | null, string | null, number | null];
+  const e: { -readonly [K in keyof Entry]: Entry[K] } = { index, term, type: type === 0 ? 'normal' : 'conf-change', data };
+  if (cc) e.confChange = { type: CONF_TYPES[cc[0]]!, nodeId: cc[1] };
+  if (clientId !== null) e.clientId = clientId;
+  if (seq !== null) e.seq = seq;
+  return e;
+}
+
+/** Thrown by open() when the log cannot be trusted; the member must not start. */
+export class LogStoreCorruptError extends Error {
+  override readonly name = 'LogStoreCorruptError';
+  readonly code = 'LOG_CORRUPT';
+}
+
+/** Thrown by open() when the folder belongs to another cluster or member. */
+export class ForeignClusterError extends Error {
+  override readonly name = 'ForeignClusterError';
+  readonly code = 'FOREIGN_CLUSTER';
+}
+
+export interface LogIdentity {
+  clusterId: string;
+  memberId: number;
+}
+
+/** What one Ready asks to persist. */
+export interface LogWrite {
+  hardState?: HardState | undefined;
+  entries?: readonly Entry[] | undefined;
+  snapshot?: Snapshot | undefined;
+  /** fsync before resolving (Ready.mustSync). */
+  sync: boolean;
+}
+
+export class LevelLogStore implements LogStorage {
+  private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  private snapMeta: Snapshot['metadata'] = { index: 0, term: 0, confState: EMPTY_CONF_STATE };
+  /** ents[0] stands for the snapshot position; real entries follow. */
+  private ents: Entry[] = [{ index: 0, term: 0, type: 'normal', data: new Uint8Array() }];
+  /** Bytes of payload held in memory, for metrics. */
+  private bytes = 0;
+
+  private constructor(readonly dir: string, private readonly db: Level<Buffer, Buffer>) {}
+
+  /**
+   * Opens the log in `dir`, creating it for `identity` when new. An existing log must carry
+   * the same cluster and member id.
+   */
+  static async open(dir: string, identity: LogIdentity): Promise<LevelLogStore> {
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    const store = new LevelLogStore(dir, db);
+    try {
+      await store.load(identity);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private async load(identity: LogIdentity): Promise<void> {
+    const [cluster, hard, snap] = await this.db.getMany([K_CLUSTER, K_HARD, K_SNAP]);
+    if (!cluster) {
+      await this.db.put(K_CLUSTER, encode({ clusterId: identity.clusterId, memberId: identity.memberId }), { sync: true });
+    } else {
+      const stored = decode(cluster) as unknown as LogIdentity;
+      if (stored.clusterId !== identity.clusterId || stored.memberId !== identity.memberId) {
+        throw new ForeignClusterError(`raft log ${this.dir} belongs to cluster ${stored.clusterId} member ${stored.memberId}, not cluster ${identity.clusterId} member ${identity.memberId}; refusing to start`);
+      }
+    }
+    if (hard) this.hard = decode(hard) as unknown as HardState;
+    if (snap) {
+      const m = decode(snap) as unknown as { index: number; term: number; confState: ConfState };
+      this.snapMeta = m;
+      this.ents = [{ index: m.index, term: m.term, type: 'normal', data: new Uint8Array() }];
+    }
+    let expected = this.snapMeta.index + 1;
+    for await (const [k, v] of this.db.iterator({ gte: entryKey(this.snapMeta.index + 1), lt: Buffer.of(P_ENTRY + 1) })) {
+      const index = k.readUInt32BE(1) * 0x1_0000_0000 + k.readUInt32BE(5);
+      let e: Entry;
+      try {
+        e = decodeEntry(v);
+      } catch (err) {
+        throw new LogStoreCorruptError(`raft log ${this.dir}: entry ${index} is corrupt: ${(err as Error).message}; refusing to start`);
+      }
+      if (e.index !== index) throw new LogStoreCorruptError(`raft log ${this.dir}: the record at index ${index} holds entry ${e.index}; refusing to start`);
+      if (index !== expected) throw new LogStoreCorruptError(`raft log ${this.dir}: entry ${expected} is missing (next stored is ${index}); refusing to start`);
+      this.ents.push(e);
+      this.bytes += e.data.byteLength;
+      expected++;
+    }
+    if (this.hard.commit > this.lastIndex()) {
+      throw new LogStoreCorruptError(`raft log ${this.dir}: hard state says commit ${this.hard.commit} but the log ends at ${this.lastIndex()}; refusing to start`);
+    }
+  }
+
+  // ---- LogStorage (read side, synchronous) ----
+
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return { hardState: this.hard, confState: this.snapMeta.confState };
+  }
+
+  private offset(): number {
+    return this.ents[0]!.index;
+  }
+
+  firstIndex(): number {
+    return this.offset() + 1;
+  }
+
+  lastIndex(): number {
+    return this.offset() + this.ents.length - 1;
+  }
+
+  term(i: number): number {
+    const off = this.offset();
+    if (i < off) throw new CompactedError(`term(${i}): compacted below ${off}`);
+    if (i > this.lastIndex()) throw new UnavailableError(`term(${i}): beyond last index ${this.lastIndex()}`);
+    return this.ents[i - off]!.term;
+  }
+
+  entries(lo: number, hi: number, maxSize: number): Entry[] {
+    const off = this.offset();
+    if (lo <= off) throw new CompactedError(`entries(${lo}): compacted up to ${off}`);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(`entries(..${hi}): last index ${this.lastIndex()}`);
+    const out: Entry[] = [];
+    let size = 0;
+    for (let i = lo; i < hi; i++) {
+      const e = this.ents[i - off]!;
+      size += entrySize(e);
+      if (out.length > 0 && size > maxSize) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** The latest snapshot's metadata; data is empty (the state machine streams its own). */
+  snapshot(): Snapshot {
+    return { metadata: this.snapMeta, data: new Uint8Array() };
+  }
+
+  get memoryBytes(): number {
+    return this.bytes;
+  }
+
+  // ---- write side (the caller's persist duty) ----
+
+  /**
+   * Persists one Ready's snapshot metadata, entries and hard state in one batch. Entries
+   * replace any conflicting suffix. Resolves when written (and fsynced if `sync`); the
+   * in-memory view changes only after that, so a failed write leaves it as it was.
+   */
+  async save(w: LogWrite): Promise<void> {
+    const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [];
+    let ents = this.ents;
+    let snapMeta = this.snapMeta;
+    if (w.snapshot && w.snapshot.metadata.index > this.snapMeta.index) {
+      snapMeta = w.snapshot.metadata;
+      ops.push({ type: 'put', key: K_SNAP, value: encode(snapMeta as unknown as Plain) });
+      for (let i = this.firstIndex(); i <= this.lastIndex(); i++) ops.push({ type: 'del', key: entryKey(i) });
+      ents = [{ index: snapMeta.index, term: snapMeta.term, type: 'normal', data: new Uint8Array() }];
+    }
+    let es = w.entries ?? [];
+    if (es.length > 0) {
+      const first = ents[0]!.index + 1;
+      if (es[0]!.index < first) es = es.filter((e) => e.index >= first);
+    }
+    if (es.length > 0) {
+      const start = es[0]!.index;
+      const last = ents[0]!.index + ents.length - 1;
+      if (start > last + 1) throw new Error(`append at ${start} leaves a gap after last index ${last}`);
+      const newLast = es[es.length - 1]!.index;
+      for (let i = newLast + 1; i <= last; i++) ops.push({ type: 'del', key: entryKey(i) });
+      for (const e of es) ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
+      ents = ents === this.ents ? ents.slice(0, start - ents[0]!.index) : ents.slice(0, start - ents[0]!.index);
+      for (const e of es) ents.push(e);
+    }
+    if (w.hardState) ops.push({ type: 'put', key: K_HARD, value: encode(w.hardState as unknown as Plain) });
+    if (ops.length === 0) return;
+    await this.db.batch(ops, { sync: w.sync });
+    this.ents = ents;
+    this.snapMeta = snapMeta;
+    if (w.hardState) this.hard = w.hardState;
+    this.bytes = ents.reduce((n, e) => n + e.data.byteLength, 0);
+  }
+
+  /**
+   * Records that the state machine holds everything up to `index` durably (the caller
+   * synced it) and drops the entries up to it. Keeps the term of `index` for the log
+   * matching check of the next append.
+   */
+  async compact(index: number, confState: ConfState): Promise<void> {
+    if (index <= this.offset()) return;
+    if (index > this.lastIndex()) throw new UnavailableError(`compact(${index}) beyond last index ${this.lastIndex()}`);
+    const meta = { index, term: this.term(index), confState };
+    const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [
+      { type: 'put', key: K_SNAP, value: encode(meta as unknown as Plain) },
+    ];
+    for (let i = this.firstIndex(); i <= index; i++) ops.push({ type: 'del', key: entryKey(i) });
+    await this.db.batch(ops, { sync: true });
+    const off = this.offset();
+    this.ents = [{ index, term: meta.term, type: 'normal', data: new Uint8Array() }, ...this.ents.slice(index - off + 1)];
+    this.snapMeta = meta;
+    this.bytes = this.ents.reduce((n, e) => n + e.data.byteLength, 0);
+  }
+
+  /**
+   * Writes the founding configuration of a new cluster: committed add-voter entries at
+   * term 1, as InMemoryLogStore.bootstrap does. Only on an empty log.
+   */
+  async bootstrap(voters: readonly number[]): Promise<void> {
+    if (this.lastIndex() !== 0) throw new Error(`bootstrap of raft log ${this.dir}: the log is not empty`);
+    const entries: Entry[] = voters.map((id, i) => ({ index: i + 1, term: 1, type: 'conf-change', data: new Uint8Array(), confChange: { type: 'add-voter', nodeId: id } }));
+    await this.save({ entries, hardState: { term: 1, vote: 0, commit: entries.length }, sync: true });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
