@@ -65,3 +65,5 @@ export { EtcdClient, EtcdError } from './client/etcd-client';
 
 // Checking histories for linearizability.
 export { checkLinearizable, assertLinearizable, createRecorder, kvModel } from './check';
+export { Member } from './member';
+export type { MemberOptions } from './member';

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * raft-store: run a member, or talk to a cluster through etcd's v3 API.
+ *
+ *   raft-store start --id 1 --cluster c1 --data-dir /var/lib/rs1 \
+ *     --peer-listen 10.0.0.1:2380 --client-listen 10.0.0.1:2379 \
+ *     --peer 1=10.0.0.1:2380=10.0.0.1:2379 --peer 2=... --peer 3=...
+ *   raft-store --endpoints 10.0.0.1:2379 put k v | get k [--prefix] | del k | cas k old new
+ *   raft-store --endpoints ... watch k [--prefix] | status | member list|add|remove|promote | move-leader ID
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EtcdClient } from '../client/etcd-client';
+import type { MemberRecord } from '../kv/types';
+import { Member } from '../member';
+
+function parsePeer(s: string): MemberRecord {
+  const m = /^(\d+)=([^=]+:\d+)=([^=]+:\d+)$/.exec(s);
+  if (!m) throw new Error(`--peer must be ID=PEER_HOST:PORT=CLIENT_HOST:PORT, got "${s}"`);
+  return { id: Number(m[1]), address: m[2]!, clientAddress: m[3]! };
+}
+
+function client(argv: { endpoints: string; timeout: number }): EtcdClient {
+  return new EtcdClient({ endpoints: argv.endpoints.split(',').filter(Boolean), timeoutMs: argv.timeout });
+}
+
+async function withClient<T>(argv: { endpoints: string; timeout: number }, fn: (c: EtcdClient) => Promise<T>): Promise<T> {
+  const c = client(argv);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+const text = (b: Buffer | Uint8Array | string): string => Buffer.from(b as Uint8Array).toString();
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('raft-store')
+    .option('endpoints', { type: 'string', default: '127.0.0.1:2379', describe: 'Client addresses, comma-separated' })
+    .option('timeout', { type: 'number', default: 10_000, describe: 'Request timeout, ms' })
+    .command('start', 'Run a member in the foreground', (y) => y
+      .option('id', { type: 'number', demandOption: true })
+      .option('cluster', { type: 'string', demandOption: true, describe: 'Cluster name; a member refuses a data folder of another cluster' })
+      .option('data-dir', { type: 'string', demandOption: true })
+      .option('peer-listen', { type: 'string', demandOption: true })
+      .option('client-listen', { type: 'string', demandOption: true })
+      .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'Founding member ID=PEER=CLIENT (repeat); omit to join an existing cluster' })
+      .option('tick-ms', { type: 'number', default: 100 })
+      .option('election-ticks', { type: 'number', default: 10 })
+      .option('snapshot-entries', { type: 'number', default: 10_000 }),
+    async (argv) => {
+      const peers = argv.peer.map(parsePeer);
+      const member = await Member.start({
+        id: argv.id, clusterId: argv.cluster, dataDir: argv['data-dir'], peerAddress: argv['peer-listen'], clientAddress: argv['client-listen'],
+        bootstrap: peers.length > 0 ? peers : undefined,
+        node: { tickMs: argv['tick-ms'], snapshotEntries: argv['snapshot-entries'], raft: { electionTick: argv['election-ticks'], heartbeatTick: 1 } },
+      });
+      console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}, clients on ${argv['client-listen']}`);
+      member.node.onLeaderChange = (leader, term) => console.log(`leader ${leader || 'none'} (term ${term})`);
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        member.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      const watchFailure = setInterval(() => {
+        if (member.node.failed) {
+          console.error(`raft-store: member stopped: ${member.node.failed.message}`);
+          process.exit(2);
+        }
+      }, 500);
+      watchFailure.unref();
+    })
+    .command('put <key> <value>', 'Write a key', (y) => y.positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string', demandOption: true }),
+      async (argv) => withClient(argv, async (c) => {
+        const r = await c.put(argv.key, argv.value);
+        console.log(`OK (revision ${r.header?.revision})`);
+      }))
+    .command('get <key>', 'Read a key or a prefix', (y) => y.positional('key', { type: 'string', demandOption: true })
+      .option('prefix', { type: 'boolean', default: false }).option('serializable', { type: 'boolean', default: false }),
+    async (argv) => withClient(argv, async (c) => {
+      const r = await c.get(argv.key, { prefix: argv.prefix, serializable: argv.serializable });
+      for (const kv of r.kvs) console.log(`${text(kv.key)}\n${text(kv.value)}`);
+    }))
+    .command('del <key>', 'Delete a key or a prefix', (y) => y.positional('key', { type: 'string', demandOption: true }).option('prefix', { type: 'boolean', default: false }),
+      async (argv) => withClient(argv, async (c) => console.log((await c.delete(argv.key, { prefix: argv.prefix })).deleted)))
+    .command('cas <key> <expected> <value>', 'Set key to value if it holds expected ("" = absent)', (y) => y.positional('key', { type: 'string', demandOption: true })
+      .positional('expected', { type: 'string', demandOption: true }).positional('value', { type: 'string', demandOption: true }),
+    async (argv) => withClient(argv, async (c) => {
+      const ok = await c.cas(argv.key, argv.expected === '' ? null : argv.expected, argv.value);
+      console.log(ok ? 'SUCCEEDED' : 'FAILED');
+      if (!ok) process.exitCode = 1;
+    }))
+    .command('watch <key>', 'Print changes until interrupted', (y) => y.positional('key', { type: 'string', demandOption: true })
+      .option('prefix', { type: 'boolean', default: false }).option('rev', { type: 'number', default: 0 }),
+    async (argv) => {
+      const c = client(argv);
+      await new Promise<void>((resolve) => {
+        c.watch(argv.key, { prefix: argv.prefix, startRevision: argv.rev }, (events) => {
+          for (const ev of events) console.log(`${ev.type} ${text(ev.kv?.key ?? '')} ${text(ev.kv?.value ?? '')}`);
+        }, (reason) => {
+          console.error(`watch canceled: ${reason}`);
+          process.exitCode = 1;
+          resolve();
+        });
+        process.on('SIGINT', () => resolve());
+      });
+      c.close();
+    })
+    .command('status', 'Term, leader, commit and applied index of each endpoint', () => {}, async (argv) => withClient(argv, async (c) => {
+      const eps = argv.endpoints.split(',');
+      for (let i = 0; i < eps.length; i++) {
+        try {
+          const s = await c.status(i);
+          console.log(`${eps[i]}: member ${s.header?.memberId} term ${s.raftTerm} leader ${s.leader} commit ${s.raftIndex} applied ${s.raftAppliedIndex}${s.isLearner ? ' learner' : ''}`);
+        } catch (e) {
+          console.log(`${eps[i]}: unreachable (${(e as Error).message})`);
+        }
+      }
+    }))
+    .command('member <action> [arg]', 'list | add PEER_URL [--learner] | remove ID | promote ID', (y) => y
+      .positional('action', { choices: ['list', 'add', 'remove', 'promote'] as const, demandOption: true })
+      .positional('arg', { type: 'string' }).option('learner', { type: 'boolean', default: true }),
+    async (argv) => withClient(argv, async (c) => {
+      if (argv.action === 'list') {
+        for (const m of (await c.memberList()).members) console.log(`${m.ID}, ${m.isLearner ? 'learner' : 'voter'}, ${m.name}, ${m.peerURLs.join(' ')}, ${m.clientURLs.join(' ')}`);
+      } else if (argv.action === 'add') {
+        if (!argv.arg) throw new Error('member add needs the new member\'s peer URL');
+        const r = await c.memberAdd(argv.arg, argv.learner);
+        console.log(`added member ${r.member?.ID}`);
+      } else {
+        const id = Number(argv.arg);
+        if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`member ${argv.action} needs a member id, got "${argv.arg}"`);
+        if (argv.action === 'remove') await c.memberRemove(id);
+        else await c.memberPromote(id);
+        console.log(`${argv.action}d member ${id}`);
+      }
+    }))
+    .command('move-leader <id>', 'Transfer leadership (send to the current leader\'s endpoint)', (y) => y.positional('id', { type: 'number', demandOption: true }),
+      async (argv) => withClient(argv, async (c) => {
+        await c.moveLeader(0, argv.id);
+        console.log(`leadership moved to ${argv.id}`);
+      }))
+    .strict()
+    .fail(false)
+    .demandCommand(1, 'name a command; see raft-store --help')
+    .help()
+    .parseAsync();
+}
+
+main().catch((e: unknown) => {
+  console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

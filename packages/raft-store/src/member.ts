@@ -1,0 +1,63 @@
+/**
+ * A raft-store member as a process serves it: the node, its member-to-member server
+ * (Raft transport) and its client server (etcd's API), on two addresses.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { EtcdApi } from './api/etcd-server';
+import type { MemberRecord } from './kv/types';
+import { GrpcTransport } from './node/grpc-transport';
+import { RaftNode } from './node/raft-node';
+import type { RaftNodeOptions } from './node/raft-node';
+
+export interface MemberOptions {
+  id: number;
+  clusterId: string;
+  dataDir: string;
+  /** host:port for member-to-member traffic. */
+  peerAddress: string;
+  /** host:port for clients (etcd API). */
+  clientAddress: string;
+  /** Founding members (with their addresses) of a new cluster; absent when joining. */
+  bootstrap?: MemberRecord[] | undefined;
+  serverCredentials?: grpc.ServerCredentials;
+  peerCredentials?: grpc.ChannelCredentials;
+  node?: Partial<Omit<RaftNodeOptions, 'id' | 'clusterId' | 'dataDir' | 'transport' | 'bootstrap'>>;
+}
+
+export class Member {
+  private constructor(readonly node: RaftNode, private readonly peerServer: grpc.Server, private readonly clientServer: grpc.Server) {}
+
+  static async start(o: MemberOptions): Promise<Member> {
+    const creds = o.serverCredentials ?? grpc.ServerCredentials.createInsecure();
+    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20 });
+    const transport = new GrpcTransport({ id: o.id, clusterId: o.clusterId, server: peerServer, credentials: o.peerCredentials ?? grpc.credentials.createInsecure() });
+    await bind(peerServer, o.peerAddress, creds);
+    let node: RaftNode;
+    try {
+      node = await RaftNode.start({ ...o.node, id: o.id, clusterId: o.clusterId, dataDir: o.dataDir, transport, bootstrap: o.bootstrap });
+    } catch (e) {
+      peerServer.forceShutdown();
+      throw e;
+    }
+    const clientServer = new grpc.Server();
+    new EtcdApi(node).register(clientServer);
+    try {
+      await bind(clientServer, o.clientAddress, creds);
+    } catch (e) {
+      await node.stop();
+      peerServer.forceShutdown();
+      throw e;
+    }
+    return new Member(node, peerServer, clientServer);
+  }
+
+  async stop(): Promise<void> {
+    this.clientServer.forceShutdown();
+    await this.node.stop();
+    this.peerServer.forceShutdown();
+  }
+}
+
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (e, port) => (e ? reject(new Error(`cannot listen on ${address}: ${e.message}`)) : resolve(port))));
+}
