@@ -3,6 +3,7 @@
  * (Raft transport) and its client server (etcd's API), on two addresses.
  */
 import * as grpc from '@grpc/grpc-js';
+import { registerAdmin } from './api/admin-server';
 import { EtcdApi } from './api/etcd-server';
 import type { MemberRecord } from './kv/types';
 import { GrpcTransport } from './node/grpc-transport';
@@ -19,6 +20,8 @@ export interface MemberOptions {
   clientAddress: string;
   /** Founding members (with their addresses) of a new cluster; absent when joining. */
   bootstrap?: MemberRecord[] | undefined;
+  /** Addresses of existing members, when joining. */
+  peers?: MemberRecord[] | undefined;
   serverCredentials?: grpc.ServerCredentials;
   peerCredentials?: grpc.ChannelCredentials;
   node?: Partial<Omit<RaftNodeOptions, 'id' | 'clusterId' | 'dataDir' | 'transport' | 'bootstrap'>>;
@@ -34,13 +37,14 @@ export class Member {
     await bind(peerServer, o.peerAddress, creds);
     let node: RaftNode;
     try {
-      node = await RaftNode.start({ ...o.node, id: o.id, clusterId: o.clusterId, dataDir: o.dataDir, transport, bootstrap: o.bootstrap });
+      node = await RaftNode.start({ ...o.node, id: o.id, clusterId: o.clusterId, dataDir: o.dataDir, transport, bootstrap: o.bootstrap, peers: o.peers });
     } catch (e) {
       peerServer.forceShutdown();
       throw e;
     }
     const clientServer = new grpc.Server();
     new EtcdApi(node).register(clientServer);
+    registerAdmin(clientServer, node);
     try {
       await bind(clientServer, o.clientAddress, creds);
     } catch (e) {

@@ -8,7 +8,9 @@
  *   raft-store --endpoints 10.0.0.1:2379 put k v | get k [--prefix] | del k | cas k old new
  *   raft-store --endpoints ... watch k [--prefix] | status | member list|add|remove|promote | move-leader ID
  */
+import * as grpc from '@grpc/grpc-js';
 import yargs from 'yargs';
+import { loadBerthV1 } from '@berth/proto';
 import { hideBin } from 'yargs/helpers';
 import { EtcdClient } from '../client/etcd-client';
 import type { MemberRecord } from '../kv/types';
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
       .option('data-dir', { type: 'string', demandOption: true })
       .option('peer-listen', { type: 'string', demandOption: true })
       .option('client-listen', { type: 'string', demandOption: true })
-      .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'Founding member ID=PEER=CLIENT (repeat); omit to join an existing cluster' })
+      .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'Founding member ID=PEER=CLIENT (repeat); with --join: existing members to reach' })
+      .option('join', { type: 'boolean', default: false, describe: 'Join a running cluster (after `member add`) instead of founding one' })
       .option('tick-ms', { type: 'number', default: 100 })
       .option('election-ticks', { type: 'number', default: 10 })
       .option('snapshot-entries', { type: 'number', default: 10_000 }),
@@ -54,7 +57,8 @@ async function main(): Promise<void> {
       const peers = argv.peer.map(parsePeer);
       const member = await Member.start({
         id: argv.id, clusterId: argv.cluster, dataDir: argv['data-dir'], peerAddress: argv['peer-listen'], clientAddress: argv['client-listen'],
-        bootstrap: peers.length > 0 ? peers : undefined,
+        bootstrap: !argv.join && peers.length > 0 ? peers : undefined,
+        peers: argv.join ? peers : undefined,
         node: { tickMs: argv['tick-ms'], snapshotEntries: argv['snapshot-entries'], raft: { electionTick: argv['election-ticks'], heartbeatTick: 1 } },
       });
       console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}, clients on ${argv['client-listen']}`);
@@ -111,8 +115,19 @@ async function main(): Promise<void> {
       });
       c.close();
     })
-    .command('status', 'Term, leader, commit and applied index of each endpoint', () => {}, async (argv) => withClient(argv, async (c) => {
+    .command('status', 'Term, leader, commit and applied index of each endpoint', (y) => y.option('verbose', { type: 'boolean', default: false, describe: 'Per-peer progress and metrics (JSON), from berth.v1.StoreAdmin' }),
+      async (argv) => withClient(argv, async (c) => {
       const eps = argv.endpoints.split(',');
+      if (argv.verbose) {
+        const v1 = loadBerthV1();
+        for (const ep of eps) {
+          const admin = new v1.StoreAdmin(ep, grpc.credentials.createInsecure());
+          const st = await new Promise((resolve, reject) => admin.Status({}, { deadline: Date.now() + argv.timeout }, (e, r) => (e ? reject(e) : resolve(r))));
+          console.log(JSON.stringify({ endpoint: ep, ...(st as object) }, null, 2));
+          admin.close();
+        }
+        return;
+      }
       for (let i = 0; i < eps.length; i++) {
         try {
           const s = await c.status(i);

@@ -36,6 +36,11 @@ export interface RaftNodeOptions {
   transport: Transport;
   /** Founding members of a new cluster, this one included. Ignored when the log is not empty. */
   bootstrap?: MemberRecord[] | undefined;
+  /**
+   * Where some existing members are, for a member joining a running cluster: it needs
+   * the leader's address to answer before the replicated member records reach it.
+   */
+  peers?: MemberRecord[] | undefined;
   /** Milliseconds per core tick. Election timeout = electionTick ticks (randomized up to 2x). */
   tickMs?: number | undefined;
   /** Take a snapshot and compact the log when this many entries are applied past the last one. */
@@ -52,6 +57,9 @@ export interface NodeMetrics {
   proposalsCommitted: number;
   proposalsFailed: number;
   proposalsPending: number;
+  /** Committed but not yet applied here. */
+  applyLag: number;
+  hasLeader: boolean;
   /** Median and 99th percentile of recent synced log writes, ms. */
   fsyncP50Ms: number;
   fsyncP99Ms: number;
@@ -74,7 +82,7 @@ export interface NodeStatus {
   voters: readonly NodeId[];
   learners: readonly NodeId[];
   members: MemberRecord[];
-  progress?: Array<{ id: NodeId; match: number; next: number; state: string; learner: boolean; active: boolean }>;
+  progress?: Array<{ id: NodeId; match: number; next: number; state: string; learner: boolean; active: boolean; rttMs: number }>;
   metrics: NodeMetrics;
 }
 
@@ -105,6 +113,9 @@ export class RaftNode {
   private readonly leaseExpiry = new Map<number, number>();
   private readonly revoking = new Set<number>();
   private readonly fsyncSamples: number[] = [];
+  /** Leader only: when the unanswered heartbeat to each peer left, and the smoothed round trip. */
+  private readonly heartbeatSent = new Map<NodeId, number>();
+  private readonly rttMs = new Map<NodeId, number>();
   private readonly m = { leaderChanges: 0, proposalsCommitted: 0, proposalsFailed: 0, snapshotsTaken: 0, lastSnapshotMs: 0, snapshotsInstalled: 0 };
   private snapshotting = false;
   failed: Error | undefined;
@@ -158,7 +169,7 @@ export class RaftNode {
       await log.save({ entries, hardState: { term: 1, vote: 0, commit: entries.length }, sync: true });
     }
     for (const m of state.listMembers()) if (m.id !== opts.id) opts.transport.setPeer(m.id, m.address);
-    for (const m of opts.bootstrap ?? []) if (m.id !== opts.id) opts.transport.setPeer(m.id, m.address);
+    for (const m of [...(opts.bootstrap ?? []), ...(opts.peers ?? [])]) if (m.id !== opts.id) opts.transport.setPeer(m.id, m.address);
     const commit = log.initialState().hardState.commit;
     this.raw = new RawNode({
       ...opts.raft,
@@ -189,6 +200,15 @@ export class RaftNode {
 
   private onMessage(m: Message): void {
     if (this.stopped) return;
+    if (m.type === 'MsgHeartbeatResp') {
+      const sent = this.heartbeatSent.get(m.from);
+      if (sent !== undefined) {
+        this.heartbeatSent.delete(m.from);
+        const rtt = performance.now() - sent;
+        const prev = this.rttMs.get(m.from);
+        this.rttMs.set(m.from, prev === undefined ? rtt : prev * 0.8 + rtt * 0.2);
+      }
+    }
     this.raw.step(m);
     this.kick();
   }
@@ -226,9 +246,11 @@ export class RaftNode {
     }
     // 2. send, only now that what they promise is durable
     const plain: Message[] = [];
+    const now = performance.now();
     for (const m of rd.messages) {
       if (m.type === 'MsgSnap') this.sendSnapshot(m);
       else plain.push(m);
+      if (m.type === 'MsgHeartbeat' && !this.heartbeatSent.has(m.to)) this.heartbeatSent.set(m.to, now);
     }
     if (plain.length > 0) this.opts.transport.send(plain);
     // 3. apply
@@ -253,6 +275,7 @@ export class RaftNode {
     this.role = role;
     if (role === 'leader' && !wasLeader) this.promoteLessor();
     if (role !== 'leader' && wasLeader) {
+      this.heartbeatSent.clear();
       this.leaseExpiry.clear();
       this.revoking.clear();
     }
@@ -675,12 +698,14 @@ export class RaftNode {
       metrics: {
         ...this.m,
         proposalsPending: this.pending.size,
+        applyLag: s.hardState.commit - this.state.appliedIndex,
+        hasLeader: s.softState.lead !== 0,
         fsyncP50Ms: q(0.5),
         fsyncP99Ms: q(0.99),
       },
     };
     if (s.progress) {
-      out.progress = [...s.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, learner: p.isLearner, active: p.recentActive }));
+      out.progress = [...s.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, learner: p.isLearner, active: p.recentActive, rttMs: this.rttMs.get(id) ?? 0 }));
     }
     return out;
   }
