@@ -77,7 +77,7 @@ export class EtcdApi {
   }
 
   private header(revision = this.node.state.revision): etcd.ResponseHeader {
-    return { clusterId: this.clusterNum, memberId: this.node.id, revision, raftTerm: this.node.status().term };
+    return { clusterId: this.clusterNum, memberId: this.node.id, revision, raftTerm: this.node.term };
   }
 
   /** A write: proposed here, forwarded to the leader, or refused with the leader named. */

@@ -170,6 +170,11 @@ export class RawNode {
     return this.raft.confHistory.at(index);
   }
 
+  /** The current term, without building a Status. */
+  term(): number {
+    return this.raft.term;
+  }
+
   status(): Status {
     const r = this.raft;
     const base = {

@@ -123,6 +123,7 @@ export class MvccStore {
   async apply(entries: readonly AppliedEntry[]): Promise<Array<{ index: number; result: CommandResult }>> {
     this.assertOpen();
     const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members);
+    await tx.prefetch(entries);
     const results: Array<{ index: number; result: CommandResult }> = [];
     let last = this.applied;
     for (const e of entries) {
@@ -332,6 +333,8 @@ class ApplyTx {
   readonly events: WatchEvent[] = [];
   /** latin1 of the key -> its KeyValue after this batch's changes, or null when deleted. */
   private readonly overlay = new Map<string, KeyValue | null>();
+  /** latin1 of the key -> its KeyValue in the database before this batch (prefetched). */
+  private readonly base = new Map<string, KeyValue | null>();
   private readonly dedup = new Map<string, { seq: number; result: CommandResult }>();
   private sub = 0;
   private changed = false;
@@ -394,9 +397,50 @@ class ApplyTx {
     }
   }
 
+  /**
+   * Reads, in one LevelDB getMany, the current value of every single key the batch's
+   * commands name, so applying a batch of puts does not wait on one read per entry.
+   */
+  async prefetch(entries: readonly AppliedEntry[]): Promise<void> {
+    const wanted = new Map<string, Buffer>();
+    const add = (k: Buffer | undefined): void => {
+      if (k && k.length > 0) wanted.set(k.toString('latin1'), k);
+    };
+    const addOps = (ops: RequestOp[]): void => {
+      for (const op of ops) {
+        if ('requestPut' in op) add(op.requestPut.key);
+        else if ('requestRange' in op && !op.requestRange.rangeEnd?.length) add(op.requestRange.key);
+        else if ('requestDeleteRange' in op && !op.requestDeleteRange.rangeEnd?.length) add(op.requestDeleteRange.key);
+        else if ('requestTxn' in op) addTxn(op.requestTxn);
+      }
+    };
+    const addTxn = (t: TxnRequest): void => {
+      for (const c of t.compare) if (!c.rangeEnd?.length) add(c.key);
+      addOps(t.success);
+      addOps(t.failure);
+    };
+    for (const e of entries) {
+      const c = e.command;
+      if (!c) continue;
+      if ('put' in c) add(c.put.key);
+      else if ('deleteRange' in c && !c.deleteRange.rangeEnd?.length) add(c.deleteRange.key);
+      else if ('txn' in c) addTxn(c.txn);
+    }
+    if (wanted.size === 0) return;
+    const keys = [...wanted.values()];
+    const raws = await this.db.getMany(keys.map(keyKey));
+    keys.forEach((k, i) => {
+      const raw = raws[i];
+      this.base.set(k.toString('latin1'), raw ? decodeKv(k, raw) : null);
+    });
+  }
+
   async get(key: Buffer): Promise<KeyValue | null> {
-    const o = this.overlay.get(key.toString('latin1'));
+    const id = key.toString('latin1');
+    const o = this.overlay.get(id);
     if (o !== undefined) return o;
+    const b = this.base.get(id);
+    if (b !== undefined) return b;
     const raw = await this.db.get(keyKey(key));
     return raw ? decodeKv(key, raw) : null;
   }

@@ -270,7 +270,7 @@ export class RaftNode {
     if (lead !== this.leader) {
       this.m.leaderChanges++;
       this.leader = lead;
-      this.onLeaderChange?.(lead, this.raw.status().hardState.term);
+      this.onLeaderChange?.(lead, this.raw.term());
     }
     this.role = role;
     if (role === 'leader' && !wasLeader) this.promoteLessor();
@@ -293,9 +293,11 @@ export class RaftNode {
     });
     const results = await this.withStateLock(() => this.state.apply(applied));
     const byIndex = new Map(results.map((r) => [r.index, r.result]));
-    for (const e of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       const result = byIndex.get(e.index);
-      if (result && 'member' in (applied.find((a) => a.index === e.index)?.command ?? {})) this.learnMember(result.ok ? result.member : undefined);
+      const cmd = applied[i]!.command;
+      if (result && cmd && 'member' in cmd) this.learnMember(result.ok ? result.member : undefined);
       const p = this.pending.get(e.index);
       if (!p) continue;
       this.pending.delete(e.index);
@@ -413,7 +415,7 @@ export class RaftNode {
     } catch (e) {
       return Promise.reject(this.mapCoreError(e));
     }
-    const term = this.raw.status().hardState.term;
+    const term = this.raw.term();
     const p = new Promise<CommandResult>((resolve, reject) => {
       this.pending.set(index, { term, resolve, reject });
     });
@@ -654,7 +656,7 @@ export class RaftNode {
     } catch (e) {
       return Promise.reject(this.mapCoreError(e));
     }
-    const term = this.raw.status().hardState.term;
+    const term = this.raw.term();
     const p = new Promise<CommandResult>((resolve, reject) => this.pending.set(index, { term, resolve, reject }));
     this.kick();
     return withTimeout(p, timeoutMs, () => {
@@ -671,6 +673,7 @@ export class RaftNode {
   // ---- status ----
 
   get isLeader(): boolean { return this.role === 'leader'; }
+  get term(): number { return this.raw.term(); }
   get leaderId(): NodeId { return this.leader; }
 
   leaderAddress(): string | undefined {
