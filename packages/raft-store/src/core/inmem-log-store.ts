@@ -6,53 +6,35 @@
  * In the simulator this object IS the node's disk: it survives a simulated crash, and only what
  * the node wrote here during the persist duty survives.
  */
-import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from './errors';
+import { dummyEntry, EntryWindow } from './entry-window';
+import { RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from './errors';
 import type { ConfState, Entry, HardState, Snapshot } from './messages';
-import { EMPTY_CONF_STATE, entrySize } from './messages';
+import { EMPTY_CONF_STATE } from './messages';
 import type { LogStorage } from './storage';
 
 export class InMemoryLogStore implements LogStorage {
   private hardState: HardState = { term: 0, vote: 0, commit: 0 };
   private snap: Snapshot = { metadata: { index: 0, term: 0, confState: EMPTY_CONF_STATE }, data: new Uint8Array() };
-  /** ents[0] is a dummy standing for the snapshot position (index, term); real entries follow. */
-  private ents: Entry[] = [{ index: 0, term: 0, type: 'normal', data: new Uint8Array() }];
+  private readonly win = new EntryWindow();
 
   initialState(): { hardState: HardState; confState: ConfState } {
     return { hardState: this.hardState, confState: this.snap.metadata.confState };
   }
 
-  private offset(): number {
-    return this.ents[0]!.index;
-  }
-
   firstIndex(): number {
-    return this.offset() + 1;
+    return this.win.firstIndex();
   }
 
   lastIndex(): number {
-    return this.offset() + this.ents.length - 1;
+    return this.win.lastIndex();
   }
 
   term(i: number): number {
-    const off = this.offset();
-    if (i < off) throw new CompactedError(`term(${i}): compacted below ${off}`);
-    if (i > this.lastIndex()) throw new UnavailableError(`term(${i}): beyond last index ${this.lastIndex()}`);
-    return this.ents[i - off]!.term;
+    return this.win.term(i);
   }
 
   entries(lo: number, hi: number, maxSize: number): Entry[] {
-    const off = this.offset();
-    if (lo <= off) throw new CompactedError(`entries(${lo}): compacted up to ${off}`);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(`entries(..${hi}): last index ${this.lastIndex()}`);
-    const out: Entry[] = [];
-    let size = 0;
-    for (let i = lo; i < hi; i++) {
-      const e = this.ents[i - off]!;
-      size += entrySize(e);
-      if (out.length > 0 && size > maxSize) break;
-      out.push(e);
-    }
-    return out;
+    return this.win.entries(lo, hi, maxSize);
   }
 
   snapshot(): Snapshot {
@@ -79,8 +61,8 @@ export class InMemoryLogStore implements LogStorage {
     if (start > this.lastIndex() + 1) {
       throw new RaftInvariantError(`append at ${start} leaves a gap after last index ${this.lastIndex()}`);
     }
-    this.ents.length = start - this.offset();
-    for (const e of es) this.ents.push(e);
+    this.win.ents.length = start - this.win.offset();
+    for (const e of es) this.win.ents.push(e);
   }
 
   /** Replaces the whole log with `snap` (a snapshot received from the leader). */
@@ -89,7 +71,7 @@ export class InMemoryLogStore implements LogStorage {
       throw new SnapshotOutOfDateError(`snapshot ${snap.metadata.index} older than ${this.snap.metadata.index}`);
     }
     this.snap = snap;
-    this.ents = [{ index: snap.metadata.index, term: snap.metadata.term, type: 'normal', data: new Uint8Array() }];
+    this.win.ents = [dummyEntry(snap.metadata.index, snap.metadata.term)];
   }
 
   /**
@@ -107,11 +89,9 @@ export class InMemoryLogStore implements LogStorage {
 
   /** Discards entries before `compactIndex`; entry compactIndex becomes the dummy position. */
   compact(compactIndex: number): void {
-    const off = this.offset();
-    if (compactIndex <= off) return;
+    if (compactIndex <= this.win.offset()) return;
     if (compactIndex > this.lastIndex()) throw new UnavailableError(`compact(${compactIndex}) beyond last index`);
-    const d = this.ents[compactIndex - off]!;
-    this.ents = [{ index: d.index, term: d.term, type: 'normal', data: new Uint8Array() }, ...this.ents.slice(compactIndex - off + 1)];
+    this.win.compactTo(compactIndex);
   }
 
   /**

@@ -20,9 +20,10 @@ import { crc32 } from 'node:zlib';
 import { Level } from 'level';
 import { decode, encode } from '../kv/codec';
 import type { Plain } from '../kv/codec';
-import { CompactedError, UnavailableError } from '../core/errors';
+import { dummyEntry, EntryWindow } from '../core/entry-window';
+import { UnavailableError } from '../core/errors';
 import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../core/messages';
-import { EMPTY_CONF_STATE, entrySize } from '../core/messages';
+import { EMPTY_CONF_STATE } from '../core/messages';
 import type { LogStorage } from '../core/storage';
 
 const K_CLUSTER = Buffer.from('c');
@@ -96,8 +97,7 @@ export interface LogWrite {
 export class LevelLogStore implements LogStorage {
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
   private snapMeta: Snapshot['metadata'] = { index: 0, term: 0, confState: EMPTY_CONF_STATE };
-  /** ents[0] stands for the snapshot position; real entries follow. */
-  private ents: Entry[] = [{ index: 0, term: 0, type: 'normal', data: new Uint8Array() }];
+  private readonly win = new EntryWindow();
   /** Bytes of payload held in memory, for metrics. */
   private bytes = 0;
 
@@ -134,7 +134,7 @@ export class LevelLogStore implements LogStorage {
     if (snap) {
       const m = decode(snap) as unknown as { index: number; term: number; confState: ConfState };
       this.snapMeta = m;
-      this.ents = [{ index: m.index, term: m.term, type: 'normal', data: new Uint8Array() }];
+      this.win.ents = [dummyEntry(m.index, m.term)];
     }
     let expected = this.snapMeta.index + 1;
     for await (const [k, v] of this.db.iterator({ gte: entryKey(this.snapMeta.index + 1), lt: Buffer.of(P_ENTRY + 1) })) {
@@ -147,7 +147,7 @@ export class LevelLogStore implements LogStorage {
       }
       if (e.index !== index) throw new LogStoreCorruptError(`raft log ${this.dir}: the record at index ${index} holds entry ${e.index}; refusing to start`);
       if (index !== expected) throw new LogStoreCorruptError(`raft log ${this.dir}: entry ${expected} is missing (next stored is ${index}); refusing to start`);
-      this.ents.push(e);
+      this.win.ents.push(e);
       this.bytes += e.data.byteLength;
       expected++;
     }
@@ -162,38 +162,20 @@ export class LevelLogStore implements LogStorage {
     return { hardState: this.hard, confState: this.snapMeta.confState };
   }
 
-  private offset(): number {
-    return this.ents[0]!.index;
-  }
-
   firstIndex(): number {
-    return this.offset() + 1;
+    return this.win.firstIndex();
   }
 
   lastIndex(): number {
-    return this.offset() + this.ents.length - 1;
+    return this.win.lastIndex();
   }
 
   term(i: number): number {
-    const off = this.offset();
-    if (i < off) throw new CompactedError(`term(${i}): compacted below ${off}`);
-    if (i > this.lastIndex()) throw new UnavailableError(`term(${i}): beyond last index ${this.lastIndex()}`);
-    return this.ents[i - off]!.term;
+    return this.win.term(i);
   }
 
   entries(lo: number, hi: number, maxSize: number): Entry[] {
-    const off = this.offset();
-    if (lo <= off) throw new CompactedError(`entries(${lo}): compacted up to ${off}`);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(`entries(..${hi}): last index ${this.lastIndex()}`);
-    const out: Entry[] = [];
-    let size = 0;
-    for (let i = lo; i < hi; i++) {
-      const e = this.ents[i - off]!;
-      size += entrySize(e);
-      if (out.length > 0 && size > maxSize) break;
-      out.push(e);
-    }
-    return out;
+    return this.win.entries(lo, hi, maxSize);
   }
 
   /** The latest snapshot's metadata; data is empty (the state machine streams its own). */
@@ -214,13 +196,13 @@ export class LevelLogStore implements LogStorage {
    */
   async save(w: LogWrite): Promise<void> {
     const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [];
-    let ents = this.ents;
+    let ents = this.win.ents;
     let snapMeta = this.snapMeta;
     if (w.snapshot && w.snapshot.metadata.index > this.snapMeta.index) {
       snapMeta = w.snapshot.metadata;
       ops.push({ type: 'put', key: K_SNAP, value: encode(snapMeta as unknown as Plain) });
       for (let i = this.firstIndex(); i <= this.lastIndex(); i++) ops.push({ type: 'del', key: entryKey(i) });
-      ents = [{ index: snapMeta.index, term: snapMeta.term, type: 'normal', data: new Uint8Array() }];
+      ents = [dummyEntry(snapMeta.index, snapMeta.term)];
     }
     let es = w.entries ?? [];
     if (es.length > 0) {
@@ -234,13 +216,14 @@ export class LevelLogStore implements LogStorage {
       const newLast = es[es.length - 1]!.index;
       for (let i = newLast + 1; i <= last; i++) ops.push({ type: 'del', key: entryKey(i) });
       for (const e of es) ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
-      ents = ents === this.ents ? ents.slice(0, start - ents[0]!.index) : ents.slice(0, start - ents[0]!.index);
+      // A copy: the window changes only once the batch is durable.
+      ents = ents.slice(0, start - ents[0]!.index);
       for (const e of es) ents.push(e);
     }
     if (w.hardState) ops.push({ type: 'put', key: K_HARD, value: encode(w.hardState as unknown as Plain) });
     if (ops.length === 0) return;
     await this.db.batch(ops, { sync: w.sync });
-    this.ents = ents;
+    this.win.ents = ents;
     this.snapMeta = snapMeta;
     if (w.hardState) this.hard = w.hardState;
     this.bytes = ents.reduce((n, e) => n + e.data.byteLength, 0);
@@ -252,7 +235,7 @@ export class LevelLogStore implements LogStorage {
    * matching check of the next append.
    */
   async compact(index: number, confState: ConfState): Promise<void> {
-    if (index <= this.offset()) return;
+    if (index <= this.win.offset()) return;
     if (index > this.lastIndex()) throw new UnavailableError(`compact(${index}) beyond last index ${this.lastIndex()}`);
     const meta = { index, term: this.term(index), confState };
     const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [
@@ -260,10 +243,9 @@ export class LevelLogStore implements LogStorage {
     ];
     for (let i = this.firstIndex(); i <= index; i++) ops.push({ type: 'del', key: entryKey(i) });
     await this.db.batch(ops, { sync: true });
-    const off = this.offset();
-    this.ents = [{ index, term: meta.term, type: 'normal', data: new Uint8Array() }, ...this.ents.slice(index - off + 1)];
+    this.win.compactTo(index);
     this.snapMeta = meta;
-    this.bytes = this.ents.reduce((n, e) => n + e.data.byteLength, 0);
+    this.bytes = this.win.ents.reduce((n, e) => n + e.data.byteLength, 0);
   }
 
   /**
