@@ -437,6 +437,9 @@ export class RaftNode {
   /** Waits until this member has applied everything committed before the call. */
   async linearizableBarrier(timeoutMs = this.requestTimeoutMs): Promise<void> {
     if (this.stopped) throw new StoppedError('member is stopped');
+    const started = performance.now();
+    await this.waitForLeader(timeoutMs);
+    timeoutMs = Math.max(1, timeoutMs - (performance.now() - started));
     const ctx = `${this.readPrefix}-${++this.readCounter}`;
     const index = await withTimeout(new Promise<number>((resolve, reject) => {
       this.reads.set(ctx, { resolve, reject });
@@ -516,11 +519,16 @@ export class RaftNode {
     throw new Error('unexpected answer to a forwarded lease query');
   }
 
+  /** An election may be under way: wait (up to the request's time) until a leader is known. */
+  private async waitForLeader(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.leader && performance.now() < deadline && !this.stopped) await new Promise((r) => setTimeout(r, this.tickMs));
+  }
+
   private async forwardToLeader(req: ForwardRequest, timeoutMs = this.requestTimeoutMs): Promise<ForwardAnswer> {
     if (this.stopped) throw new StoppedError('member is stopped');
     const deadline = performance.now() + timeoutMs;
-    // An election may be under way: wait for a leader within the request's time.
-    while (!this.leader && performance.now() < deadline && !this.stopped) await new Promise((r) => setTimeout(r, this.tickMs));
+    await this.waitForLeader(timeoutMs);
     if (this.role === 'leader') {
       return decodeForwardAnswer(await this.serveForward(encodeForward(req)));
     }
