@@ -98,6 +98,7 @@ export class LevelLogStore implements LogStorage {
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
   private snapMeta: Snapshot['metadata'] = { index: 0, term: 0, confState: EMPTY_CONF_STATE };
   private readonly win = new EntryWindow();
+  private queue: Promise<void> = Promise.resolve();
   /** Bytes of payload held in memory, for metrics. */
   private bytes = 0;
 
@@ -194,39 +195,56 @@ export class LevelLogStore implements LogStorage {
    * replace any conflicting suffix. Resolves when written (and fsynced if `sync`); the
    * in-memory view changes only after that, so a failed write leaves it as it was.
    */
-  async save(w: LogWrite): Promise<void> {
+  save(w: LogWrite): Promise<void> {
+    return this.serialized(() => this.saveNow(w));
+  }
+
+  /** Writes run one at a time: a compaction never interleaves with a save. */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async saveNow(w: LogWrite): Promise<void> {
     const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [];
-    let ents = this.win.ents;
-    let snapMeta = this.snapMeta;
-    if (w.snapshot && w.snapshot.metadata.index > this.snapMeta.index) {
-      snapMeta = w.snapshot.metadata;
-      ops.push({ type: 'put', key: K_SNAP, value: encode(snapMeta as unknown as Plain) });
+    // What the window will be once the batch is durable: replaced by a snapshot, and/or
+    // cut at `keep` entries and extended with `es`. Computed now, applied after the write,
+    // without copying the window (this runs once per Ready).
+    const snap = w.snapshot && w.snapshot.metadata.index > this.snapMeta.index ? w.snapshot.metadata : undefined;
+    if (snap) {
+      ops.push({ type: 'put', key: K_SNAP, value: encode(snap as unknown as Plain) });
       for (let i = this.firstIndex(); i <= this.lastIndex(); i++) ops.push({ type: 'del', key: entryKey(i) });
-      ents = [dummyEntry(snapMeta.index, snapMeta.term)];
     }
+    const offset = snap ? snap.index : this.win.offset();
+    const last = snap ? snap.index : this.lastIndex();
     let es = w.entries ?? [];
-    if (es.length > 0) {
-      const first = ents[0]!.index + 1;
-      if (es[0]!.index < first) es = es.filter((e) => e.index >= first);
-    }
+    if (es.length > 0 && es[0]!.index <= offset) es = es.filter((e) => e.index > offset);
+    let keep = last - offset + 1;
     if (es.length > 0) {
       const start = es[0]!.index;
-      const last = ents[0]!.index + ents.length - 1;
       if (start > last + 1) throw new Error(`append at ${start} leaves a gap after last index ${last}`);
       const newLast = es[es.length - 1]!.index;
       for (let i = newLast + 1; i <= last; i++) ops.push({ type: 'del', key: entryKey(i) });
       for (const e of es) ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
-      // A copy: the window changes only once the batch is durable.
-      ents = ents.slice(0, start - ents[0]!.index);
-      for (const e of es) ents.push(e);
+      keep = start - offset;
     }
     if (w.hardState) ops.push({ type: 'put', key: K_HARD, value: encode(w.hardState as unknown as Plain) });
     if (ops.length === 0) return;
     await this.db.batch(ops, { sync: w.sync });
-    this.win.ents = ents;
-    this.snapMeta = snapMeta;
+    if (snap) {
+      this.win.ents = [dummyEntry(snap.index, snap.term)];
+      this.snapMeta = snap;
+      this.bytes = 0;
+    }
+    const ents = this.win.ents;
+    for (let i = keep; i < ents.length; i++) this.bytes -= ents[i]!.data.byteLength;
+    ents.length = keep;
+    for (const e of es) {
+      ents.push(e);
+      this.bytes += e.data.byteLength;
+    }
     if (w.hardState) this.hard = w.hardState;
-    this.bytes = ents.reduce((n, e) => n + e.data.byteLength, 0);
   }
 
   /**
@@ -234,7 +252,11 @@ export class LevelLogStore implements LogStorage {
    * synced it) and drops the entries up to it. Keeps the term of `index` for the log
    * matching check of the next append.
    */
-  async compact(index: number, confState: ConfState): Promise<void> {
+  compact(index: number, confState: ConfState): Promise<void> {
+    return this.serialized(() => this.compactNow(index, confState));
+  }
+
+  private async compactNow(index: number, confState: ConfState): Promise<void> {
     if (index <= this.win.offset()) return;
     if (index > this.lastIndex()) throw new UnavailableError(`compact(${index}) beyond last index ${this.lastIndex()}`);
     const meta = { index, term: this.term(index), confState };
@@ -243,9 +265,9 @@ export class LevelLogStore implements LogStorage {
     ];
     for (let i = this.firstIndex(); i <= index; i++) ops.push({ type: 'del', key: entryKey(i) });
     await this.db.batch(ops, { sync: true });
+    for (let i = 1; i <= index - this.win.offset(); i++) this.bytes -= this.win.ents[i]!.data.byteLength;
     this.win.compactTo(index);
     this.snapMeta = meta;
-    this.bytes = this.win.ents.reduce((n, e) => n + e.data.byteLength, 0);
   }
 
   /**
