@@ -335,6 +335,8 @@ class ApplyTx {
   private readonly overlay = new Map<string, KeyValue | null>();
   /** latin1 of the key -> its KeyValue in the database before this batch (prefetched). */
   private readonly base = new Map<string, KeyValue | null>();
+  /** How to take back the in-memory changes of the command being applied, if it is refused. */
+  private readonly undo: Array<() => void> = [];
   private readonly dedup = new Map<string, { seq: number; result: CommandResult }>();
   private sub = 0;
   private changed = false;
@@ -365,7 +367,8 @@ class ApplyTx {
 
   /** Applies one command; a refusal changes nothing and does not advance the revision. */
   async applyCommand(cmd: Command): Promise<CommandResult> {
-    const mark = { batch: this.batch.length, events: this.events.length, overlay: new Map(this.overlay), leases: new Map(this.leases), members: new Map(this.members) };
+    const mark = { batch: this.batch.length, events: this.events.length };
+    this.undo.length = 0;
     this.sub = 0;
     this.changed = false;
     const next = this.rev + 1;
@@ -387,12 +390,8 @@ class ApplyTx {
       if (!(e instanceof Refusal)) throw e;
       this.batch.length = mark.batch;
       this.events.length = mark.events;
-      this.overlay.clear();
-      for (const [k, v] of mark.overlay) this.overlay.set(k, v);
-      this.leases.clear();
-      for (const [k, v] of mark.leases) this.leases.set(k, v);
-      this.members.clear();
-      for (const [k, v] of mark.members) this.members.set(k, v);
+      for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
+      this.undo.length = 0;
       return { ok: false, revision: this.rev, code: e.code, message: e.message };
     }
   }
@@ -435,6 +434,15 @@ class ApplyTx {
     });
   }
 
+  /** Sets a map entry, remembering how to restore it if the command is refused. */
+  private change<K, V>(map: Map<K, V>, k: K, v: V | undefined): void {
+    const had = map.has(k);
+    const old = map.get(k);
+    this.undo.push(() => (had ? map.set(k, old as V) : map.delete(k)));
+    if (v === undefined) map.delete(k);
+    else map.set(k, v);
+  }
+
   async get(key: Buffer): Promise<KeyValue | null> {
     const id = key.toString('latin1');
     const o = this.overlay.get(id);
@@ -475,7 +483,7 @@ class ApplyTx {
   }
 
   private write(kv: KeyValue, prev: KeyValue | null): void {
-    this.overlay.set(kv.key.toString('latin1'), kv);
+    this.change(this.overlay, kv.key.toString('latin1'), kv);
     this.batch.push({ type: 'put', key: keyKey(kv.key), value: encodeKv(kv) });
     const ev: WatchEvent = { type: 'PUT', kv, prevKv: prev ?? undefined };
     this.batch.push({ type: 'put', key: historyKey(kv.modRevision, this.sub++), value: encodeEvent(ev) });
@@ -484,7 +492,7 @@ class ApplyTx {
   }
 
   private remove(prev: KeyValue, rev: number): void {
-    this.overlay.set(prev.key.toString('latin1'), null);
+    this.change<string, KeyValue | null>(this.overlay, prev.key.toString('latin1'), null);
     this.batch.push({ type: 'del', key: keyKey(prev.key) });
     if (prev.lease) this.batch.push({ type: 'del', key: attachKey(prev.lease, prev.key) });
     const ev: WatchEvent = { type: 'DELETE', kv: { key: prev.key, createRevision: 0, modRevision: rev, version: 0, value: Buffer.alloc(0), lease: 0 }, prevKv: prev };
@@ -585,7 +593,7 @@ class ApplyTx {
     if (!Number.isSafeInteger(id) || id <= 0) throw new Refusal('INVALID_ARGUMENT', `lease id must be a positive integer, got ${id}`);
     if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new Refusal('INVALID_ARGUMENT', `lease TTL must be a positive number of seconds, got ${ttl}`);
     if (this.leases.has(id)) throw new Refusal('LEASE_EXISTS', `lease ${id.toString(16)} already exists`);
-    this.leases.set(id, { id, ttl });
+    this.change(this.leases, id, { id, ttl });
     this.batch.push({ type: 'put', key: leaseKey(id), value: encode(ttl) });
     return { id, ttl };
   }
@@ -594,13 +602,13 @@ class ApplyTx {
     if (!Number.isSafeInteger(m.id) || m.id <= 0) throw new Refusal('INVALID_ARGUMENT', `member id must be a positive integer, got ${m.id}`);
     if (typeof m.address !== 'string' || !/^[^\s]+:\d+$/.test(m.address)) throw new Refusal('INVALID_ARGUMENT', `member address must be host:port, got "${m.address}"`);
     const rec: MemberRecord = { id: m.id, address: m.address, clientAddress: m.clientAddress, name: m.name };
-    this.members.set(m.id, rec);
+    this.change(this.members, m.id, rec);
     this.batch.push({ type: 'put', key: memberKey(m.id), value: encode(rec as unknown as Plain) });
     return rec;
   }
 
   private removeMember(id: number): Record<string, never> {
-    this.members.delete(id);
+    this.change(this.members, id, undefined);
     this.batch.push({ type: 'del', key: memberKey(id) });
     return {};
   }
@@ -625,7 +633,7 @@ class ApplyTx {
         deleted++;
       }
     }
-    this.leases.delete(id);
+    this.change(this.leases, id, undefined);
     this.batch.push({ type: 'del', key: leaseKey(id) });
     return { deleted };
   }
