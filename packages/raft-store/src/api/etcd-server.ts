@@ -9,7 +9,7 @@
  * - Range is linearizable (ReadIndex) unless the request asks for a serializable read.
  * - Watches are served from this member's state machine, as etcd does.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdV3 } from '@berth/proto';
 import type { etcd } from '@berth/proto';
@@ -254,7 +254,11 @@ export class EtcdApi {
     const url = r.peerURLs[0];
     if (!url) throw refusal('INVALID_ARGUMENT', 'member add needs a peer URL');
     const address = url.replace(/^[a-z]+:\/\//, '');
-    const id = Math.max(0, ...this.node.status().members.map((m) => m.id)) + 1;
+    // A random id, as etcd's: never the id of a removed member, whose stale process or data
+    // folder must not pass for the new one.
+    const taken = new Set(this.node.status().members.map((m) => m.id));
+    let id = randomInt(1, 2 ** 47);
+    while (taken.has(id)) id = randomInt(1, 2 ** 47);
     await this.node.addLearner({ id, address });
     if (!r.isLearner) await this.node.promoteLearner(id).catch(() => undefined);
     const members = this.members();

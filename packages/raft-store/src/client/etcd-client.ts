@@ -35,6 +35,16 @@ export function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.of(0);
 }
 
+/**
+ * An UNAVAILABLE that certainly did not execute the request: the call never left (no
+ * connection), or the member refused it before proposing anything (not leader / no leader).
+ * Other ones (request timed out, server stopped, connection lost mid-call) leave the outcome
+ * unknown.
+ */
+function notExecuted(e: EtcdError): boolean {
+  return /^No connection established|^etcdserver: (not leader|no leader)/.test(e.details);
+}
+
 export class EtcdClient {
   private readonly clients: Clients[];
   private current = 0;
@@ -53,11 +63,18 @@ export class EtcdClient {
     });
   }
 
-  /** Calls on the current endpoint; on UNAVAILABLE moves to the next one and retries once per endpoint. */
-  private async call<T>(fn: (c: Clients, deadline: Date, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: T) => void) => void, md = new grpc.Metadata(), failover = true): Promise<T> {
+  /**
+   * Calls on the current endpoint; on UNAVAILABLE moves to the next one and retries once per
+   * endpoint. A write is only retried when the refusal shows it was not executed (no
+   * connection, or the member knew no leader / was not the leader): after a timeout or a
+   * dropped call its outcome is unknown, and sending it again could apply it twice. A timeout
+   * also moves the next call to the next endpoint, so a cut-off member is not tried forever.
+   */
+  private async call<T>(fn: (c: Clients, deadline: Date, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: T) => void) => void, md = new grpc.Metadata(), failover = true, idempotent = false): Promise<T> {
     let lastErr: EtcdError | undefined;
+    const first = this.current;
     for (let attempt = 0; attempt < (failover ? this.clients.length : 1); attempt++) {
-      const i = (this.current + attempt) % this.clients.length;
+      const i = (first + attempt) % this.clients.length;
       const endpoint = this.opts.endpoints[i]!;
       try {
         return await new Promise<T>((resolve, reject) => {
@@ -68,8 +85,8 @@ export class EtcdClient {
         });
       } catch (e) {
         lastErr = e as EtcdError;
-        if (lastErr.code !== grpc.status.UNAVAILABLE || !failover) throw lastErr;
-        this.current = (i + 1) % this.clients.length;
+        if (lastErr.code === grpc.status.UNAVAILABLE || lastErr.code === grpc.status.DEADLINE_EXCEEDED) this.current = (i + 1) % this.clients.length;
+        if (lastErr.code !== grpc.status.UNAVAILABLE || !failover || !(idempotent || notExecuted(lastErr))) throw lastErr;
       }
     }
     throw lastErr!;
@@ -81,7 +98,7 @@ export class EtcdClient {
 
   get(key: string | Buffer, opts: { prefix?: boolean; limit?: number; serializable?: boolean; countOnly?: boolean } = {}): Promise<etcd.RangeResponse__Output> {
     const k = Buffer.from(key);
-    return this.call((c, deadline, md, cb) => c.kv.Range({ key: k, rangeEnd: opts.prefix ? prefixEnd(k) : Buffer.alloc(0), limit: opts.limit ?? 0, serializable: opts.serializable ?? false, countOnly: opts.countOnly ?? false }, md, { deadline }, cb));
+    return this.call((c, deadline, md, cb) => c.kv.Range({ key: k, rangeEnd: opts.prefix ? prefixEnd(k) : Buffer.alloc(0), limit: opts.limit ?? 0, serializable: opts.serializable ?? false, countOnly: opts.countOnly ?? false }, md, { deadline }, cb), undefined, true, true);
   }
 
   delete(key: string | Buffer, opts: { prefix?: boolean } = {}): Promise<etcd.DeleteRangeResponse__Output> {
@@ -117,7 +134,7 @@ export class EtcdClient {
   }
 
   memberList(): Promise<etcd.MemberListResponse__Output> {
-    return this.call((c, deadline, md, cb) => c.cluster.MemberList({}, md, { deadline }, cb));
+    return this.call((c, deadline, md, cb) => c.cluster.MemberList({}, md, { deadline }, cb), undefined, true, true);
   }
 
   memberAdd(peerUrl: string, isLearner: boolean): Promise<etcd.MemberAddResponse__Output> {

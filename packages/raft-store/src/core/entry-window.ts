@@ -4,7 +4,7 @@
  * and answers term(), entries(), firstIndex() and lastIndex() per the LogStorage contract.
  * Stores own one and replace its contents as they persist, truncate and compact.
  */
-import { CompactedError, UnavailableError } from './errors';
+import { CompactedError, RaftInvariantError, UnavailableError } from './errors';
 import type { Entry } from './messages';
 import { entrySize } from './messages';
 
@@ -32,7 +32,9 @@ export class EntryWindow {
     const off = this.offset();
     if (i < off) throw new CompactedError(`term(${i}): compacted below ${off}`);
     if (i > this.lastIndex()) throw new UnavailableError(`term(${i}): beyond last index ${this.lastIndex()}`);
-    return this.ents[i - off]!.term;
+    const e = this.ents[i - off];
+    if (e === undefined || e.index !== i) throw new RaftInvariantError(`term(${i}): the log window holds ${e ? `entry ${e.index}` : 'nothing'} there (offset ${off}, ${this.ents.length} slots)`);
+    return e.term;
   }
 
   entries(lo: number, hi: number, maxSize: number): Entry[] {

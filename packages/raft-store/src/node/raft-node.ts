@@ -209,7 +209,13 @@ export class RaftNode {
         this.rttMs.set(m.from, prev === undefined ? rtt : prev * 0.8 + rtt * 0.2);
       }
     }
-    this.raw.step(m);
+    try {
+      this.raw.step(m);
+    } catch (e) {
+      // The core refuses to go on (an invariant broke): stop this member rather than the process.
+      void this.fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
     this.kick();
   }
 
