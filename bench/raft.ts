@@ -150,7 +150,7 @@ class Cluster {
 
   private command(m: Member): [string, string[]] {
     if (this.system === 'raft-store') {
-      const args = [RAFT_BIN, 'start', '--id', String(m.idx + 1), '--cluster', 'berth-test-bench', '--data-dir', m.dataDir,
+      const args = [RAFT_BIN, 'start', '--id', String(m.idx + 1), '--cluster', 'berth-bench', '--data-dir', m.dataDir,
         '--peer-listen', `127.0.0.1:${m.peerPort}`, '--client-listen', m.endpoint, '--tick-ms', '100', '--election-ticks', '10'];
       for (const p of this.members) args.push('--peer', `${p.idx + 1}=127.0.0.1:${p.peerPort}=${p.endpoint}`);
       const node = this.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(this.cpuProfDir, `m${m.idx + 1}`)}`] : [];
@@ -161,7 +161,7 @@ class Cluster {
     return [ETCD_BIN, ['--name', `m${m.idx + 1}`, '--data-dir', m.dataDir,
       '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
       '--listen-client-urls', `http://${m.endpoint}`, '--advertise-client-urls', `http://${m.endpoint}`,
-      '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `berth-test-bench-${path.basename(this.dir)}`,
+      '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `berth-bench-${path.basename(this.dir)}`,
       '--heartbeat-interval', '100', '--election-timeout', '1000', '--logger', 'zap', '--log-level', 'warn']];
   }
 
@@ -595,7 +595,7 @@ async function main(): Promise<void> {
   ctlTransport = o.transport;
   if (!fs.existsSync(RAFT_BIN)) throw new Error(`${RAFT_BIN} is missing: run npm run build`);
   if (!o.profile && o.only !== 'raft-store' && !fs.existsSync(ETCD_BIN)) throw new Error(`${ETCD_BIN} is missing: run bash deploy/setup-host --with-bench-tools (or set ETCD_BIN)`);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-bench-'));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
   tmpDirs.push(root);
   const w = new Worker();
   const t0 = performance.now();
