@@ -11,4 +11,5 @@ module.exports = {
   testTimeout: 120000,
   // Removes and reports whatever tests left on the host (test/support/leftovers.ts).
   globalTeardown: '<rootDir>/test/dist/support/global-teardown.js',
+  reporters: ['default', '<rootDir>/deploy/jest-counts-reporter.js'],
 };

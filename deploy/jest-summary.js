@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Prints jest's counts from its --json results as the closing line CI reads:
+// Prints jest's counts (written by deploy/jest-counts-reporter.js) as the closing line CI reads:
 //   N passed, N failed, N skipped
 // Usage: node deploy/jest-summary.js RESULTS.json
 'use strict';

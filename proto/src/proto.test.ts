@@ -16,7 +16,7 @@ describe('generated types', () => {
   it('the check fails when a .proto changes without regenerating', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-proto-test-'));
     try {
-      fs.cpSync(path.join(PROTO_ROOT, 'berth'), path.join(tmp, 'berth'), { recursive: true });
+      for (const dir of ['berth', 'etcd']) fs.cpSync(path.join(PROTO_ROOT, dir), path.join(tmp, dir), { recursive: true });
       fs.cpSync(path.join(PROTO_ROOT, 'src', 'gen'), path.join(tmp, 'src', 'gen'), { recursive: true });
       fs.copyFileSync(generator, path.join(tmp, 'generate.js'));
       const file = path.join(tmp, 'berth', 'v1', 'common.proto');

@@ -2,8 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { DataChunk as _berth_v1_DataChunk, DataChunk__Output as _berth_v1_DataChunk__Output } from './berth/v1/DataChunk';
-import type { ForwardRequest as _berth_v1_ForwardRequest, ForwardRequest__Output as _berth_v1_ForwardRequest__Output } from './berth/v1/ForwardRequest';
-import type { ForwardResponse as _berth_v1_ForwardResponse, ForwardResponse__Output as _berth_v1_ForwardResponse__Output } from './berth/v1/ForwardResponse';
+import type { ForwardBatch as _berth_v1_ForwardBatch, ForwardBatch__Output as _berth_v1_ForwardBatch__Output } from './berth/v1/ForwardBatch';
+import type { ForwardItem as _berth_v1_ForwardItem, ForwardItem__Output as _berth_v1_ForwardItem__Output } from './berth/v1/ForwardItem';
 import type { ImageChunkRequest as _berth_v1_ImageChunkRequest, ImageChunkRequest__Output as _berth_v1_ImageChunkRequest__Output } from './berth/v1/ImageChunkRequest';
 import type { ImageHolding as _berth_v1_ImageHolding, ImageHolding__Output as _berth_v1_ImageHolding__Output } from './berth/v1/ImageHolding';
 import type { ImageTransferClient as _berth_v1_ImageTransferClient, ImageTransferDefinition as _berth_v1_ImageTransferDefinition } from './berth/v1/ImageTransfer';
@@ -27,8 +27,8 @@ export interface ProtoGrpcType {
   berth: {
     v1: {
       DataChunk: MessageTypeDefinition<_berth_v1_DataChunk, _berth_v1_DataChunk__Output>
-      ForwardRequest: MessageTypeDefinition<_berth_v1_ForwardRequest, _berth_v1_ForwardRequest__Output>
-      ForwardResponse: MessageTypeDefinition<_berth_v1_ForwardResponse, _berth_v1_ForwardResponse__Output>
+      ForwardBatch: MessageTypeDefinition<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output>
+      ForwardItem: MessageTypeDefinition<_berth_v1_ForwardItem, _berth_v1_ForwardItem__Output>
       ImageChunkRequest: MessageTypeDefinition<_berth_v1_ImageChunkRequest, _berth_v1_ImageChunkRequest__Output>
       ImageHolding: MessageTypeDefinition<_berth_v1_ImageHolding, _berth_v1_ImageHolding__Output>
       ImageTransfer: SubtypeConstructor<typeof grpc.Client, _berth_v1_ImageTransferClient> & { service: _berth_v1_ImageTransferDefinition }

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, RaftTransportHandlers, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
+import type { ForwardBatch, ForwardBatch__Output, RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, RaftTransportHandlers, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
 import type { ConfChangeType, Entry, Message, MessageType, NodeId } from '../core/messages';
 import type { Transport, TransportHandlers } from './transport';
 
@@ -96,8 +96,15 @@ export interface GrpcTransportOptions {
   reconnectBackoffMs?: number;
 }
 
+interface ForwardStream {
+  call: grpc.ClientDuplexStream<ForwardBatch, ForwardBatch__Output>;
+  pending: Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>;
+  queue: Array<{ id: number; body: Buffer }>;
+}
+
 interface Peer {
   address: string;
+  forward?: ForwardStream | undefined;
   client?: RaftTransportClient | undefined;
   stream?: grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined;
   retryAt: number;
@@ -107,6 +114,7 @@ export class GrpcTransport implements Transport {
   private handlers: TransportHandlers | undefined;
   private readonly peers = new Map<NodeId, Peer>();
   private closed = false;
+  private nextForwardId = 1;
   /** Messages dropped because they named another cluster. */
   foreignMessages = 0;
 
@@ -123,14 +131,7 @@ export class GrpcTransport implements Transport {
       SendSnapshot: (call, callback) => {
         this.receiveSnapshot(call).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
       },
-      Forward: (call, callback) => {
-        if (!this.handlers) {
-          callback({ code: grpc.status.UNAVAILABLE, details: 'member is not ready' });
-          return;
-        }
-        this.handlers.forward(call.request.request).then((response) => callback(null, { response }),
-          (e: unknown) => callback({ code: grpc.status.INTERNAL, details: e instanceof Error ? e.message : String(e) }));
-      },
+      Forward: (call) => this.serveForward(call),
     };
     opts.server.addService(v1.RaftTransport.service, impl);
   }
@@ -256,15 +257,92 @@ export class GrpcTransport implements Transport {
     });
   }
 
+  /**
+   * Sends a request to `to` on the peer's forward stream. Requests made in one turn of the
+   * event loop leave in one batch; answers come back by id, in any order.
+   */
   forward(to: NodeId, request: Buffer, timeoutMs: number): Promise<Buffer> {
     const p = this.peers.get(to);
     if (!p || this.closed) return Promise.reject(new Error(`no address for member ${to}`));
-    return new Promise((resolve, reject) => {
-      this.client(p).Forward({ request }, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(new Error(`forward to member ${to}: ${err.details || err.message}`));
-        else resolve(res?.response ?? Buffer.alloc(0));
-      });
+    const f = this.forwardStreamTo(p);
+    const id = this.nextForwardId++;
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        f.pending.delete(id);
+        reject(new Error(`no answer from member ${to} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      f.pending.set(id, { resolve, reject, timer });
+      f.queue.push({ id, body: request });
+      if (f.queue.length === 1) setImmediate(() => this.flushForward(f));
     });
+  }
+
+  private forwardStreamTo(p: Peer): ForwardStream {
+    if (p.forward) return p.forward;
+    const call = this.client(p).Forward();
+    const f: ForwardStream = { call, pending: new Map(), queue: [] };
+    const failAll = (why: string): void => {
+      if (p.forward === f) p.forward = undefined;
+      for (const w of f.pending.values()) {
+        clearTimeout(w.timer);
+        w.reject(new Error(why));
+      }
+      f.pending.clear();
+    };
+    call.on('data', (batch: ForwardBatch__Output) => {
+      for (const item of batch.items) {
+        const w = f.pending.get(Number(item.id));
+        if (!w) continue;
+        f.pending.delete(Number(item.id));
+        clearTimeout(w.timer);
+        if (item.error) w.reject(new Error(item.error));
+        else w.resolve(item.body);
+      }
+    });
+    call.on('error', (e: grpc.ServiceError) => failAll(`forward stream to ${p.address}: ${e.details || e.message}`));
+    call.on('end', () => failAll(`forward stream to ${p.address} ended`));
+    p.forward = f;
+    return f;
+  }
+
+  private flushForward(f: ForwardStream): void {
+    const items = f.queue;
+    f.queue = [];
+    if (items.length > 0) f.call.write({ items });
+  }
+
+  /** The leader's side: answer each forwarded request as it completes, batched per turn. */
+  private serveForward(call: grpc.ServerDuplexStream<ForwardBatch__Output, ForwardBatch>): void {
+    let out: Array<{ id: number; body?: Buffer; error?: string }> = [];
+    let open = true;
+    const reply = (item: { id: number; body?: Buffer; error?: string }): void => {
+      if (!open) return;
+      out.push(item);
+      if (out.length === 1) {
+        setImmediate(() => {
+          const items = out;
+          out = [];
+          if (open) call.write({ items });
+        });
+      }
+    };
+    call.on('data', (batch: ForwardBatch__Output) => {
+      for (const item of batch.items) {
+        const id = Number(item.id);
+        if (!this.handlers) {
+          reply({ id, error: 'member is not ready' });
+          continue;
+        }
+        this.handlers.forward(item.body).then((body) => reply({ id, body }), (e: unknown) => reply({ id, error: e instanceof Error ? e.message : String(e) }));
+      }
+    });
+    const close = (): void => { open = false; };
+    call.on('end', () => {
+      close();
+      call.end();
+    });
+    call.on('cancelled', close);
+    call.on('error', close);
   }
 
   private async receiveSnapshot(call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>): Promise<void> {
@@ -305,6 +383,8 @@ export class GrpcTransport implements Transport {
   }
 
   private dropPeerConnection(p: Peer): void {
+    p.forward?.call.end();
+    p.forward = undefined;
     p.stream?.end();
     p.stream = undefined;
     p.client?.close();

@@ -92,14 +92,15 @@ interface PendingProposal {
   reject: (e: Error) => void;
 }
 
+/** Entries the apply chain may fall behind the Ready loop before the loop waits for it. */
+const MAX_APPLY_BACKLOG = 4096;
+
 export class RaftNode {
   private raw!: RawNode;
   private role: Role = 'follower';
   private leader: NodeId = 0;
   private readonly pending = new Map<number, PendingProposal>();
   private readonly reads = new Map<string, { resolve: (index: number) => void; reject: (e: Error) => void }>();
-  /** Reads whose index is known, waiting for apply to reach it. */
-  private readonly readWaiters: Array<{ index: number; resolve: () => void }> = [];
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
   private running = false;
   private stopped = false;
@@ -118,6 +119,8 @@ export class RaftNode {
   private readonly rttMs = new Map<NodeId, number>();
   private readonly m = { leaderChanges: 0, proposalsCommitted: 0, proposalsFailed: 0, snapshotsTaken: 0, lastSnapshotMs: 0, snapshotsInstalled: 0 };
   private snapshotting = false;
+  /** Committed entries handed to the apply chain and not applied yet. */
+  private applyBacklog = 0;
   failed: Error | undefined;
   /** Called on every leader change (leader 0: none known). */
   onLeaderChange: ((leader: NodeId, term: number) => void) | undefined;
@@ -259,8 +262,17 @@ export class RaftNode {
       if (m.type === 'MsgHeartbeat' && !this.heartbeatSent.has(m.to)) this.heartbeatSent.set(m.to, now);
     }
     if (plain.length > 0) this.opts.transport.send(plain);
-    // 3. apply
-    if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
+    // 3. apply, pipelined: the state machine applies in order on its own chain while the
+    // loop goes on persisting and sending the next Ready (as etcd's apply loop does). The
+    // core takes configuration on append, so nothing in it waits for apply; reads and
+    // proposals wait for the applied index themselves. A long backlog makes the loop wait.
+    if (rd.committedEntries.length > 0) {
+      const n = rd.committedEntries.length;
+      this.applyBacklog += n;
+      const applying = this.applyEntries(rd.committedEntries).then(() => { this.applyBacklog -= n; });
+      applying.catch((e: unknown) => { void this.fail(e instanceof Error ? e : new Error(String(e))); });
+      if (this.applyBacklog > MAX_APPLY_BACKLOG) await applying;
+    }
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.ctx);
       if (r) {
@@ -318,14 +330,12 @@ export class RaftNode {
         p.resolve(result ?? { ok: true, revision: this.state.revision });
       }
     }
+    this.wakeAppliedWaiters();
+  }
+
+  /** Resolves the waits for an applied index that has now been reached (by apply or by a snapshot). */
+  private wakeAppliedWaiters(): void {
     const appliedIndex = this.state.appliedIndex;
-    for (let i = this.readWaiters.length - 1; i >= 0; i--) {
-      const w = this.readWaiters[i]!;
-      if (w.index <= appliedIndex) {
-        this.readWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
     for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
       const w = this.appliedWaiters[i]!;
       if (w.index <= appliedIndex) {
@@ -403,6 +413,7 @@ export class RaftNode {
       await this.state.installSnapshot(data);
       this.m.snapshotsInstalled++;
       for (const rec of this.state.listMembers()) this.learnMember(rec);
+      this.wakeAppliedWaiters();
     });
     if (this.stopped) return;
     this.raw.step(m);

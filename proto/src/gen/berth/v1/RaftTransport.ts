@@ -2,22 +2,17 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { ForwardRequest as _berth_v1_ForwardRequest, ForwardRequest__Output as _berth_v1_ForwardRequest__Output } from '../../berth/v1/ForwardRequest';
-import type { ForwardResponse as _berth_v1_ForwardResponse, ForwardResponse__Output as _berth_v1_ForwardResponse__Output } from '../../berth/v1/ForwardResponse';
+import type { ForwardBatch as _berth_v1_ForwardBatch, ForwardBatch__Output as _berth_v1_ForwardBatch__Output } from '../../berth/v1/ForwardBatch';
 import type { RaftAck as _berth_v1_RaftAck, RaftAck__Output as _berth_v1_RaftAck__Output } from '../../berth/v1/RaftAck';
 import type { RaftMessageBatch as _berth_v1_RaftMessageBatch, RaftMessageBatch__Output as _berth_v1_RaftMessageBatch__Output } from '../../berth/v1/RaftMessageBatch';
 import type { SnapshotChunk as _berth_v1_SnapshotChunk, SnapshotChunk__Output as _berth_v1_SnapshotChunk__Output } from '../../berth/v1/SnapshotChunk';
 import type { SnapshotReceipt as _berth_v1_SnapshotReceipt, SnapshotReceipt__Output as _berth_v1_SnapshotReceipt__Output } from '../../berth/v1/SnapshotReceipt';
 
 export interface RaftTransportClient extends grpc.Client {
-  Forward(argument: _berth_v1_ForwardRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  Forward(argument: _berth_v1_ForwardRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  Forward(argument: _berth_v1_ForwardRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  Forward(argument: _berth_v1_ForwardRequest, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  forward(argument: _berth_v1_ForwardRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  forward(argument: _berth_v1_ForwardRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  forward(argument: _berth_v1_ForwardRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
-  forward(argument: _berth_v1_ForwardRequest, callback: grpc.requestCallback<_berth_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
+  Forward(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output>;
+  Forward(options?: grpc.CallOptions): grpc.ClientDuplexStream<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output>;
+  forward(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output>;
+  forward(options?: grpc.CallOptions): grpc.ClientDuplexStream<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output>;
   
   SendSnapshot(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_SnapshotReceipt__Output>): grpc.ClientWritableStream<_berth_v1_SnapshotChunk>;
   SendSnapshot(metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_SnapshotReceipt__Output>): grpc.ClientWritableStream<_berth_v1_SnapshotChunk>;
@@ -46,7 +41,7 @@ export interface RaftTransportClient extends grpc.Client {
 }
 
 export interface RaftTransportHandlers extends grpc.UntypedServiceImplementation {
-  Forward: grpc.handleUnaryCall<_berth_v1_ForwardRequest__Output, _berth_v1_ForwardResponse>;
+  Forward: grpc.handleBidiStreamingCall<_berth_v1_ForwardBatch__Output, _berth_v1_ForwardBatch>;
   
   SendSnapshot: grpc.handleClientStreamingCall<_berth_v1_SnapshotChunk__Output, _berth_v1_SnapshotReceipt>;
   
@@ -58,7 +53,7 @@ export interface RaftTransportHandlers extends grpc.UntypedServiceImplementation
 }
 
 export interface RaftTransportDefinition extends grpc.ServiceDefinition {
-  Forward: MethodDefinition<_berth_v1_ForwardRequest, _berth_v1_ForwardResponse, _berth_v1_ForwardRequest__Output, _berth_v1_ForwardResponse__Output>
+  Forward: MethodDefinition<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output, _berth_v1_ForwardBatch__Output>
   SendSnapshot: MethodDefinition<_berth_v1_SnapshotChunk, _berth_v1_SnapshotReceipt, _berth_v1_SnapshotChunk__Output, _berth_v1_SnapshotReceipt__Output>
   Stream: MethodDefinition<_berth_v1_RaftMessageBatch, _berth_v1_RaftAck, _berth_v1_RaftMessageBatch__Output, _berth_v1_RaftAck__Output>
 }
