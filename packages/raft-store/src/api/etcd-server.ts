@@ -83,7 +83,17 @@ export class EtcdApi {
   /** A write: proposed here, forwarded to the leader, or refused with the leader named. */
   private async write(cmd: Parameters<RaftNode['submit']>[0], md: grpc.Metadata) {
     const noForward = md.get(NO_FORWARD_KEY)[0] === '1';
-    const r = noForward ? await this.node.propose(cmd) : await this.node.submit(cmd);
+    let r;
+    try {
+      r = noForward ? await this.node.propose(cmd) : await this.node.submit(cmd);
+    } catch (e) {
+      // A client told "not leader" wants the leader's client address, not its peer address.
+      if (e instanceof NotLeaderNodeError && e.leaderId) {
+        const rec = this.node.status().members.find((m) => m.id === e.leaderId);
+        throw new NotLeaderNodeError(e.leaderId, rec?.clientAddress ?? e.leaderAddress);
+      }
+      throw e;
+    }
     if (!r.ok) throw refusal(r.code, r.message);
     return r;
   }

@@ -52,14 +52,18 @@ async function main(): Promise<void> {
       .option('join', { type: 'boolean', default: false, describe: 'Join a running cluster (after `member add`) instead of founding one' })
       .option('tick-ms', { type: 'number', default: 100 })
       .option('election-ticks', { type: 'number', default: 10 })
-      .option('snapshot-entries', { type: 'number', default: 10_000 }),
+      .option('snapshot-entries', { type: 'number', default: 10_000 })
+      .option('lease-reads', { type: 'boolean', default: false, describe: 'Serve linearizable reads on the leader\'s lease, without a heartbeat round (assumes bounded clock drift between members)' }),
     async (argv) => {
       const peers = argv.peer.map(parsePeer);
       const member = await Member.start({
         id: argv.id, clusterId: argv.cluster, dataDir: argv['data-dir'], peerAddress: argv['peer-listen'], clientAddress: argv['client-listen'],
         bootstrap: !argv.join && peers.length > 0 ? peers : undefined,
         peers: argv.join ? peers : undefined,
-        node: { tickMs: argv['tick-ms'], snapshotEntries: argv['snapshot-entries'], raft: { electionTick: argv['election-ticks'], heartbeatTick: 1 } },
+        node: {
+          tickMs: argv['tick-ms'], snapshotEntries: argv['snapshot-entries'],
+          raft: { electionTick: argv['election-ticks'], heartbeatTick: 1, readOnlyOption: argv['lease-reads'] ? 'lease-based' : 'safe' },
+        },
       });
       console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}, clients on ${argv['client-listen']}`);
       member.node.onLeaderChange = (leader, term) => console.log(`leader ${leader || 'none'} (term ${term})`);

@@ -171,6 +171,22 @@ describe('RaftNode over an in-process network, with real LevelDB', () => {
     }
   });
 
+  it('compacts the log by size when its entries are large, not only by count', async () => {
+    const c = cluster(3, { snapshotBytes: 64 * 1024, snapshotEntries: 1_000_000 });
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const big = Buffer.alloc(4096, 'b');
+      for (let i = 0; i < 60; i++) await leader.propose({ put: { key: b(`big${i}`), value: big } });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(leader.status().firstIndex).toBeGreaterThan(10);
+      expect(leader.log.memoryBytes).toBeLessThan(64 * 1024 + 8192);
+      expect((await leader.read({ key: b('big'), rangeEnd: b('bih') })).count).toBe(60);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
   it('expires a lease and deletes its keys on every member', async () => {
     const c = cluster(3);
     try {

@@ -47,6 +47,8 @@ export interface RaftNodeOptions {
   snapshotEntries?: number | undefined;
   /** Entries kept behind a snapshot so slightly slow followers catch up without one. */
   keepEntries?: number | undefined;
+  /** Also snapshot when the log's entries in memory reach this many bytes (default 32 MiB). */
+  snapshotBytes?: number | undefined;
   /** Deadline for proposals and reads made without one, in ms. */
   requestTimeoutMs?: number | undefined;
   raft?: Partial<Omit<RaftConfig, 'id' | 'randomInt' | 'applied'>> | undefined;
@@ -128,12 +130,14 @@ export class RaftNode {
   private readonly tickMs: number;
   private readonly snapshotEntries: number;
   private readonly keepEntries: number;
+  private readonly snapshotBytes: number;
   private readonly requestTimeoutMs: number;
 
   private constructor(readonly opts: RaftNodeOptions, readonly log: LevelLogStore, readonly state: MvccStore) {
     this.tickMs = opts.tickMs ?? 100;
     this.snapshotEntries = opts.snapshotEntries ?? 10_000;
     this.keepEntries = opts.keepEntries ?? 1_000;
+    this.snapshotBytes = opts.snapshotBytes ?? 32 << 20;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
   }
 
@@ -359,9 +363,14 @@ export class RaftNode {
 
   private maybeSnapshot(): void {
     const applied = this.state.appliedIndex;
-    if (this.snapshotting || applied - this.log.firstIndex() + 1 < this.snapshotEntries + this.keepEntries) return;
+    if (this.snapshotting) return;
+    const byCount = applied - this.log.firstIndex() + 1 >= this.snapshotEntries + this.keepEntries;
+    // Large entries (big transactions) fill memory long before the count is reached: the
+    // log's entries live in memory until compacted.
+    const bySize = this.log.memoryBytes >= this.snapshotBytes && applied >= this.log.firstIndex();
+    if (!byCount && !bySize) return;
     this.snapshotting = true;
-    const compactTo = applied - this.keepEntries;
+    const compactTo = byCount ? applied - this.keepEntries : applied - Math.min(this.keepEntries, Math.floor((applied - this.log.firstIndex() + 1) / 2));
     const t0 = performance.now();
     void (async () => {
       try {
