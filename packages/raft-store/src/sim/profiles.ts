@@ -21,6 +21,12 @@ export interface FaultProfile {
   readonly crashEveryMs: number;
   /** Probability that a crash strikes in the middle of Ready handling (after persist, before send). */
   readonly crashMidReadyRate: number;
+  /**
+   * Probability that a node crashes right after it sent a vote it granted, and restarts 1-5 ms
+   * later: it must still remember that vote (§5.2, Figure 2's persistent votedFor) when the
+   * next candidate of the same term asks.
+   */
+  readonly crashAfterVoteRate: number;
   /** Mean time between membership changes (0 = never). */
   readonly membershipEveryMs: number;
   /** Mean time between leadership transfers (0 = never). */
@@ -43,6 +49,7 @@ const base: FaultProfile = {
   partitionEveryMs: 0,
   crashEveryMs: 0,
   crashMidReadyRate: 0,
+  crashAfterVoteRate: 0,
   membershipEveryMs: 0,
   transferEveryMs: 0,
   compactAfterEntries: 1_000_000,
@@ -62,6 +69,19 @@ export const PROFILES: Readonly<Record<string, FaultProfile>> = {
     crashEveryMs: 250,
     crashMidReadyRate: 0.3,
     compactAfterEntries: 25,
+  },
+  // Many overlapping elections (slow, reordering network; leaders partitioned away often)
+  // and voters that crash and come straight back after granting a vote.
+  elections: {
+    ...base,
+    name: 'elections',
+    dropRate: 0.05,
+    minDelayMs: 5,
+    maxDelayMs: 40,
+    lateRate: 0.05,
+    partitionEveryMs: 150,
+    crashAfterVoteRate: 0.5,
+    compactAfterEntries: 30,
   },
   membership: {
     ...base,

@@ -26,6 +26,8 @@ export interface PendingRead {
 
 export class SimNode {
   readonly disk = new InMemoryLogStore();
+  /** How many times the node was started: tells a tick of this life from one of an earlier life. */
+  lives = 0;
   state: NodeState = 'stopped';
   raw: RawNode | undefined;
   kv = new Kv();

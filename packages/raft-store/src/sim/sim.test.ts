@@ -47,6 +47,11 @@ describe('the checkers can fail', () => {
     expect(report).toBeDefined();
   });
 
+  test('a node that forgets its vote across a restart is caught (two leaders in one term)', () => {
+    const report = firstFailure('forget-vote', 'elections', 200);
+    expect(report).toMatch(/election-safety|leader-completeness|state-machine-safety|log-matching|commit-stability/);
+  });
+
   test('the checker flags two leaders in one term and diverging logs', () => {
     const mk = (id: number): RawNode => {
       const s = new InMemoryLogStore();

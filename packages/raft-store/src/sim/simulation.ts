@@ -21,7 +21,8 @@ import { SimNode } from './sim-node';
 /** Deliberate bugs, to prove the checkers can fail. Never set outside tests. */
 export type SimBug =
   | 'vote-ignores-log' // the network rewrites vote requests so voters skip the §5.4.1 check
-  | 'send-before-persist'; // the node sends (acks) before it persists
+  | 'send-before-persist' // the node sends (acks) before it persists
+  | 'forget-vote'; // a restarted node has lost the vote it persisted
 
 export interface SimOptions {
   seed: number;
@@ -61,7 +62,7 @@ export interface SimResult {
 }
 
 type SimEvent =
-  | { k: 'tick'; node: NodeId }
+  | { k: 'tick'; node: NodeId; life: number }
   | { k: 'deliver'; msg: Message }
   | { k: 'snap-report'; leader: NodeId; to: NodeId; ok: boolean }
   | { k: 'client'; client: number }
@@ -239,7 +240,9 @@ export class Simulation {
     switch (ev.k) {
       case 'tick': {
         const n = this.nodes.get(ev.node)!;
-        if (!n.isUp()) return; // the restart schedules a new tick chain
+        // A crash ends the node's tick chain and its restart starts a new one; a tick of an
+        // earlier life must not run beside it (the node would tick twice as fast).
+        if (!n.isUp() || ev.life !== n.lives) return;
         n.raw.tick();
         this.processReady(n);
         this.queue.push(this.now + TICK_MS, ev);
@@ -309,20 +312,25 @@ export class Simulation {
   private startNode(n: SimNode): void {
     n.start({ ...this.raftConfig, randomInt: ((r: Prng) => (k: number) => r.int(k))(this.rng.fork()) });
     this.checker.onRestart(n.id);
-    this.queue.push(this.now + this.rng.range(1, TICK_MS), { k: 'tick', node: n.id });
+    n.lives++;
+    this.queue.push(this.now + this.rng.range(1, TICK_MS), { k: 'tick', node: n.id, life: n.lives });
     this.processReady(n);
   }
 
   private restart(n: SimNode): void {
     this.trace(`restart ${n.id}`);
+    if (this.opts.bug === 'forget-vote') {
+      const hs = n.disk.initialState().hardState;
+      n.disk.setHardState({ ...hs, vote: 0 });
+    }
     this.startNode(n);
   }
 
-  private crash(n: SimNode, why: string): void {
+  private crash(n: SimNode, why: string, restartAfter: [number, number] = [20, 600]): void {
     this.trace(`CRASH ${n.id} (${why})`);
     this.stats.crashes++;
     n.halt('crashed');
-    this.queue.push(this.now + this.rng.range(20, 600), { k: 'restart', node: n.id });
+    this.queue.push(this.now + this.rng.range(restartAfter[0], restartAfter[1]), { k: 'restart', node: n.id });
   }
 
   /** The caller's four duties, in order, for every Ready the node has. */
@@ -356,6 +364,11 @@ export class Simulation {
       }
       // 2. send
       if (!buggySend) for (const m of rd.messages) this.send(m);
+      if (!this.healed && this.profile.crashAfterVoteRate > 0 && rd.messages.some((m) => m.type === 'MsgVoteResp' && !m.reject)
+        && this.rng.chance(this.profile.crashAfterVoteRate) && this.canCrash()) {
+        this.crash(n, 'right after granting a vote', [1, 5]);
+        return;
+      }
       // 3. apply
       this.checker.observeCommits(n.id, raw);
       if (rd.snapshot) {
@@ -529,10 +542,15 @@ export class Simulation {
     }
   }
 
+  /** Crashes never take down a majority at once (the cluster must stay able to heal). */
+  private canCrash(): boolean {
+    const down = this.idPool.map((id) => this.nodes.get(id)!).filter((n) => n.state === 'crashed').length;
+    return down < Math.floor(this.opts.nodes / 2);
+  }
+
   private crashSomeone(): void {
     const members = this.idPool.map((id) => this.nodes.get(id)!);
-    const down = members.filter((n) => n.state === 'crashed').length;
-    if (down >= Math.floor(this.opts.nodes / 2)) return;
+    if (!this.canCrash()) return;
     const up = members.filter((n) => n.isUp());
     if (up.length === 0) return;
     const n = this.rng.pick(up);
