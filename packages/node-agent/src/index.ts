@@ -7,3 +7,7 @@ export { toolEnv, berthBinDir, berthLibDir } from './host/paths';
 export { runTool } from './host/run';
 export type { ToolResult } from './host/run';
 export { API_EXTENSIONS, BERTH_VERSION } from './version';
+export * as runtime from './runtime';
+export * as images from './images';
+export { AgentError, AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from './errors';
+export { Reverter } from './reverter';

@@ -1,0 +1,653 @@
+/**
+ * The runc driver: OCI bundles under <data>/bundles/<name>, runc's state under <data>/runc,
+ * cgroups under the agent's parent. Containers are created detached (`runc create` +
+ * `runc start`), so they outlive the agent; a new driver over the same data folder finds
+ * them again (list/state read runc's root and the bundles).
+ *
+ * A container the driver knows is: a bundle folder (config.json, berth.json, console.log)
+ * and, while Created/Running/Frozen, runc's state entry. Stopped = bundle without a runc
+ * entry (stop() deletes runc's entry: runc cannot start a stopped container again).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { HostCapabilities } from '../capabilities/types';
+import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
+import { toolEnv } from '../host/paths';
+import { runTool } from '../host/run';
+import type { ToolResult } from '../host/run';
+import { Reverter } from '../reverter';
+import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
+import type { OciConfig } from './bundle';
+import { shiftOwnership } from './idmap';
+import type { ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
+
+export interface RuncDriverOptions {
+  /** The agent's data folder: runc's root is <dataDir>/runc, bundles <dataDir>/bundles. */
+  dataDir: string;
+  /** Absolute cgroup parent for this agent's containers ("/berth-<agent>", "/berth-test-..."). */
+  cgroupParent: string;
+  /** Host uid/gid that container root maps to (default 1000000), and the range size (65536). */
+  idmapBase?: number;
+  idmapSize?: number;
+  /** The runc binary (default "runc" from toolEnv()'s PATH). */
+  runc?: string;
+  /** The host's capability report; info() uses it instead of probing. */
+  capabilities?: HostCapabilities;
+}
+
+/** What create() records next to config.json. */
+interface BundleRecord {
+  spec: ContainerSpec;
+  /** The rootfs was owned by host root and create() shifted it into this range. */
+  shifted?: { from: number; to: number; size: number };
+  createdAtUnixMs: number;
+}
+
+interface RuncState {
+  id: string;
+  pid: number;
+  status: string;
+  bundle: string;
+}
+
+const POLL_MS = 25;
+const KILL_WAIT_MS = 5_000;
+
+export class RuncDriver implements RuntimeDriver {
+  readonly name = 'runc';
+  readonly root: string;
+  readonly bundlesDir: string;
+  private readonly runcBin: string;
+  private readonly idmapBase: number;
+  private readonly idmapSize: number;
+  private infoCache: DriverInfo | undefined;
+
+  constructor(private readonly opts: RuncDriverOptions) {
+    if (!path.isAbsolute(opts.dataDir)) throw new InvalidArgumentError('dataDir', 'must be absolute');
+    if (!opts.cgroupParent.startsWith('/')) throw new InvalidArgumentError('cgroupParent', 'must be absolute, e.g. /berth-node1');
+    this.root = path.join(opts.dataDir, 'runc');
+    this.bundlesDir = path.join(opts.dataDir, 'bundles');
+    this.runcBin = opts.runc ?? 'runc';
+    this.idmapBase = opts.idmapBase ?? DEFAULT_IDMAP_BASE;
+    this.idmapSize = opts.idmapSize ?? DEFAULT_IDMAP_SIZE;
+  }
+
+  info(): DriverInfo {
+    if (this.infoCache) return this.infoCache;
+    const caps = this.opts.capabilities;
+    let info: DriverInfo;
+    if (caps) {
+      const why: string[] = [];
+      if (!caps.runc.available) why.push(`runc: ${caps.runc.detail}`);
+      if (caps.cgroups.layout === 'none') why.push('no cgroup filesystem mounted');
+      info = { usable: why.length === 0, reason: why.join('; ') || caps.runc.detail, version: caps.runc.version };
+    } else {
+      const r = spawnSync(this.runcBin, ['--version'], { encoding: 'utf8', env: toolEnv(), timeout: 10_000 });
+      const version = /runc version (\S+)/.exec(r.stdout ?? '')?.[1] ?? '';
+      info = r.status === 0
+        ? { usable: true, reason: (r.stdout ?? '').trim().split('\n').join('; '), version }
+        : { usable: false, reason: `${this.runcBin} --version: ${r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : `exit ${r.status}: ${(r.stderr ?? '').trim()}`}`, version: '' };
+    }
+    this.infoCache = info;
+    return info;
+  }
+
+  bundleDir(name: string): string {
+    return path.join(this.bundlesDir, name);
+  }
+
+  consoleLogPath(name: string): string {
+    return path.join(this.bundleDir(name), 'console.log');
+  }
+
+  /** The container's cgroup folder for one v1 controller (or the v2 tree), '' if unmounted. */
+  cgroupDir(name: string, controller: string): string {
+    const mount = cgroupMounts().get(controller);
+    return mount ? path.join(mount, cgroupsPathOf(this.opts.cgroupParent, name)) : '';
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  async create(spec: ContainerSpec): Promise<void> {
+    const config = buildConfig(spec, this.bundleOptions());
+    this.checkHostSupports(spec.limits ?? {});
+    const dir = this.bundleDir(spec.name);
+    if (fs.existsSync(dir) || (await this.runcState(spec.name))) throw new AlreadyExistsError(`container ${spec.name} already exists`);
+    const rootStat = await fsp.stat(spec.rootfs).catch(() => undefined);
+    if (!rootStat?.isDirectory()) throw new InvalidArgumentError('rootfs', `${spec.rootfs} is not a folder`);
+    if (!spec.privileged) await checkTraversable(spec.rootfs);
+
+    const revert = new Reverter();
+    try {
+      await fsp.mkdir(this.bundlesDir, { recursive: true, mode: 0o711 });
+      await fsp.mkdir(this.root, { recursive: true, mode: 0o700 });
+      await fsp.mkdir(dir, { mode: 0o711 });
+      revert.add(() => fsp.rm(dir, { recursive: true, force: true }));
+
+      const record: BundleRecord = { spec, createdAtUnixMs: Date.now() };
+      if (!spec.privileged && spec.shiftRootfs !== false) {
+        const target = hostRootIds(spec, this.bundleOptions());
+        if (rootStat.uid === 0 && target.uid !== 0) {
+          const range = { from: 0, to: target.uid, size: this.idmapSize };
+          await shiftOwnership(spec.rootfs, range);
+          revert.add(async () => { await shiftOwnership(spec.rootfs, { from: range.to, to: 0, size: range.size }); });
+          record.shifted = range;
+        } else if (rootStat.uid !== target.uid) {
+          throw new FailedPreconditionError(`rootfs ${spec.rootfs} is owned by uid ${rootStat.uid}, neither host root (to shift) nor the container's root ${target.uid}`);
+        }
+      }
+      await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+      await fsp.writeFile(path.join(dir, 'berth.json'), JSON.stringify(record, null, 2));
+      await this.runcCreate(spec.name, revert);
+      revert.success();
+    } finally {
+      await revert.fail();
+    }
+  }
+
+  async start(name: string): Promise<void> {
+    checkName(name);
+    const revert = new Reverter();
+    try {
+      let st = await this.runcState(name);
+      if (!st) {
+        this.requireBundle(name);
+        await this.runcCreate(name, revert);
+        st = await this.runcState(name);
+      }
+      if (st?.status !== 'created') throw new FailedPreconditionError(`container ${name} is ${st?.status ?? 'gone'}, not created/stopped`);
+      // A failed start leaves the container Stopped: no process, no runc state, no cgroup.
+      revert.add(() => this.removeCgroups(name));
+      revert.add(async () => { await this.runc(['delete', '--force', name]); });
+      const r = await this.runc(['start', name]);
+      if (r.code !== 0) throw this.toolError(`runc start ${name}`, r, name);
+      // runc start returns once init has been exec'd; one that dies at once is a failed start.
+      const after = await this.runcState(name);
+      if (after?.status !== 'running') {
+        throw new InternalError(`container ${name} did not stay up (${after?.status ?? 'gone'}); console: ${await this.consoleTail(name)}`);
+      }
+      revert.success();
+    } finally {
+      await revert.fail();
+    }
+  }
+
+  async stop(name: string, opts: StopOptions): Promise<void> {
+    checkName(name);
+    let st = await this.runcState(name);
+    if (!st) {
+      this.requireBundle(name);
+      return; // already stopped
+    }
+    if (st.status === 'paused') {
+      // A frozen task gets no signal, not even SIGKILL, until thawed.
+      await this.unfreeze(name);
+      st = (await this.runcState(name)) ?? st;
+    }
+    if (st.status === 'running' && st.pid > 0) {
+      let down = false;
+      if (!opts.force) {
+        const sig = this.readRecord(name)?.spec.stopSignal ?? 'SIGUSR2';
+        const r = await this.runc(['kill', name, sig]);
+        if (r.code === 0) down = await waitGone(st.pid, opts.timeoutMs);
+      }
+      if (!down) {
+        await this.runc(['kill', '--all', name, 'SIGKILL']);
+        if (!(await waitGone(st.pid, KILL_WAIT_MS))) throw new InternalError(`container ${name}: init (pid ${st.pid}) survived SIGKILL for ${KILL_WAIT_MS} ms`);
+      }
+    }
+    const r = await this.runc(['delete', '--force', name]);
+    if (r.code !== 0 && !/does not exist/.test(r.stderr)) throw this.toolError(`runc delete ${name}`, r, name);
+  }
+
+  async restart(name: string, opts: StopOptions): Promise<void> {
+    await this.stop(name, opts);
+    await this.start(name);
+  }
+
+  async delete(name: string): Promise<void> {
+    checkName(name);
+    const known = (await this.runcState(name)) !== undefined;
+    const dir = this.bundleDir(name);
+    if (!known && !fs.existsSync(dir)) throw new NotFoundError(`container ${name} not found`);
+    if (known) {
+      const r = await this.runc(['delete', '--force', name]);
+      if (r.code !== 0 && !/does not exist/.test(r.stderr)) throw this.toolError(`runc delete -f ${name}`, r, name);
+    }
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    checkName(from, 'from');
+    checkName(to, 'to');
+    this.requireBundle(from);
+    if (await this.runcState(from)) throw new FailedPreconditionError(`container ${from} must be stopped to be renamed`);
+    if (fs.existsSync(this.bundleDir(to)) || (await this.runcState(to))) throw new AlreadyExistsError(`container ${to} already exists`);
+    const revert = new Reverter();
+    try {
+      await fsp.rename(this.bundleDir(from), this.bundleDir(to));
+      revert.add(() => fsp.rename(this.bundleDir(to), this.bundleDir(from)));
+      const dir = this.bundleDir(to);
+      const config = this.readConfig(to);
+      const oldConfig = JSON.stringify(config, null, 2);
+      config.linux['cgroupsPath'] = cgroupsPathOf(this.opts.cgroupParent, to);
+      await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+      revert.add(() => fsp.writeFile(path.join(dir, 'config.json'), oldConfig));
+      const record = this.readRecord(to);
+      if (record) {
+        record.spec.name = to;
+        await fsp.writeFile(path.join(dir, 'berth.json'), JSON.stringify(record, null, 2));
+      }
+      revert.success();
+    } finally {
+      await revert.fail();
+    }
+  }
+
+  async freeze(name: string): Promise<void> {
+    await this.simple(name, 'pause', 'running');
+  }
+
+  async unfreeze(name: string): Promise<void> {
+    await this.simple(name, 'resume', 'paused');
+  }
+
+  async update(name: string, limits: Limits): Promise<void> {
+    const resources = ociResources(limits);
+    this.checkHostSupports(limits);
+    const st = await this.runcState(name);
+    if (st && st.status !== 'stopped') {
+      const r = await this.runc(['update', '--resources', '-', name], JSON.stringify(resources));
+      if (r.code !== 0) throw this.toolError(`runc update ${name}`, r, name);
+    } else {
+      this.requireBundle(name);
+    }
+    // The bundle keeps the new limits for the next start.
+    const config = this.readConfig(name);
+    const cur = (config.linux['resources'] ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(resources)) cur[k] = { ...((cur[k] as object | undefined) ?? {}), ...(v as object) };
+    config.linux['resources'] = cur;
+    await fsp.writeFile(path.join(this.bundleDir(name), 'config.json'), JSON.stringify(config, null, 2));
+    const record = this.readRecord(name);
+    if (record) {
+      record.spec.limits = { ...(record.spec.limits ?? {}), ...limits };
+      await fsp.writeFile(path.join(this.bundleDir(name), 'berth.json'), JSON.stringify(record, null, 2));
+    }
+  }
+
+  // ---- observation ----------------------------------------------------------------------
+
+  async state(name: string): Promise<RuntimeState> {
+    checkName(name);
+    const st = await this.runcState(name);
+    if (!st) {
+      this.requireBundle(name);
+      return { name, status: 'Stopped', pid: 0, cpuNs: 0, memoryBytes: 0, processes: 0 };
+    }
+    return this.describe(name, st);
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    const r = await this.runc(['list', '--format', 'json']);
+    if (r.code !== 0) throw this.toolError('runc list', r);
+    const entries = (JSON.parse(r.stdout.trim() || 'null') as RuncState[] | null) ?? [];
+    const out = new Map<string, RuntimeState>();
+    for (const e of entries) {
+      const s = await this.describe(e.id, e);
+      if (path.resolve(e.bundle) !== this.bundleDir(e.id)) {
+        s.status = 'Unknown';
+        s.detail = `runc's bundle ${e.bundle} is not this agent's ${this.bundleDir(e.id)}`;
+      }
+      out.set(e.id, s);
+    }
+    let bundles: string[] = [];
+    try {
+      bundles = await fsp.readdir(this.bundlesDir);
+    } catch { /* none yet */ }
+    for (const b of bundles) {
+      if (out.has(b)) continue;
+      const ok = fs.existsSync(path.join(this.bundleDir(b), 'config.json'));
+      out.set(b, ok
+        ? { name: b, status: 'Stopped', pid: 0, cpuNs: 0, memoryBytes: 0, processes: 0 }
+        : { name: b, status: 'Unknown', pid: 0, cpuNs: 0, memoryBytes: 0, processes: 0, detail: 'bundle folder without config.json (an interrupted create?)' });
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  // ---- exec -------------------------------------------------------------------------------
+
+  exec(name: string, p: ExecSpec): ExecProcess {
+    checkName(name);
+    return new RuncExec(this, name, p);
+  }
+
+  /** @internal for RuncExec: checks the container is running and writes a process.json. */
+  prepareExec(name: string, p: ExecSpec): { processFile: string; logFile: string; pidFile: string } {
+    this.requireBundle(name);
+    const stateFile = path.join(this.root, name, 'state.json');
+    if (!fs.existsSync(stateFile)) throw new FailedPreconditionError(`container ${name} is not running`);
+    const proc = execProcess(this.readConfig(name), p);
+    const id = randomBytes(6).toString('hex');
+    const processFile = path.join(this.bundleDir(name), `exec-${id}.json`);
+    fs.writeFileSync(processFile, JSON.stringify(proc));
+    return { processFile, logFile: path.join(this.bundleDir(name), `exec-${id}.log`), pidFile: path.join(this.bundleDir(name), `exec-${id}.pid`) };
+  }
+
+  /** @internal */
+  runcArgs(args: string[]): string[] {
+    return ['--root', this.root, ...args];
+  }
+
+  /** @internal */
+  get runcPath(): string {
+    return this.runcBin;
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private bundleOptions(): { cgroupParent: string; idmapBase: number; idmapSize: number } {
+    return { cgroupParent: this.opts.cgroupParent, idmapBase: this.idmapBase, idmapSize: this.idmapSize };
+  }
+
+  private checkHostSupports(l: Limits): void {
+    const need = (controller: string, file: string, capability: string): void => {
+      const mount = cgroupMounts().get(controller);
+      if (!mount || !fs.existsSync(path.join(mount, file))) throw new NotSupportedError(capability, `${controller} cgroup ${mount ? `has no ${file}` : 'is not mounted'}`);
+    };
+    if (l.memoryBytes !== undefined) need('memory', 'memory.limit_in_bytes', 'cgroup.memory');
+    if (l.memorySwapBytes !== undefined) need('memory', 'memory.memsw.limit_in_bytes', 'cgroup.memory.swap');
+    if (l.processes !== undefined) need('pids', 'cgroup.procs', 'cgroup.pids');
+    if (l.cpuQuotaUs !== undefined) need('cpu', 'cpu.cfs_quota_us', 'cgroup.cpu');
+    if (l.cpuset !== undefined) need('cpuset', 'cpuset.cpus', 'cgroup.cpuset');
+    if (l.blkio?.length) need('blkio', 'blkio.throttle.io_serviced', 'cgroup.blkio');
+  }
+
+  private requireBundle(name: string): void {
+    if (!fs.existsSync(path.join(this.bundleDir(name), 'config.json'))) throw new NotFoundError(`container ${name} not found`);
+  }
+
+  private readConfig(name: string): OciConfig {
+    this.requireBundle(name);
+    return JSON.parse(fs.readFileSync(path.join(this.bundleDir(name), 'config.json'), 'utf8')) as OciConfig;
+  }
+
+  private readRecord(name: string): BundleRecord | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.bundleDir(name), 'berth.json'), 'utf8')) as BundleRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * `runc create` with init's stdio on the console log. runc create exits once init waits
+   * on its exec fifo; init keeps the log file descriptors, so no pipe of ours stays open.
+   */
+  private async runcCreate(name: string, revert: Reverter): Promise<void> {
+    const dir = this.bundleDir(name);
+    const logFd = fs.openSync(this.consoleLogPath(name), 'a', 0o640);
+    revert.add(() => this.removeCgroups(name));
+    revert.add(async () => { await this.runc(['delete', '--force', name]); });
+    let r: { code: number | null; error?: string };
+    try {
+      r = await new Promise((resolve) => {
+        const child = spawn(this.runcBin, this.runcArgs(['create', '--bundle', dir, name]), { env: toolEnv(), stdio: ['ignore', logFd, logFd], cwd: dir });
+        child.on('error', (e: NodeJS.ErrnoException) => resolve({ code: null, error: e.code ?? e.message }));
+        child.on('exit', (code) => resolve({ code }));
+      });
+    } finally {
+      fs.closeSync(logFd);
+    }
+    if (r.code !== 0) {
+      throw new InternalError(`runc create ${name} failed (${r.error ?? `exit ${r.code}`}): ${await this.consoleTail(name)}`);
+    }
+  }
+
+  /** Best effort: the container's cgroup folders, should runc have left any. */
+  private async removeCgroups(name: string): Promise<void> {
+    for (const controller of cgroupMounts().keys()) {
+      const dir = this.cgroupDir(name, controller);
+      if (dir) await fsp.rmdir(dir).catch(() => undefined);
+    }
+  }
+
+  private async consoleTail(name: string): Promise<string> {
+    try {
+      const text = await fsp.readFile(this.consoleLogPath(name), 'utf8');
+      const lines = text.trim().split('\n').slice(-3).map((l) => /msg="((?:[^"\\]|\\.)*)"/.exec(l)?.[1] ?? l);
+      return lines.join(' | ') || '(empty console log)';
+    } catch {
+      return '(no console log)';
+    }
+  }
+
+  private async simple(name: string, verb: 'pause' | 'resume', needs: string): Promise<void> {
+    checkName(name);
+    const st = await this.runcState(name);
+    if (!st) {
+      this.requireBundle(name);
+      throw new FailedPreconditionError(`container ${name} is stopped`);
+    }
+    if (st.status !== needs) throw new FailedPreconditionError(`container ${name} is ${st.status}, ${verb} needs ${needs}`);
+    const r = await this.runc([verb, name]);
+    if (r.code !== 0) throw this.toolError(`runc ${verb} ${name}`, r, name);
+  }
+
+  private async describe(name: string, st: RuncState): Promise<RuntimeState> {
+    const map: Record<string, RuntimeStatus> = { created: 'Created', running: 'Running', paused: 'Frozen', stopped: 'Stopped' };
+    const status = map[st.status] ?? 'Unknown';
+    const num = async (controller: string, file: string): Promise<number> => {
+      const dir = this.cgroupDir(name, controller);
+      if (!dir) return 0;
+      try {
+        return Number((await fsp.readFile(path.join(dir, file), 'utf8')).trim()) || 0;
+      } catch {
+        return 0;
+      }
+    };
+    const [cpuNs, memoryBytes, processes] = await Promise.all([num('cpuacct', 'cpuacct.usage'), num('memory', 'memory.usage_in_bytes'), num('pids', 'pids.current')]);
+    const s: RuntimeState = { name, status, pid: status === 'Stopped' ? 0 : st.pid, cpuNs, memoryBytes, processes };
+    if (status === 'Unknown') s.detail = `runc says "${st.status}"`;
+    return s;
+  }
+
+  private async runcState(name: string): Promise<RuncState | undefined> {
+    if (!fs.existsSync(path.join(this.root, name))) return undefined;
+    const r = await this.runc(['state', name]);
+    if (r.code !== 0) {
+      if (/does not exist/.test(r.stderr)) return undefined;
+      throw this.toolError(`runc state ${name}`, r, name);
+    }
+    return JSON.parse(r.stdout) as RuncState;
+  }
+
+  private runc(args: string[], input?: string): Promise<ToolResult> {
+    return runTool(this.runcBin, this.runcArgs(args), input === undefined ? { timeoutMs: 30_000 } : { timeoutMs: 30_000, input });
+  }
+
+  private toolError(what: string, r: ToolResult, name?: string): Error {
+    const said = (r.stderr.trim() || r.stdout.trim()).split('\n').pop() ?? '';
+    const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(said)?.[1] ?? said;
+    if (/does not exist/.test(msg)) return new NotFoundError(`container ${name ?? ''} not found (${what}: ${msg})`);
+    if (/not (running|paused)|is (stopped|paused|running)/.test(msg)) return new FailedPreconditionError(`${what}: ${msg}`);
+    return new InternalError(`${what}: ${r.error ?? `exit ${r.code}`}: ${msg}`);
+  }
+}
+
+/** An exec'd process; with a tty, runc runs under util-linux `script`, which gives it a terminal. */
+class RuncExec implements ExecProcess {
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  readonly exited: Promise<ExecResult>;
+  private readonly child: ReturnType<typeof spawn> | undefined;
+  private pidFile = '';
+
+  constructor(private readonly driver: RuncDriver, name: string, private readonly p: ExecSpec) {
+    let files: { processFile: string; logFile: string; pidFile: string };
+    try {
+      files = driver.prepareExec(name, p);
+    } catch (e) {
+      const empty = (): PassThrough => { const s = new PassThrough(); s.end(); return s; };
+      this.stdin = new PassThrough();
+      this.stdout = empty();
+      this.stderr = empty();
+      this.exited = Promise.reject(e);
+      this.exited.catch(() => undefined); // the caller's await sees it; no unhandled rejection
+      return;
+    }
+    const runcArgs = driver.runcArgs(['--log', files.logFile, '--log-format', 'json', 'exec', ...(p.tty ? ['--tty'] : []), '--pid-file', files.pidFile, '--process', files.processFile, name]);
+    let child;
+    if (p.tty) {
+      const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+      const size = p.columns && p.rows ? `stty cols ${Math.floor(p.columns)} rows ${Math.floor(p.rows)} 2>/dev/null; ` : '';
+      const cmd = `${size}exec ${[driver.runcPath, ...runcArgs].map(quote).join(' ')}`;
+      child = spawn('script', ['--quiet', '--return', '--echo', 'never', '--command', cmd, '/dev/null'], { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    } else {
+      child = spawn(driver.runcPath, runcArgs, { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    }
+    this.child = child;
+    this.pidFile = files.pidFile;
+    this.stdin = child.stdin!;
+    this.stdout = child.stdout!;
+    this.stderr = child.stderr!;
+    child.stdin!.on('error', () => { /* the process exited before reading */ });
+    this.exited = new Promise<ExecResult>((resolve, reject) => {
+      child.on('error', (e: NodeJS.ErrnoException) => reject(new InternalError(`exec in ${name}: ${e.code ?? e.message}`)));
+      child.on('close', (code, signal) => {
+        const runcError = readRuncErrors(files.logFile);
+        fs.rmSync(files.processFile, { force: true });
+        fs.rmSync(files.logFile, { force: true });
+        fs.rmSync(files.pidFile, { force: true });
+        if (runcError) {
+          reject(/no such file|not found|executable file/.test(runcError)
+            ? new InvalidArgumentError('args', `cannot run ${p.args[0]}: ${runcError}`)
+            : new InternalError(`exec in ${name}: ${runcError}`));
+        } else if (code === null) {
+          reject(new InternalError(`exec in ${name}: runc died from ${signal}`));
+        } else {
+          resolve({ exitCode: code });
+        }
+      });
+    });
+    this.exited.catch(() => undefined);
+  }
+
+  async resize(columns: number, rows: number): Promise<void> {
+    if (!this.p.tty) throw new NotSupportedError('exec.resize', 'the process has no terminal (tty: false)');
+    const runcPid = this.runcPid();
+    if (!runcPid) throw new FailedPreconditionError('the process has exited');
+    // runc's stdin is the terminal `script` made; setting its size sends runc SIGWINCH, and runc
+    // copies the size to the container's terminal.
+    const tty = fs.readlinkSync(`/proc/${runcPid}/fd/0`);
+    const r = await runTool('stty', ['-F', tty, 'cols', String(Math.floor(columns)), 'rows', String(Math.floor(rows))]);
+    if (r.code !== 0) throw new InternalError(`stty on ${tty}: ${r.stderr.trim()}`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    // The process itself (runc's --pid-file; host root may signal it), so SIGKILL works too.
+    // Before runc has written the file, runc forwards what it gets (not SIGKILL/SIGSTOP).
+    let pid: number | undefined;
+    try {
+      pid = Number(fs.readFileSync(this.pidFile, 'utf8').trim()) || undefined;
+    } catch { /* not yet started, or gone */ }
+    pid ??= this.p.tty ? this.runcPid() : this.child?.pid;
+    if (pid && this.child?.exitCode === null) {
+      try {
+        process.kill(pid, signal);
+      } catch { /* gone */ }
+    }
+  }
+
+  /** With a tty: runc is `script`'s child. */
+  private runcPid(): number | undefined {
+    const scriptPid = this.child?.pid;
+    if (!scriptPid || this.child?.exitCode !== null) return undefined;
+    try {
+      const kids = fs.readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      return kids[0];
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function readRuncErrors(logFile: string): string {
+  let text = '';
+  try {
+    text = fs.readFileSync(logFile, 'utf8');
+  } catch {
+    return '';
+  }
+  const errors: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as { level?: string; msg?: string };
+      if (e.level === 'error' || e.level === 'fatal') errors.push(e.msg ?? line);
+    } catch { /* not json */ }
+  }
+  return errors.join('; ');
+}
+
+/** Every ancestor of an unprivileged container's rootfs must be searchable by others. */
+async function checkTraversable(rootfs: string): Promise<void> {
+  let dir = path.dirname(path.resolve(rootfs));
+  for (;;) {
+    const st = await fsp.stat(dir);
+    if ((st.mode & 0o001) === 0) {
+      throw new FailedPreconditionError(`${dir} (mode ${(st.mode & 0o777).toString(8)}) is not searchable by others: an unprivileged container cannot reach its rootfs ${rootfs} (chmod o+x)`);
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
+
+/** Waits until a process has exited (or is a zombie). */
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let stat = '';
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return true;
+    }
+    if (/\) Z /.test(stat)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+let mountsCache: Map<string, string> | undefined;
+
+/** v1 controller (or "name=systemd") -> mount point, from /proc/self/mountinfo; the v2 tree as "unified". */
+export function cgroupMounts(): Map<string, string> {
+  if (mountsCache) return mountsCache;
+  const m = new Map<string, string>();
+  let text = '';
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch { /* no proc */ }
+  for (const line of text.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (!pre || !post) continue;
+    const mountPoint = pre.split(' ')[4] ?? '';
+    const [fstype, , superOpts = ''] = post.split(' ');
+    if (fstype === 'cgroup2') {
+      if (!m.has('unified')) m.set('unified', mountPoint);
+    } else if (fstype === 'cgroup') {
+      for (const opt of superOpts.split(',')) {
+        if (opt.startsWith('name=') && !m.has(opt)) m.set(opt, mountPoint); // name=systemd: runc joins it too
+        if (['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'net_cls', 'net_prio', 'perf_event', 'hugetlb', 'rdma', 'misc'].includes(opt) && !m.has(opt)) m.set(opt, mountPoint);
+      }
+    }
+  }
+  mountsCache = m;
+  return m;
+}

@@ -1,0 +1,190 @@
+/**
+ * The runtime driver contract (design.md, "Runtime driver").
+ *
+ * Lifecycle of one container, as the driver sees it:
+ *
+ *   create(spec) -> Created   bundle written (config.json + berth.json), rootfs ownership shifted
+ *                             into the container's uid range, `runc create`: namespaces and
+ *                             cgroup exist, init is waiting to exec.
+ *   start(name)  -> Running   init (PID 1 of the container) runs. Starting a Stopped container
+ *                             creates it again from its bundle first.
+ *   freeze/unfreeze           Running <-> Frozen (cgroup freezer).
+ *   stop(name)   -> Stopped   init is asked to power off (or killed), runc's state entry and the
+ *                             cgroup are removed; the bundle stays, so start() works again.
+ *   delete(name) -> gone      runc delete -f and the bundle removed. The rootfs is not the
+ *                             driver's: the storage driver owns it.
+ *
+ * Containers outlive the agent: a new driver over the same data folder finds them (list()).
+ */
+
+/** What `info()` says about a driver on this host. */
+export interface DriverInfo {
+  usable: boolean;
+  /** Why not, when not usable; what was probed otherwise. */
+  reason: string;
+  version: string;
+}
+
+/** One contiguous id range: container ids [containerId, containerId+size) are hostId+... on the host. */
+export interface IdMapping {
+  containerId: number;
+  hostId: number;
+  size: number;
+}
+
+/** A throttle on one block device (cgroup v1 blkio, OCI linux.resources.blockIO). */
+export interface BlkioThrottle {
+  major: number;
+  minor: number;
+  readBps?: number;
+  writeBps?: number;
+  readIops?: number;
+  writeIops?: number;
+}
+
+/**
+ * Resource limits (LXD's `limits.*` keys, already parsed by the agent). Every field is
+ * optional: absent means unlimited (or unchanged, for update()).
+ */
+export interface Limits {
+  /** limits.memory: bytes of RAM. */
+  memoryBytes?: number;
+  /** Memory + swap in bytes (cgroup v1 memsw); must be >= memoryBytes. */
+  memorySwapBytes?: number;
+  /** limits.processes: most tasks (processes and threads) at once. */
+  processes?: number;
+  /** limits.cpu.allowance as quota/period, in microseconds (20% = 20000/100000). */
+  cpuQuotaUs?: number;
+  cpuPeriodUs?: number;
+  /** limits.cpu as a cpuset list, e.g. "0" or "0-1". */
+  cpuset?: string;
+  /** limits.disk.priority-like throttles, per device. */
+  blkio?: BlkioThrottle[];
+}
+
+/** A bind mount from the host into the container. */
+export interface BindMount {
+  source: string;
+  destination: string;
+  readOnly?: boolean;
+}
+
+/**
+ * What the agent decided about one container; the driver turns it into config.json.
+ * Defaults make an unprivileged container: user namespace root -> `idmap` (default
+ * 0 -> 1000000, size 65536), own network namespace with loopback only, berth's seccomp
+ * filter, no_new_privs.
+ */
+export interface ContainerSpec {
+  /** Instance name (LXD's rule: 1-63 letters, digits, hyphens; not starting with a digit or hyphen). */
+  name: string;
+  /** Absolute path of the root filesystem (a storage volume). */
+  rootfs: string;
+  hostname?: string;
+  /** The init to run as PID 1; default ['/sbin/init']. */
+  init?: string[];
+  env?: string[];
+  /** security.privileged: no user namespace, a reduced capability set. Default false. */
+  privileged?: boolean;
+  /** uid/gid maps for unprivileged containers; default one range 0 -> driver's idmapBase. */
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+  /**
+   * When true (default), create() shifts the rootfs' ownership into the mapped range if it
+   * is still owned by host root (a fresh unpack), and records that it did.
+   */
+  shiftRootfs?: boolean;
+  limits?: Limits;
+  /** A network namespace to join (the agent's veth setup); default a new one (loopback only). */
+  networkNamespacePath?: string;
+  /** Extra syscalls to deny (ENOSYS), on top of the default list. */
+  denySyscalls?: string[];
+  /** Turn berth's default seccomp filter off (LXD's security.syscalls.deny_default=false). */
+  seccompDefault?: boolean;
+  /** no_new_privs for init and exec'd processes; default true. Off for images that need setuid tools. */
+  noNewPrivileges?: boolean;
+  mounts?: BindMount[];
+  /**
+   * The signal that makes this image's init power off. busybox init: SIGUSR2 (poweroff);
+   * SIGUSR1 halts, SIGTERM reboots, SIGPWR only runs ::powerfail entries. systemd and
+   * sysvinit: SIGPWR (LXD's default). Default 'SIGUSR2'.
+   */
+  stopSignal?: NodeJS.Signals;
+}
+
+export type RuntimeStatus = 'Created' | 'Running' | 'Frozen' | 'Stopped' | 'Unknown';
+
+export interface RuntimeState {
+  name: string;
+  status: RuntimeStatus;
+  /** Host pid of init; 0 when not running. */
+  pid: number;
+  /** CPU time of all the container's processes, nanoseconds (cpuacct.usage). */
+  cpuNs: number;
+  /** Memory in use, bytes (memory.usage_in_bytes). */
+  memoryBytes: number;
+  /** Tasks in the container's cgroup (pids.current). */
+  processes: number;
+  /** Set when status is Unknown: what could not be explained. */
+  detail?: string;
+}
+
+export interface ExecSpec {
+  args: string[];
+  env?: string[];
+  /** In-container uid/gid; default 0/0. */
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+  /** Allocate a terminal: stdout carries the terminal's output, stderr stays empty. */
+  tty?: boolean;
+  /** Initial terminal size (tty only). */
+  columns?: number;
+  rows?: number;
+}
+
+export interface ExecResult {
+  /** The process' exit code; 128+n when it died from signal n (runc's convention). */
+  exitCode: number;
+}
+
+/** A running exec'd process. */
+export interface ExecProcess {
+  readonly stdin: NodeJS.WritableStream;
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  /** Resolves when the process has exited and its output has been read. */
+  readonly exited: Promise<ExecResult>;
+  /** Changes the terminal size (tty only; NotSupportedError otherwise). */
+  resize(columns: number, rows: number): Promise<void>;
+  /** Sends a signal to the process (runc forwards it). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface StopOptions {
+  /** Skip the clean shutdown: SIGKILL at once. */
+  force: boolean;
+  /** How long a clean shutdown may take before SIGKILL. */
+  timeoutMs: number;
+}
+
+export interface RuntimeDriver {
+  readonly name: string;
+  info(): DriverInfo;
+  create(spec: ContainerSpec): Promise<void>;
+  start(name: string): Promise<void>;
+  stop(name: string, opts: StopOptions): Promise<void>;
+  /** stop (clean, with opts) then start. */
+  restart(name: string, opts: StopOptions): Promise<void>;
+  delete(name: string): Promise<void>;
+  /** Stopped containers only: the bundle and the runc id change. */
+  rename(from: string, to: string): Promise<void>;
+  freeze(name: string): Promise<void>;
+  unfreeze(name: string): Promise<void>;
+  exec(name: string, p: ExecSpec): ExecProcess;
+  state(name: string): Promise<RuntimeState>;
+  list(): Promise<RuntimeState[]>;
+  update(name: string, limits: Limits): Promise<void>;
+  /** Where init's stdout/stderr go (the console log). */
+  consoleLogPath(name: string): string;
+}
