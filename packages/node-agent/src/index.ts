@@ -11,3 +11,4 @@ export * as runtime from './runtime';
 export * as images from './images';
 export { AgentError, AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from './errors';
 export { Reverter } from './reverter';
+export * as storage from './storage';

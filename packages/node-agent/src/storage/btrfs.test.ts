@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { InvalidArgumentError, NotSupportedError } from '../errors';
 import { runTool } from '../host/run';
 import { collect, fingerprintOf, storageConformance } from './conformance';
-import { newStorageDriver, openStoragePool } from './index';
-import { copyTree, makeRootfs, makeTestDir, manifest, removeTestDir } from './testkit';
+import { copyFrom, newStorageDriver, openStoragePool } from './index';
+import { makeRootfs, makeTestDir, manifest, removeTestDir } from './testkit';
 import type { StorageDriver } from './types';
 
 const measured: string[] = [];
@@ -150,7 +150,7 @@ describe('btrfs driver', () => {
 
   it('keeps images and snapshots read-only and deletes a volume holding nested subvolumes', async () => {
     const p = await make('ro1', { size: '256MiB' });
-    const img = await p.createImage(fp, async (d) => { await copyTree(src, d); });
+    const img = await p.createImage(fp, copyFrom(src));
     await expect(fs.writeFile(path.join(img, 'x'), 'x')).rejects.toMatchObject({ code: 'EROFS' });
     const v = await p.createVolume('c1', { image: fp });
     await p.snapshot('c1', 'snap');
@@ -199,7 +199,7 @@ describe('btrfs driver', () => {
       await fs.writeFile(path.join(ext, 'operator-file'), 'mine');
       const p = await make('ext1', { source: path.join(ext, 'berth') });
       expect(await mounted(path.join(dataDir, 'storage', 'ext1'))).toBe(true);
-      await p.createImage(fp, async (d) => { await copyTree(src, d); });
+      await p.createImage(fp, copyFrom(src));
       const v = await p.createVolume('c1', { image: fp });
       await p.snapshot('c1', 's');
       expect(await fs.readdir(path.join(ext, 'berth', 'volumes'))).toEqual(['c1']);

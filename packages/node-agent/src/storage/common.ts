@@ -192,3 +192,13 @@ export async function mountAt(p: string): Promise<{ fstype: string; source: stri
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
+
+/**
+ * A `fill` for createImage that copies an unpacked image (e.g. ImageStore.rootfsPath) into
+ * the new image volume with cp -a: owners, modes, xattrs, devices and hard links kept.
+ */
+export function copyFrom(src: string): (dir: string) => Promise<void> {
+  return async (dir) => {
+    await mustRun('cp', ['-a', '--no-target-directory', src, dir], { timeoutMs: LONG_TOOL_MS });
+  };
+}

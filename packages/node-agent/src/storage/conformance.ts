@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../errors';
 import { runTool } from '../host/run';
 import { newStorageDriver, openStoragePool } from './index';
 import { copyTree, makeRootfs, makeTestDir, manifest, removeTestDir, timed } from './testkit';

@@ -18,7 +18,8 @@ export class DirDriver extends StorageDriverBase {
   protected readonly importFormats: readonly StreamFormat[] = ['tar'];
   protected readonly nativeFormat: StreamFormat = 'tar';
 
-  constructor(pool: PoolRef, private readonly opts: { caps?: HostCapabilities } = {}) {
+  /** `caps` is accepted like every driver's; dir needs nothing the capability report covers. */
+  constructor(pool: PoolRef, _opts: { caps?: HostCapabilities } = {}) {
     super(pool);
   }
 

@@ -43,5 +43,6 @@ export async function openStoragePool(pool: PoolRef, opts: StorageDriverOptions 
 
 export { BtrfsDriver } from './btrfs';
 export { DirDriver } from './dir';
-export { parseSize } from './common';
+export { copyFrom, parseSize } from './common';
+export { MAGIC as VOLUME_STREAM_MAGIC } from './stream';
 export type { ExportOptions, PoolConfig, PoolRef, StorageDriver, StorageDriverInfo, StreamFormat, VolumeSource, VolumeUsage } from './types';
