@@ -172,7 +172,14 @@ describe('runc driver on this host', () => {
     const counter = path.join(tmp, 'rootfs', 'c1', 'tmp', 'counter');
     const r = await run(driver, 'c1', ['sh', '-c', `sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; usleep 20000; done' >/dev/null 2>&1 &`]);
     expect(r.code).toBe(0);
-    const read = (): number => Number(fs.readFileSync(counter, 'utf8').trim() || 0);
+    // `echo > file` truncates before it writes: a read in between sees nothing, so retry.
+    const read = (): number => {
+      for (let i = 0; i < 50; i++) {
+        const t = fs.readFileSync(counter, 'utf8').trim();
+        if (t) return Number(t);
+      }
+      throw new Error('the counter file stayed empty');
+    };
     await sleep(300);
     await driver.freeze('c1');
     expect((await driver.state('c1')).status).toBe('Frozen');
