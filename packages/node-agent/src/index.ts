@@ -12,3 +12,4 @@ export * as images from './images';
 export { AgentError, AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from './errors';
 export { Reverter } from './reverter';
 export * as storage from './storage';
+export * as agent from './agent';

@@ -1,0 +1,341 @@
+/**
+ * Agent: the containers of one host, built from the drivers (runtime, storage, images).
+ * Single-host mode keeps its instance records in `<data>/instances/<name>.json`; with the
+ * cluster issue the records move into the replicated store and this class acts on what
+ * the store assigns.
+ *
+ * Every change to one instance is serialized (one at a time per name); multi-step changes
+ * use a Reverter, so a failed launch leaves no volume, bundle or process.
+ */
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors';
+import { ImageStore } from '../images/store';
+import { buildBusyboxImage } from '../images/builder';
+import { Reverter } from '../reverter';
+import { RuncDriver } from '../runtime/runc';
+import type { ContainerSpec, ExecProcess, ExecSpec, RuntimeDriver, RuntimeState } from '../runtime/types';
+import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
+import type { PoolConfig, StorageDriver } from '../storage';
+import { isTrue, limitsFromConfig, validateConfig, validateInstanceName } from './config';
+
+export interface SnapshotRecord {
+  name: string;
+  createdAtUnixMs: number;
+  stateful: boolean;
+}
+
+export interface InstanceRecord {
+  name: string;
+  /** Fingerprint of the image it was made from. */
+  image: string;
+  config: Record<string, string>;
+  pool: string;
+  createdAtUnixMs: number;
+  snapshots: SnapshotRecord[];
+}
+
+export interface InstanceView extends InstanceRecord {
+  status: RuntimeState['status'];
+}
+
+export interface AgentOptions {
+  dataDir: string;
+  /** Absolute cgroup parent of this agent's containers (default /berth-<basename of dataDir>). */
+  cgroupParent?: string;
+  /** The default pool's driver and config, used when the pool does not exist yet. */
+  storageDriver?: string;
+  poolConfig?: PoolConfig;
+  runtime?: RuntimeDriver;
+}
+
+const POOL = 'default';
+
+export class Agent {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly instancesDir: string;
+
+  private constructor(readonly dataDir: string, readonly runtime: RuntimeDriver, readonly pool: StorageDriver, readonly images: ImageStore) {
+    this.instancesDir = path.join(dataDir, 'instances');
+  }
+
+  static async open(opts: AgentOptions): Promise<Agent> {
+    const dataDir = path.resolve(opts.dataDir);
+    await fsp.mkdir(path.join(dataDir, 'instances'), { recursive: true, mode: 0o700 });
+    // Unprivileged containers need every folder above their rootfs searchable by others.
+    await fsp.chmod(dataDir, 0o711);
+    const images = await ImageStore.open({ dataDir });
+    const poolRef = { name: POOL, dataDir };
+    let pool: StorageDriver;
+    if (fs.existsSync(path.join(dataDir, 'storage', `${POOL}.json`))) {
+      pool = await openStoragePool(poolRef);
+    } else {
+      pool = newStorageDriver(opts.storageDriver ?? 'dir', poolRef);
+      await pool.createPool(opts.poolConfig ?? {});
+    }
+    const runtime = opts.runtime ?? new RuncDriver({ dataDir, cgroupParent: opts.cgroupParent ?? `/berth-${path.basename(dataDir)}` });
+    return new Agent(dataDir, runtime, pool, images);
+  }
+
+  /** Runs fn with the instance's lock held: changes to one instance never interleave. */
+  private locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(() => undefined, () => undefined);
+    this.locks.set(name, tail);
+    void tail.then(() => { if (this.locks.get(name) === tail) this.locks.delete(name); });
+    return run;
+  }
+
+  // ---- records ----
+
+  private recordPath(name: string): string {
+    return path.join(this.instancesDir, `${name}.json`);
+  }
+
+  private async readRecord(name: string): Promise<InstanceRecord> {
+    validateInstanceName(name);
+    try {
+      return JSON.parse(await fsp.readFile(this.recordPath(name), 'utf8')) as InstanceRecord;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`instance "${name}" not found`);
+      throw e;
+    }
+  }
+
+  private async writeRecord(r: InstanceRecord): Promise<void> {
+    const tmp = `${this.recordPath(r.name)}.tmp`;
+    await fsp.writeFile(tmp, JSON.stringify(r, null, 2));
+    await fsp.rename(tmp, this.recordPath(r.name));
+  }
+
+  // ---- images ----
+
+  /** An alias or fingerprint; the built-in "busybox" image is built on first use (no network). */
+  async ensureImage(ref: string): Promise<string> {
+    try {
+      return await this.images.resolve(ref);
+    } catch (e) {
+      if (ref !== 'busybox' || !(e instanceof NotFoundError)) throw e;
+    }
+    const tmp = await fsp.mkdtemp(path.join(this.dataDir, '.build-'));
+    try {
+      const out = path.join(tmp, 'busybox.tar.gz');
+      await buildBusyboxImage({ out });
+      const rec = await this.images.import({ unified: out }, { aliases: ['busybox'] });
+      return rec.fingerprint;
+    } finally {
+      await fsp.rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  // ---- instances ----
+
+  async launch(req: { name: string; image: string; config?: Record<string, string>; start?: boolean }): Promise<InstanceView> {
+    validateInstanceName(req.name);
+    const config = { ...(req.config ?? {}) };
+    validateConfig(config);
+    return this.locked(req.name, async () => {
+      if (fs.existsSync(this.recordPath(req.name))) throw new AlreadyExistsError(`instance "${req.name}" already exists`);
+      let fingerprint: string;
+      try {
+        fingerprint = await this.ensureImage(req.image);
+      } catch (e) {
+        if (e instanceof NotFoundError) throw new InvalidArgumentError('image', `no image "${req.image}" on this host (${e.message})`);
+        throw e;
+      }
+      const revert = new Reverter();
+      try {
+        if (!(await this.pool.listImages()).includes(fingerprint)) {
+          await this.pool.createImage(fingerprint, copyFrom(await this.images.rootfsPath(fingerprint)));
+        }
+        await this.pool.createVolume(req.name, { image: fingerprint });
+        revert.add(() => this.pool.deleteVolume(req.name));
+        const record: InstanceRecord = { name: req.name, image: fingerprint, config, pool: POOL, createdAtUnixMs: Date.now(), snapshots: [] };
+        await this.runtime.create(await this.spec(record));
+        revert.add(() => this.runtime.delete(req.name));
+        await this.writeRecord(record);
+        revert.add(() => fsp.rm(this.recordPath(req.name), { force: true }));
+        if (req.start !== false) await this.runtime.start(req.name);
+        revert.success();
+        return { ...record, status: (await this.runtime.state(req.name)).status };
+      } finally {
+        await revert.fail();
+      }
+    });
+  }
+
+  private async spec(r: InstanceRecord): Promise<ContainerSpec> {
+    const rootfs = await this.pool.volumePath(r.name);
+    const st = await fsp.stat(rootfs);
+    const dev = { major: Math.floor(st.dev / 256) & 0xfff, minor: (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00) };
+    return {
+      name: r.name,
+      rootfs,
+      hostname: r.name,
+      privileged: isTrue(r.config['security.privileged']),
+      limits: limitsFromConfig(r.config, dev),
+      env: Object.entries(r.config).filter(([k]) => k.startsWith('environment.')).map(([k, v]) => `${k.slice('environment.'.length)}=${v}`),
+    };
+  }
+
+  async list(): Promise<InstanceView[]> {
+    const names = (await fsp.readdir(this.instancesDir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    const states = new Map((await this.runtime.list()).map((s) => [s.name, s.status]));
+    const out: InstanceView[] = [];
+    for (const n of names) {
+      const r = await this.readRecord(n);
+      out.push({ ...r, status: states.get(n) ?? 'Unknown' });
+    }
+    return out;
+  }
+
+  async get(name: string): Promise<InstanceView> {
+    const r = await this.readRecord(name);
+    return { ...r, status: (await this.runtime.state(name)).status };
+  }
+
+  async state(name: string): Promise<RuntimeState & { diskBytes: number }> {
+    await this.readRecord(name);
+    const [s, usage] = await Promise.all([this.runtime.state(name), this.pool.usage(name)]);
+    return { ...s, diskBytes: usage.bytes };
+  }
+
+  async start(name: string): Promise<void> {
+    await this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      const s = await this.runtime.state(name);
+      if (s.status === 'Running' || s.status === 'Frozen') throw new FailedPreconditionError(`instance "${name}" is already ${s.status.toLowerCase()}`);
+      // Re-create the bundle from the record, so config changed while stopped takes effect.
+      await this.runtime.delete(name);
+      await this.runtime.create(await this.spec(r));
+      await this.runtime.start(name);
+    });
+  }
+
+  async stop(name: string, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    await this.locked(name, async () => {
+      await this.readRecord(name);
+      const s = await this.runtime.state(name);
+      if (s.status === 'Stopped') throw new FailedPreconditionError(`instance "${name}" is already stopped`);
+      await this.runtime.stop(name, { force: opts.force ?? false, timeoutMs: opts.timeoutMs ?? 30_000 });
+    });
+  }
+
+  async restart(name: string, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    await this.stop(name, opts);
+    await this.start(name);
+  }
+
+  async freeze(name: string): Promise<void> {
+    await this.locked(name, async () => { await this.readRecord(name); await this.runtime.freeze(name); });
+  }
+
+  async unfreeze(name: string): Promise<void> {
+    await this.locked(name, async () => { await this.readRecord(name); await this.runtime.unfreeze(name); });
+  }
+
+  async delete(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.locked(name, async () => {
+      await this.readRecord(name);
+      const s = await this.runtime.state(name);
+      if ((s.status === 'Running' || s.status === 'Frozen') && !opts.force) throw new FailedPreconditionError(`instance "${name}" is running; stop it first or delete with force`);
+      await this.runtime.delete(name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; });
+      await this.pool.deleteVolume(name);
+      await fsp.rm(this.recordPath(name), { force: true });
+    });
+  }
+
+  /** Sets (or, with "", removes) config keys; limits apply live to a running instance. */
+  async updateConfig(name: string, changes: Record<string, string>): Promise<InstanceRecord> {
+    validateConfig(changes);
+    return this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      const next = { ...r.config };
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === '') delete next[k];
+        else next[k] = v;
+      }
+      if (isTrue(next['security.privileged']) !== isTrue(r.config['security.privileged'])) {
+        const s = await this.runtime.state(name);
+        if (s.status !== 'Stopped') throw new FailedPreconditionError('config.security.privileged can only change while the instance is stopped');
+      }
+      const s = await this.runtime.state(name);
+      if (s.status === 'Running' || s.status === 'Frozen') await this.runtime.update(name, limitsFromConfig(next));
+      const updated = { ...r, config: next };
+      await this.writeRecord(updated);
+      return updated;
+    });
+  }
+
+  /** Runs a command in the instance; PATH, HOME and TERM default as LXD sets them. */
+  exec(name: string, spec: ExecSpec): ExecProcess {
+    validateInstanceName(name);
+    if (!fs.existsSync(this.recordPath(name))) throw new NotFoundError(`instance "${name}" not found`);
+    const env = new Map<string, string>([['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], ['HOME', '/root'], ['TERM', spec.tty ? 'xterm' : 'dumb']]);
+    for (const kv of spec.env ?? []) {
+      const i = kv.indexOf('=');
+      if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+    }
+    return this.runtime.exec(name, { ...spec, env: [...env].map(([k, v]) => `${k}=${v}`) });
+  }
+
+  consoleLogPath(name: string): string {
+    return this.runtime.consoleLogPath(name);
+  }
+
+  // ---- snapshots (stateless; stateful with CRIU comes next) ----
+
+  async snapshot(name: string, snap?: string): Promise<SnapshotRecord> {
+    return this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      const snapName = snap ?? nextSnapshotName(r.snapshots);
+      validateInstanceName(snapName, 'snapshot');
+      if (r.snapshots.some((x) => x.name === snapName)) throw new AlreadyExistsError(`snapshot "${name}/${snapName}" already exists`);
+      // A running instance is frozen while its filesystem is copied, so the snapshot is consistent.
+      const s = await this.runtime.state(name);
+      const freeze = s.status === 'Running';
+      if (freeze) await this.runtime.freeze(name);
+      try {
+        await this.pool.snapshot(name, snapName);
+      } finally {
+        if (freeze) await this.runtime.unfreeze(name);
+      }
+      const rec: SnapshotRecord = { name: snapName, createdAtUnixMs: Date.now(), stateful: false };
+      await this.writeRecord({ ...r, snapshots: [...r.snapshots, rec] });
+      return rec;
+    });
+  }
+
+  async restoreSnapshot(name: string, snap: string): Promise<void> {
+    await this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      if (!r.snapshots.some((x) => x.name === snap)) throw new NotFoundError(`snapshot "${name}/${snap}" not found`);
+      const s = await this.runtime.state(name);
+      const wasRunning = s.status === 'Running' || s.status === 'Frozen';
+      if (wasRunning) await this.runtime.stop(name, { force: true, timeoutMs: 0 });
+      await this.pool.restore(name, snap);
+      if (wasRunning) {
+        await this.runtime.delete(name);
+        await this.runtime.create(await this.spec(r));
+        await this.runtime.start(name);
+      }
+    });
+  }
+
+  async deleteSnapshot(name: string, snap: string): Promise<void> {
+    await this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      if (!r.snapshots.some((x) => x.name === snap)) throw new NotFoundError(`snapshot "${name}/${snap}" not found`);
+      await this.pool.deleteSnapshot(name, snap);
+      await this.writeRecord({ ...r, snapshots: r.snapshots.filter((x) => x.name !== snap) });
+    });
+  }
+}
+
+function nextSnapshotName(existing: SnapshotRecord[]): string {
+  let i = 0;
+  while (existing.some((s) => s.name === `snap${i}`)) i++;
+  return `snap${i}`;
+}
