@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BERTHD, berth, startBerthd, tempDir } from '../support/berthd';
+import { BERTHD, berth, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
 import type { RunningBerthd } from '../support/berthd';
 
 describe('berthd on one host', () => {
@@ -9,7 +9,13 @@ describe('berthd on one host', () => {
   let daemon: RunningBerthd | undefined;
 
   afterAll(async () => {
+    // Instances outlive the daemon by design: delete any a failed test left, then stop it.
+    if (daemon && daemon.proc.exitCode === null) {
+      const list = berth(tmp.dir, ['list', '--format', 'json']);
+      for (const i of (JSON.parse(list.out || '[]') as Array<{ name: string }>)) berth(tmp.dir, ['delete', i.name, '--force']);
+    }
     await daemon?.stop();
+    removeCgroupParent(tmp.dir);
     tmp.remove();
   });
 
@@ -30,6 +36,40 @@ describe('berthd on one host', () => {
     const report = JSON.parse(check.stdout) as { kernelRelease: string; cgroups: { layout: string } };
     expect(info.capabilities.kernelRelease).toBe(report.kernelRelease);
     expect(info.capabilities.cgroups.layout).toBe(report.cgroups.layout);
+  });
+
+  it('launches, lists, execs in, snapshots, stops and deletes a busybox container through the CLI', () => {
+    const launch = berth(tmp.dir, ['launch', 'busybox', 'c1', '-c', 'limits.memory=128MiB']);
+    expect(launch.err).toBe('');
+    expect(launch.out).toContain('Launched c1');
+    const ps = berth(tmp.dir, ['exec', 'c1', '--', 'ps']);
+    expect(ps.code).toBe(0);
+    expect(ps.out).toMatch(/^\s*1 .*init/m);
+    const exitCode = berth(tmp.dir, ['exec', 'c1', '--', 'sh', '-c', 'exit 7']);
+    expect(exitCode.code).toBe(7);
+    expect(berth(tmp.dir, ['list']).out).toMatch(/\| c1\s+\| RUNNING\s+\|/);
+    expect(berth(tmp.dir, ['snapshot', 'c1']).out).toContain('Snapshot c1/snap0 created');
+    const info = JSON.parse(berth(tmp.dir, ['info', 'c1', '--format', 'json']).out) as { state: { status: string }; snapshots: Array<{ name: string }>; config: Record<string, string> };
+    expect(info.state.status).toBe('Running');
+    expect(info.snapshots.map((x) => x.name)).toEqual(['snap0']);
+    expect(info.config['limits.memory']).toBe('128MiB');
+    expect(berth(tmp.dir, ['stop', 'c1', '--force']).code).toBe(0);
+    expect(berth(tmp.dir, ['list']).out).toMatch(/\| c1\s+\| STOPPED\s+\|/);
+    expect(berth(tmp.dir, ['delete', 'c1']).code).toBe(0);
+    expect(berth(tmp.dir, ['list', '--format', 'json']).out.trim()).toBe('[]');
+  });
+
+  it('answers bad requests with the field named, changing nothing', () => {
+    const bad = berth(tmp.dir, ['launch', 'busybox', '-bad']);
+    expect(bad.code).not.toBe(0);
+    const badName = berth(tmp.dir, ['launch', 'busybox', '9lives']);
+    expect(badName.err).toMatch(/name: "9lives" must not start with a digit/);
+    const badKey = berth(tmp.dir, ['launch', 'busybox', 'c2', '-c', 'limits.nonsense=1']);
+    expect(badKey.err).toMatch(/config\.limits\.nonsense: unknown config key/);
+    const noImage = berth(tmp.dir, ['launch', 'nothere', 'c2']);
+    expect(noImage.err).toMatch(/image: no image "nothere"/);
+    expect(berth(tmp.dir, ['list', '--format', 'json']).out.trim()).toBe('[]');
+    expect(berth(tmp.dir, ['stop', 'ghost']).err).toMatch(/instance "ghost" not found/);
   });
 
   it('refuses a second daemon on the same data folder', () => {

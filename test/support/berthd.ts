@@ -54,3 +54,13 @@ export function berth(dataDir: string, args: string[]): { code: number | null; o
   const r = spawnSync(process.execPath, [BERTH, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_DIR: dataDir }, timeout: 30_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** Removes a per-agent cgroup parent (berthd uses /berth-<basename of its data folder>) from every hierarchy. */
+export function removeCgroupParent(dataDir: string): void {
+  const name = `berth-${path.basename(dataDir)}`;
+  for (const c of fs.readdirSync('/sys/fs/cgroup')) {
+    try {
+      fs.rmdirSync(path.join('/sys/fs/cgroup', c, name));
+    } catch { /* absent, or not a hierarchy */ }
+  }
+}

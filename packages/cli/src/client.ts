@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { ServerInfo__Output, ServerServiceClient } from '@berth/proto';
+import type { ExecOutput__Output, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
 
 /** The data folder of the local daemon: BERTH_DIR, or berthd's default, as lxc uses LXD_DIR. */
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -18,12 +18,62 @@ export class DaemonUnreachableError extends Error {
 }
 
 /** A client of one berthd, over its local unix socket. */
+/** An error the daemon answered with: its gRPC code, message and the field it names. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(readonly code: grpc.status, message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
 export class BerthClient {
   private readonly server: ServerServiceClient;
+  readonly instances: InstanceServiceClient;
 
   constructor(readonly socket: string = path.join(localDataDir(), 'unix.socket')) {
     const v1 = loadBerthV1();
     this.server = new v1.ServerService(`unix://${socket}`, grpc.credentials.createInsecure());
+    this.instances = new v1.InstanceService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
+  }
+
+  /** Calls an InstanceService method by name; errors become ApiError (or DaemonUnreachableError). */
+  rpc<Res>(method: string, req: object, timeoutMs = 120_000): Promise<Res> {
+    const fn = (this.instances as unknown as Record<string, (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown>)[method];
+    if (!fn) return Promise.reject(new Error(`no method ${method}`));
+    return new Promise((resolve, reject) => {
+      fn.call(this.instances, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(this.toError(err));
+        else resolve(res as Res);
+      });
+    });
+  }
+
+  toError(err: grpc.ServiceError): Error {
+    if (err.code === grpc.status.UNAVAILABLE) return new DaemonUnreachableError(this.socket, err);
+    const field = err.metadata?.get('berth-field')[0];
+    return new ApiError(err.code, err.details || err.message, typeof field === 'string' ? field : undefined);
+  }
+
+  /** Runs a command in an instance, piping this process's stdin/stdout/stderr; resolves with its exit code. */
+  exec(instance: string, command: string[], io: { stdin: NodeJS.ReadableStream | null; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const call = this.instances.Exec();
+      let code: number | undefined;
+      call.on('data', (o: ExecOutput__Output) => {
+        if (o.frame === 'stdout' && o.stdout) io.stdout.write(o.stdout);
+        else if (o.frame === 'stderr' && o.stderr) io.stderr.write(o.stderr);
+        else if (o.frame === 'exitCode') code = o.exitCode;
+      });
+      call.on('error', (e: grpc.ServiceError) => reject(this.toError(e)));
+      call.on('end', () => (code === undefined ? reject(new Error('the exec stream ended without an exit code')) : resolve(code)));
+      call.write({ start: { instance, command, environment: {}, user: 0, group: 0, cwd: '', interactive: false, width: 0, height: 0 } });
+      if (io.stdin) {
+        io.stdin.on('data', (d: Buffer) => call.write({ stdin: d }));
+        io.stdin.on('end', () => call.write({ stdinEof: true }));
+      } else {
+        call.write({ stdinEof: true });
+      }
+    });
   }
 
   serverInfo(timeoutMs = 5000): Promise<ServerInfo__Output> {
@@ -37,6 +87,7 @@ export class BerthClient {
   }
 
   close(): void {
+    this.instances.close();
     this.server.close();
   }
 }

@@ -6,4 +6,7 @@ export const BERTH_VERSION = '0.1.0';
  */
 export const API_EXTENSIONS: readonly string[] = [
   'host_capabilities',
+  'instances',
+  'instance_exec',
+  'snapshots',
 ];

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { Feature__Output, ServerInfo__Output } from '@berth/proto';
-import { BerthClient } from '../client';
+import type {
+  ConsoleLogResponse__Output, Feature__Output, Instance__Output, InstanceState__Output, ListInstancesResponse__Output,
+  ListSnapshotsResponse__Output, OperationResponse__Output, ServerInfo__Output,
+} from '@berth/proto';
+import { ApiError, BerthClient } from '../client';
 
 function yesNo(f: Feature__Output | null): string {
   if (!f) return 'unknown';
@@ -33,22 +36,133 @@ function formatInfo(info: ServerInfo__Output): string {
   return lines.join('\n');
 }
 
+/** Runs fn with a client of the local daemon, closing it after. */
+async function withClient<T>(fn: (c: BerthClient) => Promise<T>): Promise<T> {
+  const c = new BerthClient();
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+function parseConfig(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new Error(`-c ${p}: expected key=value`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line, fmt(rows[0]!), line, ...rows.slice(1).map(fmt), line].join('\n');
+}
+
+const stateChange = (action: string) => async (argv: { name: string; force?: boolean; timeout?: number }): Promise<void> =>
+  withClient(async (c) => {
+    await c.rpc<OperationResponse__Output>('ChangeState', { name: argv.name, action, force: argv.force ?? false, stateful: false, timeoutSeconds: argv.timeout ?? 0 });
+  });
+
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('berth')
-    .command('info', 'Show the daemon and what its host can do', (y) => y.option('format', {
+    .command('info [name]', 'Show the daemon and its host, or an instance', (y) => y.positional('name', { type: 'string' }).option('format', {
       choices: ['text', 'json'] as const, default: 'text' as const,
-    }), async (argv) => {
-      const client = new BerthClient();
-      try {
-        const info = await client.serverInfo();
+    }), async (argv) => withClient(async (c) => {
+      if (!argv.name) {
+        const info = await c.serverInfo();
         console.log(argv.format === 'json' ? JSON.stringify(info, null, 2) : formatInfo(info));
-      } finally {
-        client.close();
+        return;
       }
-    })
+      const [inst, st, snaps] = await Promise.all([
+        c.rpc<Instance__Output>('GetInstance', { name: argv.name }),
+        c.rpc<InstanceState__Output>('GetInstanceState', { name: argv.name }),
+        c.rpc<ListSnapshotsResponse__Output>('ListSnapshots', { instance: argv.name }),
+      ]);
+      if (argv.format === 'json') {
+        console.log(JSON.stringify({ ...inst, state: st, snapshots: snaps.snapshots }, null, 2));
+        return;
+      }
+      console.log([
+        `name:      ${inst.name}`, `status:    ${st.status}`, `image:     ${inst.imageFingerprint.slice(0, 12)}`,
+        `pid:       ${st.pid}`, `processes: ${st.processes}`, `memory:    ${st.memoryUsageBytes} bytes`,
+        `cpu:       ${(st.cpuUsageNs / 1e9).toFixed(2)} s`, `disk:      ${st.diskUsageBytes} bytes`,
+        `config:    ${Object.entries(inst.config).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
+        `snapshots: ${snaps.snapshots.map((s) => s.name).join(', ') || '-'}`,
+      ].join('\n'));
+    }))
+    .command('launch <image> <name>', 'Create and start an instance from an image', (y) => y
+      .positional('image', { type: 'string', demandOption: true }).positional('name', { type: 'string', demandOption: true })
+      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[], describe: 'key=value (LXD key names)' }),
+    async (argv) => withClient(async (c) => {
+      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: true, target: '', storagePool: '', dryRun: false });
+      console.log(`Launched ${argv.name} from ${argv.image}`);
+    }))
+    .command('init <image> <name>', 'Create an instance without starting it', (y) => y
+      .positional('image', { type: 'string', demandOption: true }).positional('name', { type: 'string', demandOption: true })
+      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[] }),
+    async (argv) => withClient(async (c) => {
+      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: false, target: '', storagePool: '', dryRun: false });
+      console.log(`Created ${argv.name}`);
+    }))
+    .command(['list', 'ls'], 'List instances', (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
+      async (argv) => withClient(async (c) => {
+        const { instances } = await c.rpc<ListInstancesResponse__Output>('ListInstances', { location: '' });
+        if (argv.format === 'json') {
+          console.log(JSON.stringify(instances, null, 2));
+          return;
+        }
+        console.log(table([['NAME', 'STATUS', 'IMAGE'], ...instances.map((i) => [i.name, i.status.toUpperCase(), i.imageFingerprint.slice(0, 12)])]));
+      }))
+    .command('exec <name> [command..]', 'Run a command in an instance (berth exec c1 -- ps)', (y) => y
+      .positional('name', { type: 'string', demandOption: true }).positional('command', { type: 'string', array: true, default: [] as string[] }),
+    async (argv) => withClient(async (c) => {
+      const cmd = argv.command.length > 0 ? argv.command : (argv['--'] as string[] | undefined) ?? [];
+      if (cmd.length === 0) throw new Error('name the command to run: berth exec NAME -- COMMAND [ARGS...]');
+      const code = await c.exec(argv.name, cmd.map(String), { stdin: process.stdin.isTTY ? null : process.stdin, stdout: process.stdout, stderr: process.stderr });
+      process.exitCode = code;
+      if (!process.stdin.isTTY) process.stdin.destroy();
+    }))
+    .command('start <name>', 'Start an instance', (y) => y.positional('name', { type: 'string', demandOption: true }), (argv) => stateChange('start')(argv))
+    .command('stop <name>', 'Stop an instance (clean, then killed after --timeout)', (y) => y.positional('name', { type: 'string', demandOption: true })
+      .option('force', { alias: 'f', type: 'boolean', default: false }).option('timeout', { type: 'number', default: 30 }), (argv) => stateChange('stop')(argv))
+    .command('restart <name>', 'Restart an instance', (y) => y.positional('name', { type: 'string', demandOption: true })
+      .option('force', { alias: 'f', type: 'boolean', default: false }), (argv) => stateChange('restart')(argv))
+    .command('pause <name>', 'Freeze an instance', (y) => y.positional('name', { type: 'string', demandOption: true }), (argv) => stateChange('freeze')(argv))
+    .command('resume <name>', 'Unfreeze an instance', (y) => y.positional('name', { type: 'string', demandOption: true }), (argv) => stateChange('unfreeze')(argv))
+    .command(['delete <name>', 'rm <name>'], 'Delete an instance', (y) => y.positional('name', { type: 'string', demandOption: true })
+      .option('force', { alias: 'f', type: 'boolean', default: false }),
+    async (argv) => withClient(async (c) => {
+      await c.rpc<OperationResponse__Output>('DeleteInstance', { name: argv.name, force: argv.force });
+    }))
+    .command('snapshot <name> [snapshot]', 'Snapshot an instance (snapN by default)', (y) => y.positional('name', { type: 'string', demandOption: true })
+      .positional('snapshot', { type: 'string' }),
+    async (argv) => withClient(async (c) => {
+      const r = await c.rpc<OperationResponse__Output>('CreateSnapshot', { instance: argv.name, name: argv.snapshot ?? '', stateful: false });
+      console.log(`Snapshot ${argv.name}/${r.operation?.resources['snapshots'] ?? ''} created`);
+    }))
+    .command('restore <name> <snapshot>', 'Restore an instance from a snapshot', (y) => y.positional('name', { type: 'string', demandOption: true })
+      .positional('snapshot', { type: 'string', demandOption: true }),
+    async (argv) => withClient(async (c) => {
+      await c.rpc<OperationResponse__Output>('RestoreSnapshot', { instance: argv.name, name: argv.snapshot });
+    }))
+    .command('config set <name> <pairs..>', 'Set config keys (key=value; "key=" removes); limits apply live', (y) => y
+      .positional('name', { type: 'string', demandOption: true }).positional('pairs', { type: 'string', array: true, demandOption: true }),
+    async (argv) => withClient(async (c) => {
+      await c.rpc<OperationResponse__Output>('UpdateInstance', { name: argv.name, config: parseConfig(argv.pairs) });
+    }))
+    .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
+      async (argv) => withClient(async (c) => {
+        process.stdout.write((await c.rpc<ConsoleLogResponse__Output>('ConsoleLog', { name: argv.name })).log);
+      }))
     .strict()
     .fail(false)
+    .parserConfiguration({ 'populate--': true })
     .demandCommand(1, 'name a command; see berth --help')
     .help()
     .parseAsync();
@@ -56,6 +170,7 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
+  if (e instanceof ApiError && e.field) process.exitCode = 1;
   if (e instanceof Error && e.name === 'YError') console.error('See: berth --help');
   process.exit(1);
 });

@@ -7,6 +7,8 @@ import type { ServerInfo, ServerServiceHandlers } from '@berth/proto';
 import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
 import { API_EXTENSIONS, BERTH_VERSION } from '../version';
+import { Agent } from '../agent/agent';
+import { instanceHandlers } from './instance-service';
 
 export const DEFAULT_DATA_DIR = '/var/lib/berth';
 
@@ -19,6 +21,8 @@ export interface DaemonOptions {
   dataDir: string;
   /** Name of this member; defaults to the host name. */
   name?: string;
+  /** The default storage pool's driver when it is created (dir or btrfs). */
+  storageDriver?: string;
 }
 
 /**
@@ -29,6 +33,7 @@ export interface DaemonOptions {
 export class Daemon {
   private server: grpc.Server | undefined;
   private capabilities: HostCapabilities | undefined;
+  agent: Agent | undefined;
   private readonly pidFile: string;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -43,8 +48,10 @@ export class Daemon {
     fs.mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o711 });
     this.claimDataDir();
     this.capabilities = await probeHost();
+    this.agent = await Agent.open({ dataDir: this.opts.dataDir, ...(this.opts.storageDriver ? { storageDriver: this.opts.storageDriver } : {}) });
     const server = new grpc.Server();
     const v1 = loadBerthV1();
+    server.addService(v1.InstanceService.service, instanceHandlers(this.agent));
     const handlers: ServerServiceHandlers = {
       GetServerInfo: (_call, callback) => callback(null, this.serverInfo()),
     };
