@@ -38,7 +38,7 @@ describe('berthd on one host', () => {
     expect(info.capabilities.cgroups.layout).toBe(report.cgroups.layout);
   });
 
-  it('launches, lists, execs in, snapshots, stops and deletes a busybox container through the CLI', () => {
+  it('launches, lists, execs in, snapshots, stops and deletes a busybox container through the CLI; the container outlives a killed daemon', async () => {
     const launch = berth(tmp.dir, ['launch', 'busybox', 'c1', '-c', 'limits.memory=128MiB']);
     expect(launch.err).toBe('');
     expect(launch.out).toContain('Launched c1');
@@ -53,6 +53,14 @@ describe('berthd on one host', () => {
     expect(info.state.status).toBe('Running');
     expect(info.snapshots.map((x) => x.name)).toEqual(['snap0']);
     expect(info.config['limits.memory']).toBe('128MiB');
+    // The container outlives its daemon: kill berthd with SIGKILL, start it again, it finds c1 running.
+    const pidBefore = (JSON.parse(berth(tmp.dir, ['info', 'c1', '--format', 'json']).out) as { state: { pid: number } }).state.pid;
+    daemon!.proc.kill('SIGKILL');
+    await new Promise((r) => daemon!.proc.once('exit', r));
+    daemon = await startBerthd(tmp.dir);
+    expect(berth(tmp.dir, ['list']).out).toMatch(/\| c1\s+\| RUNNING\s+\|/);
+    expect((JSON.parse(berth(tmp.dir, ['info', 'c1', '--format', 'json']).out) as { state: { pid: number } }).state.pid).toBe(pidBefore);
+    expect(berth(tmp.dir, ['exec', 'c1', '--', 'true']).code).toBe(0);
     expect(berth(tmp.dir, ['stop', 'c1', '--force']).code).toBe(0);
     expect(berth(tmp.dir, ['list']).out).toMatch(/\| c1\s+\| STOPPED\s+\|/);
     expect(berth(tmp.dir, ['delete', 'c1']).code).toBe(0);

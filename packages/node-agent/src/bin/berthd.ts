@@ -17,9 +17,10 @@ async function main(): Promise<void> {
       const daemon = new Daemon({ dataDir: argv['data-dir'] });
       await daemon.start();
       console.log(`berthd ${process.pid} serving on unix://${daemon.socket}`);
-      console.log('Try, in another terminal:');
-      console.log(`  BERTH_DIR=${argv['data-dir']} node packages/cli/dist/bin/berth.js info`);
-      console.log('  node packages/node-agent/dist/bin/berthd.js check');
+      const env = argv['data-dir'] === DEFAULT_DATA_DIR ? '' : `BERTH_DIR=${argv['data-dir']} `;
+      console.log('Try, in another terminal (in the repository):');
+      for (const cmd of ['info', 'launch busybox c1', 'exec c1 -- ps', 'list', 'snapshot c1', 'stop c1', 'delete c1']) console.log(`  ${env}npx berth ${cmd}`);
+      console.log('  npx berthd check');
       let stopping = false;
       const stop = (sig: string): void => {
         if (stopping) return;
