@@ -1,38 +1,21 @@
 // etcd's own client, etcdctl 3.4 from Debian, drives a 3-member raft-store cluster
 // unchanged: the wire API is etcd's.
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { Member } from '@berth/raft-store';
+import { startLoopbackCluster } from '@berth/raft-store/dist/testing';
+import type { LoopbackCluster } from '@berth/raft-store/dist/testing';
 import { tempDir } from '../support/berthd';
 
 const tmp = tempDir('etcdctl');
-const members: Member[] = [];
+let cluster: LoopbackCluster | undefined;
 let endpoints = '';
 
-async function freePort(): Promise<number> {
-  const s = new grpc.Server();
-  const port = await new Promise<number>((resolve, reject) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  s.forceShutdown();
-  return port;
-}
-
 beforeAll(async () => {
-  const peers = [];
-  for (let id = 1; id <= 3; id++) peers.push({ id, address: `127.0.0.1:${await freePort()}`, clientAddress: `127.0.0.1:${await freePort()}` });
-  for (const p of peers) {
-    members.push(await Member.start({ id: p.id, clusterId: 'etcdctl-test', dataDir: path.join(tmp.dir, `m${p.id}`), peerAddress: p.address, clientAddress: p.clientAddress, bootstrap: peers, node: { tickMs: 20 } }));
-  }
-  endpoints = peers.map((p) => p.clientAddress).join(',');
-  const deadline = Date.now() + 10_000;
-  while (!members.some((m) => m.node.isLeader)) {
-    if (Date.now() > deadline) throw new Error('no leader');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  cluster = await startLoopbackCluster(3, 'etcdctl-test', tmp.dir);
+  endpoints = cluster.peers.map((p) => p.clientAddress).join(',');
 });
 
 afterAll(async () => {
-  for (const m of members) await m.stop();
+  await cluster?.stop();
   tmp.remove();
 });
 

@@ -5,17 +5,12 @@ import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
 import type { StoreStatus__Output } from '@berth/proto';
 import { EtcdClient } from '../client/etcd-client';
-import { Member } from '../member';
+import type { Member } from '../member';
+import { startLoopbackCluster } from '../testing';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-admin-'));
 const members: Member[] = [];
 
-async function freePort(): Promise<number> {
-  const s = new grpc.Server();
-  const port = await new Promise<number>((resolve, reject) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  s.forceShutdown();
-  return port;
-}
 
 afterAll(async () => {
   for (const m of members) await m.stop();
@@ -24,9 +19,9 @@ afterAll(async () => {
 
 describe('StoreAdmin status', () => {
   it('reports term, leader, indexes, per-peer progress with round trips, and the metrics', async () => {
-    const peers = [];
-    for (let id = 1; id <= 3; id++) peers.push({ id, address: `127.0.0.1:${await freePort()}`, clientAddress: `127.0.0.1:${await freePort()}` });
-    for (const p of peers) members.push(await Member.start({ id: p.id, clusterId: 'admin', dataDir: path.join(root, `m${p.id}`), peerAddress: p.address, clientAddress: p.clientAddress, bootstrap: peers, node: { tickMs: 20 } }));
+    const cluster = await startLoopbackCluster(3, 'admin', root);
+    members.push(...cluster.members);
+    const peers = cluster.peers;
     const client = new EtcdClient({ endpoints: peers.map((p) => p.clientAddress) });
     try {
       for (let i = 0; i < 10; i++) await client.put(`k${i}`, 'v');

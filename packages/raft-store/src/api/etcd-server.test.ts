@@ -4,33 +4,25 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdV3 } from '@berth/proto';
 import type { etcd } from '@berth/proto';
-import { Member } from '../member';
+import type { Member } from '../member';
+import { startLoopbackCluster } from '../testing';
+import type { LoopbackCluster } from '../testing';
 import { LEADER_ADDRESS_KEY } from './status';
 import { NO_FORWARD_KEY } from './etcd-server';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-etcdapi-'));
-const members: Member[] = [];
-const peers: Array<{ id: number; address: string; clientAddress: string }> = [];
-
-async function freePort(): Promise<number> {
-  const s = new grpc.Server();
-  const port = await new Promise<number>((resolve, reject) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  s.forceShutdown();
-  return port;
-}
+let cluster: LoopbackCluster;
+let members: Member[] = [];
+let peers: LoopbackCluster['peers'] = [];
 
 beforeAll(async () => {
-  for (let id = 1; id <= 3; id++) peers.push({ id, address: `127.0.0.1:${await freePort()}`, clientAddress: `127.0.0.1:${await freePort()}` });
-  for (const p of peers) members.push(await Member.start({ id: p.id, clusterId: 'etcdapi', dataDir: path.join(root, `m${p.id}`), peerAddress: p.address, clientAddress: p.clientAddress, bootstrap: peers, node: { tickMs: 20 } }));
-  const deadline = Date.now() + 10_000;
-  while (!members.some((m) => m.node.isLeader) || members.some((m) => !m.node.leaderId)) {
-    if (Date.now() > deadline) throw new Error('no leader');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  cluster = await startLoopbackCluster(3, 'etcdapi', root);
+  members = cluster.members;
+  peers = cluster.peers;
 });
 
 afterAll(async () => {
-  for (const m of members) await m.stop();
+  await cluster?.stop();
   fs.rmSync(root, { recursive: true, force: true });
 });
 

@@ -57,6 +57,8 @@ export class MvccStore {
   private compacted = 0;
   private readonly leases = new Map<number, Lease>();
   private readonly members = new Map<number, MemberRecord>();
+  /** Reads in progress per database (see reading()). */
+  private readonly readers = new Map<DB, number>();
   readonly hub: WatchHub;
   private closed = false;
 
@@ -157,7 +159,27 @@ export class MvccStore {
       if (req.revision <= this.compacted) throw new Refusal('COMPACTED', `revision ${req.revision} has been compacted (compacted at ${this.compacted})`);
       throw new Refusal('INVALID_ARGUMENT', `reads at a past revision (${req.revision}, current ${this.rev}) are not supported yet`);
     }
-    return new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members).range(req);
+    return this.reading((db) => new ApplyTx(db, this.rev, this.compacted, this.leases, this.members).range(req));
+  }
+
+  /**
+   * Runs a read on the current database, counted, so that installing a snapshot (which
+   * swaps and closes the database) waits for reads still iterating the old one.
+   */
+  private async reading<T>(fn: (db: DB) => Promise<T>): Promise<T> {
+    const db = this.db;
+    this.readers.set(db, (this.readers.get(db) ?? 0) + 1);
+    try {
+      return await fn(db);
+    } finally {
+      const n = (this.readers.get(db) ?? 1) - 1;
+      if (n > 0) this.readers.set(db, n);
+      else this.readers.delete(db);
+    }
+  }
+
+  private async drainReaders(db: DB): Promise<void> {
+    while (this.readers.has(db)) await new Promise((r) => setTimeout(r, 2));
   }
 
   /** Starts a watch; see WatchHub. Throws CompactedError when startRevision is gone. */
@@ -172,9 +194,11 @@ export class MvccStore {
   /** Events with revision in [from, to], from the history family. */
   async history(from: number, to: number): Promise<WatchEvent[]> {
     if (from <= this.compacted) throw new CompactedError(from, this.compacted);
-    const out: WatchEvent[] = [];
-    for await (const v of this.db.values({ gte: historyKey(from, 0), lt: historyKey(to + 1, 0) })) out.push(decodeEvent(v));
-    return out;
+    return this.reading(async (db) => {
+      const out: WatchEvent[] = [];
+      for await (const v of db.values({ gte: historyKey(from, 0), lt: historyKey(to + 1, 0) })) out.push(decodeEvent(v));
+      return out;
+    });
   }
 
   /** Makes everything applied so far durable (one synced write flushes LevelDB's log). */
@@ -265,10 +289,14 @@ export class MvccStore {
       throw e;
     }
     writeCurrent(this.dir, nextName);
-    await this.db.close();
-    this.db = new Level<Buffer, Buffer>(nextDir, ENC);
-    await this.db.open();
+    const old = this.db;
+    const fresh = new Level<Buffer, Buffer>(nextDir, ENC);
+    await fresh.open();
+    this.db = fresh;
     await this.load();
+    // Reads that began on the old database finish there before it closes.
+    await this.drainReaders(old);
+    await old.close();
     fs.rmSync(path.join(this.dir, oldName), { recursive: true, force: true });
   }
 

@@ -8,6 +8,7 @@ import type { Message } from '../core/messages';
 import type { MemberRecord } from '../kv/types';
 import { fromWire, GrpcTransport, toWire } from './grpc-transport';
 import { RaftNode } from './raft-node';
+import { freePort } from '../testing';
 
 const b = (s: string): Buffer => Buffer.from(s);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-grpc-'));
@@ -64,11 +65,7 @@ async function stopMember(m: Member): Promise<void> {
 
 async function freePorts(n: number): Promise<number[]> {
   const ports: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = new grpc.Server();
-    ports.push(await new Promise<number>((resolve, reject) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))));
-    s.forceShutdown();
-  }
+  for (let i = 0; i < n; i++) ports.push(await freePort());
   return ports;
 }
 
