@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BERTHD, berth, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
+import { BERTH, BERTHD, berth, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
 import type { RunningBerthd } from '../support/berthd';
 
 describe('berthd on one host', () => {
@@ -47,6 +47,12 @@ describe('berthd on one host', () => {
     expect(ps.out).toMatch(/^\s*1 .*init/m);
     const exitCode = berth(tmp.dir, ['exec', 'c1', '--', 'sh', '-c', 'exit 7']);
     expect(exitCode.code).toBe(7);
+    // An interactive exec gets a terminal of the client's size (util-linux script gives the CLI a pty).
+    const pty = spawnSync('script', ['-qec', `stty cols 100 rows 30; ${process.execPath} ${BERTH} exec -t c1 -- sh -c 'tty; stty size'`, '/dev/null'], {
+      encoding: 'utf8', env: { ...process.env, BERTH_DIR: tmp.dir }, timeout: 30_000,
+    });
+    expect(pty.stdout).toMatch(/\/dev\/pts\/\d+/);
+    expect(pty.stdout).toMatch(/30 100/);
     expect(berth(tmp.dir, ['list']).out).toMatch(/\| c1\s+\| RUNNING\s+\|/);
     expect(berth(tmp.dir, ['snapshot', 'c1']).out).toContain('Snapshot c1/snap0 created');
     const info = JSON.parse(berth(tmp.dir, ['info', 'c1', '--format', 'json']).out) as { state: { status: string }; snapshots: Array<{ name: string }>; config: Record<string, string> };

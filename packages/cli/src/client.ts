@@ -55,7 +55,7 @@ export class BerthClient {
   }
 
   /** Runs a command in an instance, piping this process's stdin/stdout/stderr; resolves with its exit code. */
-  exec(instance: string, command: string[], io: { stdin: NodeJS.ReadableStream | null; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  exec(instance: string, command: string[], io: { stdin: NodeJS.ReadableStream | null; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; tty?: { columns: number; rows: number; onResize: (fn: (columns: number, rows: number) => void) => void } }): Promise<number> {
     return new Promise((resolve, reject) => {
       const call = this.instances.Exec();
       let code: number | undefined;
@@ -66,7 +66,9 @@ export class BerthClient {
       });
       call.on('error', (e: grpc.ServiceError) => reject(this.toError(e)));
       call.on('end', () => (code === undefined ? reject(new Error('the exec stream ended without an exit code')) : resolve(code)));
-      call.write({ start: { instance, command, environment: {}, user: 0, group: 0, cwd: '', interactive: false, width: 0, height: 0 } });
+      const tty = io.tty;
+      call.write({ start: { instance, command, environment: {}, user: 0, group: 0, cwd: '', interactive: !!tty, width: tty?.columns ?? 0, height: tty?.rows ?? 0 } });
+      tty?.onResize((width, height) => call.write({ resize: { width, height } }));
       if (io.stdin) {
         io.stdin.on('data', (d: Buffer) => call.write({ stdin: d }));
         io.stdin.on('end', () => call.write({ stdinEof: true }));

@@ -119,14 +119,26 @@ async function main(): Promise<void> {
         }
         console.log(table([['NAME', 'STATUS', 'IMAGE'], ...instances.map((i) => [i.name, i.status.toUpperCase(), i.imageFingerprint.slice(0, 12)])]));
       }))
-    .command('exec <name> [command..]', 'Run a command in an instance (berth exec c1 -- ps)', (y) => y
-      .positional('name', { type: 'string', demandOption: true }).positional('command', { type: 'string', array: true, default: [] as string[] }),
+    .command('exec <name> [command..]', 'Run a command in an instance (berth exec c1 -- ps; -t for a terminal)', (y) => y
+      .positional('name', { type: 'string', demandOption: true }).positional('command', { type: 'string', array: true, default: [] as string[] })
+      .option('tty', { alias: 't', type: 'boolean', describe: 'Give the command a terminal (default: when stdin is one)' }),
     async (argv) => withClient(async (c) => {
       const cmd = argv.command.length > 0 ? argv.command : (argv['--'] as string[] | undefined) ?? [];
       if (cmd.length === 0) throw new Error('name the command to run: berth exec NAME -- COMMAND [ARGS...]');
-      const code = await c.exec(argv.name, cmd.map(String), { stdin: process.stdin.isTTY ? null : process.stdin, stdout: process.stdout, stderr: process.stderr });
-      process.exitCode = code;
-      if (!process.stdin.isTTY) process.stdin.destroy();
+      const interactive = argv.tty ?? process.stdin.isTTY === true;
+      const out = process.stdout;
+      const tty = interactive ? {
+        columns: out.columns ?? 80, rows: out.rows ?? 24,
+        onResize: (fn: (columns: number, rows: number) => void) => out.on('resize', () => fn(out.columns ?? 80, out.rows ?? 24)),
+      } : undefined;
+      if (interactive && process.stdin.isTTY) process.stdin.setRawMode(true);
+      try {
+        const code = await c.exec(argv.name, cmd.map(String), { stdin: process.stdin, stdout: out, stderr: process.stderr, ...(tty ? { tty } : {}) });
+        process.exitCode = code;
+      } finally {
+        if (interactive && process.stdin.isTTY) process.stdin.setRawMode(false);
+        process.stdin.destroy();
+      }
     }))
     .command('start <name>', 'Start an instance', (y) => y.positional('name', { type: 'string', demandOption: true }), (argv) => stateChange('start')(argv))
     .command('stop <name>', 'Stop an instance (clean, then killed after --timeout)', (y) => y.positional('name', { type: 'string', demandOption: true })
