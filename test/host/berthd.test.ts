@@ -48,9 +48,13 @@ describe('berthd on one host', () => {
     const exitCode = berth(tmp.dir, ['exec', 'c1', '--', 'sh', '-c', 'exit 7']);
     expect(exitCode.code).toBe(7);
     // An interactive exec gets a terminal of the client's size (util-linux script gives the CLI a pty).
-    const pty = spawnSync('script', ['-qec', `stty cols 100 rows 30; ${process.execPath} ${BERTH} exec -t c1 -- sh -c 'tty; stty size'`, '/dev/null'], {
-      encoding: 'utf8', env: { ...process.env, BERTH_DIR: tmp.dir }, timeout: 30_000,
-    });
+    // (stty inside can race with the terminal being set up under load: one retry.)
+    let pty = { stdout: '' };
+    for (let attempt = 0; attempt < 2 && !/30 100/.test(pty.stdout); attempt++) {
+      pty = spawnSync('script', ['-qec', `stty cols 100 rows 30; ${process.execPath} ${BERTH} exec -t c1 -- sh -c 'sleep 0.2; tty; stty size'`, '/dev/null'], {
+        encoding: 'utf8', env: { ...process.env, BERTH_DIR: tmp.dir }, timeout: 30_000,
+      });
+    }
     expect(pty.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(pty.stdout).toMatch(/30 100/);
     expect(berth(tmp.dir, ['list']).out).toMatch(/\| c1\s+\| RUNNING\s+\|/);

@@ -96,3 +96,59 @@ describe('agent: instances on one host', () => {
     expect(await agent.pool.listVolumes()).toEqual([]);
   });
 });
+
+describe('agent: stateful stop and snapshots (CRIU through runc)', () => {
+  // A counter that advances every 100 ms: after a restore it goes on from where it was,
+  // a fresh start would begin again at 1.
+  const counter = async (name: string): Promise<number> => Number((await run(name, ['cat', '/tmp/n'])).out.trim() || 0);
+  afterAll(async () => {
+    for (const n of ['s0', 's1']) await agent.delete(n, { force: true }).catch(() => undefined);
+  });
+
+  it('refuses stateful operations without migration.stateful, naming the key', async () => {
+    await agent.launch({ name: 's0', image: 'busybox' });
+    await expect(agent.stop('s0', { stateful: true })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('config.migration.stateful=true') });
+    await expect(agent.snapshot('s0', 'x', { stateful: true })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    expect((await agent.get('s0')).status).toBe('Running');
+    await agent.delete('s0', { force: true });
+  });
+
+  it('stop --stateful then start resumes the processes where they stopped', async () => {
+    await agent.launch({ name: 's1', image: 'busybox', config: { 'migration.stateful': 'true' } });
+    await run('s1', ['sh', '-c', '(i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.1; done) </dev/null >/dev/null 2>&1 &']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    await agent.stop('s1', { stateful: true });
+    const stopMs = Date.now() - t0;
+    expect((await agent.get('s1')).status).toBe('Stopped');
+    const atStop = Number(fs.readFileSync(path.join(await agent.pool.volumePath('s1'), 'tmp', 'n'), 'utf8').trim());
+    expect(atStop).toBeGreaterThanOrEqual(5);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t1 = Date.now();
+    await agent.start('s1');
+    const startMs = Date.now() - t1;
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await counter('s1');
+    // Resumed: on from the stop value (a fresh start would be near 5 after 500 ms, from 1).
+    expect(after).toBeGreaterThan(atStop);
+    expect(after).toBeLessThan(atStop + 15);
+    console.log(`stateful stop ${stopMs} ms, start (restore) ${startMs} ms; counter ${atStop} -> ${after}`);
+  });
+
+  it('a stateful snapshot restores memory and filesystem together', async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const snap = await agent.snapshot('s1', 'live', { stateful: true });
+    expect(snap.stateful).toBe(true);
+    const atSnap = await counter('s1');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await counter('s1')).toBeGreaterThan(atSnap + 5);
+    await agent.restoreSnapshot('s1', 'live');
+    expect((await agent.get('s1')).status).toBe('Running');
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await counter('s1');
+    // Back near the snapshot's value (the counter's process came back from the checkpoint).
+    expect(after).toBeLessThan(atSnap + 8);
+    await agent.delete('s1', { force: true });
+    expect(fs.existsSync(path.join(agent.dataDir, 'checkpoints', 's1'))).toBe(false);
+  });
+});

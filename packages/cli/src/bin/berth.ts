@@ -63,9 +63,9 @@ function table(rows: string[][]): string {
   return [line, fmt(rows[0]!), line, ...rows.slice(1).map(fmt), line].join('\n');
 }
 
-const stateChange = (action: string) => async (argv: { name: string; force?: boolean; timeout?: number }): Promise<void> =>
+const stateChange = (action: string) => async (argv: { name: string; force?: boolean; timeout?: number; stateful?: boolean }): Promise<void> =>
   withClient(async (c) => {
-    await c.rpc<OperationResponse__Output>('ChangeState', { name: argv.name, action, force: argv.force ?? false, stateful: false, timeoutSeconds: argv.timeout ?? 0 });
+    await c.rpc<OperationResponse__Output>('ChangeState', { name: argv.name, action, force: argv.force ?? false, stateful: argv.stateful ?? false, timeoutSeconds: argv.timeout ?? 0 });
   });
 
 async function main(): Promise<void> {
@@ -142,7 +142,8 @@ async function main(): Promise<void> {
     }))
     .command('start <name>', 'Start an instance', (y) => y.positional('name', { type: 'string', demandOption: true }), (argv) => stateChange('start')(argv))
     .command('stop <name>', 'Stop an instance (clean, then killed after --timeout)', (y) => y.positional('name', { type: 'string', demandOption: true })
-      .option('force', { alias: 'f', type: 'boolean', default: false }).option('timeout', { type: 'number', default: 30 }), (argv) => stateChange('stop')(argv))
+      .option('force', { alias: 'f', type: 'boolean', default: false }).option('timeout', { type: 'number', default: 30 })
+      .option('stateful', { type: 'boolean', default: false, describe: 'Keep the processes\' state (CRIU); start resumes them (needs migration.stateful=true)' }), (argv) => stateChange('stop')(argv))
     .command('restart <name>', 'Restart an instance', (y) => y.positional('name', { type: 'string', demandOption: true })
       .option('force', { alias: 'f', type: 'boolean', default: false }), (argv) => stateChange('restart')(argv))
     .command('pause <name>', 'Freeze an instance', (y) => y.positional('name', { type: 'string', demandOption: true }), (argv) => stateChange('freeze')(argv))
@@ -153,9 +154,9 @@ async function main(): Promise<void> {
       await c.rpc<OperationResponse__Output>('DeleteInstance', { name: argv.name, force: argv.force });
     }))
     .command('snapshot <name> [snapshot]', 'Snapshot an instance (snapN by default)', (y) => y.positional('name', { type: 'string', demandOption: true })
-      .positional('snapshot', { type: 'string' }),
+      .positional('snapshot', { type: 'string' }).option('stateful', { type: 'boolean', default: false, describe: 'Also the processes\' state (CRIU; needs migration.stateful=true)' }),
     async (argv) => withClient(async (c) => {
-      const r = await c.rpc<OperationResponse__Output>('CreateSnapshot', { instance: argv.name, name: argv.snapshot ?? '', stateful: false });
+      const r = await c.rpc<OperationResponse__Output>('CreateSnapshot', { instance: argv.name, name: argv.snapshot ?? '', stateful: argv.stateful });
       console.log(`Snapshot ${argv.name}/${r.operation?.resources['snapshots'] ?? ''} created`);
     }))
     .command('restore <name> <snapshot>', 'Restore an instance from a snapshot', (y) => y.positional('name', { type: 'string', demandOption: true })

@@ -10,7 +10,8 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors';
+import type { HostCapabilities } from '../capabilities/types';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
 import { ImageStore } from '../images/store';
 import { buildBusyboxImage } from '../images/builder';
 import { Reverter } from '../reverter';
@@ -48,15 +49,20 @@ export interface AgentOptions {
   storageDriver?: string;
   poolConfig?: PoolConfig;
   runtime?: RuntimeDriver;
+  /** The host's capability report: stateful operations are refused, naming what is missing, when CRIU is not usable. */
+  capabilities?: HostCapabilities;
 }
 
 const POOL = 'default';
+/** The checkpoint a stateful stop leaves for the next start. */
+const STATEFUL_STOP = 'stop';
 
 export class Agent {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly instancesDir: string;
 
-  private constructor(readonly dataDir: string, readonly runtime: RuntimeDriver, readonly pool: StorageDriver, readonly images: ImageStore) {
+  private constructor(readonly dataDir: string, readonly runtime: RuntimeDriver, readonly pool: StorageDriver, readonly images: ImageStore,
+    private readonly capabilities: HostCapabilities | undefined) {
     this.instancesDir = path.join(dataDir, 'instances');
   }
 
@@ -75,7 +81,7 @@ export class Agent {
       await pool.createPool(opts.poolConfig ?? {});
     }
     const runtime = opts.runtime ?? new RuncDriver({ dataDir, cgroupParent: opts.cgroupParent ?? `/berth-${path.basename(dataDir)}` });
-    return new Agent(dataDir, runtime, pool, images);
+    return new Agent(dataDir, runtime, pool, images, opts.capabilities);
   }
 
   /** Runs fn with the instance's lock held: changes to one instance never interleave. */
@@ -176,6 +182,7 @@ export class Agent {
       hostname: r.name,
       privileged: isTrue(r.config['security.privileged']),
       limits: limitsFromConfig(r.config, dev),
+      console: isTrue(r.config['migration.stateful']) ? 'none' : 'log',
       env: Object.entries(r.config).filter(([k]) => k.startsWith('environment.')).map(([k, v]) => `${k.slice('environment.'.length)}=${v}`),
     };
   }
@@ -207,6 +214,13 @@ export class Agent {
       const r = await this.readRecord(name);
       const s = await this.runtime.state(name);
       if (s.status === 'Running' || s.status === 'Frozen') throw new FailedPreconditionError(`instance "${name}" is already ${s.status.toLowerCase()}`);
+      const stopped = this.checkpointDir(name, STATEFUL_STOP);
+      if (fs.existsSync(stopped)) {
+        // A stateful stop: its processes resume where they were.
+        await this.runtime.restore(name, stopped);
+        await fsp.rm(stopped, { recursive: true, force: true });
+        return;
+      }
       // Re-create the bundle from the record, so config changed while stopped takes effect.
       await this.runtime.delete(name);
       await this.runtime.create(await this.spec(r));
@@ -214,13 +228,32 @@ export class Agent {
     });
   }
 
-  async stop(name: string, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  async stop(name: string, opts: { force?: boolean; timeoutMs?: number; stateful?: boolean } = {}): Promise<void> {
     await this.locked(name, async () => {
-      await this.readRecord(name);
+      const r = await this.readRecord(name);
       const s = await this.runtime.state(name);
       if (s.status === 'Stopped') throw new FailedPreconditionError(`instance "${name}" is already stopped`);
+      if (opts.stateful) {
+        this.requireStateful(r);
+        if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running for a stateful stop (it is ${s.status.toLowerCase()})`);
+        await this.runtime.checkpoint(name, this.checkpointDir(name, STATEFUL_STOP), { leaveRunning: false });
+        return;
+      }
       await this.runtime.stop(name, { force: opts.force ?? false, timeoutMs: opts.timeoutMs ?? 30_000 });
     });
+  }
+
+  private checkpointDir(name: string, what: string): string {
+    return path.join(this.dataDir, 'checkpoints', name, what);
+  }
+
+  /** Stateful operations need CRIU on this host and migration.stateful on the instance. */
+  private requireStateful(r: InstanceRecord): void {
+    const c = this.capabilities?.criu;
+    if (c && !c.checkpointRestore.supported) throw new NotSupportedError('criu.checkpointRestore', c.checkpointRestore.detail);
+    if (!isTrue(r.config['migration.stateful'])) {
+      throw new FailedPreconditionError(`instance "${r.name}" needs config.migration.stateful=true for stateful stop and snapshots (set it while stopped; such an instance keeps no console log)`);
+    }
   }
 
   async restart(name: string, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
@@ -243,6 +276,7 @@ export class Agent {
       if ((s.status === 'Running' || s.status === 'Frozen') && !opts.force) throw new FailedPreconditionError(`instance "${name}" is running; stop it first or delete with force`);
       await this.runtime.delete(name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; });
       await this.pool.deleteVolume(name);
+      await fsp.rm(path.join(this.dataDir, 'checkpoints', name), { recursive: true, force: true });
       await fsp.rm(this.recordPath(name), { force: true });
     });
   }
@@ -287,22 +321,39 @@ export class Agent {
 
   // ---- snapshots (stateless; stateful with CRIU comes next) ----
 
-  async snapshot(name: string, snap?: string): Promise<SnapshotRecord> {
+  async snapshot(name: string, snap?: string, opts: { stateful?: boolean } = {}): Promise<SnapshotRecord> {
     return this.locked(name, async () => {
       const r = await this.readRecord(name);
       const snapName = snap ?? nextSnapshotName(r.snapshots);
       validateInstanceName(snapName, 'snapshot');
       if (r.snapshots.some((x) => x.name === snapName)) throw new AlreadyExistsError(`snapshot "${name}/${snapName}" already exists`);
-      // A running instance is frozen while its filesystem is copied, so the snapshot is consistent.
       const s = await this.runtime.state(name);
-      const freeze = s.status === 'Running';
-      if (freeze) await this.runtime.freeze(name);
+      const revert = new Reverter();
       try {
-        await this.pool.snapshot(name, snapName);
+        if (opts.stateful) {
+          this.requireStateful(r);
+          if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running for a stateful snapshot`);
+          // Memory first (CRIU freezes the processes while it dumps, then lets them go on),
+          // then the filesystem: files written in between are in the snapshot's filesystem.
+          const dir = this.checkpointDir(name, `snapshot-${snapName}`);
+          await this.runtime.checkpoint(name, dir, { leaveRunning: true });
+          revert.add(() => fsp.rm(dir, { recursive: true, force: true }));
+          await this.pool.snapshot(name, snapName);
+        } else {
+          // A running instance is frozen while its filesystem is copied, so the snapshot is consistent.
+          const freeze = s.status === 'Running';
+          if (freeze) await this.runtime.freeze(name);
+          try {
+            await this.pool.snapshot(name, snapName);
+          } finally {
+            if (freeze) await this.runtime.unfreeze(name);
+          }
+        }
+        revert.success();
       } finally {
-        if (freeze) await this.runtime.unfreeze(name);
+        await revert.fail();
       }
-      const rec: SnapshotRecord = { name: snapName, createdAtUnixMs: Date.now(), stateful: false };
+      const rec: SnapshotRecord = { name: snapName, createdAtUnixMs: Date.now(), stateful: opts.stateful === true };
       await this.writeRecord({ ...r, snapshots: [...r.snapshots, rec] });
       return rec;
     });
@@ -316,7 +367,11 @@ export class Agent {
       const wasRunning = s.status === 'Running' || s.status === 'Frozen';
       if (wasRunning) await this.runtime.stop(name, { force: true, timeoutMs: 0 });
       await this.pool.restore(name, snap);
-      if (wasRunning) {
+      await fsp.rm(this.checkpointDir(name, STATEFUL_STOP), { recursive: true, force: true });
+      if (r.snapshots.find((x) => x.name === snap)?.stateful) {
+        // Processes come back as they were when the snapshot was taken.
+        await this.runtime.restore(name, this.checkpointDir(name, `snapshot-${snap}`));
+      } else if (wasRunning) {
         await this.runtime.delete(name);
         await this.runtime.create(await this.spec(r));
         await this.runtime.start(name);
@@ -329,6 +384,7 @@ export class Agent {
       const r = await this.readRecord(name);
       if (!r.snapshots.some((x) => x.name === snap)) throw new NotFoundError(`snapshot "${name}/${snap}" not found`);
       await this.pool.deleteSnapshot(name, snap);
+      await fsp.rm(this.checkpointDir(name, `snapshot-${snap}`), { recursive: true, force: true });
       await this.writeRecord({ ...r, snapshots: r.snapshots.filter((x) => x.name !== snap) });
     });
   }

@@ -35,6 +35,9 @@ const KEYS: Record<string, Check> = {
   'limits.read': (f, v) => { parseIo(f, v); },
   'limits.write': (f, v) => { parseIo(f, v); },
   'security.privileged': bool,
+  // LXD's key: allows stateful stop and snapshots (CRIU). Such an instance keeps no console
+  // log: CRIU cannot dump a host file held by init.
+  'migration.stateful': bool,
   'boot.autostart': bool,
 };
 

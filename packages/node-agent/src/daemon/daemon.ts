@@ -48,7 +48,7 @@ export class Daemon {
     fs.mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o711 });
     this.claimDataDir();
     this.capabilities = await probeHost();
-    this.agent = await Agent.open({ dataDir: this.opts.dataDir, ...(this.opts.storageDriver ? { storageDriver: this.opts.storageDriver } : {}) });
+    this.agent = await Agent.open({ dataDir: this.opts.dataDir, capabilities: this.capabilities, ...(this.opts.storageDriver ? { storageDriver: this.opts.storageDriver } : {}) });
     const server = new grpc.Server();
     const v1 = loadBerthV1();
     server.addService(v1.InstanceService.service, instanceHandlers(this.agent));

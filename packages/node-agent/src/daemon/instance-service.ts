@@ -54,10 +54,10 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
     }),
     ChangeState: unary(async (r) => {
       const opts = { force: r.force, timeoutMs: r.timeoutSeconds > 0 ? r.timeoutSeconds * 1000 : 30_000 };
-      if (r.stateful) throw new InvalidArgumentError('stateful', 'stateful stop/start (CRIU) is not served yet');
+      if (r.stateful && r.action !== 'stop' && r.action !== 'start') throw new InvalidArgumentError('stateful', `only stop can be stateful (a start resumes a stateful stop by itself), not ${r.action}`);
       switch (r.action) {
         case 'start': await agent.start(r.name); break;
-        case 'stop': await agent.stop(r.name, opts); break;
+        case 'stop': await agent.stop(r.name, { ...opts, stateful: r.stateful }); break;
         case 'restart': await agent.restart(r.name, opts); break;
         case 'freeze': await agent.freeze(r.name); break;
         case 'unfreeze': await agent.unfreeze(r.name); break;
@@ -71,8 +71,7 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
       return { log: fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0) };
     }),
     CreateSnapshot: unary(async (r) => {
-      if (r.stateful) throw new InvalidArgumentError('stateful', 'stateful snapshots (CRIU) are not served yet');
-      const s = await agent.snapshot(r.instance, r.name || undefined);
+      const s = await agent.snapshot(r.instance, r.name || undefined, { stateful: r.stateful });
       return done(`snapshot ${r.instance}/${s.name}`, { snapshots: s.name });
     }),
     ListSnapshots: unary(async (r) => ({

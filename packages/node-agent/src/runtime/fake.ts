@@ -151,4 +151,28 @@ export class FakeRuntimeDriver implements RuntimeDriver {
   consoleLogPath(name: string): string {
     return `/fake/${name}/console.log`;
   }
+
+  /** Checkpoints live in memory: the fake keeps the pid it would restore. */
+  readonly checkpoints = new Map<string, { name: string; pid: number }>();
+
+  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void> {
+    this.enter('checkpoint', name);
+    const c = this.get(name);
+    if (c.status !== 'Running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed`);
+    this.checkpoints.set(imageDir, { name, pid: c.pid });
+    if (!opts.leaveRunning) {
+      c.status = 'Stopped';
+      c.pid = 0;
+    }
+  }
+
+  async restore(name: string, imageDir: string): Promise<void> {
+    this.enter('restore', name);
+    const c = this.get(name);
+    const ck = this.checkpoints.get(imageDir);
+    if (!ck) throw new NotFoundError(`checkpoint images ${imageDir} not found`);
+    if (c.status === 'Running' || c.status === 'Frozen') throw new FailedPreconditionError(`container ${name} must be stopped to restore a checkpoint into it`);
+    c.status = 'Running';
+    c.pid = ck.pid;
+  }
 }

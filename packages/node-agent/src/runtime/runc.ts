@@ -389,7 +389,7 @@ export class RuncDriver implements RuntimeDriver {
    */
   private async runcCreate(name: string, revert: Reverter): Promise<void> {
     const dir = this.bundleDir(name);
-    const logFd = fs.openSync(this.consoleLogPath(name), 'a', 0o640);
+    const logFd = this.readRecord(name)?.spec.console === 'none' ? fs.openSync('/dev/null', 'w') : fs.openSync(this.consoleLogPath(name), 'a', 0o640);
     revert.add(() => this.removeCgroups(name));
     revert.add(async () => { await this.runc(['delete', '--force', name]); });
     let r: { code: number | null; error?: string };
@@ -404,6 +404,56 @@ export class RuncDriver implements RuntimeDriver {
     }
     if (r.code !== 0) {
       throw new InternalError(`runc create ${name} failed (${r.error ?? `exit ${r.code}`}): ${await this.consoleTail(name)}`);
+    }
+  }
+
+  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void> {
+    checkName(name);
+    const st = await this.runcState(name);
+    if (st?.status !== 'running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
+    const rec = this.readRecord(name);
+    if (rec?.spec.console !== 'none') {
+      throw new FailedPreconditionError(`container ${name} keeps a console log held by init, which CRIU cannot dump; create it with console "none" (berth: migration.stateful=true)`);
+    }
+    await fsp.rm(imageDir, { recursive: true, force: true });
+    // The folders above the images must be searchable by the container's root (it restores
+    // them from inside its user namespace); the images themselves become its own.
+    await fsp.mkdir(path.dirname(imageDir), { recursive: true, mode: 0o711 });
+    await fsp.mkdir(imageDir, { mode: 0o700 });
+    const work = `${imageDir}.work`;
+    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
+    try {
+      const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), name];
+      const r = await this.runc(args);
+      if (r.code !== 0) {
+        await fsp.rm(imageDir, { recursive: true, force: true });
+        throw new InternalError(`runc checkpoint ${name} failed: ${criuError(work, 'dump.log') || r.stderr.trim()}`);
+      }
+      // The restore runs inside the container's user namespace: its root must read the images.
+      const owner = rec.spec.privileged ? { uid: 0, gid: 0 } : hostRootIds(rec.spec, this.bundleOptions());
+      await chownTree(imageDir, owner.uid, owner.gid);
+    } finally {
+      await fsp.rm(work, { recursive: true, force: true });
+    }
+    if (!opts.leaveRunning) await this.removeCgroups(name);
+  }
+
+  async restore(name: string, imageDir: string): Promise<void> {
+    checkName(name);
+    this.requireBundle(name);
+    if (await this.runcState(name)) throw new FailedPreconditionError(`container ${name} must be stopped to restore a checkpoint into it`);
+    if (!fs.existsSync(imageDir)) throw new NotFoundError(`checkpoint images ${imageDir} not found`);
+    const work = `${imageDir}.restore-work`;
+    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
+    try {
+      const r = await this.runc(['restore', '--detach', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name]);
+      if (r.code !== 0) {
+        await this.runc(['delete', '--force', name]);
+        await this.removeCgroups(name);
+        throw new InternalError(`runc restore ${name} failed: ${criuError(work, 'restore.log') || r.stderr.trim()}`);
+      }
+    } finally {
+      await fsp.rm(work, { recursive: true, force: true });
     }
   }
 
@@ -650,4 +700,23 @@ export function cgroupMounts(): Map<string, string> {
   }
   mountsCache = m;
   return m;
+}
+
+/** CRIU's first real error line from its log in `dir` (the rlimit warning is harmless here). */
+function criuError(dir: string, file: string): string {
+  try {
+    const lines = fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => /Error/.test(l) && !/RLIMIT_NOFILE/.test(l));
+    return lines.slice(0, 3).map((l) => l.replace(/^\(\s*[\d.]+\)\s*/, '')).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fsp.chown(dir, uid, gid);
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await chownTree(p, uid, gid);
+    else await fsp.lchown(p, uid, gid);
+  }
 }

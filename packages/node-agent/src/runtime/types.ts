@@ -78,6 +78,11 @@ export interface BindMount {
 export interface ContainerSpec {
   /** Instance name (LXD's rule: 1-63 letters, digits, hyphens; not starting with a digit or hyphen). */
   name: string;
+  /**
+   * Where init's stdout/stderr go: the bundle's console log (default), or nowhere. A
+   * checkpointable container needs "none": CRIU cannot dump a host file held by init.
+   */
+  console?: 'log' | 'none';
   /** Absolute path of the root filesystem (a storage volume). */
   rootfs: string;
   hostname?: string;
@@ -187,4 +192,12 @@ export interface RuntimeDriver {
   update(name: string, limits: Limits): Promise<void>;
   /** Where init's stdout/stderr go (the console log). */
   consoleLogPath(name: string): string;
+  /**
+   * CRIU through runc: dumps the running container's processes into `imageDir` (created;
+   * made readable by the container's root, which restores them inside its user namespace).
+   * Without leaveRunning the container is gone afterwards (runc forgets it; the bundle stays).
+   */
+  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void>;
+  /** Restores a checkpoint into the (stopped) container from its bundle: processes resume. */
+  restore(name: string, imageDir: string): Promise<void>;
 }
