@@ -13,8 +13,11 @@ async function main(): Promise<void> {
       default: process.env['BERTH_DIR'] ?? DEFAULT_DATA_DIR,
       describe: 'Folder for this daemon\'s state and its unix socket (BERTH_DIR)',
     })
-    .command('$0', 'Run the daemon in the foreground', () => {}, async (argv) => {
-      const daemon = new Daemon({ dataDir: argv['data-dir'] });
+    .command('$0', 'Run the daemon in the foreground', (y) => y.option('storage', {
+      choices: ['dir', 'btrfs'] as const, default: 'dir' as const,
+      describe: 'Driver of the default storage pool when it is first created (btrfs: on a loop file berth makes)',
+    }), async (argv) => {
+      const daemon = new Daemon({ dataDir: argv['data-dir'], storageDriver: argv.storage });
       await daemon.start();
       console.log(`berthd ${process.pid} serving on unix://${daemon.socket}`);
       const env = argv['data-dir'] === DEFAULT_DATA_DIR ? '' : `BERTH_DIR=${argv['data-dir']} `;
