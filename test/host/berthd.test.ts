@@ -15,7 +15,7 @@ describe('berthd on one host', () => {
       for (const i of (JSON.parse(list.out || '[]') as Array<{ name: string }>)) berth(tmp.dir, ['delete', i.name, '--force']);
     }
     await daemon?.stop();
-    removeCgroupParent(tmp.dir);
+    await removeCgroupParent(tmp.dir);
     tmp.remove();
   });
 

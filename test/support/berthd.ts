@@ -55,12 +55,24 @@ export function berth(dataDir: string, args: string[]): { code: number | null; o
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** Removes a per-agent cgroup parent (berthd uses /berth-<basename of its data folder>) from every hierarchy. */
-export function removeCgroupParent(dataDir: string): void {
+/**
+ * Removes a per-agent cgroup parent (berthd uses /berth-<basename of its data folder>) from
+ * every hierarchy, children first; a cgroup a container just left may take a moment to empty.
+ */
+export async function removeCgroupParent(dataDir: string): Promise<void> {
   const name = `berth-${path.basename(dataDir)}`;
+  const remove = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(path.join(dir, e.name));
+    fs.rmdirSync(dir);
+  };
   for (const c of fs.readdirSync('/sys/fs/cgroup')) {
-    try {
-      fs.rmdirSync(path.join('/sys/fs/cgroup', c, name));
-    } catch { /* absent, or not a hierarchy */ }
+    const dir = path.join('/sys/fs/cgroup', c, name);
+    for (let attempt = 0; attempt < 20 && fs.existsSync(dir); attempt++) {
+      try {
+        remove(dir);
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 }
