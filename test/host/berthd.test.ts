@@ -15,6 +15,11 @@ describe('berthd on one host', () => {
       for (const i of (JSON.parse(list.out || '[]') as Array<{ name: string }>)) berth(tmp.dir, ['delete', i.name, '--force']);
     }
     await daemon?.stop();
+    // Whatever the daemon could not delete: runc's own view of the test's containers.
+    const root = path.join(tmp.dir, 'runc');
+    for (const id of spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
+      spawnSync('runc', ['--root', root, 'delete', '-f', id]);
+    }
     await removeCgroupParent(tmp.dir);
     tmp.remove();
   });

@@ -53,6 +53,19 @@ export function findLeftovers(): Leftover[] {
     const dev = line.split(':')[0] ?? '';
     found.push({ kind: 'loop device', id: line, remove: () => { run('losetup', ['-d', dev]); } });
   }
+  // Processes still in a test's cgroups (a container whose runc state went with its folder).
+  const seen = new Set<number>();
+  for (const cg of findTestCgroups()) {
+    let pids: number[] = [];
+    try {
+      pids = fs.readFileSync(path.join(cg, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch { /* not readable */ }
+    for (const pid of pids) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      found.push({ kind: 'process in a test cgroup', id: `${pid} (${cg})`, remove: () => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
+    }
+  }
   for (const cg of findTestCgroups()) found.push({ kind: 'cgroup', id: cg, remove: () => { try { fs.rmdirSync(cg); } catch { /* busy or gone */ } } });
   for (const dir of tmpDirs) found.push({ kind: 'temp folder', id: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) });
   return found;
@@ -81,6 +94,21 @@ function findTestCgroups(): string[] {
   } catch {
     return out;
   }
+  // Everything below a test cgroup (its containers' cgroups) goes with it.
+  const addAll = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      out.push(p);
+      addAll(p);
+    }
+  };
   const walk = (dir: string, depth: number): void => {
     if (depth > 4) return;
     let entries: fs.Dirent[];
@@ -92,8 +120,12 @@ function findTestCgroups(): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      if (e.name.includes(TEST_MARK)) out.push(p);
-      else walk(p, depth + 1);
+      if (e.name.includes(TEST_MARK)) {
+        out.push(p);
+        addAll(p);
+      } else {
+        walk(p, depth + 1);
+      }
     }
   };
   for (const c of controllers) walk(path.join(base, c), 0);
