@@ -52,6 +52,19 @@ describe('agent: instances on one host', () => {
     expect(st.pid).toBeGreaterThan(0);
     expect(st.diskBytes).toBeGreaterThan(0);
     console.log(`agent launch of c1 (first, with image build): ${Date.now() - t0} ms`);
+    // The instance's files belong to the unprivileged range.
+    expect(fs.statSync(path.join(await agent.pool.volumePath('c1'), 'bin', 'busybox')).uid).toBe(1_000_000);
+  });
+
+  it('gives a privileged instance host ids (root inside is root outside)', async () => {
+    await agent.launch({ name: 'p1', image: 'busybox', config: { 'security.privileged': 'true' } });
+    try {
+      expect(fs.statSync(path.join(await agent.pool.volumePath('p1'), 'bin', 'busybox')).uid).toBe(0);
+      const st = await agent.state('p1');
+      expect(fs.readFileSync(`/proc/${st.pid}/status`, 'utf8')).toMatch(/^Uid:\s+0\s/m);
+    } finally {
+      await agent.delete('p1', { force: true });
+    }
   });
 
   it('refuses bad names, unknown keys, bad values, a missing image and a duplicate, changing nothing', async () => {
