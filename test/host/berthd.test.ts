@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BERTH, BERTHD, berth, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
 import type { RunningBerthd } from '../support/berthd';
+import { images } from '@berth/node-agent';
 
 describe('berthd on one host', () => {
   const tmp = tempDir('berthd');
@@ -93,6 +94,32 @@ describe('berthd on one host', () => {
     expect(noImage.err).toMatch(/image: no image "nothere"/);
     expect(berth(tmp.dir, ['list', '--format', 'json']).out.trim()).toBe('[]');
     expect(berth(tmp.dir, ['stop', 'ghost']).err).toMatch(/instance "ghost" not found/);
+  });
+
+  it('imports, lists, aliases, launches from, exports and deletes an image; refuses an unsafe archive', async () => {
+    const work = path.join(tmp.dir, 'img-work');
+    fs.mkdirSync(work);
+    // Another build time than the built-in image's, so it is a different image (fingerprint).
+    const built = await images.buildBusyboxImage({ out: path.join(work, 'bb.tar.gz'), epoch: 1_700_000_000 });
+    const imp = berth(tmp.dir, ['image', 'import', path.join(work, 'bb.tar.gz'), '--alias', 'bb']);
+    expect(imp.err).toBe('');
+    expect(imp.out).toContain(`fingerprint: ${built.fingerprint}`);
+    expect(berth(tmp.dir, ['image', 'list']).out).toMatch(new RegExp(`\\| bb\\s+\\| ${built.fingerprint.slice(0, 12)}`));
+    expect(berth(tmp.dir, ['launch', 'bb', 'i1']).code).toBe(0);
+    expect(berth(tmp.dir, ['image', 'delete', 'bb']).err).toMatch(/image: image [0-9a-f]{12} is used by an instance/);
+    expect(berth(tmp.dir, ['delete', 'i1', '--force']).code).toBe(0);
+    expect(berth(tmp.dir, ['image', 'export', 'bb', path.join(work, 'out.tar.gz')]).code).toBe(0);
+    const sha = spawnSync('sha256sum', [path.join(work, 'out.tar.gz')], { encoding: 'utf8' }).stdout.split(' ')[0];
+    expect(sha).toBe(built.fingerprint);
+    expect(berth(tmp.dir, ['image', 'delete', 'bb']).code).toBe(0);
+    // An archive with an absolute path in it is refused, naming the entry; nothing is added.
+    fs.writeFileSync(path.join(work, 'metadata.yaml'), 'architecture: x86_64\ncreation_date: 1\n');
+    spawnSync('tar', ['-cPf', path.join(work, 'evil.tar'), path.join(work, 'metadata.yaml')]);
+    const evil = berth(tmp.dir, ['image', 'import', path.join(work, 'evil.tar')]);
+    expect(evil.code).not.toBe(0);
+    expect(evil.err).toMatch(/image archive: entry '.*metadata\.yaml'.*absolute/);
+    const left = berth(tmp.dir, ['image', 'list']).out;
+    expect(left).not.toMatch(new RegExp(built.fingerprint.slice(0, 12)));
   });
 
   it('refuses a second daemon on the same data folder', () => {

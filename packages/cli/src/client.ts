@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { ExecOutput__Output, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
+import * as fs from 'node:fs';
+import type { ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
 
 /** The data folder of the local daemon: BERTH_DIR, or berthd's default, as lxc uses LXD_DIR. */
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,19 +30,22 @@ export class ApiError extends Error {
 export class BerthClient {
   private readonly server: ServerServiceClient;
   readonly instances: InstanceServiceClient;
+  readonly images: ImageServiceClient;
 
   constructor(readonly socket: string = path.join(localDataDir(), 'unix.socket')) {
     const v1 = loadBerthV1();
     this.server = new v1.ServerService(`unix://${socket}`, grpc.credentials.createInsecure());
     this.instances = new v1.InstanceService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
+    this.images = new v1.ImageService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
   }
 
   /** Calls an InstanceService method by name; errors become ApiError (or DaemonUnreachableError). */
-  rpc<Res>(method: string, req: object, timeoutMs = 120_000): Promise<Res> {
-    const fn = (this.instances as unknown as Record<string, (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown>)[method];
+  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: 'instances' | 'images' = 'instances'): Promise<Res> {
+    const target = service === 'images' ? this.images : this.instances;
+    const fn = (target as unknown as Record<string, (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown>)[method];
     if (!fn) return Promise.reject(new Error(`no method ${method}`));
     return new Promise((resolve, reject) => {
-      fn.call(this.instances, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      fn.call(target, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) reject(this.toError(err));
         else resolve(res as Res);
       });
@@ -88,7 +92,38 @@ export class BerthClient {
     });
   }
 
+  /** Streams a unified LXD image tarball to the daemon; resolves with the image it made. */
+  importImage(file: string, aliases: string[]): Promise<Image__Output> {
+    return new Promise((resolve, reject) => {
+      const call = this.images.ImportImage((err, res) => (err ? reject(this.toError(err)) : resolve(res!)));
+      call.write({ header: { aliases, public: false, format: 'unified', metadataSize: 0 } });
+      const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+      input.on('data', (d) => call.write({ data: d as Buffer }));
+      input.on('end', () => call.end());
+      input.on('error', (e) => {
+        call.cancel();
+        reject(e);
+      });
+    });
+  }
+
+  /** Streams an image's original tarball from the daemon into a file. */
+  exportImage(ref: string, file: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const out = fs.createWriteStream(file, { flags: 'wx' });
+      const call = this.images.ExportImage({ image: ref });
+      call.on('data', (c: ExportImageChunk__Output) => out.write(c.data));
+      call.on('error', (e: grpc.ServiceError) => {
+        out.destroy();
+        fs.rmSync(file, { force: true });
+        reject(this.toError(e));
+      });
+      call.on('end', () => out.end(() => resolve()));
+    });
+  }
+
   close(): void {
+    this.images.close();
     this.instances.close();
     this.server.close();
   }

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type {
   ConsoleLogResponse__Output, Feature__Output, Instance__Output, InstanceState__Output, ListInstancesResponse__Output,
-  ListSnapshotsResponse__Output, OperationResponse__Output, ServerInfo__Output,
+  Image__Output, ListImagesResponse__Output, ListSnapshotsResponse__Output, OperationResponse__Output, ServerInfo__Output,
 } from '@berth/proto';
 import { ApiError, BerthClient } from '../client';
 
@@ -168,6 +168,40 @@ async function main(): Promise<void> {
       .positional('name', { type: 'string', demandOption: true }).positional('pairs', { type: 'string', array: true, demandOption: true }),
     async (argv) => withClient(async (c) => {
       await c.rpc<OperationResponse__Output>('UpdateInstance', { name: argv.name, config: parseConfig(argv.pairs) });
+    }))
+    .command('image <action> [args..]', 'list | import FILE [--alias A] | export IMAGE FILE | alias IMAGE ALIAS | delete IMAGE', (y) => y
+      .positional('action', { choices: ['list', 'import', 'export', 'alias', 'delete'] as const, demandOption: true })
+      .positional('args', { type: 'string', array: true, default: [] as string[] })
+      .option('alias', { type: 'string', array: true, default: [] as string[] }),
+    async (argv) => withClient(async (c) => {
+      const [a, b] = argv.args.map(String);
+      const need = (n: number, usage: string): void => { if (argv.args.length < n) throw new Error(`usage: berth image ${usage}`); };
+      switch (argv.action) {
+        case 'list': {
+          const { images } = await c.rpc<ListImagesResponse__Output>('ListImages', {}, 30_000, 'images');
+          console.log(table([['ALIASES', 'FINGERPRINT', 'DESCRIPTION', 'ARCH', 'SIZE'], ...images.map((i) => [i.aliases.join(','), i.fingerprint.slice(0, 12), i.description, i.architecture, `${(i.sizeBytes / 1048576).toFixed(2)}MiB`])]));
+          break;
+        }
+        case 'import': {
+          need(1, 'import FILE [--alias A]');
+          const img = await c.importImage(a!, argv.alias);
+          console.log(`Image imported with fingerprint: ${img.fingerprint}`);
+          break;
+        }
+        case 'export':
+          need(2, 'export IMAGE FILE');
+          await c.exportImage(a!, b!);
+          console.log(`Image exported to ${b}`);
+          break;
+        case 'alias':
+          need(2, 'alias IMAGE ALIAS');
+          await c.rpc<Image__Output>('CreateAlias', { alias: b, fingerprint: a, description: '' }, 30_000, 'images');
+          break;
+        case 'delete':
+          need(1, 'delete IMAGE');
+          await c.rpc<OperationResponse__Output>('DeleteImage', { image: a }, 30_000, 'images');
+          break;
+      }
     }))
     .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
       async (argv) => withClient(async (c) => {

@@ -165,7 +165,8 @@ export class Agent {
         revert.add(() => fsp.rm(this.recordPath(req.name), { force: true }));
         if (req.start !== false) await this.runtime.start(req.name);
         revert.success();
-        return { ...record, status: (await this.runtime.state(req.name)).status };
+        // runtime.start() returns once init runs (it checks), so no further runc call is needed.
+        return { ...record, status: req.start !== false ? 'Running' : 'Created' };
       } finally {
         await revert.fail();
       }

@@ -8,6 +8,7 @@ import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
 import { API_EXTENSIONS, BERTH_VERSION } from '../version';
 import { Agent } from '../agent/agent';
+import { imageHandlers } from './image-service';
 import { instanceHandlers } from './instance-service';
 
 export const DEFAULT_DATA_DIR = '/var/lib/berth';
@@ -52,6 +53,7 @@ export class Daemon {
     const server = new grpc.Server();
     const v1 = loadBerthV1();
     server.addService(v1.InstanceService.service, instanceHandlers(this.agent));
+    server.addService(v1.ImageService.service, imageHandlers(this.agent));
     const handlers: ServerServiceHandlers = {
       GetServerInfo: (_call, callback) => callback(null, this.serverInfo()),
     };

@@ -1,0 +1,80 @@
+/**
+ * berth.v1.ImageService over the agent's ImageStore (single host): list, get, import (a
+ * unified LXD tarball streamed in), export (the original bytes streamed out), aliases, delete.
+ * Archives are untrusted: the store validates every entry before anything is written.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { Image, ImageServiceHandlers, ImportImageChunk__Output, ImportImageHeader__Output } from '@berth/proto';
+import type { Agent } from '../agent/agent';
+import { InvalidArgumentError } from '../errors';
+import type { ImageRecord } from '../images/store';
+import { toStatus } from './status';
+
+async function toWire(agent: Agent, r: ImageRecord): Promise<Image> {
+  const aliases = (await agent.images.listAliases()).filter((a) => a.fingerprint === r.fingerprint).map((a) => a.name);
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.metadata.properties ?? {})) props[k] = String(v);
+  return {
+    fingerprint: r.fingerprint, aliases, architecture: r.metadata.architecture, description: props['description'] ?? '',
+    properties: props, sizeBytes: r.size, public: false, createdAtUnixMs: Date.parse(r.importedAt) || 0, locations: [],
+  };
+}
+
+function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    fn(call.request).then((res) => callback(null, res), (e: unknown) => callback(toStatus(e)));
+  };
+}
+
+export function imageHandlers(agent: Agent): ImageServiceHandlers {
+  const images = agent.images;
+  return {
+    ListImages: unary(async () => ({ images: await Promise.all((await images.list()).map((r) => toWire(agent, r))) })),
+    GetImage: unary(async (r) => toWire(agent, await images.get(await images.resolve(r.image)))),
+    ImportImage: (call, callback) => {
+      let header: ImportImageHeader__Output | undefined;
+      async function* body(): AsyncIterable<Buffer> {
+        for await (const chunk of call as AsyncIterable<ImportImageChunk__Output>) {
+          if (chunk.frame === 'header') {
+            if (header) throw new InvalidArgumentError('header', 'sent twice');
+            header = chunk.header ?? undefined;
+            if (header && header.format && header.format !== 'unified') throw new InvalidArgumentError('format', `only unified images can be streamed in so far, not "${header.format}"`);
+          } else if (chunk.frame === 'data' && chunk.data) {
+            if (!header) throw new InvalidArgumentError('header', 'the first message of an import must be its header');
+            yield chunk.data;
+          }
+        }
+      }
+      // The header comes first on the stream; aliases are created after the image is in.
+      images.import({ unified: body() }).then(async (rec) => {
+        for (const a of header?.aliases ?? []) await images.createAlias(a, rec.fingerprint);
+        callback(null, await toWire(agent, rec));
+      }, (e: unknown) => callback(toStatus(e)));
+    },
+    ExportImage: (call) => {
+      (async () => {
+        const files = await images.exportStreams(await images.resolve(call.request.image));
+        if (files.length !== 1) throw new InvalidArgumentError('image', 'split images cannot be streamed out as one file yet');
+        for await (const data of files[0]!.open()) call.write({ data: data as Buffer });
+        call.end();
+      })().catch((e: unknown) => call.emit('error', toStatus(e)));
+    },
+    CreateAlias: unary(async (r) => {
+      await images.createAlias(r.alias, await images.resolve(r.fingerprint), r.description);
+      return toWire(agent, await images.get(await images.resolve(r.alias)));
+    }),
+    DeleteAlias: unary(async (r) => {
+      const fp = await images.resolve(r.alias);
+      await images.deleteAlias(r.alias);
+      return toWire(agent, await images.get(fp));
+    }),
+    DeleteImage: unary(async (r) => {
+      const fp = await images.resolve(r.image);
+      if ((await agent.list()).some((i) => i.image === fp)) throw new InvalidArgumentError('image', `image ${fp.slice(0, 12)} is used by an instance`);
+      await images.delete(fp);
+      if ((await agent.pool.listImages()).includes(fp)) await agent.pool.deleteImage(fp);
+      return { operation: { id: fp, description: `delete image ${fp.slice(0, 12)}`, status: 'success', mayCancel: false, resources: {}, metadata: {}, error: '', errorCode: '', createdAtUnixMs: Date.now(), updatedAtUnixMs: Date.now(), location: '' } };
+    }),
+    PublishImage: unary(async () => { throw new InvalidArgumentError('instance', 'publish is not served yet'); }),
+  };
+}
