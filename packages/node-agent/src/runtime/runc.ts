@@ -430,8 +430,12 @@ export class RuncDriver implements RuntimeDriver {
         throw new InternalError(`runc checkpoint ${name} failed: ${criuError(work, 'dump.log') || r.stderr.trim()}`);
       }
       // The restore runs inside the container's user namespace: its root must read the images.
+      // Owning them is not always enough (CRIU sometimes opens an image as another id of the
+      // namespace; seen as EACCES on timens-0.img under load), so they are readable by all;
+      // the folder above is searchable but not listable by others.
       const owner = rec.spec.privileged ? { uid: 0, gid: 0 } : hostRootIds(rec.spec, this.bundleOptions());
       await chownTree(imageDir, owner.uid, owner.gid);
+      await chmodTree(imageDir);
     } finally {
       await fsp.rm(work, { recursive: true, force: true });
     }
@@ -718,5 +722,15 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) await chownTree(p, uid, gid);
     else await fsp.lchown(p, uid, gid);
+  }
+}
+
+/** Folders 0755, files 0644: readable by every id of a container's user namespace. */
+async function chmodTree(dir: string): Promise<void> {
+  await fsp.chmod(dir, 0o755);
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await chmodTree(p);
+    else if (e.isFile()) await fsp.chmod(p, 0o644);
   }
 }
