@@ -362,7 +362,10 @@ export class RaftNode {
   // ---- snapshots ----
 
   private maybeSnapshot(): void {
-    const applied = this.state.appliedIndex;
+    // The log can be compacted only over entries it holds, that are committed, and that the
+    // state machine has applied. After installing a leader's snapshot the state machine may
+    // be ahead of this member's log (it replays those entries as no-ops): cap by all three.
+    const applied = Math.min(this.state.appliedIndex, this.log.lastIndex(), this.log.initialState().hardState.commit);
     if (this.snapshotting) return;
     const byCount = applied - this.log.firstIndex() + 1 >= this.snapshotEntries + this.keepEntries;
     // Large entries (big transactions) fill memory long before the count is reached: the
@@ -382,6 +385,9 @@ export class RaftNode {
         this.m.snapshotsTaken++;
         this.m.lastSnapshotMs = performance.now() - t0;
       } catch (e) {
+        // The log moved under us (a leader's snapshot replaced it): try again after the next Ready.
+        const code = (e as { code?: string }).code;
+        if (code === 'UNAVAILABLE' || code === 'COMPACTED') return;
         await this.fail(e instanceof Error ? e : new Error(String(e)));
       } finally {
         this.snapshotting = false;
