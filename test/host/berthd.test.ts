@@ -122,6 +122,25 @@ describe('berthd on one host', () => {
     expect(left).not.toMatch(new RegExp(built.fingerprint.slice(0, 12)));
   });
 
+  it('publishes an instance and a snapshot as images that launch with their files', () => {
+    expect(berth(tmp.dir, ['launch', 'busybox', 'p1']).code).toBe(0);
+    expect(berth(tmp.dir, ['exec', 'p1', '--', 'sh', '-c', 'echo first > /published']).code).toBe(0);
+    expect(berth(tmp.dir, ['snapshot', 'p1', 's0']).code).toBe(0);
+    expect(berth(tmp.dir, ['exec', 'p1', '--', 'sh', '-c', 'echo second > /published']).code).toBe(0);
+    const pub = berth(tmp.dir, ['publish', 'p1', '--alias', 'mine']);
+    expect(pub.err).toBe('');
+    expect(pub.out).toMatch(/fingerprint: [0-9a-f]{64}/);
+    expect(berth(tmp.dir, ['publish', 'p1/s0', '--alias', 'mine-s0']).code).toBe(0);
+    expect(berth(tmp.dir, ['launch', 'mine', 'm1']).code).toBe(0);
+    expect(berth(tmp.dir, ['launch', 'mine-s0', 'm2']).code).toBe(0);
+    expect(berth(tmp.dir, ['exec', 'm1', '--', 'cat', '/published']).out.trim()).toBe('second');
+    expect(berth(tmp.dir, ['exec', 'm2', '--', 'cat', '/published']).out.trim()).toBe('first');
+    // Owners went back to the container's ids in the image: root inside owns its files.
+    expect(berth(tmp.dir, ['exec', 'm1', '--', 'stat', '-c', '%u', '/published']).out.trim()).toBe('0');
+    for (const n of ['p1', 'm1', 'm2']) expect(berth(tmp.dir, ['delete', n, '--force']).code).toBe(0);
+    for (const a of ['mine', 'mine-s0']) expect(berth(tmp.dir, ['image', 'delete', a]).code).toBe(0);
+  });
+
   it('refuses a second daemon on the same data folder', () => {
     const r = spawnSync(process.execPath, [BERTHD, '--data-dir', tmp.dir], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(1);

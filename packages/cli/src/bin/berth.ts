@@ -203,6 +203,13 @@ async function main(): Promise<void> {
           break;
       }
     }))
+    .command('publish <source>', 'Make an image of an instance or a snapshot (NAME or NAME/SNAPSHOT)', (y) => y
+      .positional('source', { type: 'string', demandOption: true }).option('alias', { type: 'string', array: true, default: [] as string[] }),
+    async (argv) => withClient(async (c) => {
+      const [instance, snapshot] = argv.source.split('/');
+      const r = await c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: false, properties: {} }, 300_000, 'images');
+      console.log(`Instance published with fingerprint: ${r.operation?.resources['images'] ?? ''}`);
+    }))
     .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
       async (argv) => withClient(async (c) => {
         process.stdout.write((await c.rpc<ConsoleLogResponse__Output>('ConsoleLog', { name: argv.name })).log);

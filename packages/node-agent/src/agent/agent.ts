@@ -13,8 +13,10 @@ import * as path from 'node:path';
 import type { HostCapabilities } from '../capabilities/types';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
 import { ImageStore } from '../images/store';
-import { buildBusyboxImage } from '../images/builder';
+import { buildBusyboxImage, publishImage } from '../images/builder';
+import type { ImageRecord } from '../images/store';
 import { Reverter } from '../reverter';
+import { DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE } from '../runtime/bundle';
 import { RuncDriver } from '../runtime/runc';
 import type { ContainerSpec, ExecProcess, ExecSpec, RuntimeDriver, RuntimeState } from '../runtime/types';
 import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
@@ -318,6 +320,54 @@ export class Agent {
 
   consoleLogPath(name: string): string {
     return this.runtime.consoleLogPath(name);
+  }
+
+  // ---- publish: an instance or snapshot becomes an image ----
+
+  /**
+   * Makes an image (LXD format) of an instance's filesystem, or of one of its snapshots, and
+   * imports it into the image store. Owners go back from the unprivileged range to the
+   * container's own ids. A running instance is frozen while its files are read.
+   */
+  async publish(name: string, opts: { snapshot?: string; aliases?: string[]; properties?: Record<string, string> } = {}): Promise<ImageRecord> {
+    return this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      const work = await fsp.mkdtemp(path.join(this.dataDir, '.publish-'));
+      const revert = new Reverter();
+      try {
+        let rootfs: string;
+        let thaw = false;
+        if (opts.snapshot) {
+          if (!r.snapshots.some((x) => x.name === opts.snapshot)) throw new NotFoundError(`snapshot "${name}/${opts.snapshot}" not found`);
+          const tmpVol = `publish-${process.pid}-${Date.now()}`;
+          rootfs = await this.pool.createVolume(tmpVol, { snapshot: `${name}/${opts.snapshot}` });
+          revert.add(() => this.pool.deleteVolume(tmpVol));
+        } else {
+          rootfs = await this.pool.volumePath(name);
+          if ((await this.runtime.state(name)).status === 'Running') {
+            await this.runtime.freeze(name);
+            thaw = true;
+          }
+        }
+        const base = DEFAULT_IDMAP_BASE;
+        const unshift = (id: number): number => (id >= base && id < base + DEFAULT_IDMAP_SIZE ? id - base : id);
+        const out = path.join(work, 'image.tar.gz');
+        try {
+          await publishImage({
+            rootfs, out,
+            properties: { description: `published from ${name}${opts.snapshot ? `/${opts.snapshot}` : ''}`, ...(opts.properties ?? {}) },
+            ...(isTrue(r.config['security.privileged']) ? {} : { mapOwner: (u: number, g: number): [number, number] => [unshift(u), unshift(g)] }),
+          });
+        } finally {
+          if (thaw) await this.runtime.unfreeze(name);
+        }
+        const rec = await this.images.import({ unified: out }, { aliases: opts.aliases ?? [] });
+        return rec;
+      } finally {
+        await revert.fail().catch(() => undefined);
+        await fsp.rm(work, { recursive: true, force: true });
+      }
+    });
   }
 
   // ---- snapshots (stateless; stateful with CRIU comes next) ----

@@ -75,6 +75,10 @@ export function imageHandlers(agent: Agent): ImageServiceHandlers {
       if ((await agent.pool.listImages()).includes(fp)) await agent.pool.deleteImage(fp);
       return { operation: { id: fp, description: `delete image ${fp.slice(0, 12)}`, status: 'success', mayCancel: false, resources: {}, metadata: {}, error: '', errorCode: '', createdAtUnixMs: Date.now(), updatedAtUnixMs: Date.now(), location: '' } };
     }),
-    PublishImage: unary(async () => { throw new InvalidArgumentError('instance', 'publish is not served yet'); }),
+    PublishImage: unary(async (r) => {
+      const rec = await agent.publish(r.instance, { ...(r.snapshot ? { snapshot: r.snapshot } : {}), aliases: r.aliases, properties: r.properties });
+      const now = Date.now();
+      return { operation: { id: rec.fingerprint, description: `publish ${r.instance}${r.snapshot ? `/${r.snapshot}` : ''}`, status: 'success', mayCancel: false, resources: { images: rec.fingerprint }, metadata: {}, error: '', errorCode: '', createdAtUnixMs: now, updatedAtUnixMs: now, location: '' } };
+    }),
   };
 }
