@@ -94,8 +94,10 @@ function findTestCgroups(): string[] {
   } catch {
     return out;
   }
-  // Everything below a test cgroup (its containers' cgroups) goes with it.
-  const addAll = (dir: string): void => {
+  // One walk: below a berth-test cgroup everything is taken (its containers' cgroups go
+  // with it); elsewhere only the search for one goes on, to a bounded depth.
+  const walk = (dir: string, depth: number, inTest: boolean): void => {
+    if (!inTest && depth > 4) return;
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -105,30 +107,12 @@ function findTestCgroups(): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      out.push(p);
-      addAll(p);
+      const test = inTest || e.name.includes(TEST_MARK);
+      if (test) out.push(p);
+      walk(p, depth + 1, test);
     }
   };
-  const walk = (dir: string, depth: number): void => {
-    if (depth > 4) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const p = path.join(dir, e.name);
-      if (e.name.includes(TEST_MARK)) {
-        out.push(p);
-        addAll(p);
-      } else {
-        walk(p, depth + 1);
-      }
-    }
-  };
-  for (const c of controllers) walk(path.join(base, c), 0);
+  for (const c of controllers) walk(path.join(base, c), 0, false);
   // Children before parents, so rmdir can succeed.
   return out.sort((a, b) => b.length - a.length);
 }

@@ -3,11 +3,11 @@
  * unified LXD tarball streamed in), export (the original bytes streamed out), aliases, delete.
  * Archives are untrusted: the store validates every entry before anything is written.
  */
-import type * as grpc from '@grpc/grpc-js';
 import type { Image, ImageServiceHandlers, ImportImageChunk__Output, ImportImageHeader__Output } from '@berth/proto';
 import type { Agent } from '../agent/agent';
 import { InvalidArgumentError } from '../errors';
 import type { ImageRecord } from '../images/store';
+import { finished, unary } from './grpc';
 import { toStatus } from './status';
 
 async function toWire(agent: Agent, r: ImageRecord): Promise<Image> {
@@ -17,12 +17,6 @@ async function toWire(agent: Agent, r: ImageRecord): Promise<Image> {
   return {
     fingerprint: r.fingerprint, aliases, architecture: r.metadata.architecture, description: props['description'] ?? '',
     properties: props, sizeBytes: r.size, public: false, createdAtUnixMs: Date.parse(r.importedAt) || 0, locations: [],
-  };
-}
-
-function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then((res) => callback(null, res), (e: unknown) => callback(toStatus(e)));
   };
 }
 
@@ -73,12 +67,11 @@ export function imageHandlers(agent: Agent): ImageServiceHandlers {
       if ((await agent.list()).some((i) => i.image === fp)) throw new InvalidArgumentError('image', `image ${fp.slice(0, 12)} is used by an instance`);
       await images.delete(fp);
       if ((await agent.pool.listImages()).includes(fp)) await agent.pool.deleteImage(fp);
-      return { operation: { id: fp, description: `delete image ${fp.slice(0, 12)}`, status: 'success', mayCancel: false, resources: {}, metadata: {}, error: '', errorCode: '', createdAtUnixMs: Date.now(), updatedAtUnixMs: Date.now(), location: '' } };
+      return finished(`delete image ${fp.slice(0, 12)}`, {}, fp);
     }),
     PublishImage: unary(async (r) => {
       const rec = await agent.publish(r.instance, { ...(r.snapshot ? { snapshot: r.snapshot } : {}), aliases: r.aliases, properties: r.properties });
-      const now = Date.now();
-      return { operation: { id: rec.fingerprint, description: `publish ${r.instance}${r.snapshot ? `/${r.snapshot}` : ''}`, status: 'success', mayCancel: false, resources: { images: rec.fingerprint }, metadata: {}, error: '', errorCode: '', createdAtUnixMs: now, updatedAtUnixMs: now, location: '' } };
+      return finished(`publish ${r.instance}${r.snapshot ? `/${r.snapshot}` : ''}`, { images: rec.fingerprint }, rec.fingerprint);
     }),
   };
 }

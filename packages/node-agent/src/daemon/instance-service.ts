@@ -2,40 +2,22 @@
  * berth.v1.InstanceService over the Agent: a thin adapter (containerd's rule). Changes are
  * carried out before the answer in single-host mode, so every Operation comes back finished.
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import type * as grpc from '@grpc/grpc-js';
-import type { Instance, InstanceServiceHandlers, Operation, OperationResponse, ExecOutput } from '@berth/proto';
+import type { Instance, InstanceServiceHandlers, ExecOutput } from '@berth/proto';
 import type { Agent, InstanceView } from '../agent/agent';
 import { InvalidArgumentError } from '../errors';
+import { finished, unary } from './grpc';
 import { toStatus } from './status';
-
-function done(description: string, resources: Record<string, string> = {}): OperationResponse {
-  const now = Date.now();
-  const operation: Operation = {
-    id: randomUUID(), description, status: 'success', mayCancel: false, resources, metadata: {},
-    error: '', errorCode: '', createdAtUnixMs: now, updatedAtUnixMs: now, location: '',
-  };
-  return { operation };
-}
 
 function toWire(v: InstanceView): Instance {
   return { name: v.name, status: v.status, location: '', config: v.config, imageFingerprint: v.image, stateful: false, createdAtUnixMs: v.createdAtUnixMs, description: '' };
-}
-
-type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
-
-function unary<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then((res) => callback(null, res), (e: unknown) => callback(toStatus(e)));
-  };
 }
 
 export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
   return {
     CreateInstance: unary(async (r) => {
       await agent.launch({ name: r.name, image: r.image, config: r.config, start: r.start });
-      return done(`launch ${r.name}`, { instances: `/1.0/instances/${r.name}` });
+      return finished(`launch ${r.name}`, { instances: `/1.0/instances/${r.name}` });
     }),
     ListInstances: unary(async () => ({ instances: (await agent.list()).map(toWire) })),
     GetInstance: unary(async (r) => toWire(await agent.get(r.name))),
@@ -45,12 +27,12 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
     }),
     UpdateInstance: unary(async (r) => {
       await agent.updateConfig(r.name, r.config);
-      return done(`update ${r.name}`);
+      return finished(`update ${r.name}`);
     }),
     RenameInstance: unary(async () => { throw new InvalidArgumentError('name', 'rename is not served yet'); }),
     DeleteInstance: unary(async (r) => {
       await agent.delete(r.name, { force: r.force });
-      return done(`delete ${r.name}`);
+      return finished(`delete ${r.name}`);
     }),
     ChangeState: unary(async (r) => {
       const opts = { force: r.force, timeoutMs: r.timeoutSeconds > 0 ? r.timeoutSeconds * 1000 : 30_000 };
@@ -63,7 +45,7 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
         case 'unfreeze': await agent.unfreeze(r.name); break;
         default: throw new InvalidArgumentError('action', `"${r.action}" is not one of start, stop, restart, freeze, unfreeze`);
       }
-      return done(`${r.action} ${r.name}`);
+      return finished(`${r.action} ${r.name}`);
     }),
     ConsoleLog: unary(async (r) => {
       await agent.get(r.name);
@@ -72,18 +54,18 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
     }),
     CreateSnapshot: unary(async (r) => {
       const s = await agent.snapshot(r.instance, r.name || undefined, { stateful: r.stateful });
-      return done(`snapshot ${r.instance}/${s.name}`, { snapshots: s.name });
+      return finished(`snapshot ${r.instance}/${s.name}`, { snapshots: s.name });
     }),
     ListSnapshots: unary(async (r) => ({
       snapshots: (await agent.get(r.instance)).snapshots.map((s) => ({ name: s.name, stateful: s.stateful, createdAtUnixMs: s.createdAtUnixMs, sizeBytes: 0 })),
     })),
     RestoreSnapshot: unary(async (r) => {
       await agent.restoreSnapshot(r.instance, r.name);
-      return done(`restore ${r.instance}/${r.name}`);
+      return finished(`restore ${r.instance}/${r.name}`);
     }),
     DeleteSnapshot: unary(async (r) => {
       await agent.deleteSnapshot(r.instance, r.name);
-      return done(`delete snapshot ${r.instance}/${r.name}`);
+      return finished(`delete snapshot ${r.instance}/${r.name}`);
     }),
     Exec: (call) => {
       let proc: ReturnType<Agent['exec']> | undefined;

@@ -59,3 +59,24 @@ export class EntryWindow {
     this.ents = [dummyEntry(d.index, d.term), ...this.ents.slice(index - off + 1)];
   }
 }
+
+/** The LogStorage read side over an EntryWindow: stores extend it and add their write side. */
+export abstract class WindowedLogStorage {
+  protected readonly win = new EntryWindow();
+
+  firstIndex(): number {
+    return this.win.firstIndex();
+  }
+
+  lastIndex(): number {
+    return this.win.lastIndex();
+  }
+
+  term(i: number): number {
+    return this.win.term(i);
+  }
+
+  entries(lo: number, hi: number, maxSize: number): Entry[] {
+    return this.win.entries(lo, hi, maxSize);
+  }
+}

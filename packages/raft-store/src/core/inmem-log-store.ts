@@ -6,35 +6,18 @@
  * In the simulator this object IS the node's disk: it survives a simulated crash, and only what
  * the node wrote here during the persist duty survives.
  */
-import { dummyEntry, EntryWindow } from './entry-window';
+import { dummyEntry, WindowedLogStorage } from './entry-window';
 import { RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from './errors';
 import type { ConfState, Entry, HardState, Snapshot } from './messages';
 import { EMPTY_CONF_STATE } from './messages';
 import type { LogStorage } from './storage';
 
-export class InMemoryLogStore implements LogStorage {
+export class InMemoryLogStore extends WindowedLogStorage implements LogStorage {
   private hardState: HardState = { term: 0, vote: 0, commit: 0 };
   private snap: Snapshot = { metadata: { index: 0, term: 0, confState: EMPTY_CONF_STATE }, data: new Uint8Array() };
-  private readonly win = new EntryWindow();
 
   initialState(): { hardState: HardState; confState: ConfState } {
     return { hardState: this.hardState, confState: this.snap.metadata.confState };
-  }
-
-  firstIndex(): number {
-    return this.win.firstIndex();
-  }
-
-  lastIndex(): number {
-    return this.win.lastIndex();
-  }
-
-  term(i: number): number {
-    return this.win.term(i);
-  }
-
-  entries(lo: number, hi: number, maxSize: number): Entry[] {
-    return this.win.entries(lo, hi, maxSize);
   }
 
   snapshot(): Snapshot {

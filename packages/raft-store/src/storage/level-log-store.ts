@@ -20,7 +20,7 @@ import { crc32 } from 'node:zlib';
 import { Level } from 'level';
 import { decode, encode } from '../kv/codec';
 import type { Plain } from '../kv/codec';
-import { dummyEntry, EntryWindow } from '../core/entry-window';
+import { dummyEntry, WindowedLogStorage } from '../core/entry-window';
 import { UnavailableError } from '../core/errors';
 import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../core/messages';
 import { EMPTY_CONF_STATE } from '../core/messages';
@@ -94,15 +94,16 @@ export interface LogWrite {
   sync: boolean;
 }
 
-export class LevelLogStore implements LogStorage {
+export class LevelLogStore extends WindowedLogStorage implements LogStorage {
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
   private snapMeta: Snapshot['metadata'] = { index: 0, term: 0, confState: EMPTY_CONF_STATE };
-  private readonly win = new EntryWindow();
   private queue: Promise<void> = Promise.resolve();
   /** Bytes of payload held in memory, for metrics. */
   private bytes = 0;
 
-  private constructor(readonly dir: string, private readonly db: Level<Buffer, Buffer>) {}
+  private constructor(readonly dir: string, private readonly db: Level<Buffer, Buffer>) {
+    super();
+  }
 
   /**
    * Opens the log in `dir`, creating it for `identity` when new. An existing log must carry
@@ -161,22 +162,6 @@ export class LevelLogStore implements LogStorage {
 
   initialState(): { hardState: HardState; confState: ConfState } {
     return { hardState: this.hard, confState: this.snapMeta.confState };
-  }
-
-  firstIndex(): number {
-    return this.win.firstIndex();
-  }
-
-  lastIndex(): number {
-    return this.win.lastIndex();
-  }
-
-  term(i: number): number {
-    return this.win.term(i);
-  }
-
-  entries(lo: number, hi: number, maxSize: number): Entry[] {
-    return this.win.entries(lo, hi, maxSize);
   }
 
   /** The latest snapshot's metadata; data is empty (the state machine streams its own). */
