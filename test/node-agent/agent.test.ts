@@ -113,7 +113,13 @@ describe('agent: instances on one host', () => {
 describe('agent: stateful stop and snapshots (CRIU through runc)', () => {
   // A counter that advances every 100 ms: after a restore it goes on from where it was,
   // a fresh start would begin again at 1.
-  const counter = async (name: string): Promise<number> => Number((await run(name, ['cat', '/tmp/n'])).out.trim() || 0);
+  // The counter is written to a side file and renamed over /tmp/n, so a checkpoint taken
+  // between a truncate and a write never leaves /tmp/n empty.
+  const counter = async (name: string): Promise<number> => {
+    const t = (await run(name, ['cat', '/tmp/n'])).out.trim();
+    if (!/^\d+$/.test(t)) throw new Error(`/tmp/n holds ${JSON.stringify(t)}`);
+    return Number(t);
+  };
   afterAll(async () => {
     for (const n of ['s0', 's1']) await agent.delete(n, { force: true }).catch(() => undefined);
   });
@@ -128,7 +134,7 @@ describe('agent: stateful stop and snapshots (CRIU through runc)', () => {
 
   it('stop --stateful then start resumes the processes where they stopped', async () => {
     await agent.launch({ name: 's1', image: 'busybox', config: { 'migration.stateful': 'true' } });
-    await run('s1', ['sh', '-c', '(i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.1; done) </dev/null >/dev/null 2>&1 &']);
+    await run('s1', ['sh', '-c', '(i=0; while :; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.1; done) </dev/null >/dev/null 2>&1 &']);
     await new Promise((r) => setTimeout(r, 1500));
     const t0 = Date.now();
     await agent.stop('s1', { stateful: true });
