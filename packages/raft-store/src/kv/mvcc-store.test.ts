@@ -31,6 +31,43 @@ async function apply(command: Command, extra: Partial<AppliedEntry> = {}): Promi
 const put = (k: string, v: string, lease = 0): Promise<CommandResult> => apply({ put: { key: b(k), value: b(v), lease } });
 const get = async (k: string): Promise<string | undefined> => (await store.range({ key: b(k) })).kvs[0]?.value.toString();
 
+describe('MvccStore: answering before the write', () => {
+  it('hands the results over before its batch is written; reads wait for that write', async () => {
+    await put('a', '1');
+    const order: string[] = [];
+    let read: Promise<string | undefined> | undefined;
+    const results = await store.apply([{ index: ++index, term: 1, command: { put: { key: b('a'), value: b('2') } } }], (rs, revision) => {
+      order.push(`computed rev ${revision} ok ${rs[0]!.result.ok}`);
+      // The revision is not the store's yet: the batch is being written.
+      expect(store.revision).toBe(1);
+      read = get('a').then((v) => { order.push(`read ${v}`); return v; });
+    });
+    order.push('applied');
+    expect(results[0]!.result).toMatchObject({ ok: true, revision: 2 });
+    expect(await read).toBe('2');
+    expect(order[0]).toBe('computed rev 2 ok true');
+    expect(order).toContain('read 2');
+  });
+
+  it('keeps its cache of latest values true across deletes by range, refusals and reopening', async () => {
+    await put('k1', 'a');
+    await put('k2', 'b');
+    expect(await apply({ deleteRange: { key: b('k'), rangeEnd: b('l') } })).toMatchObject({ ok: true, deleteRange: { deleted: 2 } });
+    // Deleted by range (not named singly): a new put starts the key's life again.
+    expect(await put('k1', 'c')).toMatchObject({ ok: true, revision: 4 });
+    expect((await store.range({ key: b('k1') })).kvs[0]).toMatchObject({ createRevision: 4, version: 1 });
+    // A refused txn leaves nothing in the cache.
+    expect(await apply({ txn: { compare: [], success: [{ requestPut: { key: b('k9'), value: b('x'), lease: 77 } }], failure: [] } })).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
+    expect(await get('k9')).toBeUndefined();
+    expect(await put('k9', 'y')).toMatchObject({ ok: true });
+    expect((await store.range({ key: b('k9') })).kvs[0]).toMatchObject({ version: 1 });
+    await store.close();
+    store = await MvccStore.open(dir);
+    expect(await put('k1', 'd')).toMatchObject({ ok: true });
+    expect((await store.range({ key: b('k1') })).kvs[0]).toMatchObject({ createRevision: 4, version: 2, value: b('d') });
+  });
+});
+
 describe('MvccStore: etcd semantics', () => {
   it('advances one revision per change, with create/mod revisions and versions', async () => {
     expect((await put('a', '1')).revision).toBe(1);

@@ -46,8 +46,16 @@ class Refusal extends Error {
  *   after a crash the store is exactly as of some applied index and the node replays the
  *   log from there. Writes are not fsynced (the Raft log is); call sync() before the log
  *   is compacted past appliedIndex.
+ * - The results of an apply() are known before its batch is written: `onComputed` gets
+ *   them then, so the node can answer its clients while LevelDB writes (the entries are
+ *   committed in the Raft log; a crash before the write replays them). appliedIndex, the
+ *   revision and watchers move only once the write is done, and every read waits for a
+ *   write in flight, so nobody reads state older than an answer already given.
  * - range() reads committed state; linearizable reads are the caller's job (ReadIndex:
  *   wait until appliedIndex >= the read index, then range()).
+ * - The latest KeyValue of the keys recent applies wrote or looked up is cached in memory
+ *   (bounded, filled only by apply, which never runs beside another apply), so applying a
+ *   put of a hot key, or reading one key, needs no LevelDB read.
  * - Watchers get each change once, in revision order, after it is in the database.
  */
 export class MvccStore {
@@ -59,6 +67,10 @@ export class MvccStore {
   private readonly members = new Map<number, MemberRecord>();
   /** Reads in progress per database (see reading()). */
   private readonly readers = new Map<DB, number>();
+  /** Latest KeyValue (or null: absent) of recently used keys, always equal to the database's once no write is in flight. */
+  private readonly latest = new KvCache(LATEST_CACHE_KEYS);
+  /** The batch of the apply() being written, if any: reads wait for it. */
+  private writing: Promise<void> | undefined;
   readonly hub: WatchHub;
   private closed = false;
 
@@ -122,9 +134,10 @@ export class MvccStore {
   listMembers(): MemberRecord[] { return [...this.members.values()].sort((a, b) => a.id - b.id); }
 
   /** Applies committed entries in order; returns the result of each entry that carried a command. */
-  async apply(entries: readonly AppliedEntry[]): Promise<Array<{ index: number; result: CommandResult }>> {
+  async apply(entries: readonly AppliedEntry[],
+    onComputed?: (results: Array<{ index: number; result: CommandResult }>, revision: number) => void): Promise<Array<{ index: number; result: CommandResult }>> {
     this.assertOpen();
-    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members);
+    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members, this.latest);
     await tx.prefetch(entries);
     const results: Array<{ index: number; result: CommandResult }> = [];
     let last = this.applied;
@@ -141,7 +154,19 @@ export class MvccStore {
     tx.batch.push({ type: 'put', key: META_APPLIED, value: encode([last.index, last.term]) });
     if (tx.rev !== this.rev) tx.batch.push({ type: 'put', key: META_REVISION, value: encode(tx.rev) });
     if (tx.compacted !== this.compacted) tx.batch.push({ type: 'put', key: META_COMPACTED, value: encode(tx.compacted) });
-    await this.db.batch(tx.batch);
+    const written = this.db.batch(tx.batch);
+    this.writing = written;
+    try {
+      tx.fillCache(this.latest);
+      onComputed?.(results, tx.rev);
+      await written;
+    } catch (e) {
+      // The cache may now be ahead of the database; the caller fails this member anyway.
+      this.latest.clear();
+      throw e;
+    } finally {
+      this.writing = undefined;
+    }
     this.applied = last;
     this.rev = tx.rev;
     const compactionTo = tx.compacted !== this.compacted ? tx.compacted : 0;
@@ -159,7 +184,14 @@ export class MvccStore {
       if (req.revision <= this.compacted) throw new Refusal('COMPACTED', `revision ${req.revision} has been compacted (compacted at ${this.compacted})`);
       throw new Refusal('INVALID_ARGUMENT', `reads at a past revision (${req.revision}, current ${this.rev}) are not supported yet`);
     }
-    return this.reading((db) => new ApplyTx(db, this.rev, this.compacted, this.leases, this.members).range(req));
+    if (this.writing) return this.afterWrite(() => this.range(req));
+    return this.reading((db) => new ApplyTx(db, this.rev, this.compacted, this.leases, this.members, this.latest).range(req));
+  }
+
+  /** Runs `fn` once the batch being written (answers may already be out) is in the database. */
+  private async afterWrite<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    return fn();
   }
 
   /**
@@ -193,6 +225,7 @@ export class MvccStore {
 
   /** Events with revision in [from, to], from the history family. */
   async history(from: number, to: number): Promise<WatchEvent[]> {
+    if (this.writing) return this.afterWrite(() => this.history(from, to));
     if (from <= this.compacted) throw new CompactedError(from, this.compacted);
     return this.reading(async (db) => {
       const out: WatchEvent[] = [];
@@ -293,6 +326,7 @@ export class MvccStore {
     const fresh = new Level<Buffer, Buffer>(nextDir, ENC);
     await fresh.open();
     this.db = fresh;
+    this.latest.clear();
     await this.load();
     // Reads that began on the old database finish there before it closes.
     await this.drainReaders(old);
@@ -370,7 +404,14 @@ class ApplyTx {
   private changed = false;
 
   constructor(private readonly db: DB, public rev: number, public compacted: number,
-    private readonly leases: Map<number, Lease>, private readonly members: Map<number, MemberRecord>) {}
+    private readonly leases: Map<number, Lease>, private readonly members: Map<number, MemberRecord>,
+    private readonly cache: KvCache) {}
+
+  /** Puts what this batch read from the database and what it left in every key it touched into `cache`. */
+  fillCache(cache: KvCache): void {
+    for (const [k, v] of this.base) cache.set(k, v);
+    for (const [k, v] of this.overlay) cache.set(k, v);
+  }
 
   async applyDeduplicated(e: AppliedEntry): Promise<CommandResult> {
     if (e.clientId !== undefined && e.seq !== undefined) {
@@ -453,8 +494,13 @@ class ApplyTx {
       else if ('deleteRange' in c && !c.deleteRange.rangeEnd?.length) add(c.deleteRange.key);
       else if ('txn' in c) addTxn(c.txn);
     }
-    if (wanted.size === 0) return;
-    const keys = [...wanted.values()];
+    const keys: Buffer[] = [];
+    for (const [id, k] of wanted) {
+      const c = this.cache.get(id);
+      if (c !== undefined) this.base.set(id, c);
+      else keys.push(k);
+    }
+    if (keys.length === 0) return;
     const raws = await this.db.getMany(keys.map(keyKey));
     keys.forEach((k, i) => {
       const raw = raws[i];
@@ -477,8 +523,12 @@ class ApplyTx {
     if (o !== undefined) return o;
     const b = this.base.get(id);
     if (b !== undefined) return b;
+    const c = this.cache.get(id);
+    if (c !== undefined) return c;
     const raw = await this.db.get(keyKey(key));
-    return raw ? decodeKv(key, raw) : null;
+    const kv = raw ? decodeKv(key, raw) : null;
+    this.base.set(id, kv);
+    return kv;
   }
 
   async range(req: RangeRequest): Promise<RangeResponse> {
@@ -685,4 +735,37 @@ function cmp(a: number, b: number, result: Compare['result']): boolean {
     case 'LESS': return a < b;
   }
   return false;
+}
+
+/** How many keys' latest KeyValue MvccStore keeps in memory (about 0.5 KB each with 256-byte values). */
+const LATEST_CACHE_KEYS = 16_384;
+
+/** A bounded map, least recently set or read first out. Keys are latin1 of the key bytes. */
+class KvCache {
+  private readonly map = new Map<string, KeyValue | null>();
+  constructor(private readonly max: number) {}
+
+  get(id: string): KeyValue | null | undefined {
+    const v = this.map.get(id);
+    if (v !== undefined) {
+      this.map.delete(id);
+      this.map.set(id, v);
+    }
+    return v;
+  }
+
+  set(id: string, v: KeyValue | null): void {
+    this.map.delete(id);
+    this.map.set(id, v);
+    if (this.map.size > this.max) {
+      for (const k of this.map.keys()) {
+        this.map.delete(k);
+        if (this.map.size <= this.max) break;
+      }
+    }
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
 }

@@ -313,26 +313,29 @@ export class RaftNode {
       }
       return a;
     });
-    const results = await this.withStateLock(() => this.state.apply(applied));
+    // Proposals are answered as soon as their results are computed, while the state
+    // machine's batch is still being written (see MvccStore.apply): they are committed.
+    const answer = (results: Array<{ index: number; result: CommandResult }>, revision: number): void => {
+      const byIndex = new Map(results.map((r) => [r.index, r.result]));
+      for (const e of entries) {
+        const p = this.pending.get(e.index);
+        if (!p) continue;
+        this.pending.delete(e.index);
+        if (p.term !== e.term) {
+          this.m.proposalsFailed++;
+          p.reject(new ProposalLostError(`the proposal at index ${e.index} (term ${p.term}) was replaced by an entry of term ${e.term} after a leader change; it was not applied`));
+        } else {
+          this.m.proposalsCommitted++;
+          p.resolve((e.type === 'normal' ? byIndex.get(e.index) : undefined) ?? { ok: true, revision });
+        }
+      }
+    };
+    const results = await this.withStateLock(() => this.state.apply(applied, answer));
     const byIndex = new Map(results.map((r) => [r.index, r.result]));
     for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      const result = byIndex.get(e.index);
+      const result = byIndex.get(entries[i]!.index);
       const cmd = applied[i]!.command;
       if (result && cmd && 'member' in cmd) this.learnMember(result.ok ? result.member : undefined);
-      const p = this.pending.get(e.index);
-      if (!p) continue;
-      this.pending.delete(e.index);
-      if (p.term !== e.term) {
-        this.m.proposalsFailed++;
-        p.reject(new ProposalLostError(`the proposal at index ${e.index} (term ${p.term}) was replaced by an entry of term ${e.term} after a leader change; it was not applied`));
-      } else if (e.type === 'conf-change') {
-        this.m.proposalsCommitted++;
-        p.resolve({ ok: true, revision: this.state.revision });
-      } else {
-        this.m.proposalsCommitted++;
-        p.resolve(result ?? { ok: true, revision: this.state.revision });
-      }
     }
     this.wakeAppliedWaiters();
   }

@@ -96,6 +96,8 @@ export interface LogWrite {
 
 export class LevelLogStore extends WindowedLogStorage implements LogStorage {
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  /** `hard` moved only in its commit index since it was last written (see saveNow). */
+  private hardUnwritten = false;
   private snapMeta: Snapshot['metadata'] = { index: 0, term: 0, confState: EMPTY_CONF_STATE };
   private queue: Promise<void> = Promise.resolve();
   /** Bytes of payload held in memory, for metrics. */
@@ -197,6 +199,17 @@ export class LevelLogStore extends WindowedLogStorage implements LogStorage {
     // cut at `keep` entries and extended with `es`. Computed now, applied after the write,
     // without copying the window (this runs once per Ready).
     const snap = w.snapshot && w.snapshot.metadata.index > this.snapMeta.index ? w.snapshot.metadata : undefined;
+    // A hard state that only advances the commit index, alone in an unsynced write, is kept
+    // in memory and written with the next write: such a write promises nothing durable (a
+    // crash may lose it either way), and on a restart with an older commit the leader tells
+    // it again and the state machine skips what it already applied. This saves a LevelDB
+    // write (and a wait on the event loop) in every Ready that only commits.
+    if (!w.sync && !snap && !(w.entries?.length) && w.hardState &&
+      w.hardState.term === this.hard.term && w.hardState.vote === this.hard.vote && w.hardState.commit >= this.hard.commit) {
+      this.hard = w.hardState;
+      this.hardUnwritten = true;
+      return;
+    }
     if (snap) {
       ops.push({ type: 'put', key: K_SNAP, value: encode(snap as unknown as Plain) });
       for (let i = this.firstIndex(); i <= this.lastIndex(); i++) ops.push({ type: 'del', key: entryKey(i) });
@@ -214,9 +227,11 @@ export class LevelLogStore extends WindowedLogStorage implements LogStorage {
       for (const e of es) ops.push({ type: 'put', key: entryKey(e.index), value: encodeEntry(e) });
       keep = start - offset;
     }
-    if (w.hardState) ops.push({ type: 'put', key: K_HARD, value: encode(w.hardState as unknown as Plain) });
+    const hard = w.hardState ?? (this.hardUnwritten && ops.length > 0 ? this.hard : undefined);
+    if (hard) ops.push({ type: 'put', key: K_HARD, value: encode(hard as unknown as Plain) });
     if (ops.length === 0) return;
     await this.db.batch(ops, { sync: w.sync });
+    if (hard) this.hardUnwritten = false;
     if (snap) {
       this.win.ents = [dummyEntry(snap.index, snap.term)];
       this.snapMeta = snap;
@@ -266,6 +281,10 @@ export class LevelLogStore extends WindowedLogStorage implements LogStorage {
   }
 
   async close(): Promise<void> {
+    await this.serialized(async () => {
+      if (this.hardUnwritten) await this.db.put(K_HARD, encode(this.hard as unknown as Plain));
+      this.hardUnwritten = false;
+    }).catch(() => undefined);
     await this.db.close();
   }
 }

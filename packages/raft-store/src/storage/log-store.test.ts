@@ -127,4 +127,26 @@ describe('LevelLogStore: durability', () => {
       await s.close();
     }
   });
+
+  it('keeps a commit-only hard state in memory, writes it with the next write, and on close', async () => {
+    const dir = tmp();
+    let s = await LevelLogStore.open(dir, ID);
+    const es = [1, 2, 3].map((i) => ({ index: i, term: 1, type: 'normal' as const, data: Buffer.from(`v${i}`) }));
+    await s.save({ entries: es, hardState: { term: 1, vote: 1, commit: 0 }, sync: true });
+    await s.save({ hardState: { term: 1, vote: 1, commit: 2 }, sync: false });
+    expect(s.initialState().hardState.commit).toBe(2);
+    // A vote is never deferred: it is written (and synced) at once, with the commit held.
+    await s.save({ hardState: { term: 2, vote: 2, commit: 3 }, sync: true });
+    await s.save({ hardState: { term: 2, vote: 2, commit: 3 }, sync: false });
+    await s.close();
+    s = await LevelLogStore.open(dir, ID);
+    expect(s.initialState().hardState).toEqual({ term: 2, vote: 2, commit: 3 });
+    // Deferred, then carried by the next entries' write; close writes what is still held.
+    await s.save({ entries: [{ index: 4, term: 2, type: 'normal', data: Buffer.from('v4') }], sync: true });
+    await s.save({ hardState: { term: 2, vote: 2, commit: 4 }, sync: false });
+    await s.close();
+    s = await LevelLogStore.open(dir, ID);
+    expect(s.initialState().hardState).toEqual({ term: 2, vote: 2, commit: 4 });
+    await s.close();
+  });
 });
