@@ -251,6 +251,18 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
+    // 0. A leader's appends go out while it persists them (thesis §10.2.1), so its fsync and
+    // its followers' overlap: it counts itself in commits at once, but committed entries
+    // are applied and answered only below, after this Ready's persist. Acks, votes and
+    // everything else promise what is persisted: they wait.
+    let rest = rd.messages;
+    if (this.role === 'leader' && rd.entries.length > 0) {
+      const early = rd.messages.filter((m) => m.type === 'MsgApp');
+      if (early.length > 0) {
+        rest = rd.messages.filter((m) => m.type !== 'MsgApp');
+        this.opts.transport.send(early);
+      }
+    }
     // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();
@@ -260,7 +272,7 @@ export class RaftNode {
     // 2. send, only now that what they promise is durable
     const plain: Message[] = [];
     const now = performance.now();
-    for (const m of rd.messages) {
+    for (const m of rest) {
       if (m.type === 'MsgSnap') this.sendSnapshot(m);
       else plain.push(m);
       if (m.type === 'MsgHeartbeat' && !this.heartbeatSent.has(m.to)) this.heartbeatSent.set(m.to, now);

@@ -344,8 +344,13 @@ export class Simulation {
       }
       const buggySend = this.opts.bug === 'send-before-persist';
       if (buggySend) for (const m of rd.messages) this.send(m);
-      if (buggySend && n.crashAfterNextPersist) {
-        this.crash(n, 'before persist');
+      // A leader may send its appends while it persists them (thesis §10.2.1; RaftNode does):
+      // it counts itself in commits at once, but applies (and answers) only after this
+      // Ready's persist. Everything else (acks, votes) waits for the persist.
+      const early = buggySend ? [] : rd.messages.filter((m) => m.type === 'MsgApp');
+      for (const m of early) this.send(m);
+      if ((buggySend || early.length > 0) && n.crashAfterNextPersist && (buggySend || this.rng.chance(0.5))) {
+        this.crash(n, buggySend ? 'before persist' : 'leader sent appends before persisting them');
         return;
       }
       // 1. persist
@@ -363,7 +368,7 @@ export class Simulation {
         return;
       }
       // 2. send
-      if (!buggySend) for (const m of rd.messages) this.send(m);
+      if (!buggySend) for (const m of rd.messages) if (m.type !== 'MsgApp') this.send(m);
       if (!this.healed && this.profile.crashAfterVoteRate > 0 && rd.messages.some((m) => m.type === 'MsgVoteResp' && !m.reject)
         && this.rng.chance(this.profile.crashAfterVoteRate) && this.canCrash()) {
         this.crash(n, 'right after granting a vote', [1, 5]);
