@@ -1,1 +1,2 @@
-export {};
+// @berth/control-plane: the public API.
+export * from './pki';
