@@ -130,6 +130,28 @@ describe('RaftNode over an in-process network, with real LevelDB', () => {
     }
   });
 
+  it('a follower\'s read waiting on a leader that died is asked again of the next leader', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const first = await c.leader();
+      await first.propose({ put: { key: b('r'), value: b('1') } });
+      const follower = [...c.nodes.values()].find((n) => n !== first)!;
+      // The leader stops answering (its messages dropped both ways), then a read starts.
+      c.net.isolate(first.id);
+      const t0 = Date.now();
+      const read = follower.read({ key: b('r') }, 8_000);
+      await first.stop();
+      c.nodes.delete(first.id);
+      c.net.heal();
+      expect((await read).kvs[0]?.value.toString()).toBe('1');
+      // Elections here take 10-20 ticks of 10 ms; the read did not sit out its 8 s deadline.
+      expect(Date.now() - t0).toBeLessThan(4_000);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
   it('answers without quorum with a clear timeout, not a hang or a wrong answer', async () => {
     const c = cluster(3);
     try {

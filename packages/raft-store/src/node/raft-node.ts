@@ -305,6 +305,9 @@ export class RaftNode {
       this.m.leaderChanges++;
       this.leader = lead;
       this.onLeaderChange?.(lead, this.raw.term());
+      // Reads waiting on a read index went to the old leader, which may never answer: ask
+      // the new one (a duplicate answer finds its read gone and is ignored), after this Ready.
+      if (lead && this.reads.size > 0) setImmediate(() => this.reissueReads());
     }
     this.role = role;
     if (role === 'leader' && !wasLeader) this.promoteLessor();
@@ -313,6 +316,18 @@ export class RaftNode {
       this.leaseExpiry.clear();
       this.revoking.clear();
     }
+  }
+
+  private reissueReads(): void {
+    if (this.stopped || !this.leader) return;
+    for (const ctx of this.reads.keys()) {
+      try {
+        this.raw.readIndex(ctx);
+      } catch {
+        return; // no leader after all: the next change tries again, or the read times out
+      }
+    }
+    this.kick();
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
