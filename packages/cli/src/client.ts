@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
 import * as fs from 'node:fs';
-import type { ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
+import type { ClusterServiceClient, ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
 
 /** The data folder of the local daemon: BERTH_DIR, or berthd's default, as lxc uses LXD_DIR. */
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,17 +31,19 @@ export class BerthClient {
   private readonly server: ServerServiceClient;
   readonly instances: InstanceServiceClient;
   readonly images: ImageServiceClient;
+  readonly cluster: ClusterServiceClient;
 
   constructor(readonly socket: string = path.join(localDataDir(), 'unix.socket')) {
     const v1 = loadBerthV1();
     this.server = new v1.ServerService(`unix://${socket}`, grpc.credentials.createInsecure());
     this.instances = new v1.InstanceService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
     this.images = new v1.ImageService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
+    this.cluster = new v1.ClusterService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
   }
 
   /** Calls an InstanceService method by name; errors become ApiError (or DaemonUnreachableError). */
-  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: 'instances' | 'images' = 'instances'): Promise<Res> {
-    const target = service === 'images' ? this.images : this.instances;
+  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: 'instances' | 'images' | 'cluster' = 'instances'): Promise<Res> {
+    const target = service === 'images' ? this.images : service === 'cluster' ? this.cluster : this.instances;
     const fn = (target as unknown as Record<string, (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown>)[method];
     if (!fn) return Promise.reject(new Error(`no method ${method}`));
     return new Promise((resolve, reject) => {
@@ -53,7 +55,8 @@ export class BerthClient {
   }
 
   toError(err: grpc.ServiceError): Error {
-    if (err.code === grpc.status.UNAVAILABLE) return new DaemonUnreachableError(this.socket, err);
+    const fromDaemon = err.metadata?.get('berth-server')[0] === '1';
+    if (err.code === grpc.status.UNAVAILABLE && !fromDaemon) return new DaemonUnreachableError(this.socket, err);
     const field = err.metadata?.get('berth-field')[0];
     return new ApiError(err.code, err.details || err.message, typeof field === 'string' ? field : undefined);
   }

@@ -1,2 +1,3 @@
 // @berth/control-plane: the public API.
 export * from './pki';
+export * from './cluster';

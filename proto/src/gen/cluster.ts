@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { CancelOperationRequest as _berth_v1_CancelOperationRequest, CancelOperationRequest__Output as _berth_v1_CancelOperationRequest__Output } from './berth/v1/CancelOperationRequest';
 import type { CgroupInfo as _berth_v1_CgroupInfo, CgroupInfo__Output as _berth_v1_CgroupInfo__Output } from './berth/v1/CgroupInfo';
 import type { ChangeStateRequest as _berth_v1_ChangeStateRequest, ChangeStateRequest__Output as _berth_v1_ChangeStateRequest__Output } from './berth/v1/ChangeStateRequest';
+import type { ClusterJoinClient as _berth_v1_ClusterJoinClient, ClusterJoinDefinition as _berth_v1_ClusterJoinDefinition } from './berth/v1/ClusterJoin';
 import type { ClusterServiceClient as _berth_v1_ClusterServiceClient, ClusterServiceDefinition as _berth_v1_ClusterServiceDefinition } from './berth/v1/ClusterService';
 import type { ConfigMap as _berth_v1_ConfigMap, ConfigMap__Output as _berth_v1_ConfigMap__Output } from './berth/v1/ConfigMap';
 import type { ConsoleLogRequest as _berth_v1_ConsoleLogRequest, ConsoleLogRequest__Output as _berth_v1_ConsoleLogRequest__Output } from './berth/v1/ConsoleLogRequest';
@@ -27,6 +28,9 @@ import type { HostCapabilities as _berth_v1_HostCapabilities, HostCapabilities__
 import type { Instance as _berth_v1_Instance, Instance__Output as _berth_v1_Instance__Output } from './berth/v1/Instance';
 import type { InstanceServiceClient as _berth_v1_InstanceServiceClient, InstanceServiceDefinition as _berth_v1_InstanceServiceDefinition } from './berth/v1/InstanceService';
 import type { InstanceState as _berth_v1_InstanceState, InstanceState__Output as _berth_v1_InstanceState__Output } from './berth/v1/InstanceState';
+import type { JoinPeer as _berth_v1_JoinPeer, JoinPeer__Output as _berth_v1_JoinPeer__Output } from './berth/v1/JoinPeer';
+import type { JoinRequest as _berth_v1_JoinRequest, JoinRequest__Output as _berth_v1_JoinRequest__Output } from './berth/v1/JoinRequest';
+import type { JoinResponse as _berth_v1_JoinResponse, JoinResponse__Output as _berth_v1_JoinResponse__Output } from './berth/v1/JoinResponse';
 import type { JoinToken as _berth_v1_JoinToken, JoinToken__Output as _berth_v1_JoinToken__Output } from './berth/v1/JoinToken';
 import type { ListInstancesRequest as _berth_v1_ListInstancesRequest, ListInstancesRequest__Output as _berth_v1_ListInstancesRequest__Output } from './berth/v1/ListInstancesRequest';
 import type { ListInstancesResponse as _berth_v1_ListInstancesResponse, ListInstancesResponse__Output as _berth_v1_ListInstancesResponse__Output } from './berth/v1/ListInstancesResponse';
@@ -61,6 +65,7 @@ export interface ProtoGrpcType {
       CancelOperationRequest: MessageTypeDefinition<_berth_v1_CancelOperationRequest, _berth_v1_CancelOperationRequest__Output>
       CgroupInfo: MessageTypeDefinition<_berth_v1_CgroupInfo, _berth_v1_CgroupInfo__Output>
       ChangeStateRequest: MessageTypeDefinition<_berth_v1_ChangeStateRequest, _berth_v1_ChangeStateRequest__Output>
+      ClusterJoin: SubtypeConstructor<typeof grpc.Client, _berth_v1_ClusterJoinClient> & { service: _berth_v1_ClusterJoinDefinition }
       ClusterService: SubtypeConstructor<typeof grpc.Client, _berth_v1_ClusterServiceClient> & { service: _berth_v1_ClusterServiceDefinition }
       ConfigMap: MessageTypeDefinition<_berth_v1_ConfigMap, _berth_v1_ConfigMap__Output>
       ConsoleLogRequest: MessageTypeDefinition<_berth_v1_ConsoleLogRequest, _berth_v1_ConsoleLogRequest__Output>
@@ -84,6 +89,9 @@ export interface ProtoGrpcType {
       Instance: MessageTypeDefinition<_berth_v1_Instance, _berth_v1_Instance__Output>
       InstanceService: SubtypeConstructor<typeof grpc.Client, _berth_v1_InstanceServiceClient> & { service: _berth_v1_InstanceServiceDefinition }
       InstanceState: MessageTypeDefinition<_berth_v1_InstanceState, _berth_v1_InstanceState__Output>
+      JoinPeer: MessageTypeDefinition<_berth_v1_JoinPeer, _berth_v1_JoinPeer__Output>
+      JoinRequest: MessageTypeDefinition<_berth_v1_JoinRequest, _berth_v1_JoinRequest__Output>
+      JoinResponse: MessageTypeDefinition<_berth_v1_JoinResponse, _berth_v1_JoinResponse__Output>
       JoinToken: MessageTypeDefinition<_berth_v1_JoinToken, _berth_v1_JoinToken__Output>
       ListInstancesRequest: MessageTypeDefinition<_berth_v1_ListInstancesRequest, _berth_v1_ListInstancesRequest__Output>
       ListInstancesResponse: MessageTypeDefinition<_berth_v1_ListInstancesResponse, _berth_v1_ListInstancesResponse__Output>

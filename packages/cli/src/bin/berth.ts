@@ -3,7 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type {
   ConsoleLogResponse__Output, Feature__Output, Instance__Output, InstanceState__Output, ListInstancesResponse__Output,
-  Image__Output, ListImagesResponse__Output, ListSnapshotsResponse__Output, OperationResponse__Output, ServerInfo__Output,
+  Image__Output, JoinToken__Output, ListImagesResponse__Output, ListMembersResponse__Output, ListSnapshotsResponse__Output,
+  OperationResponse__Output, ServerInfo__Output,
 } from '@berth/proto';
 import { ApiError, BerthClient } from '../client';
 
@@ -209,6 +210,32 @@ async function main(): Promise<void> {
       const [instance, snapshot] = argv.source.split('/');
       const r = await c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: false, properties: {} }, 300_000, 'images');
       console.log(`Instance published with fingerprint: ${r.operation?.resources['images'] ?? ''}`);
+    }))
+    .command('cluster <action> [name]', 'list | show NAME | add NAME (prints a join token for `berthd join`)', (y) => y
+      .positional('action', { choices: ['list', 'show', 'add'] as const, demandOption: true })
+      .positional('name', { type: 'string' })
+      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
+    (argv) => withClient(async (c) => {
+      if (argv.action === 'add') {
+        if (!argv.name) throw new Error('berth cluster add NAME: the new member\'s name is missing');
+        const t = await c.rpc<JoinToken__Output>('CreateJoinToken', { name: argv.name }, 30_000, 'cluster');
+        if (argv.format === 'json') console.log(JSON.stringify({ member_name: t.memberName, token: t.token, expires_at: new Date(Number(t.expiresAtUnixMs)).toISOString() }));
+        else {
+          console.log(`Member ${t.memberName} join token (one use, until ${new Date(Number(t.expiresAtUnixMs)).toISOString()}):`);
+          console.log(t.token);
+          console.log(`On the new host: berthd join <token> --address HOST:8443 --cluster-address HOST:8444, then start berthd`);
+        }
+        return;
+      }
+      const { members } = await c.rpc<ListMembersResponse__Output>('ListMembers', {}, 30_000, 'cluster');
+      const shown = argv.action === 'show' ? members.filter((m) => m.name === argv.name) : members;
+      if (argv.action === 'show' && shown.length === 0) throw new ApiError(5, `no member named "${argv.name ?? ''}"`);
+      const json = shown.map((m) => ({
+        server_name: m.name, url: `https://${m.address}`, roles: m.roles, status: m.status, database: m.roles.includes('voter'),
+        leader: m.leader, cpus: Number(m.cpus), memory_bytes: Number(m.memoryBytes), instances: Number(m.instances),
+      }));
+      if (argv.format === 'json' || argv.action === 'show') console.log(JSON.stringify(argv.action === 'show' ? json[0] : json, null, argv.action === 'show' ? 2 : 0));
+      else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'CPUS', 'MEMORY'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`])]));
     }))
     .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
       async (argv) => withClient(async (c) => {

@@ -11,6 +11,7 @@ import {
   fingerprint,
   ipAddressBytes,
   issueCertificate,
+  newKeyPairPem,
   KeyPairPem,
   parseCertificatePem,
   PkiError,
@@ -282,5 +283,21 @@ describe('certificates', () => {
       expect(openssl('x509', '-in', 'member.pem', '-outform', 'DER', '-out', derOut).status).toBe(0);
       expect(fs.readFileSync(derOut).equals(new X509Certificate(member.certPem).raw)).toBe(true);
     });
+  });
+});
+
+describe('issuing for a key the subject keeps', () => {
+  it('certifies the given public key and returns no private key; refuses a private key or another curve', () => {
+    const ca = createCertificateAuthority({ commonName: 'berth-test-ca', validDays: 30 });
+    const mine = newKeyPairPem();
+    const issued = issueCertificate(ca, { commonName: 'm2', ipAddresses: ['10.0.0.2'], validDays: 30, usage: 'server-and-client', publicKeyPem: mine.publicKeyPem });
+    expect(issued.keyPem).toBe('');
+    const cert = new crypto.X509Certificate(issued.certPem);
+    expect(cert.checkPrivateKey(crypto.createPrivateKey(mine.keyPem))).toBe(true);
+    expect(verifyIssuedBy(issued.certPem, ca.certPem)).toEqual({ ok: true });
+    expect(() => issueCertificate(ca, { commonName: 'm2', ipAddresses: ['10.0.0.2'], validDays: 30, usage: 'server-and-client', publicKeyPem: mine.keyPem })).toThrow(/send only the public key/);
+    const p384 = crypto.generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(() => issueCertificate(ca, { commonName: 'm2', ipAddresses: ['10.0.0.2'], validDays: 30, usage: 'server-and-client', publicKeyPem: p384 })).toThrow(/want EC P-256/);
+    expect(() => issueCertificate(ca, { commonName: 'm2', ipAddresses: ['10.0.0.2'], validDays: 30, usage: 'server-and-client', publicKeyPem: 'nope' })).toThrow(/not a PEM public key/);
   });
 });

@@ -39,6 +39,12 @@ export interface IssueOptions {
   usage: CertificateUsage;
   organization?: string;
   now?: Date;
+  /**
+   * The subject's own public key (SPKI PEM, EC P-256): the certificate is made for it and
+   * the returned keyPem is empty, so the private key never leaves its owner (a joining
+   * member sends only its public key). Without it a new key pair is made.
+   */
+  publicKeyPem?: string;
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
@@ -106,7 +112,7 @@ export function issueCertificate(ca: KeyPairPem, opts: IssueOptions): KeyPairPem
   // A certificate never outlives its CA: notAfter is clamped to the CA's notAfter.
   const requested = notAfter(now, opts.validDays);
   const notAfterDate = requested > issuer.notAfter ? issuer.notAfter : requested;
-  const { privateKey, publicKey } = newKeyPair();
+  const { privateKey, publicKey } = opts.publicKeyPem !== undefined ? { privateKey: undefined, publicKey: subjectPublicKey(opts.publicKeyPem) } : newKeyPair();
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const ekus = opts.usage === 'client' ? [OID.clientAuth] : [OID.serverAuth, OID.clientAuth];
   const extensions = [
@@ -133,7 +139,28 @@ export function issueCertificate(ca: KeyPairPem, opts: IssueOptions): KeyPairPem
     spki,
     extensions,
   });
-  return { certPem: signCertificate(tbs, issuer.key), keyPem: exportKey(privateKey) };
+  return { certPem: signCertificate(tbs, issuer.key), keyPem: privateKey ? exportKey(privateKey) : '' };
+}
+
+function subjectPublicKey(pem: string): crypto.KeyObject {
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPublicKey(pem);
+  } catch (e) {
+    throw new PkiError(`publicKeyPem: not a PEM public key (${(e as Error).message})`);
+  }
+  if (/PRIVATE KEY/.test(pem)) throw new PkiError('publicKeyPem: a private key was given; send only the public key');
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (key.asymmetricKeyType !== 'ec' || curve !== 'prime256v1') {
+    throw new PkiError(`publicKeyPem: wrong key type ${key.asymmetricKeyType}${curve ? ` (${curve})` : ''}, want EC P-256 (prime256v1)`);
+  }
+  return key;
+}
+
+/** A new EC P-256 key pair as PEM (PKCS#8 private, SPKI public): what a joining member makes. */
+export function newKeyPairPem(): { keyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = newKeyPair();
+  return { keyPem: exportKey(privateKey), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
 /** Lowercase hex SHA-256 of the certificate's DER: `openssl x509 -fingerprint -sha256` without colons. */

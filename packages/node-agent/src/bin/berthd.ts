@@ -3,6 +3,17 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { formatCapabilities, probeHost } from '../capabilities';
 import { Daemon, DEFAULT_DATA_DIR } from '../daemon/daemon';
+import { initCluster } from '../cluster/cluster-member';
+import { joinCluster } from '../cluster/join';
+
+// grpc-js hands Node the member's IP as the TLS server name when dialling by address (the
+// certificate's IP SAN is still checked); Node warns about that once per process (DEP0123).
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === 'object' && rest[0] ? (rest[0] as { code?: string }).code : rest[1];
+  if (code === 'DEP0123') return;
+  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
+}) as typeof process.emitWarning;
 
 /** berthd: the daemon every berth host runs, and its host-level commands. */
 async function main(): Promise<void> {
@@ -19,7 +30,8 @@ async function main(): Promise<void> {
     }), async (argv) => {
       const daemon = new Daemon({ dataDir: argv['data-dir'], storageDriver: argv.storage });
       await daemon.start();
-      console.log(`berthd ${process.pid} serving on unix://${daemon.socket}`);
+      const c = daemon.cluster?.config;
+      console.log(`berthd ${process.pid} serving on unix://${daemon.socket}${c ? `, member ${c.name} of cluster ${c.clusterId} on ${c.address} and ${c.clusterAddress}` : ''}`);
       const env = argv['data-dir'] === DEFAULT_DATA_DIR ? '' : `BERTH_DIR=${argv['data-dir']} `;
       console.log('Try, in another terminal (in the repository):');
       for (const cmd of ['info', 'launch busybox c1', 'exec c1 -- ps', 'list', 'snapshot c1', 'stop c1', 'delete c1']) console.log(`  ${env}npx berth ${cmd}`);
@@ -36,6 +48,25 @@ async function main(): Promise<void> {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+    })
+    .command('init', 'Make this host the first member of a new cluster (then run berthd)', (y) => y
+      .option('name', { type: 'string', demandOption: true, describe: 'This member\'s name' })
+      .option('address', { type: 'string', demandOption: true, describe: 'host:port where joiners (and later API clients) reach it, e.g. 10.0.0.1:8443' })
+      .option('cluster-address', { type: 'string', demandOption: true, describe: 'host:port for member-to-member traffic (mutual TLS), e.g. 10.0.0.1:8444' })
+      .option('max-voters', { type: 'number', default: 3, describe: 'cluster.max_voters: Raft voters kept (odd); other members are stand-by learners' })
+      .option('offline-threshold', { type: 'number', default: 20, describe: 'cluster.offline_threshold in seconds' }),
+    (argv) => {
+      const c = initCluster(argv['data-dir'], { name: argv.name, address: argv.address, clusterAddress: argv['cluster-address'], maxVoters: argv['max-voters'], offlineThresholdMs: argv['offline-threshold'] * 1000 });
+      console.log(`cluster ${c.clusterId} made; ${c.name} is its first member. Start berthd; add members with: berth cluster add NAME`);
+    })
+    .command('join <token>', 'Join a cluster with a token from `berth cluster add` (then run berthd)', (y) => y
+      .positional('token', { type: 'string', demandOption: true })
+      .option('name', { type: 'string', describe: 'This member\'s name (the token\'s, by default)' })
+      .option('address', { type: 'string', demandOption: true, describe: 'host:port of this member\'s join/API listener' })
+      .option('cluster-address', { type: 'string', demandOption: true, describe: 'host:port of this member\'s member-to-member listener' }),
+    async (argv) => {
+      const c = await joinCluster(argv['data-dir'], { token: argv.token, name: argv.name, address: argv.address, clusterAddress: argv['cluster-address'] });
+      console.log(`joined cluster ${c.clusterId} as ${c.name} (member ${c.memberId}); start berthd now`);
     })
     .command('check', 'Probe and report what this host can do', (y) => y.option('format', {
       choices: ['text', 'json'] as const, default: 'text' as const,

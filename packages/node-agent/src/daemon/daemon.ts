@@ -3,7 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { ServerInfo, ServerServiceHandlers } from '@berth/proto';
+import type { ClusterServiceHandlers, ServerInfo, ServerServiceHandlers } from '@berth/proto';
+import { ClusterMember } from '../cluster/cluster-member';
+import { isClustered } from '../cluster/files';
+import { unary } from './grpc';
 import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
 import { API_EXTENSIONS, BERTH_VERSION } from '../version';
@@ -35,6 +38,8 @@ export class Daemon {
   private server: grpc.Server | undefined;
   private capabilities: HostCapabilities | undefined;
   agent: Agent | undefined;
+  /** Set when the data folder belongs to a cluster (berthd init / berthd join). */
+  cluster: ClusterMember | undefined;
   private readonly pidFile: string;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -58,6 +63,10 @@ export class Daemon {
       GetServerInfo: (_call, callback) => callback(null, this.serverInfo()),
     };
     server.addService(v1.ServerService.service, handlers);
+    if (isClustered(this.opts.dataDir)) {
+      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir });
+      server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
+    }
     fs.rmSync(this.socket, { force: true });
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
@@ -72,16 +81,19 @@ export class Daemon {
     if (server) {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     }
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    await cluster?.stop();
     fs.rmSync(this.socket, { force: true });
     fs.rmSync(this.pidFile, { force: true });
   }
 
   serverInfo(): ServerInfo {
     return {
-      serverName: this.opts.name ?? os.hostname(),
+      serverName: this.cluster?.config.name ?? this.opts.name ?? os.hostname(),
       serverVersion: BERTH_VERSION,
       apiExtensions: [...API_EXTENSIONS],
-      mode: 'standalone',
+      mode: this.cluster ? 'cluster' : 'standalone',
       capabilities: this.capabilities ?? null,
       pid: process.pid,
       dataDir: this.opts.dataDir,
@@ -109,4 +121,24 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The public cluster calls this member serves (the rest of ClusterService is not built yet). */
+function clusterHandlers(cluster: ClusterMember): ClusterServiceHandlers {
+  const notYet = unary<unknown, never>(async () => { throw Object.assign(new Error('not built yet (issue 5)'), { code: grpc.status.UNIMPLEMENTED }); });
+  return {
+    ListMembers: unary(async () => ({ members: await cluster.listMembers() })),
+    GetMember: unary(async (req: { name: string }) => {
+      const m = (await cluster.listMembers()).find((x) => x.name === req.name);
+      if (!m) throw Object.assign(new Error(`no member named "${req.name}"`), { code: grpc.status.NOT_FOUND });
+      return m;
+    }),
+    CreateJoinToken: unary(async (req: { name: string }) => {
+      const t = await cluster.createJoinToken(req.name);
+      return { memberName: req.name, token: t.token, expiresAtUnixMs: t.expiresAt };
+    }),
+    RemoveMember: notYet,
+    EvacuateMember: notYet,
+    RestoreMember: notYet,
+  };
 }

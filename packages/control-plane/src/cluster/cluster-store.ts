@@ -1,0 +1,195 @@
+/**
+ * The cluster's records in the replicated store (see ../../design.md, "State in the store"):
+ * what the cluster is, who its members are, outstanding join tokens and liveness. Every
+ * write goes through Raft (RaftNode.submit forwards to the leader); every read here is
+ * linearizable. JSON values, so `raft-store get --prefix /berth/` shows them as they are.
+ */
+import type { CommandResult, RaftNode, TxnRequest } from '@berth/raft-store';
+import { checkJoinToken, decodeJoinToken } from '../pki';
+
+export interface ClusterInfo {
+  clusterId: string;
+  createdAt: number;
+  /** Voters kept at most this many (odd). */
+  maxVoters: number;
+  /** A member whose liveness key is gone this long is offline (its lease TTL). */
+  offlineThresholdMs: number;
+}
+
+export interface MemberInfo {
+  name: string;
+  /** Its Raft member id. */
+  id: number;
+  /** host:port of its join/API listener. */
+  address: string;
+  /** host:port of its member-to-member (mutual TLS) listener. */
+  clusterAddress: string;
+  joinedAt: number;
+}
+
+export interface LiveInfo {
+  at: number;
+  cpus: number;
+  memoryBytes: number;
+  instances: number;
+}
+
+export interface TokenRecord {
+  memberName: string;
+  secretHash: string;
+  expiresAt: number;
+}
+
+export const K_CLUSTER = '/berth/cluster';
+export const P_MEMBERS = '/berth/members/';
+export const P_TOKENS = '/berth/tokens/';
+export const P_LIVE = '/berth/live/';
+
+/** A member name: what LXD accepts for a cluster member (a host name label). */
+export const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function checkMemberName(name: string): string {
+  if (typeof name !== 'string' || !MEMBER_NAME.test(name)) {
+    throw new ClusterError('INVALID_ARGUMENT', `invalid member name ${JSON.stringify(name)}: use 1-63 of [a-z0-9-], starting and ending with a letter or digit`);
+  }
+  return name;
+}
+
+export type ClusterErrorCode = 'INVALID_ARGUMENT' | 'ALREADY_EXISTS' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'FAILED_PRECONDITION';
+
+export class ClusterError extends Error {
+  constructor(readonly code: ClusterErrorCode, message: string) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+const json = (v: unknown): Buffer => b(JSON.stringify(v));
+
+/** The end of a prefix range (etcd's convention: the prefix with its last byte + 1). */
+function prefixEnd(prefix: string): Buffer {
+  const e = Buffer.from(prefix, 'utf8');
+  e[e.length - 1]! += 1;
+  return e;
+}
+
+export class ClusterStore {
+  constructor(readonly node: RaftNode) {}
+
+  private async get<T>(key: string): Promise<{ value: T; modRevision: number } | undefined> {
+    const r = await this.node.read({ key: b(key) });
+    const kv = r.kvs[0];
+    return kv ? { value: JSON.parse(kv.value.toString('utf8')) as T, modRevision: kv.modRevision } : undefined;
+  }
+
+  private async list<T>(prefix: string): Promise<T[]> {
+    const r = await this.node.read({ key: b(prefix), rangeEnd: prefixEnd(prefix) });
+    return r.kvs.map((kv) => JSON.parse(kv.value.toString('utf8')) as T);
+  }
+
+  private async txn(t: TxnRequest): Promise<boolean> {
+    const r: CommandResult = await this.node.submit({ txn: t });
+    if (!r.ok) throw new ClusterError('FAILED_PRECONDITION', `the store refused: ${r.message}`);
+    if (!r.txn) throw new Error('the store answered a txn without a txn result');
+    return r.txn.succeeded;
+  }
+
+  async cluster(): Promise<ClusterInfo | undefined> {
+    return (await this.get<ClusterInfo>(K_CLUSTER))?.value;
+  }
+
+  /** The founding member writes the cluster and itself, once. */
+  async found(info: ClusterInfo, self: MemberInfo): Promise<void> {
+    const ok = await this.txn({
+      compare: [{ key: b(K_CLUSTER), target: 'VERSION', result: 'EQUAL', version: 0 }],
+      success: [
+        { requestPut: { key: b(K_CLUSTER), value: json(info) } },
+        { requestPut: { key: b(P_MEMBERS + self.name), value: json(self) } },
+      ],
+      failure: [],
+    });
+    if (!ok) {
+      const have = await this.cluster();
+      if (have?.clusterId !== info.clusterId) throw new ClusterError('ALREADY_EXISTS', `the store already holds cluster ${have?.clusterId}`);
+    }
+  }
+
+  async members(): Promise<MemberInfo[]> {
+    return (await this.list<MemberInfo>(P_MEMBERS)).sort((x, y) => x.name.localeCompare(y.name));
+  }
+
+  async member(name: string): Promise<MemberInfo | undefined> {
+    return (await this.get<MemberInfo>(P_MEMBERS + name))?.value;
+  }
+
+  /** Records a join token for `name`; refused when `name` is a member or has a token already. */
+  async addToken(t: TokenRecord): Promise<void> {
+    checkMemberName(t.memberName);
+    const ok = await this.txn({
+      compare: [
+        { key: b(P_MEMBERS + t.memberName), target: 'VERSION', result: 'EQUAL', version: 0 },
+        { key: b(P_TOKENS + t.memberName), target: 'VERSION', result: 'EQUAL', version: 0 },
+      ],
+      success: [{ requestPut: { key: b(P_TOKENS + t.memberName), value: json(t) } }],
+      failure: [],
+    });
+    if (!ok) {
+      if (await this.member(t.memberName)) throw new ClusterError('ALREADY_EXISTS', `"${t.memberName}" is already a member of the cluster`);
+      throw new ClusterError('ALREADY_EXISTS', `"${t.memberName}" already has a join token: revoke it first (berth cluster revoke-token ${t.memberName})`);
+    }
+  }
+
+  async tokens(): Promise<TokenRecord[]> {
+    return this.list<TokenRecord>(P_TOKENS);
+  }
+
+  async revokeToken(name: string): Promise<boolean> {
+    const r = await this.node.submit({ deleteRange: { key: b(P_TOKENS + name) } });
+    return r.ok && (r.deleteRange?.deleted ?? 0) > 0;
+  }
+
+  /**
+   * Checks a joiner's token against the record and consumes it in the same txn that
+   * records the member: a token admits one member, even with joins racing.
+   */
+  async consumeToken(token: string, self: MemberInfo, now = Date.now()): Promise<void> {
+    const rec = await this.get<TokenRecord>(P_TOKENS + self.name);
+    if (!rec) throw new ClusterError('PERMISSION_DENIED', `no join token is outstanding for "${self.name}" (used already, revoked, or never made)`);
+    try {
+      checkJoinToken(decodeJoinToken(token, { now }), rec.value, now);
+    } catch (e) {
+      throw new ClusterError('PERMISSION_DENIED', `join token refused: ${(e as Error).message}`);
+    }
+    const ok = await this.txn({
+      compare: [
+        { key: b(P_TOKENS + self.name), target: 'MOD', result: 'EQUAL', modRevision: rec.modRevision },
+        { key: b(P_MEMBERS + self.name), target: 'VERSION', result: 'EQUAL', version: 0 },
+      ],
+      success: [
+        { requestDeleteRange: { key: b(P_TOKENS + self.name) } },
+        { requestPut: { key: b(P_MEMBERS + self.name), value: json(self) } },
+      ],
+      failure: [],
+    });
+    if (!ok) throw new ClusterError('PERMISSION_DENIED', `the join token for "${self.name}" was used by another join at the same time`);
+  }
+
+  /** Removes a member's record (after its Raft removal, or to clear a join that failed). */
+  async forgetMember(name: string): Promise<void> {
+    await this.node.submit({ deleteRange: { key: b(P_MEMBERS + name) } });
+    await this.node.submit({ deleteRange: { key: b(P_LIVE + name) } });
+  }
+
+  /** Writes this member's liveness key on its lease (it vanishes when the lease expires). */
+  async putLive(name: string, live: LiveInfo, lease: number): Promise<void> {
+    const r = await this.node.submit({ put: { key: b(P_LIVE + name), value: json(live), lease } });
+    if (!r.ok) throw new ClusterError('FAILED_PRECONDITION', `liveness of ${name}: ${r.message}`);
+  }
+
+  async live(): Promise<Map<string, LiveInfo>> {
+    const r = await this.node.read({ key: b(P_LIVE), rangeEnd: prefixEnd(P_LIVE) });
+    return new Map(r.kvs.map((kv) => [kv.key.toString('utf8').slice(P_LIVE.length), JSON.parse(kv.value.toString('utf8')) as LiveInfo]));
+  }
+}
+

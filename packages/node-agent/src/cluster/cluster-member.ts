@@ -1,0 +1,291 @@
+/**
+ * This berthd's part of the cluster: its raft-store member (Raft over mutual TLS), its join
+ * listener, its liveness key, and — while it leads — the role keeper that promotes learners.
+ * See packages/control-plane/design.md.
+ *
+ * Contract:
+ * - start() needs <data-dir>/cluster/ (written by initCluster or joinCluster); it listens on
+ *   the member's two addresses, starts Raft, and returns without waiting for a leader.
+ * - Every member-to-member connection is mutual TLS with certificates of the cluster CA: a
+ *   peer without one fails the handshake before any Raft message is read.
+ * - listMembers(), createJoinToken() and join admission need a quorum; without one they fail
+ *   within the request timeout naming what is missing.
+ * - stop() stops the loops, Raft and both listeners; the data stays for the next start.
+ */
+import * as crypto from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadBerthV1 } from '@berth/proto';
+import type { ClusterJoinHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
+import { GrpcTransport, RaftNode } from '@berth/raft-store';
+import {
+  ClusterError, ClusterStore, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
+  issueCertificate, serverCredentials,
+} from '@berth/control-plane';
+import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
+import { toStatus } from '../daemon/status';
+import { clusterDir, hostOf, readMember, writeMember } from './files';
+import type { MemberConfig } from './files';
+
+export interface InitOptions {
+  name: string;
+  address: string;
+  clusterAddress: string;
+  maxVoters?: number;
+  offlineThresholdMs?: number;
+}
+
+/** `berthd init`: a new cluster of one — its CA, this member's certificate, its settings. */
+export function initCluster(dataDir: string, o: InitOptions): MemberConfig {
+  checkMemberName(o.name);
+  const maxVoters = o.maxVoters ?? 3;
+  if (!Number.isInteger(maxVoters) || maxVoters < 1 || maxVoters % 2 === 0) throw new Error(`cluster.max_voters must be an odd number >= 1, not ${maxVoters}`);
+  const offlineThresholdMs = o.offlineThresholdMs ?? 20_000;
+  if (!Number.isFinite(offlineThresholdMs) || offlineThresholdMs < 1000) throw new Error(`cluster.offline_threshold must be at least 1 s, not ${offlineThresholdMs} ms`);
+  const ips = [...new Set([hostOf(o.address), hostOf(o.clusterAddress)])];
+  const ca = createCertificateAuthority({ commonName: `berth cluster CA (${o.name})`, validDays: 3650 });
+  const member = issueCertificate(ca, { commonName: o.name, ipAddresses: ips, validDays: 3650, usage: 'server-and-client' });
+  const config: MemberConfig = {
+    name: o.name,
+    memberId: newMemberId(),
+    clusterId: crypto.randomUUID(),
+    address: o.address,
+    clusterAddress: o.clusterAddress,
+    founding: { maxVoters, offlineThresholdMs, createdAt: Date.now() },
+  };
+  writeMember(dataDir, config, { caPem: ca.certPem, caKeyPem: ca.keyPem, certPem: member.certPem, keyPem: member.keyPem });
+  return config;
+}
+
+function newMemberId(): number {
+  return crypto.randomInt(1, 2 ** 47);
+}
+
+export interface ClusterMemberOptions {
+  dataDir: string;
+  /** Raft tick (ms); elections take 10-20 ticks. */
+  tickMs?: number;
+  requestTimeoutMs?: number;
+  /** What this host reports in its liveness key. */
+  resources?: () => { cpus: number; memoryBytes: number; instances: number };
+}
+
+export class ClusterMember {
+  readonly store: ClusterStore;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private leaseId = 0;
+  private info: ClusterInfo | undefined;
+  private stopped = false;
+  private readonly requestTimeoutMs: number;
+
+  private constructor(
+    private readonly opts: ClusterMemberOptions,
+    readonly config: MemberConfig,
+    private readonly pki: ReturnType<typeof readMember>['pki'],
+    readonly node: RaftNode,
+    private readonly peerServer: grpc.Server,
+    private joinServer: grpc.Server | undefined,
+  ) {
+    this.store = new ClusterStore(node);
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+  }
+
+  static async start(opts: ClusterMemberOptions): Promise<ClusterMember> {
+    const { config, pki } = readMember(opts.dataDir);
+    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20 });
+    const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
+    await bind(peerServer, config.clusterAddress, serverCredentials(pki));
+    let node: RaftNode;
+    try {
+      node = await RaftNode.start({
+        id: config.memberId,
+        clusterId: config.clusterId,
+        dataDir: path.join(clusterDir(opts.dataDir), 'raft'),
+        transport,
+        bootstrap: config.founding ? [{ id: config.memberId, address: config.clusterAddress, name: config.name }] : undefined,
+        peers: config.peers?.map((p) => ({ id: p.id, address: p.clusterAddress, name: p.name })),
+        tickMs: opts.tickMs ?? 100,
+        requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
+      });
+    } catch (e) {
+      peerServer.forceShutdown();
+      throw e;
+    }
+    const m = new ClusterMember(opts, config, pki, node, peerServer, undefined);
+    try {
+      m.joinServer = await m.serveJoin();
+    } catch (e) {
+      await node.stop();
+      peerServer.forceShutdown();
+      throw e;
+    }
+    m.every(1000, () => m.tick());
+    void m.tick();
+    return m;
+  }
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    let busy = false;
+    this.timers.push(setInterval(() => {
+      if (busy || this.stopped) return;
+      busy = true;
+      fn().catch(() => undefined).finally(() => { busy = false; });
+    }, ms));
+  }
+
+  /** The periodic duties: found the cluster (once), keep our liveness key, keep roles (leader). */
+  private async tick(): Promise<void> {
+    if (this.stopped || !this.node.leaderId) return;
+    if (!this.info) {
+      if (this.config.founding && this.node.isLeader) {
+        const f = this.config.founding;
+        await this.store.found({ clusterId: this.config.clusterId, createdAt: f.createdAt, maxVoters: f.maxVoters, offlineThresholdMs: f.offlineThresholdMs }, this.selfInfo(f.createdAt));
+      }
+      this.info = await this.store.cluster();
+      if (!this.info) return;
+    }
+    await this.keepAlive(this.info);
+    if (this.node.isLeader) await this.keepRoles(this.info);
+  }
+
+  private selfInfo(joinedAt: number): MemberInfo {
+    return { name: this.config.name, id: this.config.memberId, address: this.config.address, clusterAddress: this.config.clusterAddress, joinedAt };
+  }
+
+  private async keepAlive(info: ClusterInfo): Promise<void> {
+    const ttl = Math.max(1, Math.round(info.offlineThresholdMs / 1000));
+    const live = { at: Date.now(), cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, ...this.opts.resources?.() };
+    if (this.leaseId) {
+      try {
+        await this.node.submitLeaseKeepAlive(this.leaseId);
+        // Renewed often enough: every tick when the threshold is short, else every threshold/4.
+        return;
+      } catch {
+        this.leaseId = 0; // expired (we were cut off) or unknown to a new leader: take a new one
+      }
+    }
+    const lease = await this.node.submitLeaseGrant(ttl);
+    await this.store.putLive(this.config.name, live, lease.id);
+    this.leaseId = lease.id;
+  }
+
+  /**
+   * Leader: learners that have caught up become voters until the cluster has its target of
+   * voters: the largest odd number <= min(maxVoters, members) (two members keep one voter and
+   * a stand-by, as LXD does; a third makes three voters, one promotion at a time).
+   */
+  private async keepRoles(info: ClusterInfo): Promise<void> {
+    const s = this.node.status();
+    const n = Math.min(info.maxVoters, s.voters.length + s.learners.length);
+    const target = n % 2 === 1 ? n : n - 1;
+    if (s.voters.length >= target) return;
+    for (const p of s.progress ?? []) {
+      if (!p.learner || p.match < s.commitIndex - 10 || !p.active) continue;
+      await this.node.promoteLearner(p.id);
+      return; // one change at a time
+    }
+  }
+
+  // ---- the join listener ----
+
+  private async serveJoin(): Promise<grpc.Server> {
+    const server = new grpc.Server();
+    const v1 = loadBerthV1();
+    const handlers: ClusterJoinHandlers = {
+      Join: (call, callback) => {
+        this.admit(call.request).then((r) => callback(null, r), (e: unknown) => callback(toStatus(e)));
+      },
+    };
+    server.addService(v1.ClusterJoin.service, handlers);
+    // The joiner has no certificate yet: server authentication only, with the chain (member
+    // certificate + CA) so that it can check the CA against its token's fingerprint.
+    const creds = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(this.pki.certPem + this.pki.caPem), private_key: Buffer.from(this.pki.keyPem) }], false);
+    await bind(server, this.config.address, creds);
+    return server;
+  }
+
+  private async admit(req: JoinRequest__Output): Promise<JoinResponse> {
+    const name = checkMemberName(req.memberName);
+    for (const [what, a] of [['address', req.address], ['cluster_address', req.clusterAddress]] as const) {
+      try {
+        hostOf(a);
+      } catch (e) {
+        throw new ClusterError('INVALID_ARGUMENT', `${what}: ${(e as Error).message}`);
+      }
+    }
+    if (!this.node.isLeader) {
+      throw Object.assign(new Error(`member ${this.config.name} is not the leader; ask another member of the token`), { code: grpc.status.UNAVAILABLE });
+    }
+    const info = await this.store.cluster();
+    if (!info) throw Object.assign(new Error('the cluster is still being founded; retry'), { code: grpc.status.UNAVAILABLE });
+    const members = await this.store.members();
+    const taken = new Set(members.map((m) => m.id));
+    let id = newMemberId();
+    while (taken.has(id)) id = newMemberId();
+    // Made before the token is spent, so a bad public key spends nothing.
+    const ips = [...new Set([hostOf(req.address), hostOf(req.clusterAddress)])];
+    let certPem: string;
+    try {
+      certPem = issueCertificate({ certPem: this.pki.caPem, keyPem: this.pki.caKeyPem }, { commonName: name, ipAddresses: ips, validDays: 3650, usage: 'server-and-client', publicKeyPem: req.publicKeyPem }).certPem;
+    } catch (e) {
+      throw new ClusterError('INVALID_ARGUMENT', (e as Error).message);
+    }
+    const self: MemberInfo = { name, id, address: req.address, clusterAddress: req.clusterAddress, joinedAt: Date.now() };
+    await this.store.consumeToken(req.token, self);
+    await this.node.addLearner({ id, address: req.clusterAddress, name });
+    return {
+      memberId: id,
+      clusterId: this.config.clusterId,
+      certificatePem: certPem,
+      caCertificatePem: this.pki.caPem,
+      caKeyPem: this.pki.caKeyPem,
+      peers: [...members, self].map((m) => ({ id: m.id, name: m.name, clusterAddress: m.clusterAddress })),
+    };
+  }
+
+  // ---- the API's cluster calls ----
+
+  async createJoinToken(name: string, ttlMs = 3 * 3600_000): Promise<{ token: string; expiresAt: number }> {
+    checkMemberName(name);
+    const members = await this.store.members();
+    const t = createJoinToken({ memberName: name, addresses: members.map((m) => m.address), caFingerprint: fingerprint(this.pki.caPem), ttlMs });
+    await this.store.addToken({ memberName: name, secretHash: t.secretHash, expiresAt: t.expiresAt });
+    return { token: t.token, expiresAt: t.expiresAt };
+  }
+
+  async listMembers(): Promise<MemberMessage[]> {
+    const [members, live] = await Promise.all([this.store.members(), this.store.live()]);
+    const s = this.node.status();
+    const voters = new Set(s.voters);
+    const learners = new Set(s.learners);
+    return members.map((m) => {
+      const l = live.get(m.name);
+      const roles = voters.has(m.id) ? ['voter'] : learners.has(m.id) ? ['learner'] : [];
+      if (m.id === s.leader) roles.push('leader');
+      return {
+        name: m.name,
+        address: m.address,
+        roles,
+        status: l ? 'Online' : 'Offline',
+        leader: m.id === s.leader,
+        groups: [],
+        cpus: l?.cpus ?? 0,
+        memoryBytes: l?.memoryBytes ?? 0,
+        instances: l?.instances ?? 0,
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.joinServer?.forceShutdown();
+    await this.node.stop();
+    this.peerServer.forceShutdown();
+  }
+}
+
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (e, port) => (e ? reject(new Error(`cannot listen on ${address}: ${e.message}`)) : resolve(port))));
+}
