@@ -171,9 +171,12 @@ export class TestNetwork {
   // ---- processes ----
 
   /** Starts `node script args...` inside a host's namespace. */
-  spawnNode(h: NetHost, script: string, args: string[], opts: { stdin?: boolean; onLine?: (line: string) => void; keepOutput?: boolean } = {}): NsProcess {
+  spawnNode(h: NetHost, script: string, args: string[], opts: { stdin?: boolean; onLine?: (line: string) => void; keepOutput?: boolean; netOnly?: boolean } = {}): NsProcess {
     if (this.destroyed) throw new Error('network destroyed');
-    const proc = spawn('ip', ['netns', 'exec', h.ns, process.execPath, script, ...args], {
+    // `ip netns exec` also gives the process a mount namespace with a fresh /sys, which has
+    // no cgroup mounts: a berthd that runs containers enters only the network namespace.
+    const enter = opts.netOnly ? ['nsenter', `--net=/run/netns/${h.ns}`, '--'] : ['ip', 'netns', 'exec', h.ns];
+    const proc = spawn(enter[0]!, [...enter.slice(1), process.execPath, script, ...args], {
       stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     if (proc.pid === undefined) throw new Error(`could not start ${script} in ${h.ns}`);

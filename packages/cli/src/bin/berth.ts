@@ -99,16 +99,19 @@ async function main(): Promise<void> {
     }))
     .command('launch <image> <name>', 'Create and start an instance from an image', (y) => y
       .positional('image', { type: 'string', demandOption: true }).positional('name', { type: 'string', demandOption: true })
-      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[], describe: 'key=value (LXD key names)' }),
+      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[], describe: 'key=value (LXD key names)' })
+      .option('target', { type: 'string', default: '', describe: 'Cluster member to run it on (the leader places it otherwise)' }),
     async (argv) => withClient(async (c) => {
-      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: true, target: '', storagePool: '', dryRun: false });
-      console.log(`Launched ${argv.name} from ${argv.image}`);
+      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: true, target: argv.target, storagePool: '', dryRun: false });
+      const at = op.operation?.resources['location'];
+      console.log(`Launched ${argv.name} from ${argv.image}${at ? ` on ${at}` : ''}`);
     }))
     .command('init <image> <name>', 'Create an instance without starting it', (y) => y
       .positional('image', { type: 'string', demandOption: true }).positional('name', { type: 'string', demandOption: true })
-      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[] }),
+      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[] })
+      .option('target', { type: 'string', default: '', describe: 'Cluster member to create it on' }),
     async (argv) => withClient(async (c) => {
-      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: false, target: '', storagePool: '', dryRun: false });
+      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: false, target: argv.target, storagePool: '', dryRun: false });
       console.log(`Created ${argv.name}`);
     }))
     .command(['list', 'ls'], 'List instances', (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
@@ -118,7 +121,8 @@ async function main(): Promise<void> {
           console.log(JSON.stringify(instances, null, 2));
           return;
         }
-        console.log(table([['NAME', 'STATUS', 'IMAGE'], ...instances.map((i) => [i.name, i.status.toUpperCase(), i.imageFingerprint.slice(0, 12)])]));
+        const clustered = instances.some((i) => i.location);
+        console.log(table([['NAME', 'STATUS', 'IMAGE', ...(clustered ? ['LOCATION'] : [])], ...instances.map((i) => [i.name, i.status.toUpperCase(), i.imageFingerprint.slice(0, 12), ...(clustered ? [i.location] : [])])]));
       }))
     .command('exec <name> [command..]', 'Run a command in an instance (berth exec c1 -- ps; -t for a terminal)', (y) => y
       .positional('name', { type: 'string', demandOption: true }).positional('command', { type: 'string', array: true, default: [] as string[] })

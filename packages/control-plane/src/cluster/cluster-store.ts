@@ -32,6 +32,32 @@ export interface LiveInfo {
   cpus: number;
   memoryBytes: number;
   instances: number;
+  /** The member can checkpoint and restore (placement of migration.stateful instances). */
+  criu?: boolean;
+}
+
+/** What the API asked for; the leader adds `location`, the owning agent carries it out. */
+export interface InstanceIntent {
+  name: string;
+  image: string;
+  config: Record<string, string>;
+  desired: 'Running' | 'Stopped';
+  createdAt: number;
+  target?: string | undefined;
+  /** The member that runs it, once placed. */
+  location?: string | undefined;
+  /** Why it could not be placed (nothing eligible), for the operation's error. */
+  placementError?: string | undefined;
+  /** Asked to go: its agent deletes the container and then both records. */
+  deleting?: boolean | undefined;
+}
+
+/** What the owning agent last saw and did. */
+export interface InstanceObserved {
+  location: string;
+  status: string;
+  error?: string | undefined;
+  at: number;
 }
 
 export interface TokenRecord {
@@ -44,6 +70,8 @@ export const K_CLUSTER = '/berth/cluster';
 export const P_MEMBERS = '/berth/members/';
 export const P_TOKENS = '/berth/tokens/';
 export const P_LIVE = '/berth/live/';
+export const P_INSTANCES = '/berth/instances/';
+export const P_OBSERVED = '/berth/observed/';
 
 /** A member name: what LXD accepts for a cluster member (a host name label). */
 export const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -185,6 +213,73 @@ export class ClusterStore {
   async putLive(name: string, live: LiveInfo, lease: number): Promise<void> {
     const r = await this.node.submit({ put: { key: b(P_LIVE + name), value: json(live), lease } });
     if (!r.ok) throw new ClusterError('FAILED_PRECONDITION', `liveness of ${name}: ${r.message}`);
+  }
+
+  // ---- instances ----
+
+  /** Records a new instance intent; refused when the name is taken. */
+  async createInstance(i: InstanceIntent): Promise<void> {
+    const ok = await this.txn({
+      compare: [{ key: b(P_INSTANCES + i.name), target: 'VERSION', result: 'EQUAL', version: 0 }],
+      success: [{ requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } }],
+      failure: [],
+    });
+    if (!ok) throw new ClusterError('ALREADY_EXISTS', `instance "${i.name}" already exists`);
+  }
+
+  async instance(name: string): Promise<{ value: InstanceIntent; modRevision: number } | undefined> {
+    return this.get<InstanceIntent>(P_INSTANCES + name);
+  }
+
+  async instances(): Promise<Array<{ value: InstanceIntent; modRevision: number }>> {
+    const r = await this.node.read({ key: b(P_INSTANCES), rangeEnd: prefixEnd(P_INSTANCES) });
+    return r.kvs.map((kv) => ({ value: JSON.parse(kv.value.toString('utf8')) as InstanceIntent, modRevision: kv.modRevision }));
+  }
+
+  /**
+   * Rewrites intents that nobody changed since they were read, all in ONE txn (one Raft
+   * commit for a whole batch of placements); false when any of them changed meanwhile.
+   */
+  async updateInstances(updates: Array<{ value: InstanceIntent; modRevision: number }>): Promise<boolean> {
+    if (updates.length === 0) return true;
+    return this.txn({
+      compare: updates.map((u) => ({ key: b(P_INSTANCES + u.value.name), target: 'MOD' as const, result: 'EQUAL' as const, modRevision: u.modRevision })),
+      success: updates.map((u) => ({ requestPut: { key: b(P_INSTANCES + u.value.name), value: json(u.value) } })),
+      failure: [],
+    });
+  }
+
+  /** Changes one intent with `fn`, retrying when another writer got there first. */
+  async changeInstance(name: string, fn: (i: InstanceIntent) => InstanceIntent): Promise<InstanceIntent> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const cur = await this.instance(name);
+      if (!cur) throw new ClusterError('NOT_FOUND', `instance "${name}" not found`);
+      const next = fn(cur.value);
+      if (await this.updateInstances([{ value: next, modRevision: cur.modRevision }])) return next;
+    }
+    throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" kept changing under 20 attempts to update it`);
+  }
+
+  async observed(): Promise<Map<string, InstanceObserved>> {
+    const r = await this.node.read({ key: b(P_OBSERVED), rangeEnd: prefixEnd(P_OBSERVED) });
+    return new Map(r.kvs.map((kv) => [kv.key.toString('utf8').slice(P_OBSERVED.length), JSON.parse(kv.value.toString('utf8')) as InstanceObserved]));
+  }
+
+  async observedOf(name: string): Promise<InstanceObserved | undefined> {
+    return (await this.get<InstanceObserved>(P_OBSERVED + name))?.value;
+  }
+
+  async putObserved(name: string, o: InstanceObserved): Promise<void> {
+    await this.node.submit({ put: { key: b(P_OBSERVED + name), value: json(o) } });
+  }
+
+  /** The owning agent, once the container is gone: both records go in one txn. */
+  async removeInstance(name: string): Promise<void> {
+    await this.txn({
+      compare: [],
+      success: [{ requestDeleteRange: { key: b(P_INSTANCES + name) } }, { requestDeleteRange: { key: b(P_OBSERVED + name) } }],
+      failure: [],
+    });
   }
 
   async live(): Promise<Map<string, LiveInfo>> {

@@ -20,11 +20,13 @@ import { loadBerthV1 } from '@berth/proto';
 import type { ClusterJoinHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
 import { GrpcTransport, RaftNode } from '@berth/raft-store';
 import {
-  ClusterError, ClusterStore, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
+  ClusterError, ClusterStore, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
   issueCertificate, serverCredentials,
 } from '@berth/control-plane';
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
+import type { Agent } from '../agent/agent';
 import { toStatus } from '../daemon/status';
+import { Reconciler } from './reconciler';
 import { clusterDir, hostOf, readMember, writeMember } from './files';
 import type { MemberConfig } from './files';
 
@@ -68,7 +70,9 @@ export interface ClusterMemberOptions {
   tickMs?: number;
   requestTimeoutMs?: number;
   /** What this host reports in its liveness key. */
-  resources?: () => { cpus: number; memoryBytes: number; instances: number };
+  resources?: () => { cpus: number; memoryBytes: number; instances: number; criu: boolean };
+  /** This host's agent: carries out the instances placed here. Without it, no reconciler runs. */
+  agent?: Agent;
 }
 
 export class ClusterMember {
@@ -122,6 +126,16 @@ export class ClusterMember {
     }
     m.every(1000, () => m.tick());
     void m.tick();
+    const placer = new Placer(m.store);
+    m.every(200, async () => {
+      if (m.node.isLeader && m.info) await placer.runOnce();
+    });
+    if (opts.agent) {
+      const reconciler = new Reconciler(config.name, m.store, opts.agent);
+      m.every(300, async () => {
+        if (m.node.leaderId && m.info) await reconciler.runOnce();
+      });
+    }
     return m;
   }
 
@@ -255,7 +269,9 @@ export class ClusterMember {
   }
 
   async listMembers(): Promise<MemberMessage[]> {
-    const [members, live] = await Promise.all([this.store.members(), this.store.live()]);
+    const [members, live, intents] = await Promise.all([this.store.members(), this.store.live(), this.store.instances()]);
+    const counts = new Map<string, number>();
+    for (const { value } of intents) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
     const s = this.node.status();
     const voters = new Set(s.voters);
     const learners = new Set(s.learners);
@@ -272,7 +288,7 @@ export class ClusterMember {
         groups: [],
         cpus: l?.cpus ?? 0,
         memoryBytes: l?.memoryBytes ?? 0,
-        instances: l?.instances ?? 0,
+        instances: counts.get(m.name) ?? 0,
       };
     });
   }

@@ -6,6 +6,7 @@ import { loadBerthV1 } from '@berth/proto';
 import type { ClusterServiceHandlers, ServerInfo, ServerServiceHandlers } from '@berth/proto';
 import { ClusterMember } from '../cluster/cluster-member';
 import { isClustered } from '../cluster/files';
+import { clusterInstanceHandlers } from '../cluster/instance-api';
 import { unary } from './grpc';
 import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
@@ -57,15 +58,19 @@ export class Daemon {
     this.agent = await Agent.open({ dataDir: this.opts.dataDir, capabilities: this.capabilities, ...(this.opts.storageDriver ? { storageDriver: this.opts.storageDriver } : {}) });
     const server = new grpc.Server();
     const v1 = loadBerthV1();
-    server.addService(v1.InstanceService.service, instanceHandlers(this.agent));
+    const instances = instanceHandlers(this.agent);
     server.addService(v1.ImageService.service, imageHandlers(this.agent));
     const handlers: ServerServiceHandlers = {
       GetServerInfo: (_call, callback) => callback(null, this.serverInfo()),
     };
     server.addService(v1.ServerService.service, handlers);
     if (isClustered(this.opts.dataDir)) {
-      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir });
+      const criu = this.capabilities.criu?.checkpointRestore.supported ?? false;
+      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu }) });
       server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
+      server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
+    } else {
+      server.addService(v1.InstanceService.service, instances);
     }
     fs.rmSync(this.socket, { force: true });
     await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,124 @@
+/**
+ * berth.v1.InstanceService on a cluster member: writes go to the store as intents (any
+ * member serves them; Raft carries them to the leader), the leader places them, the owning
+ * member's agent carries them out, and the call answers once the owner reports the outcome
+ * (or its error). Calls that act on a running container (exec, console, state, snapshots,
+ * freeze) are served by the member that runs it; elsewhere they say which member that is.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Instance, InstanceServiceHandlers } from '@berth/proto';
+import { ClusterError } from '@berth/control-plane';
+import type { InstanceIntent, InstanceObserved } from '@berth/control-plane';
+import { validateConfig, validateInstanceName } from '../agent/config';
+import { InvalidArgumentError } from '../errors';
+import { finished, unary } from '../daemon/grpc';
+import type { ClusterMember } from './cluster-member';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function clusterInstanceHandlers(member: ClusterMember, local: InstanceServiceHandlers, waitMs = 120_000): InstanceServiceHandlers {
+  const store = member.store;
+  const me = member.config.name;
+
+  /** Polls until `done` says the instance reached what was asked, or fails with its error. */
+  async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const [cur, observed] = await Promise.all([store.instance(name), store.observedOf(name)]);
+      const intent = cur?.value;
+      if (done(intent, observed)) return { intent, observed };
+      if (intent?.placementError && !intent.location) throw new ClusterError('FAILED_PRECONDITION', intent.placementError);
+      if (observed?.status === 'Error' && observed.error) throw new ClusterError('FAILED_PRECONDITION', `on ${observed.location}: ${observed.error}`);
+      if (Date.now() > deadline) {
+        throw Object.assign(new Error(`instance "${name}" did not reach its state within ${waitMs / 1000} s (${intent?.location ? `on ${intent.location}, last seen ${observed?.status ?? 'nothing yet'}` : 'not placed yet'}); it is still being worked on`), { code: grpc.status.DEADLINE_EXCEEDED });
+      }
+      await sleep(150);
+    }
+  }
+
+  const reached = (status: string) => (i: InstanceIntent | undefined, o: InstanceObserved | undefined): boolean =>
+    !!i && !!o && o.location === i.location && o.status === status;
+
+  function toWire(i: InstanceIntent, o: InstanceObserved | undefined): Instance {
+    const status = o?.status ?? (i.placementError ? 'Error' : 'Pending');
+    return { name: i.name, status, location: i.location ?? '', config: i.config, imageFingerprint: i.image, stateful: false, createdAtUnixMs: i.createdAt, description: i.placementError ?? o?.error ?? '' };
+  }
+
+  /** For calls on a running container: served here when it runs here. */
+  function owned<Req extends { name?: string; instance?: string }, Res>(h: grpc.handleUnaryCall<Req, Res> | undefined): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const name = call.request.instance ?? call.request.name ?? '';
+      store.instance(name).then((cur) => {
+        if (!cur) return callback({ code: grpc.status.NOT_FOUND, details: `instance "${name}" not found` });
+        if (cur.value.location !== me) {
+          return callback({ code: grpc.status.FAILED_PRECONDITION, details: `instance "${name}" runs on member ${cur.value.location ?? '(not placed yet)'}: ask that member (forwarding between members is not built yet)` });
+        }
+        if (!h) return callback({ code: grpc.status.UNIMPLEMENTED, details: 'not served' });
+        h(call, callback);
+      }, (e: unknown) => callback({ code: grpc.status.UNAVAILABLE, details: (e as Error).message }));
+    };
+  }
+
+  return {
+    ...local,
+    CreateInstance: unary(async (r) => {
+      validateInstanceName(r.name);
+      validateConfig(r.config);
+      if (!r.image) throw new InvalidArgumentError('image', 'image is empty');
+      if (r.target?.startsWith('@')) throw new InvalidArgumentError('target', 'member groups (@group) are not built yet');
+      if (r.dryRun) throw new InvalidArgumentError('dry_run', 'placement explanations are not served yet');
+      const desired = r.start ? 'Running' : 'Stopped';
+      await store.createInstance({ name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined });
+      const { intent } = await settle(r.name, reached(desired));
+      return finished(`launch ${r.name}`, { instances: `/1.0/instances/${r.name}`, location: intent?.location ?? '' });
+    }),
+    ListInstances: unary(async (r) => {
+      const [intents, observed] = await Promise.all([store.instances(), store.observed()]);
+      const all = intents.map(({ value }) => toWire(value, observed.get(value.name)));
+      return { instances: r.location ? all.filter((i) => i.location === r.location) : all };
+    }),
+    GetInstance: unary(async (r) => {
+      const cur = await store.instance(r.name);
+      if (!cur) throw new ClusterError('NOT_FOUND', `instance "${r.name}" not found`);
+      return toWire(cur.value, await store.observedOf(r.name));
+    }),
+    ChangeState: unary(async (r) => {
+      if (r.action === 'start' || r.action === 'stop') {
+        if (r.stateful) throw new InvalidArgumentError('stateful', 'stateful stop is not served in a cluster yet');
+        const desired = r.action === 'start' ? 'Running' : 'Stopped';
+        await store.changeInstance(r.name, (i) => ({ ...i, desired }));
+        await settle(r.name, reached(desired));
+        return finished(`${r.action} ${r.name}`);
+      }
+      if (r.action === 'restart') {
+        await store.changeInstance(r.name, (i) => ({ ...i, desired: 'Stopped' }));
+        await settle(r.name, reached('Stopped'));
+        await store.changeInstance(r.name, (i) => ({ ...i, desired: 'Running' }));
+        await settle(r.name, reached('Running'));
+        return finished(`restart ${r.name}`);
+      }
+      const h = owned(local.ChangeState as grpc.handleUnaryCall<typeof r, unknown>);
+      return new Promise((resolve, reject) => h({ request: r } as grpc.ServerUnaryCall<typeof r, unknown>, (e, v) => (e ? reject(Object.assign(new Error(e.details ?? 'failed'), { code: e.code })) : resolve(v as ReturnType<typeof finished>))));
+    }),
+    DeleteInstance: unary(async (r) => {
+      const cur = await store.instance(r.name);
+      if (!cur) throw new ClusterError('NOT_FOUND', `instance "${r.name}" not found`);
+      const o = await store.observedOf(r.name);
+      if (!r.force && o?.status === 'Running') throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is running: stop it first or use --force`);
+      if (!cur.value.location) {
+        await store.removeInstance(r.name); // never placed: nobody has anything to delete
+        return finished(`delete ${r.name}`);
+      }
+      await store.changeInstance(r.name, (i) => ({ ...i, deleting: true }));
+      await settle(r.name, (i) => !i);
+      return finished(`delete ${r.name}`);
+    }),
+    GetInstanceState: owned(local.GetInstanceState),
+    ConsoleLog: owned(local.ConsoleLog),
+    CreateSnapshot: owned(local.CreateSnapshot),
+    ListSnapshots: owned(local.ListSnapshots),
+    RestoreSnapshot: owned(local.RestoreSnapshot),
+    DeleteSnapshot: owned(local.DeleteSnapshot),
+    UpdateInstance: unary(async () => { throw new InvalidArgumentError('config', 'config changes in a cluster are not served yet'); }),
+  };
+}

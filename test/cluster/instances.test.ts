@@ -1,0 +1,116 @@
+/**
+ * Instances in a cluster of three berthd members on test hosts: the API writes an intent to
+ * the store, the leader places it, the owner's agent runs it (real runc containers), and any
+ * member can list, stop, start and delete it.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { BerthCluster, waitFor } from '../support/berth-cluster';
+
+jest.setTimeout(240_000);
+
+interface Listed { name: string; status: string; location: string }
+
+let c: BerthCluster;
+const memberIndex = (name: string): number => Number(name.replace('member', ''));
+
+/** What runc itself says on member i's host: the container's status, or undefined. */
+function runcStatus(i: number, name: string): string | undefined {
+  const r = spawnSync('runc', ['--root', path.join(c.dir(i), 'runc'), 'state', name], { encoding: 'utf8' });
+  return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : undefined;
+}
+
+function instances(i: number): Listed[] {
+  const r = c.berth(i, ['list', '--format', 'json']);
+  if (r.code !== 0) throw new Error(`berth list on member${i}: ${r.err}`);
+  return JSON.parse(r.out) as Listed[];
+}
+
+beforeAll(async () => {
+  c = BerthCluster.create(3, 'inst');
+  await c.form(3);
+});
+
+afterAll(async () => {
+  await c.destroy();
+});
+
+describe('instances in a cluster', () => {
+  it('spreads launches over the members; each runs on its member only; every member lists them with their location', async () => {
+    const t0 = Date.now();
+    for (const n of ['c1', 'c2', 'c3']) {
+      const r = c.berth(2, ['launch', 'busybox', n]);
+      expect(r.err).toBe('');
+      expect(r.out).toMatch(new RegExp(`Launched ${n} from busybox on member\\d`));
+    }
+    console.log(`3 cluster launches (first use of busybox on each member included): ${Date.now() - t0} ms`);
+    const listed = instances(1);
+    expect(listed.map((i) => [i.name, i.status])).toEqual([['c1', 'Running'], ['c2', 'Running'], ['c3', 'Running']]);
+    expect(new Set(listed.map((i) => i.location)).size).toBe(3);
+    expect(instances(3)).toEqual(listed);
+    for (const i of listed) {
+      const at = memberIndex(i.location);
+      expect(runcStatus(at, i.name)).toBe('running');
+      for (const other of [1, 2, 3].filter((x) => x !== at)) expect(runcStatus(other, i.name)).toBeUndefined();
+      // On its own member it is an ordinary local instance: exec runs in it.
+      expect(c.berth(at, ['exec', i.name, '--', 'hostname']).out).toBe(`${i.name}\n`);
+    }
+    const ms = c.list(1)!;
+    expect(ms.map((m) => m.instances)).toEqual([1, 1, 1]);
+  });
+
+  it('places on --target; refuses an unknown target or a taken name, changing nothing', async () => {
+    expect(c.berth(1, ['launch', 'busybox', 't1', '--target', 'member3']).out).toMatch(/on member3/);
+    expect(runcStatus(3, 't1')).toBe('running');
+    const bad = c.berth(1, ['launch', 'busybox', 't2', '--target', 'nosuch']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/no member named "nosuch"/);
+    const dup = c.berth(2, ['launch', 'busybox', 't1']);
+    expect(dup.code).not.toBe(0);
+    expect(dup.err).toMatch(/instance "t1" already exists/);
+    expect(c.berth(1, ['launch', 'busybox', 'Bad_Name']).err).toMatch(/name/);
+    // The refused target left a record that says why; deleting it needs nobody.
+    expect(instances(2).find((i) => i.name === 't2')?.status).toBe('Error');
+    expect(c.berth(2, ['delete', 't2']).code).toBe(0);
+    expect(instances(1).map((i) => i.name)).toEqual(['c1', 'c2', 'c3', 't1']);
+  });
+
+  it('stops, starts and deletes from any member; the owner carries it out; a deleted instance is gone everywhere', async () => {
+    const at = memberIndex(instances(1).find((i) => i.name === 'c1')!.location);
+    const elsewhere = at === 1 ? 2 : 1;
+    expect(c.berth(elsewhere, ['stop', 'c1']).code).toBe(0);
+    expect(runcStatus(at, 'c1')).not.toBe('running');
+    expect(instances(3).find((i) => i.name === 'c1')?.status).toBe('Stopped');
+    expect(c.berth(elsewhere, ['start', 'c1']).code).toBe(0);
+    expect(runcStatus(at, 'c1')).toBe('running');
+    // exec is served by the owner; elsewhere the answer says where the instance is.
+    const ex = c.berth(elsewhere, ['exec', 'c1', '--', 'true']);
+    expect(ex.code).not.toBe(0);
+    expect(ex.err).toMatch(new RegExp(`runs on member member${at}|not found`));
+    const running = c.berth(elsewhere, ['delete', 'c1']);
+    expect(running.err).toMatch(/is running: stop it first or use --force/);
+    expect(c.berth(elsewhere, ['delete', 'c1', '--force']).code).toBe(0);
+    expect(runcStatus(at, 'c1')).toBeUndefined();
+    for (const i of [1, 2, 3]) expect(instances(i).map((x) => x.name)).toEqual(['c2', 'c3', 't1']);
+  });
+
+  it('places only on online members; a member that comes back still runs its instances', async () => {
+    const ms = c.list(1)!;
+    const victim = ms.find((m) => !m.leader)!.server_name;
+    const v = memberIndex(victim);
+    const mine = instances(1).filter((i) => i.location === victim).map((i) => i.name);
+    await c.kill9(v);
+    const asker = v === 1 ? 2 : 1;
+    await waitFor(`${victim} offline`, () => (c.list(asker)?.find((m) => m.server_name === victim)?.status === 'Offline' ? true : undefined), 20_000);
+    for (const n of ['o1', 'o2', 'o3']) {
+      const r = c.berth(asker, ['launch', 'busybox', n]);
+      expect(r.err).toBe('');
+      expect(r.out).not.toMatch(new RegExp(`on ${victim}`));
+    }
+    // Its containers ran on while its berthd was down; back, it adopts them.
+    for (const n of mine) expect(runcStatus(v, n)).toBe('running');
+    await c.start(v);
+    await waitFor(`${victim} online`, () => (c.list(asker)?.find((m) => m.server_name === victim)?.status === 'Online' ? true : undefined), 20_000);
+    for (const n of mine) expect(c.berth(v, ['exec', n, '--', 'hostname']).out).toBe(`${n}\n`);
+  });
+});
