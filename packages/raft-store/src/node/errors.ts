@@ -18,8 +18,8 @@ export abstract class NodeError extends Error {
  */
 export class NotLeaderNodeError extends NodeError {
   readonly code = 'NOT_LEADER';
-  constructor(readonly leaderId: NodeId | undefined, readonly leaderAddress: string | undefined) {
-    super(leaderId ? `not the leader; the leader is member ${leaderId}${leaderAddress ? ` at ${leaderAddress}` : ''}` : 'not the leader, and no leader is known (an election may be under way, or the cluster has no quorum)');
+  constructor(readonly leaderId: NodeId | undefined, readonly leaderAddress: string | undefined, hint = '') {
+    super(leaderId ? `not the leader; the leader is member ${leaderId}${leaderAddress ? ` at ${leaderAddress}` : ''}` : `not the leader, and no leader is known (an election may be under way, or the cluster has no quorum)${hint}`);
   }
 }
 

@@ -172,6 +172,31 @@ describe('RaftNode over an in-process network, with real LevelDB', () => {
     }
   });
 
+  it('without quorum, names the voters it cannot reach in the errors of writes and reads', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      await leader.propose({ put: { key: b('k'), value: b('1') } });
+      const survivor = [...c.nodes.values()].find((n) => n !== leader)!;
+      const gone = [...c.nodes.values()].filter((n) => n !== survivor).map((n) => n.id).sort();
+      for (const id of gone) {
+        await c.nodes.get(id)!.stop();
+        c.nodes.delete(id);
+      }
+      // Elections here take 10-20 ticks of 10 ms; unreachable = silent for two election timeouts.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(survivor.quorumReport()).toMatchObject({ ok: false, voters: 3, unreachable: gone.map((id) => ({ id, address: `127.0.0.1:${7000 + id}` })) });
+      const t0 = Date.now();
+      const names = gone.map((id) => `member ${id} \\(127.0.0.1:${7000 + id}, (silent|never)`).join('.*');
+      await expect(survivor.submit({ put: { key: b('k'), value: b('2') } }, { timeoutMs: 1000 })).rejects.toThrow(new RegExp(`no quorum: 2 of 3 voters unreachable from this member: ${names}`));
+      await expect(survivor.read({ key: b('k') }, 1000)).rejects.toThrow(/no quorum: 2 of 3 voters unreachable/);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
   it('sends a snapshot to a member that fell behind the compacted log', async () => {
     const c = cluster(3, { snapshotEntries: 50, keepEntries: 10 });
     try {

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { RawNode } from '../core/raw-node';
+import { DEFAULT_CONFIG } from '../core/config';
 import type { RaftConfig } from '../core/config';
 import { NotLeaderError } from '../core/errors';
 import type { ConfChange, Entry, Message, NodeId, Ready, Role } from '../core/messages';
@@ -103,6 +104,8 @@ export class RaftNode {
   private leader: NodeId = 0;
   private readonly pending = new Map<number, PendingProposal>();
   private readonly reads = new Map<string, { resolve: (index: number) => void; reject: (e: Error) => void }>();
+  /** When each peer was last heard from (any message): what "unreachable" means in errors. */
+  private readonly lastHeard = new Map<NodeId, number>();
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
   private running = false;
   private stopped = false;
@@ -207,6 +210,7 @@ export class RaftNode {
 
   private onMessage(m: Message): void {
     if (this.stopped) return;
+    this.lastHeard.set(m.from, performance.now());
     if (m.type === 'MsgHeartbeatResp') {
       const sent = this.heartbeatSent.get(m.from);
       if (sent !== undefined) {
@@ -485,7 +489,7 @@ export class RaftNode {
     return withTimeout(p, opts.timeoutMs ?? this.requestTimeoutMs, () => {
       this.pending.delete(index);
       this.m.proposalsFailed++;
-      return new TimeoutError(`no commit of the proposal at index ${index} within ${opts.timeoutMs ?? this.requestTimeoutMs} ms; the outcome is unknown (it may still be applied)`);
+      return new TimeoutError(`no commit of the proposal at index ${index} within ${opts.timeoutMs ?? this.requestTimeoutMs} ms; the outcome is unknown (it may still be applied)${this.quorumHint()}`);
     });
   }
 
@@ -514,7 +518,7 @@ export class RaftNode {
       this.kick();
     }), timeoutMs, () => {
       this.reads.delete(ctx);
-      return new TimeoutError(`no read index confirmed by a quorum within ${timeoutMs} ms (no leader, or no quorum)`);
+      return new TimeoutError(`no read index confirmed by a quorum within ${Math.round(timeoutMs)} ms (no leader, or no quorum)${this.quorumHint()}`);
     });
     await this.waitApplied(index, timeoutMs);
   }
@@ -543,7 +547,7 @@ export class RaftNode {
     return withTimeout(p, timeoutMs, () => {
       const i = this.appliedWaiters.indexOf(entry!);
       if (i >= 0) this.appliedWaiters.splice(i, 1);
-      return new TimeoutError(`this member did not apply index ${index} within ${timeoutMs} ms (applied ${this.state.appliedIndex})`);
+      return new TimeoutError(`this member did not apply index ${index} within ${Math.round(timeoutMs)} ms (applied ${this.state.appliedIndex})`);
     });
   }
 
@@ -731,7 +735,7 @@ export class RaftNode {
     this.kick();
     return withTimeout(p, timeoutMs, () => {
       this.pending.delete(index);
-      return new TimeoutError(`the config change at index ${index} was not committed within ${timeoutMs} ms; the outcome is unknown`);
+      return new TimeoutError(`the config change at index ${index} was not committed within ${Math.round(timeoutMs)} ms; the outcome is unknown`);
     });
   }
 
@@ -789,11 +793,41 @@ export class RaftNode {
   }
 
   private notLeader(): NotLeaderNodeError {
-    return new NotLeaderNodeError(this.leader || undefined, this.leaderAddress());
+    return new NotLeaderNodeError(this.leader || undefined, this.leaderAddress(), this.leader ? '' : this.quorumHint());
+  }
+
+  /**
+   * Which voters this member cannot reach: not heard from for two election timeouts, or never.
+   * Without a quorum every member keeps campaigning (pre-vote), so the reachable ones answer
+   * and this is a true picture; with a leader, followers hear only the leader, so it is only
+   * used to explain a failure.
+   */
+  quorumReport(): { ok: boolean; voters: number; unreachable: Array<{ id: NodeId; name?: string | undefined; address?: string | undefined; silentMs: number | null }> } {
+    const voters = this.raw.status().confState.voters;
+    const limit = 2 * (this.opts.raft?.electionTick ?? DEFAULT_CONFIG.electionTick) * this.tickMs;
+    const now = performance.now();
+    const members = new Map(this.state.listMembers().map((m) => [m.id, m]));
+    const unreachable = voters.filter((id) => id !== this.opts.id).flatMap((id) => {
+      const heard = this.lastHeard.get(id);
+      const silentMs = heard === undefined ? null : now - heard;
+      if (silentMs !== null && silentMs <= limit) return [];
+      const m = members.get(id);
+      return [{ id, name: m?.name, address: m?.address, silentMs }];
+    });
+    const reachable = voters.length - unreachable.length;
+    return { ok: reachable > voters.length / 2, voters: voters.length, unreachable };
+  }
+
+  /** '' when a majority of voters is reachable; else what is missing, for an error message. */
+  private quorumHint(): string {
+    const r = this.quorumReport();
+    if (r.ok) return '';
+    const who = r.unreachable.map((u) => `${u.name ?? `member ${u.id}`} (${u.address ?? 'no address'}, ${u.silentMs === null ? 'never heard from' : `silent ${(u.silentMs / 1000).toFixed(1)} s`})`);
+    return `; no quorum: ${r.unreachable.length} of ${r.voters} voters unreachable from this member: ${who.join(', ')}`;
   }
 
   private mapCoreError(e: unknown): Error {
-    if (e instanceof NotLeaderError) return new NotLeaderNodeError(e.leaderId || undefined, e.leaderId ? this.state.listMembers().find((m) => m.id === e.leaderId)?.address : undefined);
+    if (e instanceof NotLeaderError) return new NotLeaderNodeError(e.leaderId || undefined, e.leaderId ? this.state.listMembers().find((m) => m.id === e.leaderId)?.address : undefined, e.leaderId ? '' : this.quorumHint());
     return e instanceof Error ? e : new Error(String(e));
   }
 
