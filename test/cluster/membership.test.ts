@@ -170,4 +170,50 @@ describe('a cluster of berthd members', () => {
     for (const i of kill) await c.start(i);
     await waitFor('quorum back', c.settled(4, keep!), 30_000);
   });
+
+  it('replaces a voter lost for longer than the offline threshold by the stand-by; back, it is the stand-by', async () => {
+    const ms = await waitFor('a settled cluster', c.settled(4, 1));
+    const standby = ms.find((m) => m.roles.includes('learner'))!.server_name;
+    const victim = ms.find((m) => m.roles.includes('voter') && !m.leader)!.server_name;
+    const v = Number(victim.replace('member', ''));
+    const asker = Number(ms.find((m) => m.server_name !== victim)!.server_name.replace('member', ''));
+    await c.kill9(v);
+    const t0 = Date.now();
+    const after = await waitFor('the stand-by promoted', () => {
+      const l = c.list(asker);
+      const roles = (n: string): string[] => l?.find((m) => m.server_name === n)?.roles ?? [];
+      return roles(standby).includes('voter') && !roles(victim).includes('voter') ? l : undefined;
+    }, 40_000);
+    console.log(`voter ${victim} killed: stand-by ${standby} promoted after ${Date.now() - t0} ms (offline threshold 3 s)`);
+    expect(after!.filter((m) => m.roles.includes('voter'))).toHaveLength(3);
+    await c.start(v);
+    const back = await waitFor(`${victim} back as stand-by`, () => {
+      const m = c.list(asker)?.find((x) => x.server_name === victim);
+      return m?.status === 'Online' && m.roles.includes('learner') ? m : undefined;
+    }, 40_000);
+    expect(back.roles).toEqual(['learner']);
+  });
+
+  it('berth cluster remove takes a member out of Raft and the records, the leader too (it hands over first)', async () => {
+    const ms = await waitFor('a settled cluster', c.settled(4, 1));
+    expect(c.berth(1, ['cluster', 'remove', 'nosuch']).err).toMatch(/no member named "nosuch"/);
+    const voter = ms.find((m) => m.roles.includes('voter') && !m.leader)!.server_name;
+    const asker = Number(ms.find((m) => m.server_name !== voter)!.server_name.replace('member', ''));
+    const r = c.berth(asker, ['cluster', 'remove', voter]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(new RegExp(`Member ${voter} removed`));
+    // Three left, all voters again (the stand-by promoted).
+    const three = await waitFor('three voters left', c.settled(3, asker), 30_000);
+    expect(three.map((m) => m.server_name)).not.toContain(voter);
+    await c.kill9(Number(voter.replace('member', '')));
+    // The leader itself: it hands leadership over, then the new leader removes it.
+    const leader = three.find((m) => m.leader)!.server_name;
+    const other = Number(three.find((m) => !m.leader)!.server_name.replace('member', ''));
+    expect(c.berth(other, ['cluster', 'remove', leader]).code).toBe(0);
+    const two = await waitFor('two members, a new leader', () => {
+      const l = c.list(other);
+      return l && l.length === 2 && l.some((m) => m.leader && m.server_name !== leader) ? l : undefined;
+    }, 30_000);
+    expect(two.map((m) => m.server_name)).not.toContain(leader);
+  });
 });

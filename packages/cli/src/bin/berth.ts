@@ -215,11 +215,18 @@ async function main(): Promise<void> {
       const r = await c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: false, properties: {} }, 300_000, 'images');
       console.log(`Instance published with fingerprint: ${r.operation?.resources['images'] ?? ''}`);
     }))
-    .command('cluster <action> [name]', 'list | show NAME | add NAME (prints a join token for `berthd join`)', (y) => y
-      .positional('action', { choices: ['list', 'show', 'add'] as const, demandOption: true })
+    .command('cluster <action> [name]', 'list | show NAME | add NAME (prints a join token for `berthd join`) | remove NAME [--force]', (y) => y
+      .positional('action', { choices: ['list', 'show', 'add', 'remove'] as const, demandOption: true })
       .positional('name', { type: 'string' })
+      .option('force', { type: 'boolean', default: false, describe: 'remove: also drop the records of its instances' })
       .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
     (argv) => withClient(async (c) => {
+      if (argv.action === 'remove') {
+        if (!argv.name) throw new Error('berth cluster remove NAME: the member\'s name is missing');
+        await c.rpc<OperationResponse__Output>('RemoveMember', { name: argv.name, force: argv.force }, 90_000, 'cluster');
+        console.log(`Member ${argv.name} removed`);
+        return;
+      }
       if (argv.action === 'add') {
         if (!argv.name) throw new Error('berth cluster add NAME: the new member\'s name is missing');
         const t = await c.rpc<JoinToken__Output>('CreateJoinToken', { name: argv.name }, 30_000, 'cluster');

@@ -72,6 +72,7 @@ export const P_TOKENS = '/berth/tokens/';
 export const P_LIVE = '/berth/live/';
 export const P_INSTANCES = '/berth/instances/';
 export const P_OBSERVED = '/berth/observed/';
+export const P_REMOVALS = '/berth/removals/';
 
 /** A member name: what LXD accepts for a cluster member (a host name label). */
 export const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -203,10 +204,27 @@ export class ClusterStore {
     if (!ok) throw new ClusterError('PERMISSION_DENIED', `the join token for "${self.name}" was used by another join at the same time`);
   }
 
-  /** Removes a member's record (after its Raft removal, or to clear a join that failed). */
-  async forgetMember(name: string): Promise<void> {
-    await this.node.submit({ deleteRange: { key: b(P_MEMBERS + name) } });
-    await this.node.submit({ deleteRange: { key: b(P_LIVE + name) } });
+  /** Asks the leader to take `name` out of the cluster (berth cluster remove). */
+  async requestRemoval(name: string, force: boolean): Promise<void> {
+    await this.node.submit({ put: { key: b(P_REMOVALS + name), value: json({ name, force, at: Date.now() }) } });
+  }
+
+  async removals(): Promise<Array<{ name: string; force: boolean }>> {
+    return this.list<{ name: string; force: boolean }>(P_REMOVALS);
+  }
+
+  /** The leader, once `name` is out of Raft: its records go in one txn, its instances' with --force. */
+  async completeRemoval(name: string, instanceNames: string[]): Promise<void> {
+    await this.txn({
+      compare: [],
+      success: [
+        { requestDeleteRange: { key: b(P_MEMBERS + name) } },
+        { requestDeleteRange: { key: b(P_LIVE + name) } },
+        { requestDeleteRange: { key: b(P_REMOVALS + name) } },
+        ...instanceNames.flatMap((n) => [{ requestDeleteRange: { key: b(P_INSTANCES + n) } }, { requestDeleteRange: { key: b(P_OBSERVED + n) } }]),
+      ],
+      failure: [],
+    });
   }
 
   /** Writes this member's liveness key on its lease (it vanishes when the lease expires). */

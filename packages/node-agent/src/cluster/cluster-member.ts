@@ -80,6 +80,8 @@ export class ClusterMember {
   private readonly timers: NodeJS.Timeout[] = [];
   private leaseId = 0;
   private info: ClusterInfo | undefined;
+  /** Leader's view: since when each member has had no liveness key. */
+  private readonly offlineSince = new Map<string, number>();
   private stopped = false;
   private readonly requestTimeoutMs: number;
 
@@ -185,19 +187,92 @@ export class ClusterMember {
   }
 
   /**
-   * Leader: learners that have caught up become voters until the cluster has its target of
-   * voters: the largest odd number <= min(maxVoters, members) (two members keep one voter and
-   * a stand-by, as LXD does; a third makes three voters, one promotion at a time).
+   * Leader: one membership change per pass, in this order —
+   * 1. removals asked with `berth cluster remove` (leadership first handed to another voter
+   *    when the leader itself is to go);
+   * 2. a voter offline longer than the offline threshold is taken out of Raft when an online,
+   *    caught-up stand-by can take its place (its member record stays);
+   * 3. members with a record but not in Raft (the voter just taken out, or a join whose learner
+   *    was never added) become learners: a demotion in two steps;
+   * 4. learners that have caught up become voters until the cluster has its target of voters:
+   *    the largest odd number <= min(maxVoters, members) (two members keep one voter and a
+   *    stand-by, as LXD does; a third makes three voters, one promotion at a time).
    */
   private async keepRoles(info: ClusterInfo): Promise<void> {
     const s = this.node.status();
+    const [members, live, removals] = await Promise.all([this.store.members(), this.store.live(), this.store.removals()]);
+    const byName = new Map(members.map((m) => [m.name, m]));
+    const inRaft = new Set([...s.voters, ...s.learners]);
+    const now = Date.now();
+    for (const m of members) {
+      if (live.has(m.name)) this.offlineSince.delete(m.name);
+      else if (!this.offlineSince.has(m.name)) this.offlineSince.set(m.name, now);
+    }
+    const caughtUp = (id: number): boolean => {
+      const p = s.progress?.find((x) => x.id === id);
+      return !!p && p.active && p.match >= s.commitIndex - 10;
+    };
+    // 1. removals
+    for (const r of removals) {
+      const m = byName.get(r.name);
+      if (m && m.id === this.config.memberId) {
+        const to = s.voters.find((v) => v !== m.id && caughtUp(v));
+        if (to) this.node.transferLeadership(to);
+        return;
+      }
+      if (m && inRaft.has(m.id)) {
+        await this.node.removeMember(m.id);
+        return;
+      }
+      const theirs = m ? (await this.store.instances()).filter((i) => i.value.location === r.name).map((i) => i.value.name) : [];
+      await this.store.completeRemoval(r.name, theirs);
+      return;
+    }
+    const removing = new Set(removals.map((r) => r.name));
+    // 2. replace a voter lost for longer than the threshold by a stand-by
+    const standby = s.learners.find((id) => caughtUp(id) && members.some((m) => m.id === id && live.has(m.name)));
+    if (standby !== undefined) {
+      for (const m of members) {
+        const since = this.offlineSince.get(m.name);
+        if (m.id === this.config.memberId || !s.voters.includes(m.id) || since === undefined || now - since < info.offlineThresholdMs) continue;
+        await this.node.removeMember(m.id);
+        return;
+      }
+    }
+    // 3. members with a record but not in Raft: back as stand-by, at once (a member taken out
+    // in step 2 is dead: as a learner it counts for nothing, and when it comes back the
+    // leader's appends reach it again). A join in progress adds its own learner.
+    for (const m of members) {
+      if (inRaft.has(m.id) || removing.has(m.name) || now - m.joinedAt < 30_000) continue;
+      await this.node.addLearner({ id: m.id, address: m.clusterAddress, name: m.name });
+      return;
+    }
+    // 4. promotions
     const n = Math.min(info.maxVoters, s.voters.length + s.learners.length);
     const target = n % 2 === 1 ? n : n - 1;
     if (s.voters.length >= target) return;
-    for (const p of s.progress ?? []) {
-      if (!p.learner || p.match < s.commitIndex - 10 || !p.active) continue;
-      await this.node.promoteLearner(p.id);
-      return; // one change at a time
+    for (const id of s.learners) {
+      if (!caughtUp(id)) continue;
+      await this.node.promoteLearner(id);
+      return;
+    }
+  }
+
+  /** berth cluster remove: recorded for the leader, which carries it out (see keepRoles). */
+  async removeMember(name: string, force: boolean, waitMs = 60_000): Promise<void> {
+    const m = await this.store.member(name);
+    if (!m) throw new ClusterError('NOT_FOUND', `no member named "${name}"`);
+    const theirs = (await this.store.instances()).filter((i) => i.value.location === name).map((i) => i.value.name);
+    if (theirs.length > 0 && !force) {
+      throw new ClusterError('FAILED_PRECONDITION', `member "${name}" still has instances (${theirs.join(', ')}): move or delete them, or use --force (their records go; the containers stay on that host)`);
+    }
+    const s = this.node.status();
+    if (s.voters.length === 1 && s.voters[0] === m.id) throw new ClusterError('FAILED_PRECONDITION', `member "${name}" is the only voter: it cannot be removed`);
+    await this.store.requestRemoval(name, force);
+    const deadline = Date.now() + waitMs;
+    while (await this.store.member(name)) {
+      if (Date.now() > deadline) throw Object.assign(new Error(`member "${name}" was not removed within ${waitMs / 1000} s; the removal is still pending`), { code: grpc.status.DEADLINE_EXCEEDED });
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 

@@ -7,7 +7,7 @@ import type { ClusterServiceHandlers, ServerInfo, ServerServiceHandlers } from '
 import { ClusterMember } from '../cluster/cluster-member';
 import { isClustered } from '../cluster/files';
 import { clusterInstanceHandlers } from '../cluster/instance-api';
-import { unary } from './grpc';
+import { finished, unary } from './grpc';
 import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
 import { API_EXTENSIONS, BERTH_VERSION } from '../version';
@@ -142,7 +142,10 @@ function clusterHandlers(cluster: ClusterMember): ClusterServiceHandlers {
       const t = await cluster.createJoinToken(req.name);
       return { memberName: req.name, token: t.token, expiresAtUnixMs: t.expiresAt };
     }),
-    RemoveMember: notYet,
+    RemoveMember: unary(async (req: { name: string; force: boolean }) => {
+      await cluster.removeMember(req.name, req.force);
+      return finished(`remove member ${req.name}`);
+    }),
     EvacuateMember: notYet,
     RestoreMember: notYet,
   };
