@@ -73,6 +73,11 @@ export const P_LIVE = '/berth/live/';
 export const P_INSTANCES = '/berth/instances/';
 export const P_OBSERVED = '/berth/observed/';
 export const P_REMOVALS = '/berth/removals/';
+/**
+ * A copy of every intent not placed yet, written in the same txn as the intent itself (so
+ * its mod revision is the intent's): the leader reads only what waits, not every instance.
+ */
+export const P_PENDING = '/berth/pending/';
 
 /** A member name: what LXD accepts for a cluster member (a host name label). */
 export const MEMBER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -221,7 +226,7 @@ export class ClusterStore {
         { requestDeleteRange: { key: b(P_MEMBERS + name) } },
         { requestDeleteRange: { key: b(P_LIVE + name) } },
         { requestDeleteRange: { key: b(P_REMOVALS + name) } },
-        ...instanceNames.flatMap((n) => [{ requestDeleteRange: { key: b(P_INSTANCES + n) } }, { requestDeleteRange: { key: b(P_OBSERVED + n) } }]),
+        ...instanceNames.flatMap((n) => [P_INSTANCES, P_OBSERVED, P_PENDING].map((p) => ({ requestDeleteRange: { key: b(p + n) } }))),
       ],
       failure: [],
     });
@@ -239,7 +244,7 @@ export class ClusterStore {
   async createInstance(i: InstanceIntent): Promise<void> {
     const ok = await this.txn({
       compare: [{ key: b(P_INSTANCES + i.name), target: 'VERSION', result: 'EQUAL', version: 0 }],
-      success: [{ requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } }],
+      success: [{ requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } }, { requestPut: { key: b(P_PENDING + i.name), value: json(i) } }],
       failure: [],
     });
     if (!ok) throw new ClusterError('ALREADY_EXISTS', `instance "${i.name}" already exists`);
@@ -262,9 +267,20 @@ export class ClusterStore {
     if (updates.length === 0) return true;
     return this.txn({
       compare: updates.map((u) => ({ key: b(P_INSTANCES + u.value.name), target: 'MOD' as const, result: 'EQUAL' as const, modRevision: u.modRevision })),
-      success: updates.map((u) => ({ requestPut: { key: b(P_INSTANCES + u.value.name), value: json(u.value) } })),
+      success: updates.flatMap((u) => [
+        { requestPut: { key: b(P_INSTANCES + u.value.name), value: json(u.value) } },
+        // Still waiting for a member (or being deleted before it got one): the copy follows.
+        u.value.location ? { requestDeleteRange: { key: b(P_PENDING + u.value.name) } } : { requestPut: { key: b(P_PENDING + u.value.name), value: json(u.value) } },
+      ]),
       failure: [],
     });
+  }
+
+  /** Up to `limit` intents waiting for placement (by name), with the intents' mod revisions. */
+  async pending(limit = 1000): Promise<Array<{ value: InstanceIntent; modRevision: number }>> {
+    const r = await this.node.read({ key: b(P_PENDING), rangeEnd: prefixEnd(P_PENDING), limit });
+    return r.kvs.map((kv) => ({ value: JSON.parse(kv.value.toString('utf8')) as InstanceIntent, modRevision: kv.modRevision }))
+      .sort((x, y) => x.modRevision - y.modRevision || x.value.name.localeCompare(y.value.name));
   }
 
   /** Changes one intent with `fn`, retrying when another writer got there first. */
@@ -295,7 +311,7 @@ export class ClusterStore {
   async removeInstance(name: string): Promise<void> {
     await this.txn({
       compare: [],
-      success: [{ requestDeleteRange: { key: b(P_INSTANCES + name) } }, { requestDeleteRange: { key: b(P_OBSERVED + name) } }],
+      success: [{ requestDeleteRange: { key: b(P_INSTANCES + name) } }, { requestDeleteRange: { key: b(P_OBSERVED + name) } }, { requestDeleteRange: { key: b(P_PENDING + name) } }],
       failure: [],
     });
   }

@@ -1,40 +1,76 @@
 /**
- * The leader's placement pass: every unplaced instance intent gets a member (or the reason
- * none fits), all written in one txn — one Raft commit per pass however many it placed.
- * Counts include what the same pass placed, so a burst of launches spreads.
+ * The leader's placement pass: up to `batch` waiting intents (the /berth/pending/ copies,
+ * first by name, then placed oldest first) each get a member, or the reason none fits, all written in ONE txn — one Raft
+ * commit per pass however many it placed. Instance counts per member come from a full scan
+ * at most every `recountMs` plus what this placer placed since, so a burst spreads and a pass
+ * costs what waits, not what exists.
  */
-import type { ClusterStore } from '../cluster/cluster-store';
+import type { ClusterStore, InstanceIntent } from '../cluster/cluster-store';
 import { place } from './placement';
 import type { Candidate } from './placement';
 
-export class Placer {
-  constructor(private readonly store: ClusterStore) {}
+export interface PlacerOptions {
+  /** Intents per pass (and per txn). */
+  batch?: number;
+  /** How old the instance counts may get before a full scan. */
+  recountMs?: number;
+}
 
-  /** The members as placement sees them: online from liveness, instance counts from intents. */
+export class Placer {
+  private counts: Map<string, number> | undefined;
+  private countedAt = 0;
+  private readonly batch: number;
+  private readonly recountMs: number;
+
+  constructor(private readonly store: ClusterStore, opts: PlacerOptions = {}) {
+    this.batch = opts.batch ?? 1000;
+    this.recountMs = opts.recountMs ?? 5000;
+  }
+
+  /** Forget the counts (a new leader, or a failed pass): the next pass scans again. */
+  reset(): void {
+    this.counts = undefined;
+  }
+
+  /** The members as placement sees them: online from liveness, counts as described above. */
   async candidates(): Promise<Candidate[]> {
-    const [members, live, intents] = await Promise.all([this.store.members(), this.store.live(), this.store.instances()]);
-    const counts = new Map<string, number>();
-    for (const { value } of intents) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
+    const [members, live] = await Promise.all([this.store.members(), this.store.live()]);
+    if (!this.counts || Date.now() - this.countedAt > this.recountMs) {
+      const counts = new Map<string, number>();
+      for (const { value } of await this.store.instances()) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
+      this.counts = counts;
+      this.countedAt = Date.now();
+    }
+    const counts = this.counts;
     return members.map((m) => {
       const l = live.get(m.name);
       return { name: m.name, online: !!l, instances: counts.get(m.name) ?? 0, criu: l?.criu ?? false };
     });
   }
 
-  /** Places what waits; returns how many intents it wrote (0 when another writer raced it). */
+  /** Places what waits; returns how many intents it placed (0 when another writer raced it). */
   async runOnce(): Promise<number> {
-    const intents = await this.store.instances();
-    const waiting = intents.filter((i) => !i.value.location && !i.value.deleting).sort((a, b) => a.modRevision - b.modRevision);
+    const waiting = (await this.store.pending(this.batch)).filter((w) => !w.value.deleting);
     if (waiting.length === 0) return 0;
     const candidates = await this.candidates();
-    const updates = waiting.map((w) => {
-      const stateful = w.value.config['migration.stateful'] === 'true';
-      const p = place({ instance: w.value.name, target: w.value.target, stateful }, candidates);
-      const c = p.chosen ? candidates.find((x) => x.name === p.chosen) : undefined;
-      if (c) c.instances++;
-      const next = { ...w.value, location: p.chosen, placementError: p.chosen ? undefined : p.why };
-      return { value: next, modRevision: w.modRevision };
-    }).filter((u, i) => u.value.location !== waiting[i]!.value.location || u.value.placementError !== waiting[i]!.value.placementError);
-    return (await this.store.updateInstances(updates)) ? updates.length : 0;
+    const byName = new Map(candidates.map((c) => [c.name, c]));
+    const updates: Array<{ value: InstanceIntent; modRevision: number }> = [];
+    let placed = 0;
+    for (const w of waiting) {
+      const p = place({ instance: w.value.name, target: w.value.target, stateful: w.value.config['migration.stateful'] === 'true' }, candidates);
+      if (p.chosen) {
+        byName.get(p.chosen)!.instances++;
+        placed++;
+        updates.push({ value: { ...w.value, location: p.chosen, placementError: undefined }, modRevision: w.modRevision });
+      } else if (p.why !== w.value.placementError) {
+        updates.push({ value: { ...w.value, placementError: p.why }, modRevision: w.modRevision });
+      }
+    }
+    if (!(await this.store.updateInstances(updates))) {
+      this.reset();
+      return 0;
+    }
+    for (const c of candidates) this.counts?.set(c.name, c.instances);
+    return placed;
   }
 }

@@ -129,8 +129,13 @@ export class ClusterMember {
     m.every(1000, () => m.tick());
     void m.tick();
     const placer = new Placer(m.store);
+    let leading = false;
     m.every(200, async () => {
-      if (m.node.isLeader && m.info) await placer.runOnce();
+      if (m.node.isLeader !== leading) {
+        leading = m.node.isLeader;
+        placer.reset();
+      }
+      if (leading && m.info) while ((await placer.runOnce()) > 0 && !m.stopped);
     });
     if (opts.agent) {
       const reconciler = new Reconciler(config.name, m.store, opts.agent);
