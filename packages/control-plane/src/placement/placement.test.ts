@@ -1,4 +1,4 @@
-import { place } from './placement';
+import { chooseMember, place } from './placement';
 import type { Candidate } from './placement';
 
 const c = (name: string, instances: number, more: Partial<Candidate> = {}): Candidate => ({ name, instances, online: true, criu: true, ...more });
@@ -29,5 +29,16 @@ describe('placement', () => {
     const b = place({ instance: 'i' }, [...cs].reverse());
     expect(b).toEqual(a);
     expect(a.chosen).toBe('m2');
+  });
+
+  it('chooseMember (the fast path of a placement pass) picks what place() picks, on random inputs', () => {
+    let seed = 7;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    for (let t = 0; t < 500; t++) {
+      const cs = Array.from({ length: 1 + rnd(8) }, (_, i) => c(`m${i}`, rnd(4), { online: rnd(5) > 0, criu: rnd(3) > 0 }));
+      const req = { instance: 'i', target: rnd(4) === 0 ? `m${rnd(9)}` : undefined, stateful: rnd(2) === 0, strategy: rnd(3) === 0 ? 'pack' as const : 'spread' as const };
+      const sorted = [...cs].sort((a, b) => a.name.localeCompare(b.name));
+      expect(chooseMember(req, sorted)).toBe(place(req, cs).chosen);
+    }
   });
 });

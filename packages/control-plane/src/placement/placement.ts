@@ -39,6 +39,21 @@ export interface Placement {
   why?: string | undefined;
 }
 
+/**
+ * The member place() would choose, without building its verdicts: what a placement pass
+ * runs for each of thousands of intents over thousands of members. `sorted` must be sorted
+ * by name. Undefined when none fits (call place() then, for the reasons).
+ */
+export function chooseMember(req: PlacementRequest, sorted: readonly Candidate[]): string | undefined {
+  const pack = req.strategy === 'pack';
+  let best: Candidate | undefined;
+  for (const c of sorted) {
+    if (!c.online || (req.target && req.target !== c.name) || (req.stateful && !c.criu)) continue;
+    if (!best || (pack ? c.instances > best.instances : c.instances < best.instances)) best = c;
+  }
+  return best?.name;
+}
+
 export function place(req: PlacementRequest, candidates: readonly Candidate[]): Placement {
   const strategy = req.strategy ?? 'spread';
   const verdicts: Verdict[] = [...candidates].sort((a, b) => a.name.localeCompare(b.name)).map((c) => {

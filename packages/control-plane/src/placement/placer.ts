@@ -6,7 +6,7 @@
  * costs what waits, not what exists.
  */
 import type { ClusterStore, InstanceIntent } from '../cluster/cluster-store';
-import { place } from './placement';
+import { chooseMember, place } from './placement';
 import type { Candidate } from './placement';
 
 export interface PlacerOptions {
@@ -30,11 +30,18 @@ export class Placer {
   /** Forget the counts (a new leader, or a failed pass): the next pass scans again. */
   reset(): void {
     this.counts = undefined;
+    this.membersSeen = undefined;
   }
 
-  /** The members as placement sees them: online from liveness, counts as described above. */
+  private membersSeen: { at: number; members: Awaited<ReturnType<ClusterStore['members']>>; live: Awaited<ReturnType<ClusterStore['live']>> } | undefined;
+
+  /** The members as placement sees them: online from liveness (read at most every second), counts as described above. */
   async candidates(): Promise<Candidate[]> {
-    const [members, live] = await Promise.all([this.store.members(), this.store.live()]);
+    if (!this.membersSeen || Date.now() - this.membersSeen.at > 1000) {
+      const [members, live] = await Promise.all([this.store.members(), this.store.live()]);
+      this.membersSeen = { at: Date.now(), members, live };
+    }
+    const { members, live } = this.membersSeen;
     if (!this.counts || Date.now() - this.countedAt > this.recountMs) {
       const counts = new Map<string, number>();
       for (const { value } of await this.store.instances()) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
@@ -52,19 +59,21 @@ export class Placer {
   async runOnce(): Promise<number> {
     const waiting = (await this.store.pending(this.batch)).filter((w) => !w.value.deleting);
     if (waiting.length === 0) return 0;
-    const candidates = await this.candidates();
+    const candidates = (await this.candidates()).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
     const byName = new Map(candidates.map((c) => [c.name, c]));
     const updates: Array<{ value: InstanceIntent; modRevision: number }> = [];
     let placed = 0;
     for (const w of waiting) {
-      const p = place({ instance: w.value.name, target: w.value.target, stateful: w.value.config['migration.stateful'] === 'true' }, candidates);
-      if (p.chosen) {
-        byName.get(p.chosen)!.instances++;
+      const req = { instance: w.value.name, target: w.value.target, stateful: w.value.config['migration.stateful'] === 'true' };
+      const chosen = chooseMember(req, candidates);
+      if (chosen) {
+        byName.get(chosen)!.instances++;
         placed++;
-        updates.push({ value: { ...w.value, location: p.chosen, placementError: undefined }, modRevision: w.modRevision });
-      } else if (p.why !== w.value.placementError) {
-        updates.push({ value: { ...w.value, placementError: p.why }, modRevision: w.modRevision });
+        updates.push({ value: { ...w.value, location: chosen, placementError: undefined }, modRevision: w.modRevision });
+        continue;
       }
+      const why = place(req, candidates).why;
+      if (why !== w.value.placementError) updates.push({ value: { ...w.value, placementError: why }, modRevision: w.modRevision });
     }
     if (!(await this.store.updateInstances(updates))) {
       this.reset();

@@ -31,6 +31,32 @@ async function apply(command: Command, extra: Partial<AppliedEntry> = {}): Promi
 const put = (k: string, v: string, lease = 0): Promise<CommandResult> => apply({ put: { key: b(k), value: b(v), lease } });
 const get = async (k: string): Promise<string | undefined> => (await store.range({ key: b(k) })).kvs[0]?.value.toString();
 
+describe('MvccStore: paged ranges', () => {
+  it('with a limit reads only the first keys, yet counts the whole range; a txn sees its own changes', async () => {
+    for (let i = 0; i < 50; i++) await put(`k${String(i).padStart(2, '0')}`, `v${i}`);
+    const page = await store.range({ key: b('k'), rangeEnd: b('l'), limit: 5 });
+    expect(page.kvs.map((kv) => kv.key.toString())).toEqual(['k00', 'k01', 'k02', 'k03', 'k04']);
+    expect([page.count, page.more]).toEqual([50, true]);
+    const cheap = await store.range({ key: b('k'), rangeEnd: b('l'), limit: 5, skipCount: true });
+    expect(cheap.kvs).toEqual(page.kvs);
+    expect([cheap.count, cheap.more]).toEqual([5, true]);
+    expect((await store.range({ key: b('k4'), rangeEnd: b('l'), limit: 10, skipCount: true })).more).toBe(false);
+    expect(await store.range({ key: b('k'), rangeEnd: b('l'), countOnly: true })).toEqual({ kvs: [], count: 50, more: false });
+    expect((await store.range({ key: b('k'), rangeEnd: b('l'), limit: 50 })).more).toBe(false);
+    const keysOnly = await store.range({ key: b('k'), rangeEnd: b('l'), limit: 2, keysOnly: true });
+    expect(keysOnly.kvs.map((kv) => [kv.key.toString(), kv.value.length])).toEqual([['k00', 0], ['k01', 0]]);
+    const r = await apply({ txn: { compare: [], success: [
+      { requestDeleteRange: { key: b('k00') } },
+      { requestPut: { key: b('k005'), value: b('new') } },
+      { requestRange: { key: b('k'), rangeEnd: b('l'), limit: 3 } },
+    ], failure: [] } });
+    if (!r.ok || !r.txn) throw new Error(`txn failed: ${JSON.stringify(r)}`);
+    const inner = r.txn.responses[2]! as { responseRange: { kvs: Array<{ key: Buffer }>; count: number; more: boolean } };
+    expect(inner.responseRange.kvs.map((kv) => kv.key.toString())).toEqual(['k005', 'k01', 'k02']);
+    expect([inner.responseRange.count, inner.responseRange.more]).toEqual([50, true]);
+  });
+});
+
 describe('MvccStore: answering before the write', () => {
   it('hands the results over before its batch is written; reads wait for that write', async () => {
     await put('a', '1');

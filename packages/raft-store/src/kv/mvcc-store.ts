@@ -409,7 +409,7 @@ class ApplyTx {
 
   /** Puts what this batch read from the database and what it left in every key it touched into `cache`. */
   fillCache(cache: KvCache): void {
-    for (const [k, v] of this.base) cache.set(k, v);
+    for (const [k, v] of this.base) if (!this.overlay.has(k)) cache.set(k, v);
     for (const [k, v] of this.overlay) cache.set(k, v);
   }
 
@@ -539,18 +539,55 @@ class ApplyTx {
       const kv = await this.get(req.key);
       kvs = kv ? [kv] : [];
     } else {
+      // With a limit (or count only), values are read only for the first keys that can be in
+      // the answer (overlay entries may delete some), and the total (etcd's `count`) comes
+      // from the keys alone: a paged read of a big range does not decode the whole range.
+      const inRange = (k: string): boolean => {
+        const kk = keyKey(Buffer.from(k, 'latin1'));
+        return Buffer.compare(kk, gte) >= 0 && Buffer.compare(kk, lt) < 0;
+      };
+      const wanted = req.countOnly ? 0 : limit === Infinity ? Infinity : limit + this.overlay.size + 1;
       const found = new Map<string, KeyValue>();
-      for await (const [k, v] of this.db.iterator({ gte, lt })) {
-        const key = Buffer.from(k.subarray(1));
-        found.set(key.toString('latin1'), decodeKv(key, v));
+      if (wanted > 0) {
+        for await (const [k, v] of this.db.iterator(wanted === Infinity ? { gte, lt } : { gte, lt, limit: wanted })) {
+          const key = Buffer.from(k.subarray(1));
+          found.set(key.toString('latin1'), decodeKv(key, v));
+        }
+      }
+      let total: number | undefined;
+      if (req.skipCount && !req.countOnly && limit !== Infinity) {
+        for (const [k, v] of this.overlay) {
+          if (!inRange(k)) continue;
+          if (v) found.set(k, v);
+          else found.delete(k);
+        }
+        kvs = [...found.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+        // `wanted` covered every overlay deletion, so more than `limit` left means there is more.
+        const more = kvs.length > limit;
+        kvs = kvs.slice(0, limit);
+        if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: Buffer.alloc(0) }));
+        return { kvs, more, count: kvs.length };
+      }
+      if (limit !== Infinity || req.countOnly) {
+        const keys = new Set<string>();
+        for await (const k of this.db.keys({ gte, lt })) keys.add(k.toString('latin1', 1));
+        for (const [k, v] of this.overlay) if (inRange(k)) (v ? keys.add(k) : keys.delete(k));
+        total = keys.size;
       }
       for (const [k, v] of this.overlay) {
-        const kk = keyKey(Buffer.from(k, 'latin1'));
-        if (Buffer.compare(kk, gte) < 0 || Buffer.compare(kk, lt) >= 0) continue;
+        if (!inRange(k)) continue;
         if (v) found.set(k, v);
         else found.delete(k);
       }
       kvs = [...found.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+      if (total !== undefined) {
+        const count = total;
+        const more = count > limit;
+        if (req.countOnly) return { kvs: [], more, count };
+        kvs = kvs.slice(0, limit);
+        if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: Buffer.alloc(0) }));
+        return { kvs, more, count };
+      }
     }
     const count = kvs.length;
     const more = kvs.length > limit;
@@ -757,10 +794,13 @@ class KvCache {
   set(id: string, v: KeyValue | null): void {
     this.map.delete(id);
     this.map.set(id, v);
-    if (this.map.size > this.max) {
+    // Evicted a quarter at a time: a Map iterator starts by walking the slots of entries
+    // deleted since its last rehash, so one eviction per set went quadratic under churn.
+    if (this.map.size > this.max + (this.max >> 2)) {
+      let n = this.map.size - this.max;
       for (const k of this.map.keys()) {
         this.map.delete(k);
-        if (this.map.size <= this.max) break;
+        if (--n <= 0) break;
       }
     }
   }

@@ -38,6 +38,12 @@ export interface RangeRequest {
   revision?: number | undefined;
   keysOnly?: boolean | undefined;
   countOnly?: boolean | undefined;
+  /**
+   * Not on etcd's wire: berth's own paged reads that do not need the range's total. With a
+   * limit, `count` is then only what was returned (and `more` still says if there is more),
+   * so the read costs the page, not the range.
+   */
+  skipCount?: boolean | undefined;
 }
 
 export interface RangeResponse {
