@@ -141,6 +141,20 @@ describe('berthd on one host', () => {
     for (const a of ['mine', 'mine-s0']) expect(berth(tmp.dir, ['image', 'delete', a]).code).toBe(0);
   });
 
+  it('starts over a pid file whose pid is no berthd of its folder (killed with -9, pid reused)', async () => {
+    const other = tempDir('berthd-stale');
+    try {
+      // A live process that is not a berthd (this test's own): what a reused pid looks like.
+      fs.writeFileSync(path.join(other.dir, 'berthd.pid'), `${process.pid}\n`);
+      const d = await startBerthd(other.dir);
+      expect(fs.readFileSync(path.join(other.dir, 'berthd.pid'), 'utf8').trim()).toBe(String(d.proc.pid));
+      expect(await d.stop()).toBe(0);
+    } finally {
+      await removeCgroupParent(other.dir);
+      other.remove();
+    }
+  });
+
   it('refuses a second daemon on the same data folder', () => {
     const r = spawnSync(process.execPath, [BERTHD, '--data-dir', tmp.dir], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(1);

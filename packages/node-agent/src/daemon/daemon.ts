@@ -109,7 +109,7 @@ export class Daemon {
   private claimDataDir(): void {
     try {
       const other = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
-      if (other > 0 && other !== process.pid && isAlive(other)) {
+      if (other > 0 && other !== process.pid && isBerthdOf(other, this.opts.dataDir)) {
         throw new Error(`berthd (pid ${other}) already runs on data folder ${this.opts.dataDir}`);
       }
     } catch (e) {
@@ -119,12 +119,23 @@ export class Daemon {
   }
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Whether `pid` is a live berthd on `dataDir`: not merely a live pid (a berthd killed with -9
+ * may linger as a zombie until it is reaped, and pids wrap and get reused).
+ */
+function isBerthdOf(pid: number, dataDir: string): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/\) [ZX] /.test(stat)) return false;
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!argv.some((a) => a.endsWith('berthd.js') || a.endsWith('berthd'))) return false;
+    const i = argv.indexOf('--data-dir');
+    const dir = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
+    const env = dir === undefined ? fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('BERTH_DIR='))?.slice('BERTH_DIR='.length) : undefined;
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    return path.resolve(cwd, dir ?? env ?? DEFAULT_DATA_DIR) === path.resolve(dataDir);
+  } catch {
+    return false; // gone
   }
 }
 
