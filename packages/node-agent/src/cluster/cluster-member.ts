@@ -20,7 +20,7 @@ import { loadBerthV1 } from '@berth/proto';
 import type { ClusterJoinHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
 import { GrpcTransport, RaftNode } from '@berth/raft-store';
 import {
-  ClusterError, ClusterStore, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
+  ClusterError, ClusterStore, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
   issueCertificate, serverCredentials,
 } from '@berth/control-plane';
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
@@ -79,6 +79,8 @@ export class ClusterMember {
   readonly store: ClusterStore;
   private readonly timers: NodeJS.Timeout[] = [];
   private leaseId = 0;
+  private watchId: number | undefined;
+  private readonly changeWaiters: Array<() => void> = [];
   private info: ClusterInfo | undefined;
   /** Leader's view: since when each member has had no liveness key. */
   private readonly offlineSince = new Map<string, number>();
@@ -130,29 +132,76 @@ export class ClusterMember {
     void m.tick();
     const placer = new Placer(m.store);
     let leading = false;
-    m.every(200, async () => {
+    const kickPlace = m.every(1000, async () => {
       if (m.node.isLeader !== leading) {
         leading = m.node.isLeader;
         placer.reset();
       }
       if (leading && m.info) while ((await placer.runOnce()) > 0 && !m.stopped);
     });
+    let kickReconcile: (() => void) | undefined;
     if (opts.agent) {
       const reconciler = new Reconciler(config.name, m.store, opts.agent);
-      m.every(300, async () => {
+      kickReconcile = m.every(2000, async () => {
         if (m.node.leaderId && m.info) await reconciler.runOnce();
       });
     }
+    m.watchStore(kickPlace, kickReconcile);
     return m;
   }
 
-  private every(ms: number, fn: () => Promise<void>): void {
+  /**
+   * Runs `fn` every `ms`, never two at once; returns a kick that runs it as soon as the run in
+   * progress (if any) ends: the store's watch kicks the loops, the interval is the safety net.
+   */
+  private every(ms: number, fn: () => Promise<void>): () => void {
     let busy = false;
-    this.timers.push(setInterval(() => {
-      if (busy || this.stopped) return;
+    let again = false;
+    const run = (): void => {
+      if (this.stopped) return;
+      if (busy) {
+        again = true;
+        return;
+      }
       busy = true;
-      fn().catch(() => undefined).finally(() => { busy = false; });
-    }, ms));
+      again = false;
+      fn().catch(() => undefined).finally(() => {
+        busy = false;
+        if (again) run();
+      });
+    };
+    this.timers.push(setInterval(run, ms));
+    return run;
+  }
+
+  /** Resolves at the next change under /berth/ applied on this member (or after `ms`). */
+  changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.changeWaiters.push(done);
+    });
+  }
+
+  /** One watch on everything berth keeps in the store: wakes the loops and the API's waits. */
+  private watchStore(kickPlace: () => void, kickReconcile: (() => void) | undefined): void {
+    const prefix = (p: string): Buffer => Buffer.from(p);
+    this.watchId = this.node.watch({ key: prefix('/berth/'), rangeEnd: prefix('/berth0') }, (events) => {
+      let place = false;
+      let reconcile = false;
+      for (const e of events) {
+        const k = e.kv.key.toString('utf8');
+        if (k.startsWith(P_PENDING)) place = true;
+        else if (k.startsWith(P_INSTANCES)) reconcile = true;
+      }
+      if (place && this.node.isLeader) kickPlace();
+      if (reconcile) kickReconcile?.();
+      const waiters = this.changeWaiters.splice(0);
+      for (const w of waiters) w();
+    }, () => undefined);
   }
 
   /** The periodic duties: found the cluster (once), keep our liveness key, keep roles (leader). */
@@ -376,6 +425,8 @@ export class ClusterMember {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.watchId !== undefined) this.node.cancelWatch(this.watchId);
+    for (const w of this.changeWaiters.splice(0)) w();
     this.joinServer?.forceShutdown();
     await this.node.stop();
     this.peerServer.forceShutdown();

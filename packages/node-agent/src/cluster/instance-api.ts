@@ -14,8 +14,6 @@ import { InvalidArgumentError } from '../errors';
 import { finished, unary } from '../daemon/grpc';
 import type { ClusterMember } from './cluster-member';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export function clusterInstanceHandlers(member: ClusterMember, local: InstanceServiceHandlers, waitMs = 120_000): InstanceServiceHandlers {
   const store = member.store;
   const me = member.config.name;
@@ -32,7 +30,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       if (Date.now() > deadline) {
         throw Object.assign(new Error(`instance "${name}" did not reach its state within ${waitMs / 1000} s (${intent?.location ? `on ${intent.location}, last seen ${observed?.status ?? 'nothing yet'}` : 'not placed yet'}); it is still being worked on`), { code: grpc.status.DEADLINE_EXCEEDED });
       }
-      await sleep(150);
+      await member.changed(1000);
     }
   }
 
