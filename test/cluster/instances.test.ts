@@ -94,6 +94,35 @@ describe('instances in a cluster', () => {
     for (const i of [1, 2, 3]) expect(instances(i).map((x) => x.name)).toEqual(['c2', 'c3', 't1']);
   });
 
+  it('explains a placement with --dry-run, creating nothing', () => {
+    const r = c.berth(3, ['launch', 'busybox', 'dry', '--dry-run']);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/dry would go to member\d/);
+    for (const m of ['member1', 'member2', 'member3']) expect(r.out).toMatch(new RegExp(`\\| ${m} +\\| (chosen|eligible) +\\| spread: \\d+ instance`));
+    const t = c.berth(3, ['launch', 'busybox', 'dry', '--dry-run', '--target', 'nosuch']);
+    expect(t.out).toMatch(/dry fits nowhere: no member named "nosuch"/);
+    expect(instances(1).map((i) => i.name)).not.toContain('dry');
+  });
+
+  it('applies a config change from any member on the owner, live; one it cannot apply is refused and undone', () => {
+    const c2 = instances(1).find((i) => i.name === 'c2')!;
+    const at = memberIndex(c2.location);
+    const elsewhere = at === 1 ? 2 : 1;
+    const limitFile = path.join('/sys/fs/cgroup/memory', `berth-${path.basename(c.dir(at))}`, 'c2', 'memory.limit_in_bytes');
+    const r = c.berth(elsewhere, ['config', 'set', 'c2', 'limits.memory=64MiB']);
+    expect(r.err).toBe('');
+    // The kernel's limit on the owner's container, not just the record.
+    expect(require('node:fs').readFileSync(limitFile, 'utf8').trim()).toBe(String(64 * 1024 * 1024));
+    expect((JSON.parse(c.berth(3, ['list', '--format', 'json']).out) as Array<{ name: string; config: Record<string, string> }>).find((i) => i.name === 'c2')!.config['limits.memory']).toBe('64MiB');
+    // security.privileged only changes while stopped: refused by the owner, the intent undone.
+    const bad = c.berth(elsewhere, ['config', 'set', 'c2', 'security.privileged=true']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/only change while the instance is stopped/);
+    const after = (JSON.parse(c.berth(3, ['list', '--format', 'json']).out) as Array<{ name: string; config: Record<string, string> }>).find((i) => i.name === 'c2')!;
+    expect(after.config['security.privileged']).toBeUndefined();
+    expect(c.berth(elsewhere, ['config', 'set', 'c2', 'limits.memory=']).code).toBe(0);
+  });
+
   it('places only on online members; a member that comes back still runs its instances', async () => {
     const ms = c.list(1)!;
     const victim = ms.find((m) => !m.leader)!.server_name;

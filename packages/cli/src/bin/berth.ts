@@ -100,9 +100,18 @@ async function main(): Promise<void> {
     .command('launch <image> <name>', 'Create and start an instance from an image', (y) => y
       .positional('image', { type: 'string', demandOption: true }).positional('name', { type: 'string', demandOption: true })
       .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[], describe: 'key=value (LXD key names)' })
-      .option('target', { type: 'string', default: '', describe: 'Cluster member to run it on (the leader places it otherwise)' }),
+      .option('target', { type: 'string', default: '', describe: 'Cluster member to run it on (the leader places it otherwise)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Cluster: show where it would go and why, each member\'s verdict; create nothing' }),
     async (argv) => withClient(async (c) => {
-      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: true, target: argv.target, storagePool: '', dryRun: false });
+      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] });
+      if (argv['dry-run']) {
+        const md = op.operation?.metadata ?? {};
+        const chosen = op.operation?.resources['location'];
+        console.log(chosen ? `${argv.name} would go to ${chosen}` : `${argv.name} fits nowhere: ${md['why'] ?? ''}`);
+        const rows = Object.entries(md).filter(([k]) => k.startsWith('verdict.')).map(([k, v]) => [k.slice('verdict.'.length), ...v.split(/: (.*)/s).slice(0, 2)]);
+        if (rows.length) console.log(table([['MEMBER', 'VERDICT', 'WHY'], ...rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? ''])]));
+        return;
+      }
       const at = op.operation?.resources['location'];
       console.log(`Launched ${argv.name} from ${argv.image}${at ? ` on ${at}` : ''}`);
     }))

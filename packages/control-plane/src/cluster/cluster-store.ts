@@ -4,6 +4,7 @@
  * write goes through Raft (RaftNode.submit forwards to the leader); every read here is
  * linearizable. JSON values, so `raft-store get --prefix /berth/` shows them as they are.
  */
+import { createHash } from 'node:crypto';
 import type { CommandResult, RaftNode, TxnRequest } from '@berth/raft-store';
 import { checkJoinToken, decodeJoinToken } from '../pki';
 
@@ -58,6 +59,14 @@ export interface InstanceObserved {
   status: string;
   error?: string | undefined;
   at: number;
+  /** configDigest() of the config the owner has applied. */
+  configDigest?: string | undefined;
+}
+
+/** A short digest of a config map, independent of key order: "is this config applied yet". */
+export function configDigest(config: Readonly<Record<string, string>>): string {
+  const sorted = Object.keys(config).sort().map((k) => [k, config[k]]);
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
 }
 
 export interface TokenRecord {

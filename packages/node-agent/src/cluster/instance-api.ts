@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Instance, InstanceServiceHandlers } from '@berth/proto';
-import { ClusterError } from '@berth/control-plane';
+import { ClusterError, Placer, configDigest, place } from '@berth/control-plane';
 import type { InstanceIntent, InstanceObserved } from '@berth/control-plane';
 import { validateConfig, validateInstanceName } from '../agent/config';
 import { InvalidArgumentError } from '../errors';
@@ -64,7 +64,16 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       validateConfig(r.config);
       if (!r.image) throw new InvalidArgumentError('image', 'image is empty');
       if (r.target?.startsWith('@')) throw new InvalidArgumentError('target', 'member groups (@group) are not built yet');
-      if (r.dryRun) throw new InvalidArgumentError('dry_run', 'placement explanations are not served yet');
+      if (r.dryRun) {
+        // Explain, change nothing: each member's verdict as the leader's placement would see
+        // it now (counts from every intent; liveness as recorded).
+        const candidates = await new Placer(store, { recountMs: 0 }).candidates();
+        const p = place({ instance: r.name, target: r.target || undefined, stateful: r.config['migration.stateful'] === 'true' }, candidates);
+        const op = finished(`placement of ${r.name} (dry run)`, p.chosen ? { location: p.chosen } : {});
+        op.operation!.metadata = Object.fromEntries(p.verdicts.map((v) => [`verdict.${v.member}`, `${v.eligible ? (v.member === p.chosen ? 'chosen' : 'eligible') : 'refused'}: ${v.reason}`]));
+        if (!p.chosen) op.operation!.metadata['why'] = p.why ?? '';
+        return op;
+      }
       const desired = r.start ? 'Running' : 'Stopped';
       await store.createInstance({ name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined });
       const { intent } = await settle(r.name, reached(desired));
@@ -117,6 +126,29 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     ListSnapshots: owned(local.ListSnapshots),
     RestoreSnapshot: owned(local.RestoreSnapshot),
     DeleteSnapshot: owned(local.DeleteSnapshot),
-    UpdateInstance: unary(async () => { throw new InvalidArgumentError('config', 'config changes in a cluster are not served yet'); }),
+    UpdateInstance: unary(async (r) => {
+      validateConfig(r.config);
+      let before: Record<string, string> = {};
+      const next = await store.changeInstance(r.name, (i) => {
+        before = i.config;
+        const config = { ...i.config };
+        for (const [k, v] of Object.entries(r.config)) {
+          if (v === '') delete config[k];
+          else config[k] = v;
+        }
+        return { ...i, config };
+      });
+      const want = configDigest(next.config);
+      if (!next.location) return finished(`update ${r.name}`);
+      try {
+        await settle(r.name, (i, o) => !!i && !!o && o.location === i.location && o.configDigest === want);
+      } catch (e) {
+        // The owner could not apply it (a key that needs the instance stopped, say): the
+        // intent goes back to what it was, unless someone changed it meanwhile.
+        await store.changeInstance(r.name, (i) => (configDigest(i.config) === want ? { ...i, config: before } : i)).catch(() => undefined);
+        throw e;
+      }
+      return finished(`update ${r.name}`);
+    }),
   };
 }

@@ -11,6 +11,7 @@
  *   doing a pass twice changes nothing the second time.
  * - One instance failing does not stop the others.
  */
+import { configDigest } from '@berth/control-plane';
 import type { ClusterStore, InstanceIntent, InstanceObserved } from '@berth/control-plane';
 import type { Agent } from '../agent/agent';
 import { NotFoundError } from '../errors';
@@ -32,11 +33,11 @@ export class Reconciler {
           this.written.delete(value.name);
           continue;
         }
-        observed = { location: this.me, status, at: Date.now() };
+        observed = { location: this.me, status, at: Date.now(), configDigest: configDigest(value.config) };
       } catch (e) {
         observed = { location: this.me, status: 'Error', error: (e as Error).message, at: Date.now() };
       }
-      const key = `${observed.status}|${observed.error ?? ''}`;
+      const key = `${observed.status}|${observed.error ?? ''}|${observed.configDigest ?? ''}`;
       if (this.written.get(value.name) !== key) {
         await this.store.putObserved(value.name, observed);
         this.written.set(value.name, key);
@@ -46,7 +47,7 @@ export class Reconciler {
 
   /** Brings one instance to its intent; returns its status, or 'removed'. */
   private async converge(i: InstanceIntent): Promise<string> {
-    let local: { status: string } | undefined;
+    let local: { status: string; config: Record<string, string> } | undefined;
     try {
       local = await this.agent.get(i.name);
     } catch (e) {
@@ -60,6 +61,12 @@ export class Reconciler {
     if (!local) {
       const v = await this.agent.launch({ name: i.name, image: i.image, config: i.config, start: i.desired === 'Running' });
       return v.status === 'Created' ? 'Stopped' : v.status;
+    }
+    // Config changes, applied live where the key allows it (limits), as the agent does alone.
+    if (configDigest(local.config) !== configDigest(i.config)) {
+      const changes: Record<string, string> = { ...i.config };
+      for (const k of Object.keys(local.config)) if (!(k in i.config)) changes[k] = '';
+      await this.agent.updateConfig(i.name, changes);
     }
     const status = local.status === 'Created' ? 'Stopped' : local.status;
     if (i.desired === 'Running' && status === 'Stopped') {
