@@ -83,10 +83,11 @@ describe('instances in a cluster', () => {
     expect(instances(3).find((i) => i.name === 'c1')?.status).toBe('Stopped');
     expect(c.berth(elsewhere, ['start', 'c1']).code).toBe(0);
     expect(runcStatus(at, 'c1')).toBe('running');
-    // exec is served by the owner; elsewhere the answer says where the instance is.
-    const ex = c.berth(elsewhere, ['exec', 'c1', '--', 'true']);
-    expect(ex.code).not.toBe(0);
-    expect(ex.err).toMatch(new RegExp(`runs on member member${at}|not found`));
+    // exec through another member reaches the owner's agent (forwarded over the members' mTLS).
+    expect(c.berth(elsewhere, ['exec', 'c1', '--', 'hostname']).out).toBe('c1\n');
+    expect(c.berth(elsewhere, ['exec', 'c1', '--', 'sh', '-c', 'echo oops >&2; exit 3'])).toMatchObject({ code: 3, err: 'oops\n' });
+    expect(c.berth(elsewhere, ['snapshot', 'c1', 's0']).code).toBe(0);
+    expect(c.berth(elsewhere, ['exec', 'nosuch', '--', 'true']).err).toMatch(/instance "nosuch" not found/);
     const running = c.berth(elsewhere, ['delete', 'c1']);
     expect(running.err).toMatch(/is running: stop it first or use --force/);
     expect(c.berth(elsewhere, ['delete', 'c1', '--force']).code).toBe(0);

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { ClusterJoinHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
+import type { ClusterJoinHandlers, InstanceServiceClient, InstanceServiceHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
 import { GrpcTransport, RaftNode } from '@berth/raft-store';
 import {
   ClusterError, ClusterStore, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
@@ -73,6 +73,12 @@ export interface ClusterMemberOptions {
   resources?: () => { cpus: number; memoryBytes: number; instances: number; criu: boolean };
   /** This host's agent: carries out the instances placed here. Without it, no reconciler runs. */
   agent?: Agent;
+  /**
+   * This member's own InstanceService (its agent, no cluster logic), served to the other
+   * members on the mutual-TLS listener: they forward calls on instances that run here
+   * (exec, console, state, snapshots).
+   */
+  localInstances?: InstanceServiceHandlers;
 }
 
 export class ClusterMember {
@@ -103,6 +109,7 @@ export class ClusterMember {
     const { config, pki } = readMember(opts.dataDir);
     const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20 });
     const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
+    if (opts.localInstances) peerServer.addService(loadBerthV1().InstanceService.service, opts.localInstances);
     await bind(peerServer, config.clusterAddress, serverCredentials(pki));
     let node: RaftNode;
     try {
@@ -422,8 +429,24 @@ export class ClusterMember {
     });
   }
 
+  private readonly owners = new Map<string, InstanceServiceClient>();
+
+  /** A client of another member's own InstanceService, over mutual TLS (see localInstances). */
+  async ownerClient(member: string): Promise<InstanceServiceClient> {
+    const m = await this.store.member(member);
+    if (!m) throw new ClusterError('NOT_FOUND', `no member named "${member}"`);
+    const key = `${member}@${m.clusterAddress}`;
+    let c = this.owners.get(key);
+    if (!c) {
+      c = new (loadBerthV1().InstanceService)(m.clusterAddress, channelCredentials(this.pki));
+      this.owners.set(key, c);
+    }
+    return c;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const c of this.owners.values()) c.close();
     for (const t of this.timers) clearInterval(t);
     if (this.watchId !== undefined) this.node.cancelWatch(this.watchId);
     for (const w of this.changeWaiters.splice(0)) w();

@@ -6,12 +6,13 @@
  * freeze) are served by the member that runs it; elsewhere they say which member that is.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Instance, InstanceServiceHandlers } from '@berth/proto';
+import type { ExecInput__Output, ExecOutput, Instance, InstanceServiceHandlers } from '@berth/proto';
 import { ClusterError, Placer, configDigest, place } from '@berth/control-plane';
 import type { InstanceIntent, InstanceObserved } from '@berth/control-plane';
 import { validateConfig, validateInstanceName } from '../agent/config';
 import { InvalidArgumentError } from '../errors';
 import { finished, unary } from '../daemon/grpc';
+import { toStatus } from '../daemon/status';
 import type { ClusterMember } from './cluster-member';
 
 export function clusterInstanceHandlers(member: ClusterMember, local: InstanceServiceHandlers, waitMs = 120_000): InstanceServiceHandlers {
@@ -42,20 +43,57 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     return { name: i.name, status, location: i.location ?? '', config: i.config, imageFingerprint: i.image, stateful: false, createdAtUnixMs: i.createdAt, description: i.placementError ?? o?.error ?? '' };
   }
 
-  /** For calls on a running container: served here when it runs here. */
-  function owned<Req extends { name?: string; instance?: string }, Res>(h: grpc.handleUnaryCall<Req, Res> | undefined): grpc.handleUnaryCall<Req, Res> {
+  /** Where an instance runs: 'here', or the member that owns it; refuses unknown or unplaced. */
+  async function ownerOf(name: string): Promise<string> {
+    const cur = await store.instance(name);
+    if (!cur) throw new ClusterError('NOT_FOUND', `instance "${name}" not found`);
+    const at = cur.value.location;
+    if (!at) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" is not placed yet${cur.value.placementError ? `: ${cur.value.placementError}` : ''}`);
+    return at === me ? 'here' : at;
+  }
+
+  /**
+   * For calls on a running container: served by this member's agent when the instance runs
+   * here, else forwarded to its owner's own InstanceService over the members' mutual TLS.
+   */
+  function owned<Req extends { name?: string; instance?: string }, Res>(method: string, h: grpc.handleUnaryCall<Req, Res> | undefined): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const name = call.request.instance ?? call.request.name ?? '';
-      store.instance(name).then((cur) => {
-        if (!cur) return callback({ code: grpc.status.NOT_FOUND, details: `instance "${name}" not found` });
-        if (cur.value.location !== me) {
-          return callback({ code: grpc.status.FAILED_PRECONDITION, details: `instance "${name}" runs on member ${cur.value.location ?? '(not placed yet)'}: ask that member (forwarding between members is not built yet)` });
+      ownerOf(name).then(async (at) => {
+        if (at === 'here') {
+          if (!h) return callback({ code: grpc.status.UNIMPLEMENTED, details: `${method} is not served` });
+          return h(call, callback);
         }
-        if (!h) return callback({ code: grpc.status.UNIMPLEMENTED, details: 'not served' });
-        h(call, callback);
-      }, (e: unknown) => callback({ code: grpc.status.UNAVAILABLE, details: (e as Error).message }));
+        const client = await member.ownerClient(at) as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>;
+        client[method]!.call(client, call.request, { deadline: Date.now() + 120_000 }, (e, r) => (e ? callback(e) : callback(null, r)));
+      }).catch((e: unknown) => callback(toStatus(e)));
     };
   }
+
+  /** Exec: the start frame names the instance; the stream goes to its owner's agent, here or there. */
+  const exec: grpc.handleBidiStreamingCall<ExecInput__Output, ExecOutput> = (call) => {
+    call.once('data', (first: ExecInput__Output) => {
+      call.pause();
+      const name = first.start?.instance ?? '';
+      ownerOf(name).then(async (at) => {
+        if (at === 'here') {
+          local.Exec(call);
+          call.emit('data', first);
+          call.resume();
+          return;
+        }
+        const up = (await member.ownerClient(at)).Exec();
+        up.on('data', (o: ExecOutput) => call.write(o));
+        up.on('end', () => call.end());
+        up.on('error', (e: grpc.ServiceError) => call.emit('error', { code: e.code, details: e.details, metadata: e.metadata }));
+        call.on('data', (f: ExecInput__Output) => up.write(f));
+        call.on('end', () => up.end());
+        call.on('cancelled', () => up.cancel());
+        up.write(first);
+        call.resume();
+      }).catch((e: unknown) => call.emit('error', toStatus(e)));
+    });
+  };
 
   return {
     ...local,
@@ -104,7 +142,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
         await settle(r.name, reached('Running'));
         return finished(`restart ${r.name}`);
       }
-      const h = owned(local.ChangeState as grpc.handleUnaryCall<typeof r, unknown>);
+      const h = owned('ChangeState', local.ChangeState as grpc.handleUnaryCall<typeof r, unknown>);
       return new Promise((resolve, reject) => h({ request: r } as grpc.ServerUnaryCall<typeof r, unknown>, (e, v) => (e ? reject(Object.assign(new Error(e.details ?? 'failed'), { code: e.code })) : resolve(v as ReturnType<typeof finished>))));
     }),
     DeleteInstance: unary(async (r) => {
@@ -120,12 +158,13 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       await settle(r.name, (i) => !i);
       return finished(`delete ${r.name}`);
     }),
-    GetInstanceState: owned(local.GetInstanceState),
-    ConsoleLog: owned(local.ConsoleLog),
-    CreateSnapshot: owned(local.CreateSnapshot),
-    ListSnapshots: owned(local.ListSnapshots),
-    RestoreSnapshot: owned(local.RestoreSnapshot),
-    DeleteSnapshot: owned(local.DeleteSnapshot),
+    GetInstanceState: owned('GetInstanceState', local.GetInstanceState),
+    ConsoleLog: owned('ConsoleLog', local.ConsoleLog),
+    CreateSnapshot: owned('CreateSnapshot', local.CreateSnapshot),
+    ListSnapshots: owned('ListSnapshots', local.ListSnapshots),
+    RestoreSnapshot: owned('RestoreSnapshot', local.RestoreSnapshot),
+    DeleteSnapshot: owned('DeleteSnapshot', local.DeleteSnapshot),
+    Exec: exec,
     UpdateInstance: unary(async (r) => {
       validateConfig(r.config);
       let before: Record<string, string> = {};

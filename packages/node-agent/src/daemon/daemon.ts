@@ -66,7 +66,7 @@ export class Daemon {
     server.addService(v1.ServerService.service, handlers);
     if (isClustered(this.opts.dataDir)) {
       const criu = this.capabilities.criu?.checkpointRestore.supported ?? false;
-      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu }) });
+      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu }) });
       server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
       server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
     } else {
