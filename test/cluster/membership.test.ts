@@ -154,20 +154,23 @@ describe('a cluster of berthd members', () => {
     const voters = ms.filter((m) => m.roles.includes('voter')).map((m) => Number(m.server_name.replace('member', '')));
     const [keep, ...kill] = voters;
     for (const i of kill) await c.kill9(i);
-    const t0 = Date.now();
-    const w = c.berth(keep!, ['cluster', 'add', 'member7']);
-    const writeMs = Date.now() - t0;
-    expect(w.code).not.toBe(0);
-    const names = kill.map((i) => `member${i} \\(${c.clusterAddress(i).replace(/\./g, '\\.')}, (silent|never)`).join('.*');
-    expect(w.err).toMatch(new RegExp(`no quorum: 2 of 3 voters unreachable from this member: ${names}`));
-    expect(w.err).not.toMatch(/cannot reach berthd/);
-    // The request timeout is 10 s; the answer comes within it (plus the CLI's start).
-    expect(writeMs).toBeLessThan(14_000);
-    const r = c.berth(keep!, ['cluster', 'list']);
-    expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/no quorum: 2 of 3 voters unreachable/);
-    console.log(`no quorum: write refused after ${writeMs} ms: ${w.err.trim()}`);
-    for (const i of kill) await c.start(i);
+    try {
+      const t0 = Date.now();
+      const w = c.berth(keep!, ['cluster', 'add', 'member7']);
+      const writeMs = Date.now() - t0;
+      expect(w.code).not.toBe(0);
+      expect(w.err).toMatch(/no quorum: 2 of 3 voters unreachable from this member: /);
+      for (const i of kill) expect(w.err).toMatch(new RegExp(`member${i} \\(${c.clusterAddress(i).replace(/\./g, '\\.')}, (silent|never)`));
+      expect(w.err).not.toMatch(/cannot reach berthd/);
+      // The request timeout is 10 s; the answer comes within it (plus the CLI's start).
+      expect(writeMs).toBeLessThan(14_000);
+      const r = c.berth(keep!, ['cluster', 'list']);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/no quorum: 2 of 3 voters unreachable/);
+      console.log(`no quorum: write refused after ${writeMs} ms: ${w.err.trim()}`);
+    } finally {
+      for (const i of kill) await c.start(i);
+    }
     await waitFor('quorum back', c.settled(4, keep!), 30_000);
   });
 

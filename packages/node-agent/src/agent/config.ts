@@ -14,7 +14,11 @@ export function validateInstanceName(name: string, field = 'name'): void {
   if (!/^[A-Za-z0-9-]+$/.test(name)) throw new InvalidArgumentError(field, `"${name}" may only contain letters, digits and hyphens`);
   if (/^[0-9-]/.test(name)) throw new InvalidArgumentError(field, `"${name}" must not start with a digit or a hyphen`);
   if (name.endsWith('-')) throw new InvalidArgumentError(field, `"${name}" must not end with a hyphen`);
+  if (name.startsWith(SPARE_PREFIX)) throw new InvalidArgumentError(field, `"${name}": names starting with "${SPARE_PREFIX}" are berth's own (volumes made ahead of launches)`);
 }
+
+/** Volumes made ahead of launches (see Agent.launch) are named SPARE_PREFIX + image fingerprint prefix. */
+export const SPARE_PREFIX = 'berth-spare-';
 
 type Check = (field: string, value: string) => void;
 

@@ -149,7 +149,8 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       const cur = await store.instance(r.name);
       if (!cur) throw new ClusterError('NOT_FOUND', `instance "${r.name}" not found`);
       const o = await store.observedOf(r.name);
-      if (!r.force && o?.status === 'Running') throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is running: stop it first or use --force`);
+      // Anything but stopped (running, frozen, mid-snapshot, in error) needs --force.
+      if (!r.force && o && o.status !== 'Stopped') throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is ${o.status === 'Running' ? 'running' : o.status.toLowerCase()}: stop it first or use --force`);
       if (!cur.value.location) {
         await store.removeInstance(r.name); // never placed: nobody has anything to delete
         return finished(`delete ${r.name}`);

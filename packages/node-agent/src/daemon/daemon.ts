@@ -89,6 +89,7 @@ export class Daemon {
     const cluster = this.cluster;
     this.cluster = undefined;
     await cluster?.stop();
+    await this.agent?.quiesce();
     fs.rmSync(this.socket, { force: true });
     fs.rmSync(this.pidFile, { force: true });
   }

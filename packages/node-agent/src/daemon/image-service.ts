@@ -66,6 +66,7 @@ export function imageHandlers(agent: Agent): ImageServiceHandlers {
       const fp = await images.resolve(r.image);
       if ((await agent.list()).some((i) => i.image === fp)) throw new InvalidArgumentError('image', `image ${fp.slice(0, 12)} is used by an instance`);
       await images.delete(fp);
+      await agent.dropSpare(fp);
       if ((await agent.pool.listImages()).includes(fp)) await agent.pool.deleteImage(fp);
       return finished(`delete image ${fp.slice(0, 12)}`, {}, fp);
     }),
