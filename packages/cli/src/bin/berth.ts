@@ -255,7 +255,7 @@ async function main(): Promise<void> {
         leader: m.leader, cpus: Number(m.cpus), memory_bytes: Number(m.memoryBytes), instances: Number(m.instances),
       }));
       if (argv.format === 'json' || argv.action === 'show') console.log(JSON.stringify(argv.action === 'show' ? json[0] : json, null, argv.action === 'show' ? 2 : 0));
-      else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'CPUS', 'MEMORY'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`])]));
+      else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'INSTANCES', 'CPUS', 'MEMORY'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.instances), String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`])]));
     }))
     .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
       async (argv) => withClient(async (c) => {
