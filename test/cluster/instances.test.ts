@@ -3,7 +3,8 @@
  * the store, the leader places it, the owner's agent runs it (real runc containers), and any
  * member can list, stop, start and delete it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { BERTH } from '../support/berthd';
 import * as path from 'node:path';
 import { BerthCluster, waitFor } from '../support/berth-cluster';
 
@@ -69,6 +70,10 @@ describe('instances in a cluster', () => {
     expect(dup.code).not.toBe(0);
     expect(dup.err).toMatch(/instance "t1" already exists/);
     expect(c.berth(1, ['launch', 'busybox', 'Bad_Name']).err).toMatch(/name/);
+    // The launch was an operation: its failure, with the reason, is in the store for every member.
+    const ops = JSON.parse(c.berth(3, ['operation', 'list', '--format', 'json']).out) as Array<{ description: string; status: string; err: string; location: string }>;
+    expect(ops.find((o) => o.description === 'launch t2')).toMatchObject({ status: 'failure', err: expect.stringMatching(/no member named "nosuch"/), location: 'member1' });
+    expect(ops.find((o) => o.description === 'launch t1')).toMatchObject({ status: 'success' });
     // The refused target left a record that says why; deleting it needs nobody.
     expect(instances(2).find((i) => i.name === 't2')?.status).toBe('Error');
     expect(c.berth(2, ['delete', 't2']).code).toBe(0);
@@ -137,6 +142,22 @@ describe('instances in a cluster', () => {
       expect(r.err).toBe('');
       expect(r.out).not.toMatch(new RegExp(`on ${victim}`));
     }
+    // A stop its owner cannot carry out now waits as a running operation; cancelled, the
+    // instance is asked for what it was before, and the waiting CLI says so.
+    const waiting = spawn(process.execPath, [BERTH, 'stop', mine[0]!], { env: { ...process.env, BERTH_DIR: c.dir(asker) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    waiting.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((r) => waiting.on('exit', (code) => r(code)));
+    const op = await waitFor('the stop operation', () => {
+      const l = JSON.parse(c.berth(asker, ['operation', 'list', '--format', 'json']).out) as Array<{ id: string; description: string; status: string }>;
+      return l.find((o) => o.description === `stop ${mine[0]}` && o.status === 'running');
+    });
+    // Cancelled through the third member: the request reaches the member running it via the store.
+    const cancel = c.berth([1, 2, 3].find((i) => i !== v && i !== asker)!, ['operation', 'cancel', op.id]);
+    expect(cancel.err).toBe('');
+    expect(JSON.parse(cancel.out)).toMatchObject({ id: op.id, status: 'cancelled' });
+    expect(await exited).not.toBe(0);
+    expect(err).toMatch(/was cancelled/);
     // Its containers ran on while its berthd was down; back, it adopts them.
     for (const n of mine) expect(runcStatus(v, n)).toBe('running');
     await c.start(v);

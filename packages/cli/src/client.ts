@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
 import * as fs from 'node:fs';
-import type { ClusterServiceClient, ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
+import type { ClusterServiceClient, OperationServiceClient, Operation__Output, ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
 
 /** The data folder of the local daemon: BERTH_DIR, or berthd's default, as lxc uses LXD_DIR. */
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,6 +32,7 @@ export class BerthClient {
   readonly instances: InstanceServiceClient;
   readonly images: ImageServiceClient;
   readonly cluster: ClusterServiceClient;
+  readonly operations: OperationServiceClient;
 
   constructor(readonly socket: string = path.join(localDataDir(), 'unix.socket')) {
     const v1 = loadBerthV1();
@@ -39,19 +40,42 @@ export class BerthClient {
     this.instances = new v1.InstanceService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
     this.images = new v1.ImageService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
     this.cluster = new v1.ClusterService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
+    this.operations = new v1.OperationService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
   }
 
   /** Calls an InstanceService method by name; errors become ApiError (or DaemonUnreachableError). */
-  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: 'instances' | 'images' | 'cluster' = 'instances'): Promise<Res> {
-    const target = service === 'images' ? this.images : service === 'cluster' ? this.cluster : this.instances;
+  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: 'instances' | 'images' | 'cluster' | 'operations' = 'instances'): Promise<Res> {
+    const target = service === 'images' ? this.images : service === 'cluster' ? this.cluster : service === 'operations' ? this.operations : this.instances;
     const fn = (target as unknown as Record<string, (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown>)[method];
     if (!fn) return Promise.reject(new Error(`no method ${method}`));
-    return new Promise((resolve, reject) => {
-      fn.call(target, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+    const deadline = Date.now() + timeoutMs;
+    return new Promise<Res>((resolve, reject) => {
+      fn.call(target, req, new grpc.Metadata(), { deadline }, (err, res) => {
         if (err) reject(this.toError(err));
         else resolve(res as Res);
       });
-    });
+    }).then((res) => this.awaitOperation(res, deadline));
+  }
+
+  /**
+   * A cluster answers changes with a running operation: wait for its end (GetOperation, up to
+   * 30 s per call) and answer with the finished operation, or its failure as an ApiError.
+   */
+  private async awaitOperation<Res>(res: Res, deadline: number): Promise<Res> {
+    const first = (res as { operation?: Operation__Output | null } | undefined)?.operation;
+    if (!first || !['running', 'pending'].includes(first.status)) return res;
+    let op: Operation__Output = first;
+    while (op.status === 'running' || op.status === 'pending') {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ApiError(grpc.status.DEADLINE_EXCEEDED, `operation ${op.id} (${op.description}) still running; see: berth operation show ${op.id}`);
+      op = await this.rpc<Operation__Output>('GetOperation', { id: op.id, waitSeconds: Math.max(1, Math.min(30, Math.floor(left / 1000))) }, left + 5_000, 'operations');
+    }
+    if (op.status === 'failure') {
+      const code = (grpc.status as unknown as Record<string, number>)[op.errorCode] ?? grpc.status.UNKNOWN;
+      throw new ApiError(code, op.error);
+    }
+    if (op.status === 'cancelled') throw new ApiError(grpc.status.CANCELLED, `operation ${op.id} (${op.description}) was cancelled`);
+    return { ...(res as object), operation: op } as Res;
   }
 
   toError(err: grpc.ServiceError): Error {

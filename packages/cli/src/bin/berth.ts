@@ -257,6 +257,23 @@ async function main(): Promise<void> {
       if (argv.format === 'json' || argv.action === 'show') console.log(JSON.stringify(argv.action === 'show' ? json[0] : json, null, argv.action === 'show' ? 2 : 0));
       else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'INSTANCES', 'CPUS', 'MEMORY'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.instances), String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`])]));
     }))
+    .command('operation <action> [id]', 'list | show ID [--wait S] | cancel ID: the cluster\'s asynchronous operations', (y) => y
+      .positional('action', { choices: ['list', 'show', 'cancel'] as const, demandOption: true })
+      .positional('id', { type: 'string' })
+      .option('wait', { type: 'number', default: 0, describe: 'show: wait up to S seconds for it to end' })
+      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
+    (argv) => withClient(async (c) => {
+      type Op = { id: string; description: string; status: string; mayCancel: boolean; error: string; location: string; createdAtUnixMs: number | string };
+      if (argv.action !== 'list' && !argv.id) throw new Error(`berth operation ${argv.action} ID: the operation's id is missing`);
+      if (argv.action === 'list') {
+        const { operations } = await c.rpc<{ operations: Op[] }>('ListOperations', {}, 30_000, 'operations');
+        if (argv.format === 'json') console.log(JSON.stringify(operations.map((o) => ({ id: o.id, description: o.description, status: o.status, may_cancel: o.mayCancel, err: o.error, location: o.location, created_at: new Date(Number(o.createdAtUnixMs)).toISOString() }))));
+        else console.log(table([['ID', 'DESCRIPTION', 'STATUS', 'CANCELABLE', 'LOCATION'], ...operations.map((o) => [o.id, o.description, o.status.toUpperCase(), o.mayCancel ? 'YES' : 'NO', o.location])]));
+        return;
+      }
+      const op = await c.rpc<Op>(argv.action === 'cancel' ? 'CancelOperation' : 'GetOperation', argv.action === 'cancel' ? { id: argv.id } : { id: argv.id, waitSeconds: argv.wait }, 60_000 + argv.wait * 1000, 'operations');
+      console.log(JSON.stringify({ id: op.id, description: op.description, status: op.status, may_cancel: op.mayCancel, err: op.error, location: op.location }, null, 2));
+    }))
     .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
       async (argv) => withClient(async (c) => {
         process.stdout.write((await c.rpc<ConsoleLogResponse__Output>('ConsoleLog', { name: argv.name })).log);

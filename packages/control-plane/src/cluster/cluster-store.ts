@@ -82,6 +82,26 @@ export const P_LIVE = '/berth/live/';
 export const P_INSTANCES = '/berth/instances/';
 export const P_OBSERVED = '/berth/observed/';
 export const P_REMOVALS = '/berth/removals/';
+export const P_OPERATIONS = '/berth/operations/';
+
+/** An API operation (berth.v1.Operation's fields), kept in the store while it runs and after. */
+export interface OperationRecord {
+  id: string;
+  description: string;
+  /** running, success, failure, cancelled */
+  status: string;
+  mayCancel: boolean;
+  resources: Record<string, string>;
+  metadata: Record<string, string>;
+  error: string;
+  errorCode: string;
+  createdAtUnixMs: number;
+  updatedAtUnixMs: number;
+  /** The member running it. */
+  location: string;
+  /** Set by CancelOperation on any member; the member running it stops and records `cancelled`. */
+  cancelRequested?: boolean | undefined;
+}
 /**
  * A copy of every intent not placed yet, written in the same txn as the intent itself (so
  * its mod revision is the intent's): the leader reads only what waits, not every instance.
@@ -323,6 +343,34 @@ export class ClusterStore {
       success: [{ requestDeleteRange: { key: b(P_INSTANCES + name) } }, { requestDeleteRange: { key: b(P_OBSERVED + name) } }, { requestDeleteRange: { key: b(P_PENDING + name) } }],
       failure: [],
     });
+  }
+
+  // ---- operations ----
+
+  async putOperation(op: OperationRecord): Promise<void> {
+    await this.node.submit({ put: { key: b(P_OPERATIONS + op.id), value: json(op) } });
+  }
+
+  async operation(id: string): Promise<{ value: OperationRecord; modRevision: number } | undefined> {
+    return this.get<OperationRecord>(P_OPERATIONS + id);
+  }
+
+  async operations(): Promise<OperationRecord[]> {
+    return (await this.list<OperationRecord>(P_OPERATIONS)).sort((x, y) => x.createdAtUnixMs - y.createdAtUnixMs);
+  }
+
+  /** Changes an operation unless it changed since `modRevision`; false when it did. */
+  async changeOperation(op: OperationRecord, modRevision: number): Promise<boolean> {
+    return this.txn({
+      compare: [{ key: b(P_OPERATIONS + op.id), target: 'MOD', result: 'EQUAL', modRevision }],
+      success: [{ requestPut: { key: b(P_OPERATIONS + op.id), value: json(op) } }],
+      failure: [],
+    });
+  }
+
+  async deleteOperations(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.txn({ compare: [], success: ids.map((id) => ({ requestDeleteRange: { key: b(P_OPERATIONS + id) } })), failure: [] });
   }
 
   async live(): Promise<Map<string, LiveInfo>> {

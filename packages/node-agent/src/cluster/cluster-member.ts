@@ -26,6 +26,7 @@ import {
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
 import type { Agent } from '../agent/agent';
 import { toStatus } from '../daemon/status';
+import { Operations } from './operations';
 import { Reconciler } from './reconciler';
 import { clusterDir, hostOf, readMember, writeMember } from './files';
 import type { MemberConfig } from './files';
@@ -83,6 +84,8 @@ export interface ClusterMemberOptions {
 
 export class ClusterMember {
   readonly store: ClusterStore;
+  /** The API's asynchronous operations (see operations.ts). */
+  readonly operations: Operations;
   private readonly timers: NodeJS.Timeout[] = [];
   private leaseId = 0;
   private watchId: number | undefined;
@@ -103,6 +106,7 @@ export class ClusterMember {
   ) {
     this.store = new ClusterStore(node);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.operations = new Operations(this.store, config.name, (ms) => this.changed(ms));
   }
 
   static async start(opts: ClusterMemberOptions): Promise<ClusterMember> {
@@ -223,7 +227,11 @@ export class ClusterMember {
       if (!this.info) return;
     }
     await this.keepAlive(this.info);
-    if (this.node.isLeader) await this.keepRoles(this.info);
+    if (this.node.isLeader) {
+      await this.keepRoles(this.info);
+      const live = await this.store.live();
+      await this.operations.collect((name) => live.has(name));
+    }
   }
 
   private selfInfo(joinedAt: number): MemberInfo {

@@ -13,16 +13,18 @@ import { validateConfig, validateInstanceName } from '../agent/config';
 import { InvalidArgumentError } from '../errors';
 import { finished, unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
+import { CancelledError } from './operations';
 import type { ClusterMember } from './cluster-member';
 
 export function clusterInstanceHandlers(member: ClusterMember, local: InstanceServiceHandlers, waitMs = 120_000): InstanceServiceHandlers {
   const store = member.store;
   const me = member.config.name;
 
-  /** Polls until `done` says the instance reached what was asked, or fails with its error. */
-  async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
+  /** Waits (on the store's watch) until `done` says the instance reached what was asked, or fails with its error. */
+  async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean, cancelled: () => boolean = () => false): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
     const deadline = Date.now() + waitMs;
     for (;;) {
+      if (cancelled()) throw new CancelledError('cancelled');
       const [cur, observed] = await Promise.all([store.instance(name), store.observedOf(name)]);
       const intent = cur?.value;
       if (done(intent, observed)) return { intent, observed };
@@ -114,8 +116,18 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       }
       const desired = r.start ? 'Running' : 'Stopped';
       await store.createInstance({ name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined });
-      const { intent } = await settle(r.name, reached(desired));
-      return finished(`launch ${r.name}`, { instances: `/1.0/instances/${r.name}`, location: intent?.location ?? '' });
+      return member.operations.start({
+        description: `launch ${r.name}`,
+        resources: { instances: `/1.0/instances/${r.name}` },
+        run: async (cancelled) => ({ location: (await settle(r.name, reached(desired), cancelled)).intent?.location ?? '' }),
+        // Cancelled before it runs: the instance goes (never placed: its records; else its owner deletes it).
+        cancel: async () => {
+          const cur = await store.instance(r.name);
+          if (!cur) return;
+          if (!cur.value.location) await store.removeInstance(r.name);
+          else await store.changeInstance(r.name, (i) => ({ ...i, deleting: true }));
+        },
+      });
     }),
     ListInstances: unary(async (r) => {
       const [intents, observed] = await Promise.all([store.instances(), store.observed()]);
@@ -131,16 +143,30 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       if (r.action === 'start' || r.action === 'stop') {
         if (r.stateful) throw new InvalidArgumentError('stateful', 'stateful stop is not served in a cluster yet');
         const desired = r.action === 'start' ? 'Running' : 'Stopped';
-        await store.changeInstance(r.name, (i) => ({ ...i, desired }));
-        await settle(r.name, reached(desired));
-        return finished(`${r.action} ${r.name}`);
+        let before: InstanceIntent['desired'] = desired;
+        await store.changeInstance(r.name, (i) => {
+          before = i.desired;
+          return { ...i, desired };
+        });
+        return member.operations.start({
+          description: `${r.action} ${r.name}`,
+          resources: { instances: `/1.0/instances/${r.name}` },
+          run: async (cancelled) => { await settle(r.name, reached(desired), cancelled); },
+          // Cancelled (its owner is away, say): the instance is asked for what it was asked before.
+          cancel: async () => { await store.changeInstance(r.name, (i) => (i.desired === desired ? { ...i, desired: before } : i)); },
+        });
       }
       if (r.action === 'restart') {
         await store.changeInstance(r.name, (i) => ({ ...i, desired: 'Stopped' }));
-        await settle(r.name, reached('Stopped'));
-        await store.changeInstance(r.name, (i) => ({ ...i, desired: 'Running' }));
-        await settle(r.name, reached('Running'));
-        return finished(`restart ${r.name}`);
+        return member.operations.start({
+          description: `restart ${r.name}`,
+          resources: { instances: `/1.0/instances/${r.name}` },
+          run: async () => {
+            await settle(r.name, reached('Stopped'));
+            await store.changeInstance(r.name, (i) => ({ ...i, desired: 'Running' }));
+            await settle(r.name, reached('Running'));
+          },
+        });
       }
       const h = owned('ChangeState', local.ChangeState as grpc.handleUnaryCall<typeof r, unknown>);
       return new Promise((resolve, reject) => h({ request: r } as grpc.ServerUnaryCall<typeof r, unknown>, (e, v) => (e ? reject(Object.assign(new Error(e.details ?? 'failed'), { code: e.code })) : resolve(v as ReturnType<typeof finished>))));
@@ -156,8 +182,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
         return finished(`delete ${r.name}`);
       }
       await store.changeInstance(r.name, (i) => ({ ...i, deleting: true }));
-      await settle(r.name, (i) => !i);
-      return finished(`delete ${r.name}`);
+      return member.operations.start({ description: `delete ${r.name}`, resources: { instances: `/1.0/instances/${r.name}` }, run: async () => { await settle(r.name, (i) => !i); } });
     }),
     GetInstanceState: owned('GetInstanceState', local.GetInstanceState),
     ConsoleLog: owned('ConsoleLog', local.ConsoleLog),
@@ -180,15 +205,20 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       });
       const want = configDigest(next.config);
       if (!next.location) return finished(`update ${r.name}`);
-      try {
-        await settle(r.name, (i, o) => !!i && !!o && o.location === i.location && o.configDigest === want);
-      } catch (e) {
-        // The owner could not apply it (a key that needs the instance stopped, say): the
-        // intent goes back to what it was, unless someone changed it meanwhile.
-        await store.changeInstance(r.name, (i) => (configDigest(i.config) === want ? { ...i, config: before } : i)).catch(() => undefined);
-        throw e;
-      }
-      return finished(`update ${r.name}`);
+      return member.operations.start({
+        description: `update ${r.name}`,
+        resources: { instances: `/1.0/instances/${r.name}` },
+        run: async () => {
+          try {
+            await settle(r.name, (i, o) => !!i && !!o && o.location === i.location && o.configDigest === want);
+          } catch (e) {
+            // The owner could not apply it (a key that needs the instance stopped, say): the
+            // intent goes back to what it was, unless someone changed it meanwhile.
+            await store.changeInstance(r.name, (i) => (configDigest(i.config) === want ? { ...i, config: before } : i)).catch(() => undefined);
+            throw e;
+          }
+        },
+      });
     }),
   };
 }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { ClusterServiceHandlers, ServerInfo, ServerServiceHandlers } from '@berth/proto';
+import type { ClusterServiceHandlers, OperationServiceHandlers, ServerInfo, ServerServiceHandlers } from '@berth/proto';
 import { ClusterMember } from '../cluster/cluster-member';
 import { isClustered } from '../cluster/files';
 import { clusterInstanceHandlers } from '../cluster/instance-api';
@@ -68,6 +68,13 @@ export class Daemon {
       const criu = this.capabilities.criu?.checkpointRestore.supported ?? false;
       this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu }) });
       server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
+      const ops = this.cluster.operations;
+      const opHandlers: OperationServiceHandlers = {
+        ListOperations: unary(async () => ({ operations: await ops.list() })),
+        GetOperation: unary(async (req: { id: string; waitSeconds: number }) => ops.get(req.id, Math.min(Math.max(req.waitSeconds, 0), 600) * 1000)),
+        CancelOperation: unary(async (req: { id: string }) => ops.cancel(req.id)),
+      };
+      server.addService(v1.OperationService.service, opHandlers);
       server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
     } else {
       server.addService(v1.InstanceService.service, instances);
