@@ -110,6 +110,31 @@ describe('instances in a cluster', () => {
     expect(instances(1).map((i) => i.name)).not.toContain('dry');
   });
 
+  it('berth monitor on one member tells the lifecycle of an instance launched through another', async () => {
+    const mon = spawn(process.execPath, [BERTH, 'monitor', '--type', 'lifecycle'], { env: { ...process.env, BERTH_DIR: c.dir(3) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    mon.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>((r) => mon.on('exit', (code) => r(code)));
+    try {
+      await new Promise((r) => setTimeout(r, 1000)); // the watch is set up
+      const launched = c.berth(1, ['launch', 'busybox', 'ev1']);
+      expect(launched.err).toBe('');
+      const at = /on (member\d)/.exec(launched.out)![1];
+      expect(c.berth(2, ['delete', 'ev1', '--force']).code).toBe(0);
+      const seen = await waitFor('the deletion event', () => {
+        const evs = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; location: string; metadata: { action: string; name: string } });
+        return evs.some((e) => e.metadata.action === 'instance-deleted') ? evs : undefined;
+      }, 20_000);
+      const mine = seen.filter((e) => e.metadata.name === 'ev1');
+      expect(mine.map((e) => e.metadata.action)).toEqual(['instance-created', 'instance-placed', 'instance-started', 'instance-deleted']);
+      expect(mine.every((e) => e.type === 'lifecycle')).toBe(true);
+      expect(mine.find((e) => e.metadata.action === 'instance-started')!.location).toBe(at);
+    } finally {
+      mon.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
   it('applies a config change from any member on the owner, live; one it cannot apply is refused and undone', () => {
     const c2 = instances(1).find((i) => i.name === 'c2')!;
     const at = memberIndex(c2.location);

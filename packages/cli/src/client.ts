@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
 import * as fs from 'node:fs';
-import type { ClusterServiceClient, OperationServiceClient, Operation__Output, ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
+import type { ClusterServiceClient, EventServiceClient, OperationServiceClient, Operation__Output, ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
 
 /** The data folder of the local daemon: BERTH_DIR, or berthd's default, as lxc uses LXD_DIR. */
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -33,6 +33,7 @@ export class BerthClient {
   readonly images: ImageServiceClient;
   readonly cluster: ClusterServiceClient;
   readonly operations: OperationServiceClient;
+  readonly events: EventServiceClient;
 
   constructor(readonly socket: string = path.join(localDataDir(), 'unix.socket')) {
     const v1 = loadBerthV1();
@@ -41,6 +42,7 @@ export class BerthClient {
     this.images = new v1.ImageService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
     this.cluster = new v1.ClusterService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
     this.operations = new v1.OperationService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
+    this.events = new v1.EventService(`unix://${socket}`, grpc.credentials.createInsecure(), { channelOverride: this.server.getChannel() });
   }
 
   /** Calls an InstanceService method by name; errors become ApiError (or DaemonUnreachableError). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as grpc from '@grpc/grpc-js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type {
@@ -273,6 +274,20 @@ async function main(): Promise<void> {
       }
       const op = await c.rpc<Op>(argv.action === 'cancel' ? 'CancelOperation' : 'GetOperation', argv.action === 'cancel' ? { id: argv.id } : { id: argv.id, waitSeconds: argv.wait }, 60_000 + argv.wait * 1000, 'operations');
       console.log(JSON.stringify({ id: op.id, description: op.description, status: op.status, may_cancel: op.mayCancel, err: op.error, location: op.location }, null, 2));
+    }))
+    .command('monitor', 'Print the cluster\'s events as they happen, one JSON object a line (Ctrl-C ends)', (y) => y
+      .option('type', { type: 'string', array: true, default: [] as string[], describe: 'lifecycle, operation (all when absent)' })
+      .option('instance', { type: 'string', default: '', describe: 'Only events about this instance' }),
+    (argv) => new Promise<void>((resolve, reject) => {
+      const c = new BerthClient();
+      const stream = c.events.WatchEvents({ types: argv.type, instance: argv.instance });
+      stream.on('data', (e: { type: string; timestampUnixMs: number | string; location: string; metadataJson: string }) => {
+        console.log(JSON.stringify({ type: e.type, timestamp: new Date(Number(e.timestampUnixMs)).toISOString(), location: e.location, metadata: JSON.parse(e.metadataJson || '{}') }));
+      });
+      stream.on('error', (e: grpc.ServiceError) => { c.close(); if (e.code === grpc.status.CANCELLED) resolve(); else reject(c.toError(e)); });
+      stream.on('end', () => { c.close(); resolve(); });
+      process.once('SIGINT', () => stream.cancel());
+      process.once('SIGTERM', () => stream.cancel());
     }))
     .command('console <name>', 'Show the console log of an instance', (y) => y.positional('name', { type: 'string', demandOption: true }),
       async (argv) => withClient(async (c) => {

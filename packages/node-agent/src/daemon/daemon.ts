@@ -7,6 +7,7 @@ import type { ClusterServiceHandlers, OperationServiceHandlers, ServerInfo, Serv
 import { ClusterMember } from '../cluster/cluster-member';
 import { isClustered } from '../cluster/files';
 import { clusterInstanceHandlers } from '../cluster/instance-api';
+import { watchEvents } from '../cluster/events';
 import { finished, unary } from './grpc';
 import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
@@ -75,6 +76,7 @@ export class Daemon {
         CancelOperation: unary(async (req: { id: string }) => ops.cancel(req.id)),
       };
       server.addService(v1.OperationService.service, opHandlers);
+      server.addService(v1.EventService.service, { WatchEvents: watchEvents(this.cluster.node) });
       server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
     } else {
       server.addService(v1.InstanceService.service, instances);
