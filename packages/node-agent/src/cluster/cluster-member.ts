@@ -188,12 +188,15 @@ export class ClusterMember {
   /** Resolves at the next change under /berth/ applied on this member (or after `ms`). */
   changed(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
+      const waiters = this.changeWaiters;
+      const done = (): void => {
         clearTimeout(t);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
         resolve();
-      }
-      this.changeWaiters.push(done);
+      };
+      const t = setTimeout(done, ms);
+      waiters.push(done);
     });
   }
 
@@ -228,8 +231,8 @@ export class ClusterMember {
     }
     await this.keepAlive(this.info);
     if (this.node.isLeader) {
-      await this.keepRoles(this.info);
       const live = await this.store.live();
+      await this.keepRoles(this.info, live);
       await this.operations.collect((name) => live.has(name));
     }
   }
@@ -267,9 +270,9 @@ export class ClusterMember {
    *    the largest odd number <= min(maxVoters, members) (two members keep one voter and a
    *    stand-by, as LXD does; a third makes three voters, one promotion at a time).
    */
-  private async keepRoles(info: ClusterInfo): Promise<void> {
+  private async keepRoles(info: ClusterInfo, live: ReadonlyMap<string, unknown>): Promise<void> {
     const s = this.node.status();
-    const [members, live, removals] = await Promise.all([this.store.members(), this.store.live(), this.store.removals()]);
+    const [members, removals] = await Promise.all([this.store.members(), this.store.removals()]);
     const byName = new Map(members.map((m) => [m.name, m]));
     const inRaft = new Set([...s.voters, ...s.learners]);
     const now = Date.now();
