@@ -64,6 +64,13 @@ export interface InstanceObserved {
 }
 
 /** A short digest of a config map, independent of key order: "is this config applied yet". */
+/** How many of `intents` each member runs (placed intents only). */
+export function instancesPerMember(intents: ReadonlyArray<{ value: InstanceIntent }>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { value } of intents) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
+  return counts;
+}
+
 export function configDigest(config: Readonly<Record<string, string>>): string {
   const sorted = Object.keys(config).sort().map((k) => [k, config[k]]);
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);

@@ -5,6 +5,7 @@
  * at most every `recountMs` plus what this placer placed since, so a burst spreads and a pass
  * costs what waits, not what exists.
  */
+import { instancesPerMember } from '../cluster/cluster-store';
 import type { ClusterStore, InstanceIntent } from '../cluster/cluster-store';
 import { chooseMember, place } from './placement';
 import type { Candidate } from './placement';
@@ -43,9 +44,7 @@ export class Placer {
     }
     const { members, live } = this.membersSeen;
     if (!this.counts || Date.now() - this.countedAt > this.recountMs) {
-      const counts = new Map<string, number>();
-      for (const { value } of await this.store.instances()) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
-      this.counts = counts;
+      this.counts = instancesPerMember(await this.store.instances());
       this.countedAt = Date.now();
     }
     const counts = this.counts;

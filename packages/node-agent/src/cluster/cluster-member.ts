@@ -20,7 +20,7 @@ import { loadBerthV1 } from '@berth/proto';
 import type { ClusterJoinHandlers, InstanceServiceClient, InstanceServiceHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
 import { GrpcTransport, RaftNode } from '@berth/raft-store';
 import {
-  ClusterError, ClusterStore, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
+  ClusterError, ClusterStore, instancesPerMember, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
   issueCertificate, serverCredentials,
 } from '@berth/control-plane';
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
@@ -417,8 +417,7 @@ export class ClusterMember {
 
   async listMembers(): Promise<MemberMessage[]> {
     const [members, live, intents] = await Promise.all([this.store.members(), this.store.live(), this.store.instances()]);
-    const counts = new Map<string, number>();
-    for (const { value } of intents) if (value.location) counts.set(value.location, (counts.get(value.location) ?? 0) + 1);
+    const counts = instancesPerMember(intents);
     const s = this.node.status();
     const voters = new Set(s.voters);
     const learners = new Set(s.learners);

@@ -8,7 +8,7 @@ import { toolEnv } from '../host/paths';
 import { runTool } from '../host/run';
 import { StorageDriverBase, withRevert, type ImportedSection } from './base';
 import {
-  checkConfigKeys, exists, LONG_TOOL_MS, mountAt, mustRun, parseSize, readPoolRecord, refuseExistingPool,
+  checkConfigKeys, exists, LONG_TOOL_MS, lstatIfExists, mountAt, mustRun, parseSize, readPoolRecord, refuseExistingPool,
   writePoolRecord, type PoolRecord,
 } from './common';
 import { toolSink, toolSource, type SectionMeta, type SectionSink, type SectionSource } from './stream';
@@ -179,13 +179,8 @@ export class BtrfsDriver extends StorageDriverBase {
   }
 
   protected async remove(p: string): Promise<void> {
-    let st;
-    try {
-      st = await fs.lstat(p);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
+    const st = await lstatIfExists(p);
+    if (!st) return;
     if (!st.isDirectory() || st.ino !== SUBVOLUME_ROOT_INO) {
       await this.purge(p);
       return;
@@ -203,13 +198,8 @@ export class BtrfsDriver extends StorageDriverBase {
   }
 
   protected async purge(p: string): Promise<void> {
-    let st;
-    try {
-      st = await fs.lstat(p);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
+    const st = await lstatIfExists(p);
+    if (!st) return;
     if (st.isDirectory() && st.ino === SUBVOLUME_ROOT_INO) {
       await this.remove(p);
       return;

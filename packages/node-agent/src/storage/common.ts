@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 import { AlreadyExistsError, InternalError, InvalidArgumentError, NotFoundError } from '../errors';
 import { describeResult, runTool, type RunOptions, type ToolResult } from '../host/run';
@@ -72,14 +73,18 @@ export async function mustRun(cmd: string, args: readonly string[], opts: RunOpt
 /** Copies and tar runs take as long as the data needs. */
 export const LONG_TOOL_MS = 60 * 60_000;
 
-export async function exists(p: string): Promise<boolean> {
+/** lstat, or undefined when nothing is at `p`; other errors are thrown. */
+export async function lstatIfExists(p: string): Promise<Stats | undefined> {
   try {
-    await fs.lstat(p);
-    return true;
+    return await fs.lstat(p);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  return (await lstatIfExists(p)) !== undefined;
 }
 
 /**

@@ -535,6 +535,7 @@ class ApplyTx {
     const { gte, lt, single } = rangeBounds(req.key, req.rangeEnd);
     const limit = req.limit && req.limit > 0 ? req.limit : Infinity;
     let kvs: KeyValue[];
+    let total: number | undefined;
     if (single) {
       const kv = await this.get(req.key);
       kvs = kv ? [kv] : [];
@@ -554,47 +555,25 @@ class ApplyTx {
           found.set(key.toString('latin1'), decodeKv(key, v));
         }
       }
-      let total: number | undefined;
-      if (req.skipCount && !req.countOnly && limit !== Infinity) {
-        for (const [k, v] of this.overlay) {
-          if (!inRange(k)) continue;
-          if (v) found.set(k, v);
-          else found.delete(k);
-        }
-        kvs = [...found.values()].sort((a, b) => Buffer.compare(a.key, b.key));
-        // `wanted` covered every overlay deletion, so more than `limit` left means there is more.
-        const more = kvs.length > limit;
-        kvs = kvs.slice(0, limit);
-        if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: Buffer.alloc(0) }));
-        return { kvs, more, count: kvs.length };
-      }
-      if (limit !== Infinity || req.countOnly) {
-        const keys = new Set<string>();
-        for await (const k of this.db.keys({ gte, lt })) keys.add(k.toString('latin1', 1));
-        for (const [k, v] of this.overlay) if (inRange(k)) (v ? keys.add(k) : keys.delete(k));
-        total = keys.size;
-      }
       for (const [k, v] of this.overlay) {
         if (!inRange(k)) continue;
         if (v) found.set(k, v);
         else found.delete(k);
       }
       kvs = [...found.values()].sort((a, b) => Buffer.compare(a.key, b.key));
-      if (total !== undefined) {
-        const count = total;
-        const more = count > limit;
-        if (req.countOnly) return { kvs: [], more, count };
-        kvs = kvs.slice(0, limit);
-        if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: Buffer.alloc(0) }));
-        return { kvs, more, count };
+      // `wanted` covered every overlay deletion, so with skipCount more than `limit` read means more.
+      if (!(req.skipCount && !req.countOnly) && (limit !== Infinity || req.countOnly)) {
+        const keys = new Set<string>();
+        for await (const k of this.db.keys({ gte, lt })) keys.add(k.toString('latin1', 1));
+        for (const [k, v] of this.overlay) if (inRange(k)) (v ? keys.add(k) : keys.delete(k));
+        total = keys.size;
       }
     }
-    const count = kvs.length;
-    const more = kvs.length > limit;
-    if (more) kvs = kvs.slice(0, limit);
-    if (req.countOnly) return { kvs: [], more, count };
+    const more = (total ?? kvs.length) > limit;
+    if (req.countOnly) return { kvs: [], more, count: total ?? kvs.length };
+    kvs = kvs.slice(0, limit);
     if (req.keysOnly) kvs = kvs.map((kv) => ({ ...kv, value: Buffer.alloc(0) }));
-    return { kvs, more, count };
+    return { kvs, more, count: total ?? kvs.length };
   }
 
   private write(kv: KeyValue, prev: KeyValue | null): void {
