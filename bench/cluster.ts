@@ -12,6 +12,9 @@
  * 4. `berth list` with 100 instances (created stopped), CLI wall time; the API call alone.
  *
  *   npm run bench:cluster -- [--trials 10] [--instances 100] [--keep]
+ *   npm run bench:cluster -- --only list [--members 1] [--runs 20]   # just step 4: the CLI's list
+ *     on a single-member cluster (no references, no launches), with `berth --help` and the API
+ *     call alone, interleaved, `--runs` times each (medians)
  *
  * Output: progress on stderr; a table, then one JSON line (the last line) on stdout.
  */
@@ -26,10 +29,10 @@ const LOCAL_CLUSTER = path.join(REPO, 'deploy', 'local-cluster');
 const BERTH_BIN = path.join(REPO, 'packages/cli/dist/bin/berth.js');
 const LAUNCH_BENCH = path.join(__dirname, 'launch.js');
 
-interface Options { trials: number; instances: number; keep: boolean }
+interface Options { trials: number; instances: number; keep: boolean; only: 'all' | 'list'; members: number; runs: number }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { trials: 10, instances: 100, keep: false };
+  const o: Options = { trials: 10, instances: 100, keep: false, only: 'all', members: 0, runs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const n = (): number => {
@@ -40,11 +43,20 @@ function parseArgs(argv: string[]): Options {
     if (a === '--trials') o.trials = n();
     else if (a === '--instances') o.instances = n();
     else if (a === '--keep') o.keep = true;
+    else if (a === '--members') o.members = n();
+    else if (a === '--runs') o.runs = n();
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (v !== 'list' && v !== 'all') throw new Error('--only: list (or all)');
+      o.only = v;
+    }
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench:cluster -- [--trials 10] [--instances 100] [--keep]');
+      console.log('npm run bench:cluster -- [--trials 10] [--instances 100] [--keep] [--only list [--members 1] [--runs 20]]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
+  if (o.members === 0) o.members = o.only === 'list' ? 1 : 3;
+  if (o.runs === 0) o.runs = o.only === 'list' ? 20 : 5;
   return o;
 }
 
@@ -68,13 +80,23 @@ function cli(env: NodeJS.ProcessEnv, args: string[]): number {
   return ms;
 }
 
+/** `node -e 0`: Node's own start-up, the floor of any CLI written for it. */
+function nodeBare(): number {
+  const t = performance.now();
+  spawnSync(process.execPath, ['-e', '0']);
+  return performance.now() - t;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   for (const f of [BERTH_BIN, LAUNCH_BENCH, LOCAL_CLUSTER]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build`);
 
-  log(`references: bench:launch --skip berth,cli,many --trials ${o.trials}`);
-  const ref = spawnSync(process.execPath, [LAUNCH_BENCH, '--skip', 'berth,cli,many', '--trials', String(o.trials)], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] });
-  const refJson = JSON.parse(ref.stdout.trim().split('\n').pop() ?? '{}') as { medians_ms?: Record<string, number | null>; config?: { lxd?: string | null } };
+  let refJson: { medians_ms?: Record<string, number | null>; config?: { lxd?: string | null } } = {};
+  if (o.only === 'all') {
+    log(`references: bench:launch --skip berth,cli,many --trials ${o.trials}`);
+    const ref = spawnSync(process.execPath, [LAUNCH_BENCH, '--skip', 'berth,cli,many', '--trials', String(o.trials)], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] });
+    refJson = JSON.parse(ref.stdout.trim().split('\n').pop() ?? '{}') as typeof refJson;
+  }
   const floor = refJson.medians_ms?.['floor_run'] ?? NaN;
   const lxd = refJson.medians_ms?.['lxd_launch'] ?? null;
 
@@ -93,29 +115,29 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => { down(); process.exit(130); });
   const figures: Record<string, number | null> = { runc_floor_run_ms: floor, lxd_launch_ms: lxd };
   try {
-    log('local cluster: up 3');
+    log(`local cluster: up ${o.members}`);
     const t0 = performance.now();
-    lc(['up', '3']);
+    lc(['up', String(o.members)]);
     figures.cluster_up_s = (performance.now() - t0) / 1000;
     const member1 = path.join(dir, 'member1');
     const berthEnv = { ...process.env, BERTH_DIR: member1 };
     const client = new BerthClient(path.join(member1, 'unix.socket'));
     try {
       log('warm-up: busybox imported on every member');
-      for (const m of ['member1', 'member2', 'member3']) {
+      for (const m of Array.from({ length: o.members }, (_, i) => `member${i + 1}`)) {
         await client.rpc('CreateInstance', { name: `warm-${m}`, image: 'busybox', config: {}, start: true, target: m });
         await client.rpc('DeleteInstance', { name: `warm-${m}`, force: true });
       }
       const launch: number[] = [];
       const del: number[] = [];
-      for (let i = 0; i < o.trials; i++) {
+      for (let i = 0; i < (o.only === 'all' ? o.trials : 0); i++) {
         launch.push(await timeIt(() => client.rpc('CreateInstance', { name: `a${i}`, image: 'busybox', config: {}, start: true })));
       }
-      for (let i = 0; i < o.trials; i++) del.push(await timeIt(() => client.rpc('DeleteInstance', { name: `a${i}`, force: true })));
-      log(`API launch median ${median(launch).toFixed(0)} ms`);
+      for (let i = 0; i < launch.length; i++) del.push(await timeIt(() => client.rpc('DeleteInstance', { name: `a${i}`, force: true })));
+      if (launch.length) log(`API launch median ${median(launch).toFixed(0)} ms`);
       const cliLaunch: number[] = [];
-      for (let i = 0; i < o.trials; i++) cliLaunch.push(cli(berthEnv, ['launch', 'busybox', `b${i}`]));
-      for (let i = 0; i < o.trials; i++) cli(berthEnv, ['delete', `b${i}`, '--force']);
+      for (let i = 0; i < launch.length; i++) cliLaunch.push(cli(berthEnv, ['launch', 'busybox', `b${i}`]));
+      for (let i = 0; i < launch.length; i++) cli(berthEnv, ['delete', `b${i}`, '--force']);
       figures.berth_launch_api_ms = median(launch);
       figures.berth_launch_cli_ms = median(cliLaunch);
       figures.berth_delete_force_api_ms = median(del);
@@ -129,12 +151,20 @@ async function main(): Promise<void> {
       }));
       const listCli: number[] = [];
       const listApi: number[] = [];
-      for (let i = 0; i < 5; i++) {
+      const help: number[] = [];
+      const bare: number[] = [];
+      log(`berth list, berth --help, node -e 0 and the API call, interleaved, ${o.runs} runs each`);
+      for (let i = 0; i < o.runs; i++) {
         listCli.push(cli(berthEnv, ['list']));
+        help.push(cli(berthEnv, ['--help']));
+        bare.push(nodeBare());
         listApi.push(await timeIt(() => client.rpc('ListInstances', { location: '' })));
       }
       figures.berth_list_cli_ms = median(listCli);
+      figures.berth_list_cli_min_ms = Math.min(...listCli);
       figures.berth_list_api_ms = median(listApi);
+      figures.berth_help_cli_ms = median(help);
+      figures.node_bare_start_ms = median(bare);
       figures.node_cli_start_ms = median(Array.from({ length: 5 }, () => cli(berthEnv, ['--version'])));
     } finally {
       client.close();
@@ -154,9 +184,11 @@ async function main(): Promise<void> {
     ['berth launch on a 3-member cluster, API, median ms', (figures.berth_launch_api_ms ?? NaN).toFixed(0)],
     ['berth launch, CLI (Node start-up included), median ms', (figures.berth_launch_cli_ms ?? NaN).toFixed(0)],
     ['berth delete --force, API, median ms', (figures.berth_delete_force_api_ms ?? NaN).toFixed(0)],
-    [`berth list with ${o.instances} instances, CLI wall, median ms`, (figures.berth_list_cli_ms ?? NaN).toFixed(0)],
+    [`berth list with ${o.instances} instances (${o.members} member(s)), CLI wall, median ms`, (figures.berth_list_cli_ms ?? NaN).toFixed(0)],
     ['  the ListInstances call alone, median ms', (figures.berth_list_api_ms ?? NaN).toFixed(1)],
-    ['  berth --version (Node start-up), median ms', (figures.node_cli_start_ms ?? NaN).toFixed(0)],
+    ['  berth --help, median ms', (figures.berth_help_cli_ms ?? NaN).toFixed(0)],
+    ['  berth --version, median ms', (figures.node_cli_start_ms ?? NaN).toFixed(0)],
+    ['  node -e 0 (Node\'s own start-up), median ms', (figures.node_bare_start_ms ?? NaN).toFixed(0)],
     ['launch (API) / runc floor (target <= 2)', ratios.launch_api_over_runc_floor.toFixed(2)],
     ['LXD launch / berth launch (target > 1)', ratios.lxd_over_launch_api === null ? '-' : ratios.lxd_over_launch_api.toFixed(2)],
     ['berth list / 200 ms (target < 1)', ratios.list_cli_over_target_200ms.toFixed(2)],

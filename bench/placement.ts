@@ -12,14 +12,14 @@
  * the spread over members, and the issue's target (5,000/s) and reference (Nomad's
  * 1-million-container test: about 3,750/s on 5 servers; a published figure, not run here).
  *
- *   npm run bench:placement -- [--members 1000] [--instances 100000] [--batch 1000] [--keep]
+ *   npm run bench:placement -- [--members 1000] [--instances 100000] [--batch 1000] [--in-flight 2] [--cold] [--keep]
  *
  * Output: progress on stderr; a table, then one JSON line (the last line) on stdout.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ClusterStore, P_INSTANCES, P_LIVE, P_MEMBERS, P_PENDING, Placer } from '@berth/control-plane';
+import { ClusterStore, P_INSTANCES, P_LIVE, P_MEMBERS, Placer } from '@berth/control-plane';
 import type { InstanceIntent } from '@berth/control-plane';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -30,7 +30,17 @@ import { freePort } from '@berth/raft-store/dist/testing';
 const RAFT_BIN = path.resolve(__dirname, '..', '..', 'packages/raft-store/dist/bin/raft-store.js');
 
 /** Member 1 here, members 2 and 3 as processes; member 1 made the leader. */
-async function startCluster(dir: string): Promise<{ leader: RaftNode; stop: () => Promise<void> }> {
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function startCluster(dir: string): Promise<{ leader: RaftNode; pids: number[]; stop: () => Promise<void> }> {
   const peers = [];
   for (let id = 1; id <= 3; id++) peers.push({ id, address: `127.0.0.1:${await freePort()}`, clientAddress: `127.0.0.1:${await freePort()}` });
   const children: ChildProcess[] = [];
@@ -60,17 +70,17 @@ async function startCluster(dir: string): Promise<{ leader: RaftNode; stop: () =
       }
       await new Promise((r) => setTimeout(r, 300));
     }
-    return { leader: node, stop };
+    return { leader: node, pids: children.map((c) => c.pid!), stop };
   } catch (e) {
     await stop();
     throw e;
   }
 }
 
-interface Options { members: number; instances: number; batch: number; keep: boolean }
+interface Options { members: number; instances: number; batch: number; inFlight: number; cold: boolean; keep: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { members: 1000, instances: 100_000, batch: 1000, keep: false };
+  const o: Options = { members: 1000, instances: 100_000, batch: 1000, inFlight: 2, cold: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = (): number => {
@@ -81,9 +91,11 @@ function parseArgs(argv: string[]): Options {
     if (a === '--members') o.members = v();
     else if (a === '--instances') o.instances = v();
     else if (a === '--batch') o.batch = v();
+    else if (a === '--in-flight') o.inFlight = v();
+    else if (a === '--cold') o.cold = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench:placement -- [--members 1000] [--instances 100000] [--batch 1000] [--keep]');
+      console.log('npm run bench:placement -- [--members 1000] [--instances 100000] [--batch 1000] [--in-flight 2] [--cold] [--keep]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -113,6 +125,11 @@ async function main(): Promise<void> {
       const r = await leader.submit({ txn: { compare: [], success: ops, failure: [] } });
       if (!r.ok) throw new Error(`writing members failed: ${r.message}`);
     }
+    // The leading berthd's placer keeps its view from when it became leader (loaded once, then
+    // kept by the watch): here too, unless --cold (the view is loaded with the backlog waiting,
+    // and that load is counted in the placement time).
+    const placer = new Placer(store, { batch: o.batch, inFlight: o.inFlight });
+    if (!o.cold) await placer.warm();
     log(`writing ${o.instances} instance intents (txns of 500)`);
     const t0 = performance.now();
     for (let i = 0; i < o.instances; i += 500) {
@@ -120,26 +137,26 @@ async function main(): Promise<void> {
       for (let j = i; j < Math.min(o.instances, i + 500); j++) {
         const intent: InstanceIntent = { name: `i${String(j).padStart(6, '0')}`, image: 'busybox', config: j % 10 === 0 ? { 'migration.stateful': 'true' } : {}, desired: 'Running', createdAt: Date.now() };
         ops.push({ requestPut: { key: b(P_INSTANCES + intent.name), value: json(intent) } });
-        ops.push({ requestPut: { key: b(P_PENDING + intent.name), value: json(intent) } });
       }
       const r = await leader.submit({ txn: { compare: [], success: ops, failure: [] } });
       if (!r.ok) throw new Error(`writing intents failed: ${r.message}`);
     }
     const createS = (performance.now() - t0) / 1000;
     log(`intents written in ${createS.toFixed(1)} s; placing`);
-    const placer = new Placer(store, { batch: o.batch });
-    const passMs: number[] = [];
     let placed = 0;
+    const cpu0 = [cpuSeconds(process.pid), ...cluster.pids.map(cpuSeconds)];
     const p0 = performance.now();
+    // As the leading berthd does: runOnce drains what waits (passes of --batch, --in-flight
+    // txns at once), again while it placed something.
     for (;;) {
-      const s = performance.now();
       const n = await placer.runOnce();
       if (n === 0) break;
-      passMs.push(performance.now() - s);
       placed += n;
-      if (passMs.length % 10 === 0) log(`  ${placed} placed`);
+      log(`  ${placed} placed`);
     }
+    const passMs = [...placer.stats.passMs];
     const placeS = (performance.now() - p0) / 1000;
+    const cpu = [cpuSeconds(process.pid), ...cluster.pids.map(cpuSeconds)].map((v, i) => v - cpu0[i]!);
     const rate = placed / placeS;
     // Every member's copy agrees (the placements are committed and applied everywhere).
     const counts = new Map<string, number>();
@@ -166,7 +183,13 @@ async function main(): Promise<void> {
       placed,
       intents_written_per_s: o.instances / createS,
       placements_per_s: rate,
+      view: o.cold ? 'cold (loaded with the backlog, counted)' : 'warm (loaded before the intents, kept by the watch)',
+      cpu_s_leader: cpu[0]!,
+      cpu_s_followers: cpu.slice(1),
+      cpu_ms_per_1000_placements: (1e6 * cpu.reduce((x, y) => x + y, 0)) / Math.max(1, placed),
       passes: passMs.length,
+      view_loads: placer.stats.loads,
+      refused_txns: placer.stats.refused,
       pass_p50_ms: passMs[Math.floor(passMs.length / 2)] ?? 0,
       pass_max_ms: passMs[passMs.length - 1] ?? 0,
       per_member_min: Math.min(...per),
@@ -183,6 +206,9 @@ async function main(): Promise<void> {
       ['instance intents', String(o.instances)],
       ['intents written per s (txns of 500)', fig.intents_written_per_s.toFixed(0)],
       ['placements committed per s', rate.toFixed(0)],
+      ['placer view', fig.view],
+      ['CPU s while placing: leader / followers', `${fig.cpu_s_leader.toFixed(1)} / ${fig.cpu_s_followers.map((x) => x.toFixed(1)).join(', ')}`],
+      ['CPU ms per 1,000 placements (3 members)', fig.cpu_ms_per_1000_placements.toFixed(0)],
       ['passes (one txn = one Raft commit each)', String(fig.passes)],
       ['pass p50 / max ms', `${fig.pass_p50_ms.toFixed(1)} / ${fig.pass_max_ms.toFixed(1)}`],
       ['instances per member min / max (spread)', `${fig.per_member_min} / ${fig.per_member_max}`],

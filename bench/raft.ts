@@ -7,8 +7,8 @@
  *   npm run bench:raft -- [--duration 10] [--warmup 1] [--trials 5] [--keys 200000]
  *                         [--only raft-store|etcd] [--skip seq,put,read,failover,big]
  *                         [--transport raw|node] [--conns 1] [--levels 16,64,256]
- *   npm run bench:raft -- --profile [--profile-out DIR]   (raft-store only: CPU profile of the
- *                         members during the 64-client put phase, summarised)
+ *   npm run bench:raft -- --profile [--profile-out DIR] [--profile-phase put|read]   (raft-store
+ *                         only: CPU profile of the members during the 64-client put or read phase)
  *
  * Output: progress on stderr; a table, then one JSON line (the last line) on stdout.
  */
@@ -34,12 +34,14 @@ interface Options {
   durationMs: number; warmupMs: number; trials: number; keys: number; batch: number;
   only: SystemName | undefined; skip: Set<string>; transport: TransportKind; conns: number; levels: number[];
   valueSize: number; keySpace: number; profile: boolean; profileOut: string | undefined; keep: boolean;
+  /** What --profile measures: 64 clients putting, or (after a put phase fills the keys) 64 clients reading. */
+  profilePhase: 'put' | 'read';
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     durationMs: 10_000, warmupMs: 1_000, trials: 5, keys: 200_000, batch: 128, only: undefined, skip: new Set(), transport: 'raw', conns: 1,
-    levels: [16, 64, 256], valueSize: 256, keySpace: 10_000, profile: false, profileOut: undefined, keep: false,
+    levels: [16, 64, 256], valueSize: 256, keySpace: 10_000, profile: false, profileOut: undefined, keep: false, profilePhase: 'put',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -58,6 +60,7 @@ function parseArgs(argv: string[]): Options {
       case '--value-size': o.valueSize = Number(v()); break;
       case '--profile': o.profile = true; break;
       case '--profile-out': o.profileOut = path.resolve(v()); break;
+      case '--profile-phase': { const s = v(); if (s !== 'put' && s !== 'read') throw new Error('--profile-phase put|read'); o.profilePhase = s; break; }
       case '--keep': o.keep = true; break;
       case '--help': case '-h':
         console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 14).map((l) => l.replace(/^ \* ?/, '')).join('\n'));
@@ -472,12 +475,14 @@ async function runProfile(o: Options, w: Worker, root: string): Promise<void> {
     c.startAll();
     leader = await waitReady(c);
     log(`raft-store members running under --cpu-prof; leader member ${leader + 1}`);
+    if (o.profilePhase === 'read') await phaseLoad(o, w, c, rep, 'put_c64', 'put', 64, c.members.map((m) => m.endpoint));
     const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
     const fromUs = nowUs() + o.warmupMs * 1000 + 100_000;
     window = { fromUs, toUs: fromUs + o.durationMs * 1000 - 200_000 };
     const cpu0 = c.members.map((m) => procCpuSec(m.pid));
     const t = performance.now();
-    await phaseLoad(o, w, c, rep, 'put_c64', 'put', 64, c.members.map((m) => m.endpoint));
+    if (o.profilePhase === 'read') await phaseLoad(o, w, c, rep, 'read_c64', 'range', 64, c.members.map((m) => m.endpoint));
+    else await phaseLoad(o, w, c, rep, 'put_c64', 'put', 64, c.members.map((m) => m.endpoint));
     const secs = (performance.now() - t) / 1000;
     cpuShare = c.members.map((m, i) => `${((procCpuSec(m.pid) - cpu0[i]!) / secs * 100).toFixed(0)}%`);
   } finally {
@@ -493,7 +498,8 @@ async function runProfile(o: Options, w: Worker, root: string): Promise<void> {
     if (o.profileOut) { fs.mkdirSync(o.profileOut, { recursive: true }); fs.copyFileSync(file, path.join(o.profileOut, `raft-store-m${m.idx + 1}${m.idx === leader ? '-leader' : ''}.cpuprofile`)); }
     out.push(formatSummary(summarize(file, m.idx === leader ? 30 : 15, window), `member ${m.idx + 1}${m.idx === leader ? ' (LEADER)' : ' (follower)'}, samples of the measured window only`));
   }
-  console.log(`raft-store under --cpu-prof, 64 clients putting 256-byte values for ${o.durationMs / 1000} s: ${rep.figures.put_c64_ops_per_s!.toFixed(0)} puts/s (profiler on); member CPU ${cpuShare.join(' / ')} of a core`);
+  if (o.profilePhase === 'read') console.log(`raft-store under --cpu-prof, 64 clients reading (linearizable) for ${o.durationMs / 1000} s: ${rep.figures.read_c64_ops_per_s!.toFixed(0)} gets/s (profiler on); member CPU ${cpuShare.join(' / ')} of a core`);
+  else console.log(`raft-store under --cpu-prof, 64 clients putting 256-byte values for ${o.durationMs / 1000} s: ${rep.figures.put_c64_ops_per_s!.toFixed(0)} puts/s (profiler on); member CPU ${cpuShare.join(' / ')} of a core`);
   console.log(out.join('\n\n'));
   if (o.profileOut) console.log(`profiles copied to ${o.profileOut} (open in Chrome DevTools or speedscope)`);
 }

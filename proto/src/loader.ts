@@ -8,6 +8,7 @@ import type { ProtoGrpcType as InstancesProto } from './gen/instances';
 import type { ProtoGrpcType as MemberProto } from './gen/member';
 import type { ProtoGrpcType as ServerProto } from './gen/server';
 import type { ProtoGrpcType as StoreProto } from './gen/store';
+import type { ProtoGrpcType as TrustProto } from './gen/trust';
 import type { ProtoGrpcType as EtcdRpcProto } from './gen/rpc';
 
 /** Folder holding berth/v1/*.proto (shipped beside dist/). */
@@ -21,6 +22,7 @@ export const PROTO_FILES = [
   'berth/v1/cluster.proto',
   'berth/v1/member.proto',
   'berth/v1/store.proto',
+  'berth/v1/trust.proto',
 ];
 
 /**
@@ -39,7 +41,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 type Berth = ClusterProto['berth']['v1'] & CommonProto['berth']['v1'] & ImagesProto['berth']['v1'] &
-  InstancesProto['berth']['v1'] & MemberProto['berth']['v1'] & ServerProto['berth']['v1'] & StoreProto['berth']['v1'];
+  InstancesProto['berth']['v1'] & MemberProto['berth']['v1'] & ServerProto['berth']['v1'] & StoreProto['berth']['v1'] & TrustProto['berth']['v1'];
 
 let cached: Berth | undefined;
 

@@ -104,7 +104,8 @@ describe('instances in a cluster', () => {
     const r = c.berth(3, ['launch', 'busybox', 'dry', '--dry-run']);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/dry would go to member\d/);
-    for (const m of ['member1', 'member2', 'member3']) expect(r.out).toMatch(new RegExp(`\\| ${m} +\\| (chosen|eligible) +\\| spread: \\d+ instance`));
+    // MEMBER | VERDICT | SCORE | WHY
+    for (const m of ['member1', 'member2', 'member3']) expect(r.out).toMatch(new RegExp(`\\| ${m} +\\| (chosen|eligible) +\\| -?\\d+ +\\| spread: \\d+ instance`));
     const t = c.berth(3, ['launch', 'busybox', 'dry', '--dry-run', '--target', 'nosuch']);
     expect(t.out).toMatch(/dry fits nowhere: no member named "nosuch"/);
     expect(instances(1).map((i) => i.name)).not.toContain('dry');

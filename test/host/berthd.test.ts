@@ -168,7 +168,7 @@ describe('berthd on one host', () => {
 
   it('the CLI says clearly where it looked when no daemon runs', () => {
     const r = berth(tmp.dir, ['info']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3); // the CLI's exit code for "cannot reach the daemon" (packages/cli/src/exit.ts)
     expect(r.err).toContain(`cannot reach berthd at unix://${tmp.dir}/unix.socket`);
   });
 });

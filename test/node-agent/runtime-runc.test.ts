@@ -226,6 +226,35 @@ describe('runc driver on this host', () => {
   });
 });
 
+describe('create with start: one runc process (runc run --detach)', () => {
+  it('runs init at once, writes the console log, and the container outlives the driver that made it', async () => {
+    const t0 = performance.now();
+    await driver.create({ name: 'one', rootfs: rootfs('one') }, { start: true });
+    timings['create with start (run --detach, incl. rootfs shift)'] = Math.round(performance.now() - t0);
+    const st = await driver.state('one');
+    expect(st.status).toBe('Running');
+    expect(fs.readFileSync(`/proc/${st.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('init');
+    expect(fs.existsSync(path.join(driver.bundleDir('one'), 'init.pid'))).toBe(false);
+    const other = new RuncDriver({ dataDir: path.join(tmp, 'data'), cgroupParent });
+    expect((await run(other, 'one', ['echo', 'still here'])).out).toBe('still here\n');
+    await other.stop('one', { force: false, timeoutMs: 10_000 });
+    expect(fs.readFileSync(driver.consoleLogPath('one'), 'utf8')).toMatch(/The system is going down NOW!/);
+    await driver.start('one');
+    expect((await driver.state('one')).status).toBe('Running');
+    await driver.delete('one');
+  });
+
+  it('an init that exits at once: create fails with the console\'s words and leaves nothing, ownership shifted back', async () => {
+    const dir = rootfs('quitter2');
+    await expect(driver.create({ name: 'quitter2', rootfs: dir, init: ['/bin/sh', '-c', 'echo init giving up; exit 3'] }, { start: true })).rejects.toThrow(/did not stay up.*init giving up/);
+    expect(fs.existsSync(driver.bundleDir('quitter2'))).toBe(false);
+    expect(fs.existsSync(path.join(driver.root, 'quitter2'))).toBe(false);
+    for (const c of cgroupMounts().keys()) expect(fs.existsSync(driver.cgroupDir('quitter2', c))).toBe(false);
+    expect(fs.statSync(path.join(dir, 'bin', 'busybox')).uid).toBe(0);
+    await expect(driver.state('quitter2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
 describe('limits', () => {
   afterAll(async () => {
     for (const s of await driver.list()) await driver.delete(s.name);

@@ -47,6 +47,8 @@ export type { ConfChangeRefusedReason, ProposalDropReason } from './core/errors'
 // The durable log, the state machine, the running member and its transports.
 export { LevelLogStore, LogStoreCorruptError, ForeignClusterError } from './storage/level-log-store';
 export type { LogIdentity, LogWrite } from './storage/level-log-store';
+export { describeRecovery, recoverAsSoleMember, RecoveryRefusedError } from './storage/recover';
+export type { RecoveryOptions, RecoveryRefusal, RecoveryReport } from './storage/recover';
 export { MvccStore, CompactedError as WatchCompactedError, prefixEnd } from './kv';
 export type {
   AppliedEntry, Command, CommandResult, Compare, KeyValue, Lease, MemberRecord, PutRequest, RangeRequest, RangeResponse,

@@ -32,7 +32,7 @@ export class Member {
 
   static async start(o: MemberOptions): Promise<Member> {
     const creds = o.serverCredentials ?? grpc.ServerCredentials.createInsecure();
-    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20 });
+    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.enable_channelz': 0 });
     const transport = new GrpcTransport({ id: o.id, clusterId: o.clusterId, server: peerServer, credentials: o.peerCredentials ?? grpc.credentials.createInsecure() });
     await bind(peerServer, o.peerAddress, creds);
     let node: RaftNode;
@@ -42,7 +42,9 @@ export class Member {
       peerServer.forceShutdown();
       throw e;
     }
-    const clientServer = new grpc.Server();
+    // channelz (grpc-js's per-call bookkeeping for its debug service, which nobody serves
+    // here) costs every unary call a few trackers: off.
+    const clientServer = new grpc.Server({ 'grpc.enable_channelz': 0 });
     new EtcdApi(node).register(clientServer);
     registerAdmin(clientServer, node);
     try {

@@ -34,6 +34,8 @@ import type { JoinResponse as _berth_v1_JoinResponse, JoinResponse__Output as _b
 import type { JoinToken as _berth_v1_JoinToken, JoinToken__Output as _berth_v1_JoinToken__Output } from './berth/v1/JoinToken';
 import type { ListInstancesRequest as _berth_v1_ListInstancesRequest, ListInstancesRequest__Output as _berth_v1_ListInstancesRequest__Output } from './berth/v1/ListInstancesRequest';
 import type { ListInstancesResponse as _berth_v1_ListInstancesResponse, ListInstancesResponse__Output as _berth_v1_ListInstancesResponse__Output } from './berth/v1/ListInstancesResponse';
+import type { ListMemberGroupsRequest as _berth_v1_ListMemberGroupsRequest, ListMemberGroupsRequest__Output as _berth_v1_ListMemberGroupsRequest__Output } from './berth/v1/ListMemberGroupsRequest';
+import type { ListMemberGroupsResponse as _berth_v1_ListMemberGroupsResponse, ListMemberGroupsResponse__Output as _berth_v1_ListMemberGroupsResponse__Output } from './berth/v1/ListMemberGroupsResponse';
 import type { ListMembersRequest as _berth_v1_ListMembersRequest, ListMembersRequest__Output as _berth_v1_ListMembersRequest__Output } from './berth/v1/ListMembersRequest';
 import type { ListMembersResponse as _berth_v1_ListMembersResponse, ListMembersResponse__Output as _berth_v1_ListMembersResponse__Output } from './berth/v1/ListMembersResponse';
 import type { ListOperationsRequest as _berth_v1_ListOperationsRequest, ListOperationsRequest__Output as _berth_v1_ListOperationsRequest__Output } from './berth/v1/ListOperationsRequest';
@@ -41,7 +43,11 @@ import type { ListOperationsResponse as _berth_v1_ListOperationsResponse, ListOp
 import type { ListSnapshotsRequest as _berth_v1_ListSnapshotsRequest, ListSnapshotsRequest__Output as _berth_v1_ListSnapshotsRequest__Output } from './berth/v1/ListSnapshotsRequest';
 import type { ListSnapshotsResponse as _berth_v1_ListSnapshotsResponse, ListSnapshotsResponse__Output as _berth_v1_ListSnapshotsResponse__Output } from './berth/v1/ListSnapshotsResponse';
 import type { Member as _berth_v1_Member, Member__Output as _berth_v1_Member__Output } from './berth/v1/Member';
+import type { MemberGroup as _berth_v1_MemberGroup, MemberGroup__Output as _berth_v1_MemberGroup__Output } from './berth/v1/MemberGroup';
+import type { MemberGroupRef as _berth_v1_MemberGroupRef, MemberGroupRef__Output as _berth_v1_MemberGroupRef__Output } from './berth/v1/MemberGroupRef';
+import type { MemberGroupsChange as _berth_v1_MemberGroupsChange, MemberGroupsChange__Output as _berth_v1_MemberGroupsChange__Output } from './berth/v1/MemberGroupsChange';
 import type { MemberRef as _berth_v1_MemberRef, MemberRef__Output as _berth_v1_MemberRef__Output } from './berth/v1/MemberRef';
+import type { MoveInstanceRequest as _berth_v1_MoveInstanceRequest, MoveInstanceRequest__Output as _berth_v1_MoveInstanceRequest__Output } from './berth/v1/MoveInstanceRequest';
 import type { Operation as _berth_v1_Operation, Operation__Output as _berth_v1_Operation__Output } from './berth/v1/Operation';
 import type { OperationResponse as _berth_v1_OperationResponse, OperationResponse__Output as _berth_v1_OperationResponse__Output } from './berth/v1/OperationResponse';
 import type { OperationServiceClient as _berth_v1_OperationServiceClient, OperationServiceDefinition as _berth_v1_OperationServiceDefinition } from './berth/v1/OperationService';
@@ -95,6 +101,8 @@ export interface ProtoGrpcType {
       JoinToken: MessageTypeDefinition<_berth_v1_JoinToken, _berth_v1_JoinToken__Output>
       ListInstancesRequest: MessageTypeDefinition<_berth_v1_ListInstancesRequest, _berth_v1_ListInstancesRequest__Output>
       ListInstancesResponse: MessageTypeDefinition<_berth_v1_ListInstancesResponse, _berth_v1_ListInstancesResponse__Output>
+      ListMemberGroupsRequest: MessageTypeDefinition<_berth_v1_ListMemberGroupsRequest, _berth_v1_ListMemberGroupsRequest__Output>
+      ListMemberGroupsResponse: MessageTypeDefinition<_berth_v1_ListMemberGroupsResponse, _berth_v1_ListMemberGroupsResponse__Output>
       ListMembersRequest: MessageTypeDefinition<_berth_v1_ListMembersRequest, _berth_v1_ListMembersRequest__Output>
       ListMembersResponse: MessageTypeDefinition<_berth_v1_ListMembersResponse, _berth_v1_ListMembersResponse__Output>
       ListOperationsRequest: MessageTypeDefinition<_berth_v1_ListOperationsRequest, _berth_v1_ListOperationsRequest__Output>
@@ -102,7 +110,11 @@ export interface ProtoGrpcType {
       ListSnapshotsRequest: MessageTypeDefinition<_berth_v1_ListSnapshotsRequest, _berth_v1_ListSnapshotsRequest__Output>
       ListSnapshotsResponse: MessageTypeDefinition<_berth_v1_ListSnapshotsResponse, _berth_v1_ListSnapshotsResponse__Output>
       Member: MessageTypeDefinition<_berth_v1_Member, _berth_v1_Member__Output>
+      MemberGroup: MessageTypeDefinition<_berth_v1_MemberGroup, _berth_v1_MemberGroup__Output>
+      MemberGroupRef: MessageTypeDefinition<_berth_v1_MemberGroupRef, _berth_v1_MemberGroupRef__Output>
+      MemberGroupsChange: MessageTypeDefinition<_berth_v1_MemberGroupsChange, _berth_v1_MemberGroupsChange__Output>
       MemberRef: MessageTypeDefinition<_berth_v1_MemberRef, _berth_v1_MemberRef__Output>
+      MoveInstanceRequest: MessageTypeDefinition<_berth_v1_MoveInstanceRequest, _berth_v1_MoveInstanceRequest__Output>
       Operation: MessageTypeDefinition<_berth_v1_Operation, _berth_v1_Operation__Output>
       OperationResponse: MessageTypeDefinition<_berth_v1_OperationResponse, _berth_v1_OperationResponse__Output>
       OperationService: SubtypeConstructor<typeof grpc.Client, _berth_v1_OperationServiceClient> & { service: _berth_v1_OperationServiceDefinition }

@@ -20,6 +20,7 @@ import type { ListInstancesRequest as _berth_v1_ListInstancesRequest, ListInstan
 import type { ListInstancesResponse as _berth_v1_ListInstancesResponse, ListInstancesResponse__Output as _berth_v1_ListInstancesResponse__Output } from './berth/v1/ListInstancesResponse';
 import type { ListSnapshotsRequest as _berth_v1_ListSnapshotsRequest, ListSnapshotsRequest__Output as _berth_v1_ListSnapshotsRequest__Output } from './berth/v1/ListSnapshotsRequest';
 import type { ListSnapshotsResponse as _berth_v1_ListSnapshotsResponse, ListSnapshotsResponse__Output as _berth_v1_ListSnapshotsResponse__Output } from './berth/v1/ListSnapshotsResponse';
+import type { MoveInstanceRequest as _berth_v1_MoveInstanceRequest, MoveInstanceRequest__Output as _berth_v1_MoveInstanceRequest__Output } from './berth/v1/MoveInstanceRequest';
 import type { Operation as _berth_v1_Operation, Operation__Output as _berth_v1_Operation__Output } from './berth/v1/Operation';
 import type { OperationResponse as _berth_v1_OperationResponse, OperationResponse__Output as _berth_v1_OperationResponse__Output } from './berth/v1/OperationResponse';
 import type { RenameInstanceRequest as _berth_v1_RenameInstanceRequest, RenameInstanceRequest__Output as _berth_v1_RenameInstanceRequest__Output } from './berth/v1/RenameInstanceRequest';
@@ -54,6 +55,7 @@ export interface ProtoGrpcType {
       ListInstancesResponse: MessageTypeDefinition<_berth_v1_ListInstancesResponse, _berth_v1_ListInstancesResponse__Output>
       ListSnapshotsRequest: MessageTypeDefinition<_berth_v1_ListSnapshotsRequest, _berth_v1_ListSnapshotsRequest__Output>
       ListSnapshotsResponse: MessageTypeDefinition<_berth_v1_ListSnapshotsResponse, _berth_v1_ListSnapshotsResponse__Output>
+      MoveInstanceRequest: MessageTypeDefinition<_berth_v1_MoveInstanceRequest, _berth_v1_MoveInstanceRequest__Output>
       Operation: MessageTypeDefinition<_berth_v1_Operation, _berth_v1_Operation__Output>
       OperationResponse: MessageTypeDefinition<_berth_v1_OperationResponse, _berth_v1_OperationResponse__Output>
       RenameInstanceRequest: MessageTypeDefinition<_berth_v1_RenameInstanceRequest, _berth_v1_RenameInstanceRequest__Output>

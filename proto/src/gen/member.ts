@@ -2,6 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { DataChunk as _berth_v1_DataChunk, DataChunk__Output as _berth_v1_DataChunk__Output } from './berth/v1/DataChunk';
+import type { DropIncomingRequest as _berth_v1_DropIncomingRequest, DropIncomingRequest__Output as _berth_v1_DropIncomingRequest__Output } from './berth/v1/DropIncomingRequest';
+import type { DropIncomingResponse as _berth_v1_DropIncomingResponse, DropIncomingResponse__Output as _berth_v1_DropIncomingResponse__Output } from './berth/v1/DropIncomingResponse';
 import type { ForwardBatch as _berth_v1_ForwardBatch, ForwardBatch__Output as _berth_v1_ForwardBatch__Output } from './berth/v1/ForwardBatch';
 import type { ForwardItem as _berth_v1_ForwardItem, ForwardItem__Output as _berth_v1_ForwardItem__Output } from './berth/v1/ForwardItem';
 import type { ImageChunkRequest as _berth_v1_ImageChunkRequest, ImageChunkRequest__Output as _berth_v1_ImageChunkRequest__Output } from './berth/v1/ImageChunkRequest';
@@ -27,6 +29,8 @@ export interface ProtoGrpcType {
   berth: {
     v1: {
       DataChunk: MessageTypeDefinition<_berth_v1_DataChunk, _berth_v1_DataChunk__Output>
+      DropIncomingRequest: MessageTypeDefinition<_berth_v1_DropIncomingRequest, _berth_v1_DropIncomingRequest__Output>
+      DropIncomingResponse: MessageTypeDefinition<_berth_v1_DropIncomingResponse, _berth_v1_DropIncomingResponse__Output>
       ForwardBatch: MessageTypeDefinition<_berth_v1_ForwardBatch, _berth_v1_ForwardBatch__Output>
       ForwardItem: MessageTypeDefinition<_berth_v1_ForwardItem, _berth_v1_ForwardItem__Output>
       ImageChunkRequest: MessageTypeDefinition<_berth_v1_ImageChunkRequest, _berth_v1_ImageChunkRequest__Output>
@@ -35,6 +39,11 @@ export interface ProtoGrpcType {
       MigrationFrame: MessageTypeDefinition<_berth_v1_MigrationFrame, _berth_v1_MigrationFrame__Output>
       MigrationHeader: MessageTypeDefinition<_berth_v1_MigrationHeader, _berth_v1_MigrationHeader__Output>
       MigrationPhase: MessageTypeDefinition<_berth_v1_MigrationPhase, _berth_v1_MigrationPhase__Output>
+      /**
+       * A source member drives a move: header, then the volume in chunks; the target answers
+       * phases and ends the stream. A cold move leaves the instance marked incoming on the target
+       * until the store places it there (see packages/node-agent/src/cluster/moves.ts).
+       */
       MigrationService: SubtypeConstructor<typeof grpc.Client, _berth_v1_MigrationServiceClient> & { service: _berth_v1_MigrationServiceDefinition }
       RaftAck: MessageTypeDefinition<_berth_v1_RaftAck, _berth_v1_RaftAck__Output>
       RaftEntry: MessageTypeDefinition<_berth_v1_RaftEntry, _berth_v1_RaftEntry__Output>

@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-import * as grpc from '@grpc/grpc-js';
+import type * as GrpcJs from '@grpc/grpc-js';
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import type {
   ConsoleLogResponse__Output, Feature__Output, Instance__Output, InstanceState__Output, ListInstancesResponse__Output,
   Image__Output, JoinToken__Output, ListImagesResponse__Output, ListMembersResponse__Output, ListSnapshotsResponse__Output,
   OperationResponse__Output, ServerInfo__Output,
 } from '@berth/proto';
-import { ApiError, BerthClient } from '../client';
+import { ApiError, BerthClient, localDataDir } from '../client';
+import { EXIT, UsageError, exitCodeFor } from '../exit';
+import { formatList, humanBytes, lxdInstance, sortedObject, table, toYaml } from '../format';
+import type { ApiInstance } from '../format';
+import { bytesDetail, setQuiet, withProgress } from '../progress';
+import { Status } from '../wire';
+import { openClient, selectRemote } from '../remotes';
+import { remoteCommand, trustCommand } from '../commands/remote';
+import { recoverOffline } from '../recover';
+import { confirm } from '../prompt';
+import { GROUP_USAGE, groupCommand } from '../commands/group';
+import { placementCommand, printPlacement, withPlacement } from '../commands/placement';
 
 function yesNo(f: Feature__Output | null): string {
   if (!f) return 'unknown';
@@ -38,9 +48,63 @@ function formatInfo(info: ServerInfo__Output): string {
   return lines.join('\n');
 }
 
+const EPILOGUE = `Exit codes: 0 success; 1 the server refused or failed the request; 2 usage error (nothing was sent);
+3 the daemon or remote cannot be reached; 4 not found. berth exec exits with the command's own code.`;
+
+/** An instance with its state and snapshots in LXD's shape (api.InstanceFull, the parts berth has). */
+function instanceInfo(inst: Instance__Output, st: InstanceState__Output, snaps: ListSnapshotsResponse__Output): Record<string, unknown> {
+  const base = lxdInstance(inst as ApiInstance);
+  return {
+    ...base,
+    state: {
+      status: st.status, status_code: (lxdInstance({ ...(inst as ApiInstance), status: st.status }))['status_code'],
+      pid: Number(st.pid), processes: Number(st.processes),
+      cpu: { usage: Number(st.cpuUsageNs) },
+      memory: { usage: Number(st.memoryUsageBytes), usage_peak: Number(st.memoryPeakBytes) },
+      disk: { root: { usage: Number(st.diskUsageBytes) } },
+    },
+    snapshots: snaps.snapshots.map((x) => ({
+      name: x.name, created_at: new Date(Number(x.createdAtUnixMs)).toISOString(), stateful: x.stateful, size: Number(x.sizeBytes),
+    })),
+  };
+}
+
+/** `berth info NAME` as lxc info prints it. */
+function formatInstanceInfo(i: Record<string, unknown>): string {
+  const st = i['state'] as { status: string; pid: number; processes: number; cpu: { usage: number }; memory: { usage: number; usage_peak: number }; disk: { root: { usage: number } } };
+  const snaps = i['snapshots'] as Array<{ name: string; created_at: string; stateful: boolean; size: number }>;
+  const config = i['config'] as Record<string, string>;
+  const lines = [
+    `Name: ${String(i['name'])}`,
+    `Status: ${st.status.toUpperCase()}`,
+    'Type: container',
+    ...(i['location'] ? [`Location: ${String(i['location'])}`] : []),
+    ...(st.pid > 0 ? [`PID: ${st.pid}`] : []),
+    `Created: ${String(i['created_at'])}`,
+    `Image: ${String(i['image_fingerprint']).slice(0, 12)}`,
+    ...(i['description'] ? [`Description: ${String(i['description'])}`] : []),
+    '',
+    'Resources:',
+    `  Processes: ${st.processes}`,
+    '  Disk usage:',
+    `    root: ${humanBytes(st.disk.root.usage)}`,
+    '  CPU usage:',
+    `    CPU usage (in seconds): ${Math.round(st.cpu.usage / 1e9)}`,
+    '  Memory usage:',
+    `    Memory (current): ${humanBytes(st.memory.usage)}`,
+    ...(st.memory.usage_peak > 0 ? [`    Memory (peak): ${humanBytes(st.memory.usage_peak)}`] : []),
+  ];
+  const keys = Object.keys(sortedObject(config));
+  if (keys.length) lines.push('', 'Config:', ...keys.map((k) => `  ${k}: ${config[k]}`));
+  if (snaps.length) {
+    lines.push('', 'Snapshots:', table([['NAME', 'TAKEN AT', 'STATEFUL', 'SIZE'], ...snaps.map((x) => [x.name, x.created_at, x.stateful ? 'YES' : 'NO', humanBytes(x.size)])]));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Runs fn with a client of the local daemon, closing it after. */
 async function withClient<T>(fn: (c: BerthClient) => Promise<T>): Promise<T> {
-  const c = new BerthClient();
+  const c = openClient();
   try {
     return await fn(c);
   } finally {
@@ -52,27 +116,41 @@ function parseConfig(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf('=');
-    if (i <= 0) throw new Error(`-c ${p}: expected key=value`);
+    if (i <= 0) throw new UsageError(`${p}: expected KEY=VALUE`);
     out[p.slice(0, i)] = p.slice(i + 1);
   }
   return out;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
-  const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line, fmt(rows[0]!), line, ...rows.slice(1).map(fmt), line].join('\n');
-}
 
 const stateChange = (action: string) => async (argv: { name: string; force?: boolean; timeout?: number; stateful?: boolean }): Promise<void> =>
   withClient(async (c) => {
     await c.rpc<OperationResponse__Output>('ChangeState', { name: argv.name, action, force: argv.force ?? false, stateful: argv.stateful ?? false, timeoutSeconds: argv.timeout ?? 0 });
   });
 
+const COMPLETION_HELP = `berth completion
+
+Print a bash completion script for berth (it asks berth for the candidates as you type).
+
+Install it with one of:
+  berth completion >> ~/.bashrc
+  berth completion > /etc/bash_completion.d/berth`;
+
 async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  const args = process.argv.slice(2);
+  // yargs prints the script for `completion --help` too: answer with its help instead.
+  if (args[0] === 'completion' && args.some((a) => a === '--help' || a === '-h')) {
+    console.log(COMPLETION_HELP);
+    return;
+  }
+  await yargs(args)
     .scriptName('berth')
+    .usage('berth COMMAND [ARGS...] [--remote NAME]: manage berth\'s system containers and cluster (in the manner of LXD\'s lxc)')
+    .epilogue(EPILOGUE)
+    .option('remote', { type: 'string', global: true, describe: 'The server to talk to (see berth remote list); default: the default remote, or local when BERTH_DIR is set' })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress lines for long operations (they are shown only on a terminal anyway)' })
+    .middleware((argv) => { selectRemote(argv.remote); setQuiet(argv.quiet === true); })
+    .command(remoteCommand)
     .command('info [name]', 'Show the daemon and its host, or an instance', (y) => y.positional('name', { type: 'string' }).option('format', {
       choices: ['text', 'json'] as const, default: 'text' as const,
     }), async (argv) => withClient(async (c) => {
@@ -86,31 +164,23 @@ async function main(): Promise<void> {
         c.rpc<InstanceState__Output>('GetInstanceState', { name: argv.name }),
         c.rpc<ListSnapshotsResponse__Output>('ListSnapshots', { instance: argv.name }),
       ]);
+      const full = instanceInfo(inst, st, snaps);
       if (argv.format === 'json') {
-        console.log(JSON.stringify({ ...inst, state: st, snapshots: snaps.snapshots }, null, 2));
+        console.log(JSON.stringify(full, null, 2));
         return;
       }
-      console.log([
-        `name:      ${inst.name}`, `status:    ${st.status}`, `image:     ${inst.imageFingerprint.slice(0, 12)}`,
-        `pid:       ${st.pid}`, `processes: ${st.processes}`, `memory:    ${st.memoryUsageBytes} bytes`,
-        `cpu:       ${(st.cpuUsageNs / 1e9).toFixed(2)} s`, `disk:      ${st.diskUsageBytes} bytes`,
-        `config:    ${Object.entries(inst.config).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
-        `snapshots: ${snaps.snapshots.map((s) => s.name).join(', ') || '-'}`,
-      ].join('\n'));
+      process.stdout.write(formatInstanceInfo(full));
     }))
     .command('launch <image> <name>', 'Create and start an instance from an image', (y) => y
       .positional('image', { type: 'string', demandOption: true }).positional('name', { type: 'string', demandOption: true })
       .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[], describe: 'key=value (LXD key names)' })
-      .option('target', { type: 'string', default: '', describe: 'Cluster member to run it on (the leader places it otherwise)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Cluster: show where it would go and why, each member\'s verdict; create nothing' }),
+      .option('target', { type: 'string', default: '', describe: 'Cluster member to run it on, or @GROUP for one of a member group\'s (the leader places it otherwise)' })
+      .option('placement', { choices: ['spread', 'pack'] as const, describe: 'Cluster: spread (fewest instances, default) or pack (most that still fit): placement.strategy' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Cluster: show where it would go and why, each member\'s verdict and score; create nothing' }),
     async (argv) => withClient(async (c) => {
-      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] });
+      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: withPlacement(parseConfig(argv.config), argv.placement), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] });
       if (argv['dry-run']) {
-        const md = op.operation?.metadata ?? {};
-        const chosen = op.operation?.resources['location'];
-        console.log(chosen ? `${argv.name} would go to ${chosen}` : `${argv.name} fits nowhere: ${md['why'] ?? ''}`);
-        const rows = Object.entries(md).filter(([k]) => k.startsWith('verdict.')).map(([k, v]) => [k.slice('verdict.'.length), ...v.split(/: (.*)/s).slice(0, 2)]);
-        if (rows.length) console.log(table([['MEMBER', 'VERDICT', 'WHY'], ...rows.map((r) => [r[0] ?? '', r[1] ?? '', r[2] ?? ''])]));
+        printPlacement(argv.name, op);
         return;
       }
       const at = op.operation?.resources['location'];
@@ -124,22 +194,19 @@ async function main(): Promise<void> {
       await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: false, target: argv.target, storagePool: '', dryRun: false });
       console.log(`Created ${argv.name}`);
     }))
-    .command(['list', 'ls'], 'List instances', (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
-      async (argv) => withClient(async (c) => {
-        const { instances } = await c.rpc<ListInstancesResponse__Output>('ListInstances', { location: '' });
-        if (argv.format === 'json') {
-          console.log(JSON.stringify(instances, null, 2));
-          return;
-        }
-        const clustered = instances.some((i) => i.location);
-        console.log(table([['NAME', 'STATUS', 'IMAGE', ...(clustered ? ['LOCATION'] : [])], ...instances.map((i) => [i.name, i.status.toUpperCase(), i.imageFingerprint.slice(0, 12), ...(clustered ? [i.location] : [])])]));
-      }))
+    .command(['list', 'ls'], 'List instances (--format table|json|yaml|csv; json and yaml with LXD\'s field names)', (y) => y
+      .option('format', { alias: 'f', choices: ['table', 'json', 'yaml', 'csv'] as const, default: 'table' as const })
+      .option('target', { type: 'string', default: '', describe: 'Cluster: only the instances on this member' }),
+    async (argv) => withClient(async (c) => {
+      const { instances } = await c.rpc<ListInstancesResponse__Output>('ListInstances', { location: argv.target });
+      process.stdout.write(formatList(instances as ApiInstance[], argv.format));
+    }))
     .command('exec <name> [command..]', 'Run a command in an instance (berth exec c1 -- ps; -t for a terminal)', (y) => y
       .positional('name', { type: 'string', demandOption: true }).positional('command', { type: 'string', array: true, default: [] as string[] })
       .option('tty', { alias: 't', type: 'boolean', describe: 'Give the command a terminal (default: when stdin is one)' }),
     async (argv) => withClient(async (c) => {
       const cmd = argv.command.length > 0 ? argv.command : (argv['--'] as string[] | undefined) ?? [];
-      if (cmd.length === 0) throw new Error('name the command to run: berth exec NAME -- COMMAND [ARGS...]');
+      if (cmd.length === 0) throw new UsageError('name the command to run: berth exec NAME -- COMMAND [ARGS...]');
       const interactive = argv.tty ?? process.stdin.isTTY === true;
       const out = process.stdout;
       const tty = interactive ? {
@@ -179,33 +246,81 @@ async function main(): Promise<void> {
     async (argv) => withClient(async (c) => {
       await c.rpc<OperationResponse__Output>('RestoreSnapshot', { instance: argv.name, name: argv.snapshot });
     }))
-    .command('config set <name> <pairs..>', 'Set config keys (key=value; "key=" removes); limits apply live', (y) => y
-      .positional('name', { type: 'string', demandOption: true }).positional('pairs', { type: 'string', array: true, demandOption: true }),
+    .command('move <name> [new-name]', 'Move an instance to another cluster member (--target; cold: a running one is stopped, moved, started), or rename it (NEW-NAME)', (y) => y
+      .positional('name', { type: 'string', demandOption: true })
+      .positional('new-name', { type: 'string' })
+      .option('target', { type: 'string', describe: 'the member to move it to' }),
     async (argv) => withClient(async (c) => {
-      await c.rpc<OperationResponse__Output>('UpdateInstance', { name: argv.name, config: parseConfig(argv.pairs) });
+      if (argv['new-name'] && argv.target) throw new UsageError('berth move: rename (NEW-NAME) or move (--target), one at a time');
+      if (argv['new-name']) {
+        await c.rpc<OperationResponse__Output>('RenameInstance', { name: argv.name, newName: argv['new-name'] });
+        console.log(`Instance ${argv.name} renamed to ${argv['new-name']}`);
+        return;
+      }
+      if (!argv.target) throw new UsageError('berth move NAME: give --target MEMBER (move) or NEW-NAME (rename)');
+      await withProgress(`Moving ${argv.name} to ${argv.target}`, () => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target }, 3_700_000));
+      console.log(`Instance ${argv.name} moved to ${argv.target}`);
     }))
+    .command('rename <name> <new-name>', 'Rename a stopped instance', (y) => y
+      .positional('name', { type: 'string', demandOption: true })
+      .positional('new-name', { type: 'string', demandOption: true }),
+    async (argv) => withClient(async (c) => {
+      await c.rpc<OperationResponse__Output>('RenameInstance', { name: argv.name, newName: argv['new-name'] });
+      console.log(`Instance ${argv.name} renamed to ${argv['new-name']}`);
+    }))
+    .command('config', 'get | set | unset | show an instance\'s config; trust ...: the API clients the cluster trusts', (yc) => trustCommand(yc)
+      .command('set <name> <pairs..>', 'Set config keys: KEY=VALUE... or KEY VALUE ("KEY=" removes one); limits apply live', (y) => y
+        .positional('name', { type: 'string', demandOption: true }).positional('pairs', { type: 'string', array: true, demandOption: true }),
+      async (argv) => withClient(async (c) => {
+        const pairs = argv.pairs.map(String);
+        const config = pairs.length === 2 && !pairs[0]!.includes('=') ? { [pairs[0]!]: pairs[1]! } : parseConfig(pairs);
+        await c.rpc<OperationResponse__Output>('UpdateInstance', { name: argv.name, config });
+      }))
+      .command('get <name> <key>', 'Print the value of a config key (an empty line when it is not set)', (y) => y
+        .positional('name', { type: 'string', demandOption: true }).positional('key', { type: 'string', demandOption: true }),
+      async (argv) => withClient(async (c) => {
+        const inst = await c.rpc<Instance__Output>('GetInstance', { name: argv.name });
+        console.log(inst.config[argv.key] ?? '');
+      }))
+      .command('unset <name> <key>', 'Remove a config key (back to its default)', (y) => y
+        .positional('name', { type: 'string', demandOption: true }).positional('key', { type: 'string', demandOption: true }),
+      async (argv) => withClient(async (c) => {
+        const inst = await c.rpc<Instance__Output>('GetInstance', { name: argv.name });
+        if (!(argv.key in inst.config)) throw new Error(`cannot unset key '${argv.key}': it is not set on ${argv.name}`);
+        await c.rpc<OperationResponse__Output>('UpdateInstance', { name: argv.name, config: { [argv.key]: '' } });
+      }))
+      .command('show <name>', 'Show an instance\'s configuration as YAML (as lxc config show)', (y) => y
+        .positional('name', { type: 'string', demandOption: true }),
+      async (argv) => withClient(async (c) => {
+        const inst = lxdInstance(await c.rpc<Instance__Output>('GetInstance', { name: argv.name }) as ApiInstance);
+        process.stdout.write(toYaml({
+          config: inst['config'], description: inst['description'], devices: inst['devices'], ephemeral: inst['ephemeral'],
+          profiles: inst['profiles'], stateful: inst['stateful'], location: inst['location'], image_fingerprint: inst['image_fingerprint'],
+        }));
+      }))
+      .demandCommand(1, 'berth config get|set|unset|show NAME ... | berth config trust ...'))
     .command('image <action> [args..]', 'list | import FILE [--alias A] | export IMAGE FILE | alias IMAGE ALIAS | delete IMAGE', (y) => y
       .positional('action', { choices: ['list', 'import', 'export', 'alias', 'delete'] as const, demandOption: true })
       .positional('args', { type: 'string', array: true, default: [] as string[] })
       .option('alias', { type: 'string', array: true, default: [] as string[] }),
     async (argv) => withClient(async (c) => {
       const [a, b] = argv.args.map(String);
-      const need = (n: number, usage: string): void => { if (argv.args.length < n) throw new Error(`usage: berth image ${usage}`); };
+      const need = (n: number, usage: string): void => { if (argv.args.length < n) throw new UsageError(`usage: berth image ${usage}`); };
       switch (argv.action) {
         case 'list': {
           const { images } = await c.rpc<ListImagesResponse__Output>('ListImages', {}, 30_000, 'images');
-          console.log(table([['ALIASES', 'FINGERPRINT', 'DESCRIPTION', 'ARCH', 'SIZE'], ...images.map((i) => [i.aliases.join(','), i.fingerprint.slice(0, 12), i.description, i.architecture, `${(i.sizeBytes / 1048576).toFixed(2)}MiB`])]));
+          console.log(table([['ALIASES', 'FINGERPRINT', 'DESCRIPTION', 'ARCH', 'SIZE'], ...images.map((i) => [i.aliases.join(','), i.fingerprint.slice(0, 12), i.description, i.architecture, humanBytes(Number(i.sizeBytes))])]));
           break;
         }
         case 'import': {
           need(1, 'import FILE [--alias A]');
-          const img = await c.importImage(a!, argv.alias);
+          const img = await withProgress(`Importing image ${a}`, (p) => c.importImage(a!, argv.alias, (sent, total) => p.update(bytesDetail(sent, total))));
           console.log(`Image imported with fingerprint: ${img.fingerprint}`);
           break;
         }
         case 'export':
           need(2, 'export IMAGE FILE');
-          await c.exportImage(a!, b!);
+          await withProgress(`Exporting image ${a}`, (p) => c.exportImage(a!, b!, (n) => p.update(bytesDetail(n))));
           console.log(`Image exported to ${b}`);
           break;
         case 'alias':
@@ -222,23 +337,44 @@ async function main(): Promise<void> {
       .positional('source', { type: 'string', demandOption: true }).option('alias', { type: 'string', array: true, default: [] as string[] }),
     async (argv) => withClient(async (c) => {
       const [instance, snapshot] = argv.source.split('/');
-      const r = await c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: false, properties: {} }, 300_000, 'images');
+      const r = await withProgress(`Publishing ${argv.source}`, () => c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: false, properties: {} }, 300_000, 'images'));
       console.log(`Instance published with fingerprint: ${r.operation?.resources['images'] ?? ''}`);
     }))
-    .command('cluster <action> [name]', 'list | show NAME | add NAME (prints a join token for `berthd join`) | remove NAME [--force]', (y) => y
-      .positional('action', { choices: ['list', 'show', 'add', 'remove'] as const, demandOption: true })
+    .command(placementCommand(withClient, parseConfig))
+    .command('cluster <action> [name] [args..]', 'list | show NAME | add NAME (prints a join token for `berthd join`) | remove NAME [--force] | evacuate NAME [--mode M] | restore NAME | recover [--yes] (offline, berthd stopped: this member alone after a majority is lost for good)', (y) => y
+      .positional('action', { choices: ['list', 'show', 'add', 'remove', 'evacuate', 'restore', 'recover', 'group'] as const, demandOption: true })
       .positional('name', { type: 'string' })
-      .option('force', { type: 'boolean', default: false, describe: 'remove: also drop the records of its instances' })
+      .positional('args', { type: 'string', array: true, default: [] as string[], describe: `group: ${GROUP_USAGE}` })
+      .option('description', { type: 'string', describe: 'group create: its description' })
+      .option('force', { type: 'boolean', default: false, describe: 'remove: also drop the records of its instances; recover: do not ask for confirmation' })
+      .option('yes', { type: 'boolean', default: false, describe: 'recover, evacuate, restore: do not ask for confirmation' })
+      .option('mode', { choices: ['auto', 'migrate', 'live-migrate', 'stop'] as const, describe: 'evacuate: move its instances (migrate, auto: a cold move) or stop them; default: each instance\'s cluster.evacuate (LXD\'s --action)' })
+      .option('data-dir', { type: 'string', describe: 'recover: the stopped member\'s data folder (default: BERTH_DIR, else /var/lib/berth)' })
       .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
-    (argv) => withClient(async (c) => {
+    // recover is offline (berthd stopped): no client, local or remote (see ../recover.ts).
+    (argv) => (argv.action === 'recover' ? Promise.resolve(recoverOffline(argv['data-dir'] ?? localDataDir(), argv.yes || argv.force)).then((code) => { process.exitCode = code; }) : withClient(async (c) => {
+      if (argv.action === 'group') return groupCommand(c, argv.name, argv.args.map(String), { description: argv.description, format: argv.format });
+      if (argv.action === 'evacuate' || argv.action === 'restore') {
+        if (!argv.name) throw new UsageError(`berth cluster ${argv.action} NAME: the member's name is missing`);
+        const verb = argv.action === 'evacuate' ? 'Evacuate' : 'Restore';
+        if (!argv.yes && !argv.force && !(await confirm(`${verb} cluster member ${argv.name}? Its instances ${argv.action === 'evacuate' ? 'move to other members or stop' : 'come back to it'}. (yes/no) `))) {
+          throw new Error(`${verb} not done (answer yes, or pass --yes)`);
+        }
+        const r = await withProgress(`${argv.action === 'evacuate' ? 'Evacuating' : 'Restoring'} ${argv.name}`, () => (argv.action === 'evacuate'
+          ? c.rpc<OperationResponse__Output>('EvacuateMember', { name: argv.name, mode: argv.mode ?? '' }, 3_700_000, 'cluster')
+          : c.rpc<OperationResponse__Output>('RestoreMember', { name: argv.name }, 3_700_000, 'cluster')));
+        const res = r.operation?.resources ?? {};
+        console.log(argv.action === 'evacuate' ? `Member ${argv.name} evacuated (${res['moved'] ?? 0} moved, ${res['stopped'] ?? 0} stopped)` : `Member ${argv.name} restored (${res['returned'] ?? 0} instance(s) back)`);
+        return;
+      }
       if (argv.action === 'remove') {
-        if (!argv.name) throw new Error('berth cluster remove NAME: the member\'s name is missing');
+        if (!argv.name) throw new UsageError('berth cluster remove NAME: the member\'s name is missing');
         await c.rpc<OperationResponse__Output>('RemoveMember', { name: argv.name, force: argv.force }, 90_000, 'cluster');
         console.log(`Member ${argv.name} removed`);
         return;
       }
       if (argv.action === 'add') {
-        if (!argv.name) throw new Error('berth cluster add NAME: the new member\'s name is missing');
+        if (!argv.name) throw new UsageError('berth cluster add NAME: the new member\'s name is missing');
         const t = await c.rpc<JoinToken__Output>('CreateJoinToken', { name: argv.name }, 30_000, 'cluster');
         if (argv.format === 'json') console.log(JSON.stringify({ member_name: t.memberName, token: t.token, expires_at: new Date(Number(t.expiresAtUnixMs)).toISOString() }));
         else {
@@ -253,11 +389,11 @@ async function main(): Promise<void> {
       if (argv.action === 'show' && shown.length === 0) throw new ApiError(5, `no member named "${argv.name ?? ''}"`);
       const json = shown.map((m) => ({
         server_name: m.name, url: `https://${m.address}`, roles: m.roles, status: m.status, database: m.roles.includes('voter'),
-        leader: m.leader, cpus: Number(m.cpus), memory_bytes: Number(m.memoryBytes), instances: Number(m.instances),
+        leader: m.leader, groups: m.groups, cpus: Number(m.cpus), memory_bytes: Number(m.memoryBytes), instances: Number(m.instances),
       }));
       if (argv.format === 'json' || argv.action === 'show') console.log(JSON.stringify(argv.action === 'show' ? json[0] : json, null, argv.action === 'show' ? 2 : 0));
       else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'INSTANCES', 'CPUS', 'MEMORY'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.instances), String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`])]));
-    }))
+    })))
     .command('operation <action> [id]', 'list | show ID [--wait S] | cancel ID: the cluster\'s asynchronous operations', (y) => y
       .positional('action', { choices: ['list', 'show', 'cancel'] as const, demandOption: true })
       .positional('id', { type: 'string' })
@@ -265,7 +401,7 @@ async function main(): Promise<void> {
       .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
     (argv) => withClient(async (c) => {
       type Op = { id: string; description: string; status: string; mayCancel: boolean; error: string; location: string; createdAtUnixMs: number | string };
-      if (argv.action !== 'list' && !argv.id) throw new Error(`berth operation ${argv.action} ID: the operation's id is missing`);
+      if (argv.action !== 'list' && !argv.id) throw new UsageError(`berth operation ${argv.action} ID: the operation's id is missing`);
       if (argv.action === 'list') {
         const { operations } = await c.rpc<{ operations: Op[] }>('ListOperations', {}, 30_000, 'operations');
         if (argv.format === 'json') console.log(JSON.stringify(operations.map((o) => ({ id: o.id, description: o.description, status: o.status, may_cancel: o.mayCancel, err: o.error, location: o.location, created_at: new Date(Number(o.createdAtUnixMs)).toISOString() }))));
@@ -279,12 +415,12 @@ async function main(): Promise<void> {
       .option('type', { type: 'string', array: true, default: [] as string[], describe: 'lifecycle, operation (all when absent)' })
       .option('instance', { type: 'string', default: '', describe: 'Only events about this instance' }),
     (argv) => new Promise<void>((resolve, reject) => {
-      const c = new BerthClient();
+      const c = openClient();
       const stream = c.events.WatchEvents({ types: argv.type, instance: argv.instance });
       stream.on('data', (e: { type: string; timestampUnixMs: number | string; location: string; metadataJson: string }) => {
         console.log(JSON.stringify({ type: e.type, timestamp: new Date(Number(e.timestampUnixMs)).toISOString(), location: e.location, metadata: JSON.parse(e.metadataJson || '{}') }));
       });
-      stream.on('error', (e: grpc.ServiceError) => { c.close(); if (e.code === grpc.status.CANCELLED) resolve(); else reject(c.toError(e)); });
+      stream.on('error', (e: GrpcJs.ServiceError) => { c.close(); if (e.code === Status.CANCELLED) resolve(); else reject(c.toError(e)); });
       stream.on('end', () => { c.close(); resolve(); });
       process.once('SIGINT', () => stream.cancel());
       process.once('SIGTERM', () => stream.cancel());
@@ -293,17 +429,21 @@ async function main(): Promise<void> {
       async (argv) => withClient(async (c) => {
         process.stdout.write((await c.rpc<ConsoleLogResponse__Output>('ConsoleLog', { name: argv.name })).log);
       }))
+    .completion('completion', 'Print a bash completion script (berth completion >> ~/.bashrc, or > /etc/bash_completion.d/berth)')
     .strict()
-    .fail(false)
+    // yargs' validation failures (unknown command or flag, bad choice, missing argument) are usage
+    // errors (exit code 2); errors of the handlers pass through as they are.
+    .fail((msg: string | null, err: Error | undefined) => { throw err ?? new UsageError(msg ?? 'invalid arguments'); })
     .parserConfiguration({ 'populate--': true })
     .demandCommand(1, 'name a command; see berth --help')
     .help()
+    .alias('help', 'h')
     .parseAsync();
 }
 
 main().catch((e: unknown) => {
   console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
-  if (e instanceof ApiError && e.field) process.exitCode = 1;
-  if (e instanceof Error && e.name === 'YError') console.error('See: berth --help');
-  process.exit(1);
+  const code = exitCodeFor(e);
+  if (code === EXIT.USAGE) console.error('See: berth --help (or berth COMMAND --help)');
+  process.exit(code);
 });

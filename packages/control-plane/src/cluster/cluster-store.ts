@@ -26,6 +26,8 @@ export interface MemberInfo {
   /** host:port of its member-to-member (mutual TLS) listener. */
   clusterAddress: string;
   joinedAt: number;
+  /** `berth cluster evacuate`: placement passes it by, until `berth cluster restore`. */
+  evacuated?: boolean | undefined;
 }
 
 export interface LiveInfo {
@@ -51,6 +53,24 @@ export interface InstanceIntent {
   placementError?: string | undefined;
   /** Asked to go: its agent deletes the container and then both records. */
   deleting?: boolean | undefined;
+  /**
+   * A move in progress (berth move, evacuate, restore): the member at `location` stops the
+   * instance, streams it to `to`, and in one txn sets `location` to `to` (see moves.ts).
+   */
+  moving?: MoveIntent | undefined;
+  /** Why the move with this id failed (the instance stayed where it was). */
+  moveError?: { id: string; error: string; code: string } | undefined;
+  /** Set by a committed move until the member it left has removed its copy. */
+  movedFrom?: { member: string; id: string } | undefined;
+  /** Renamed in the store from `from`; its owner renames the container, then clears this. */
+  renaming?: { from: string } | undefined;
+  /** Taken off `from` by `berth cluster evacuate` (how, and what it was asked to be), for restore. */
+  evacuated?: { from: string; action: 'stop' | 'migrate'; desired: 'Running' | 'Stopped' } | undefined;
+}
+
+export interface MoveIntent {
+  id: string;
+  to: string;
 }
 
 /** What the owning agent last saw and did. */
@@ -110,8 +130,9 @@ export interface OperationRecord {
   cancelRequested?: boolean | undefined;
 }
 /**
- * A copy of every intent not placed yet, written in the same txn as the intent itself (so
- * its mod revision is the intent's): the leader reads only what waits, not every instance.
+ * Formerly a copy of every intent not placed yet. The leader's placer now keeps what waits in
+ * memory from the instance records (see ../placement/placer.ts), so new intents get no copy;
+ * a copy still written (an older record, a rename) is deleted when its intent is placed.
  */
 export const P_PENDING = '/berth/pending/';
 
@@ -191,6 +212,23 @@ export class ClusterStore {
 
   async member(name: string): Promise<MemberInfo | undefined> {
     return (await this.get<MemberInfo>(P_MEMBERS + name))?.value;
+  }
+
+  /** Marks a member evacuated (or not); false when it was so already. */
+  async setEvacuated(name: string, evacuated: boolean): Promise<boolean> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const cur = await this.get<MemberInfo>(P_MEMBERS + name);
+      if (!cur) throw new ClusterError('NOT_FOUND', `no member named "${name}"`);
+      if (!!cur.value.evacuated === evacuated) return false;
+      const next: MemberInfo = { ...cur.value, evacuated: evacuated || undefined };
+      const ok = await this.txn({
+        compare: [{ key: b(P_MEMBERS + name), target: 'MOD', result: 'EQUAL', modRevision: cur.modRevision }],
+        success: [{ requestPut: { key: b(P_MEMBERS + name), value: json(next) } }],
+        failure: [],
+      });
+      if (ok) return true;
+    }
+    throw new ClusterError('FAILED_PRECONDITION', `member "${name}" kept changing under 20 attempts to update it`);
   }
 
   /** Records a join token for `name`; refused when `name` is a member or has a token already. */
@@ -280,7 +318,7 @@ export class ClusterStore {
   async createInstance(i: InstanceIntent): Promise<void> {
     const ok = await this.txn({
       compare: [{ key: b(P_INSTANCES + i.name), target: 'VERSION', result: 'EQUAL', version: 0 }],
-      success: [{ requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } }, { requestPut: { key: b(P_PENDING + i.name), value: json(i) } }],
+      success: [{ requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } }],
       failure: [],
     });
     if (!ok) throw new ClusterError('ALREADY_EXISTS', `instance "${i.name}" already exists`);
@@ -305,8 +343,8 @@ export class ClusterStore {
       compare: updates.map((u) => ({ key: b(P_INSTANCES + u.value.name), target: 'MOD' as const, result: 'EQUAL' as const, modRevision: u.modRevision })),
       success: updates.flatMap((u) => [
         { requestPut: { key: b(P_INSTANCES + u.value.name), value: json(u.value) } },
-        // Still waiting for a member (or being deleted before it got one): the copy follows.
-        u.value.location ? { requestDeleteRange: { key: b(P_PENDING + u.value.name) } } : { requestPut: { key: b(P_PENDING + u.value.name), value: json(u.value) } },
+        // Placed: an old pending copy (if any) goes.
+        ...(u.value.location ? [{ requestDeleteRange: { key: b(P_PENDING + u.value.name) } }] : []),
       ]),
       failure: [],
     });
@@ -328,6 +366,32 @@ export class ClusterStore {
       if (await this.updateInstances([{ value: next, modRevision: cur.modRevision }])) return next;
     }
     throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" kept changing under 20 attempts to update it`);
+  }
+
+  /**
+   * Renames an intent in one txn (its records move to the new name, marked `renaming` for its
+   * owner); refused when it changed since `modRevision` or the new name is taken.
+   */
+  async renameInstance(cur: { value: InstanceIntent; modRevision: number }, to: string): Promise<InstanceIntent> {
+    const from = cur.value.name;
+    const next: InstanceIntent = { ...cur.value, name: to, renaming: cur.value.location ? { from: cur.value.renaming?.from ?? from } : undefined };
+    const ok = await this.txn({
+      compare: [
+        { key: b(P_INSTANCES + from), target: 'MOD', result: 'EQUAL', modRevision: cur.modRevision },
+        { key: b(P_INSTANCES + to), target: 'VERSION', result: 'EQUAL', version: 0 },
+      ],
+      success: [
+        ...[P_INSTANCES, P_OBSERVED, P_PENDING].map((p) => ({ requestDeleteRange: { key: b(p + from) } })),
+        { requestPut: { key: b(P_INSTANCES + to), value: json(next) } },
+        ...(next.location ? [] : [{ requestPut: { key: b(P_PENDING + to), value: json(next) } }]),
+      ],
+      failure: [],
+    });
+    if (!ok) {
+      if (await this.instance(to)) throw new ClusterError('ALREADY_EXISTS', `instance "${to}" already exists`);
+      throw new ClusterError('FAILED_PRECONDITION', `instance "${from}" changed while it was being renamed; try again`);
+    }
+    return next;
   }
 
   async observed(): Promise<Map<string, InstanceObserved>> {

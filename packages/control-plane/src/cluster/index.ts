@@ -1,1 +1,3 @@
 export * from './cluster-store';
+export * from './groups';
+export * from './trust-store';

@@ -77,22 +77,23 @@ const KU = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
 export function createCertificateAuthority(opts: CaOptions): KeyPairPem {
   const now = issuingTime(opts.now);
   const name = encodeName(opts.commonName, opts.organization);
-  const { privateKey, publicKey } = newKeyPair();
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const ski = keyIdentifier(spki);
-  const extensions = [
+  return selfSigned(newKeyPair().privateKey, name, now, opts.validDays, [
     extension(OID.basicConstraints, true, der.sequence(der.boolean(true), der.integer(0))),
     extension(OID.keyUsage, true, der.namedBits([KU.keyCertSign, KU.cRLSign])),
-    extension(OID.subjectKeyIdentifier, false, der.octetString(ski)),
-  ];
+  ]);
+}
+
+/** A certificate signed by its own key (subject = issuer = `name`), with a subjectKeyIdentifier after `extensions`. */
+function selfSigned(privateKey: crypto.KeyObject, name: Buffer, now: Date, validDays: number, extensions: Buffer[]): KeyPairPem {
+  const spki = crypto.createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const tbs = tbsCertificate({
     serial: randomSerial(),
     issuer: name,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
-    notAfter: notAfter(now, opts.validDays),
+    notAfter: notAfter(now, validDays),
     subject: name,
     spki,
-    extensions,
+    extensions: [...extensions, extension(OID.subjectKeyIdentifier, false, der.octetString(keyIdentifier(spki)))],
   });
   return { certPem: signCertificate(tbs, privateKey), keyPem: exportKey(privateKey) };
 }
@@ -464,4 +465,32 @@ function loadCa(ca: KeyPairPem, now: Date): LoadedCa {
 
 function oneLine(dn: string): string {
   return dn.split('\n').join(', ');
+}
+
+/**
+ * A self-signed client certificate (an API client's own, as LXD's client.crt): subject =
+ * issuer = `O=<organization>, CN=<commonName>`, `CA:FALSE`, keyUsage `digitalSignature`,
+ * extKeyUsage `clientAuth`, signed by its own key. `keyPem` reuses an existing EC P-256 key;
+ * without it a new key pair is made. The cluster trusts it by fingerprint (trust store); it
+ * never chains to the cluster CA, so it opens nothing but the API listener.
+ */
+export function createSelfSignedClientCertificate(opts: { commonName: string; validDays: number; keyPem?: string; organization?: string; now?: Date }): KeyPairPem {
+  const now = issuingTime(opts.now);
+  const name = encodeName(opts.commonName, opts.organization);
+  let privateKey: crypto.KeyObject;
+  if (opts.keyPem !== undefined) {
+    try {
+      privateKey = crypto.createPrivateKey(opts.keyPem);
+    } catch (e) {
+      throw new PkiError(`keyPem: not a PEM private key (${(e as Error).message})`);
+    }
+    if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new PkiError('keyPem: want an EC P-256 (prime256v1) key');
+  } else {
+    privateKey = newKeyPair().privateKey;
+  }
+  return selfSigned(privateKey, name, now, opts.validDays, [
+    extension(OID.basicConstraints, true, der.sequence()),
+    extension(OID.keyUsage, true, der.namedBits([KU.digitalSignature])),
+    extension(OID.extKeyUsage, false, der.sequence(der.oid(OID.clientAuth))),
+  ]);
 }

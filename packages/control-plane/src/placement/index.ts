@@ -1,2 +1,4 @@
 export * from './placement';
 export * from './placer';
+export * from './limits';
+export * from './request';

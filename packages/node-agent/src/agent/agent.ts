@@ -17,6 +17,7 @@ import { buildBusyboxImage, publishImage } from '../images/builder';
 import type { ImageRecord } from '../images/store';
 import { Reverter } from '../reverter';
 import { DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE } from '../runtime/bundle';
+import { shiftOwnership } from '../runtime/idmap';
 import { RuncDriver } from '../runtime/runc';
 import type { ContainerSpec, ExecProcess, ExecSpec, RuntimeDriver, RuntimeState } from '../runtime/types';
 import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
@@ -37,6 +38,18 @@ export interface InstanceRecord {
   pool: string;
   createdAtUnixMs: number;
   snapshots: SnapshotRecord[];
+  /**
+   * Set on an instance imported by a move that is not committed yet (the id of the move): the
+   * store still places it on the source. Cleared when the store places it here
+   * (settleIncoming); dropped when the move fails (dropIncoming) or is retried.
+   */
+  incoming?: string | undefined;
+}
+
+/** An instance in its stream form (a move): its record, and its root volume with snapshots. */
+export interface InstanceExport {
+  record: InstanceRecord;
+  volume: import('node:stream').Readable;
 }
 
 export interface InstanceView extends InstanceRecord {
@@ -53,19 +66,24 @@ export interface AgentOptions {
   runtime?: RuntimeDriver;
   /** The host's capability report: stateful operations are refused, naming what is missing, when CRIU is not usable. */
   capabilities?: HostCapabilities;
+  /** Spare volumes kept ready per launched image (default 3; 0: none, every launch copies the image). */
+  sparesPerImage?: number;
 }
 
 const POOL = 'default';
 /** The checkpoint a stateful stop leaves for the next start. */
 const STATEFUL_STOP = 'stop';
+/** Spare volumes of one image made at once (copies here wait on the disk more than on the CPU). */
+const SPARE_CONCURRENCY = 2;
 
 export class Agent {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly instancesDir: string;
 
   private constructor(readonly dataDir: string, readonly runtime: RuntimeDriver, readonly pool: StorageDriver, readonly images: ImageStore,
-    private readonly capabilities: HostCapabilities | undefined) {
+    private readonly capabilities: HostCapabilities | undefined, sparesPerImage = 3) {
     this.instancesDir = path.join(dataDir, 'instances');
+    this.sparesPerImage = sparesPerImage;
   }
 
   static async open(opts: AgentOptions): Promise<Agent> {
@@ -83,47 +101,129 @@ export class Agent {
       await pool.createPool(opts.poolConfig ?? {});
     }
     const runtime = opts.runtime ?? new RuncDriver({ dataDir, cgroupParent: opts.cgroupParent ?? `/berth-${path.basename(dataDir)}` });
-    const agent = new Agent(dataDir, runtime, pool, images, opts.capabilities);
+    const agent = new Agent(dataDir, runtime, pool, images, opts.capabilities, opts.sparesPerImage);
     await agent.adoptSpares();
     return agent;
   }
 
   // ---- spare volumes ----
   // Copying an image into a new volume is most of a launch on the dir driver (on this host's
-  // ext4 every one of busybox's 267 symlinks costs about a millisecond). So after each launch
-  // the agent copies the image once more, in the background, into a spare volume; the next
-  // launch of that image renames the spare (one rename) and starts a new one.
+  // ext4 every new inode, e.g. each of busybox's 267 symlinks, costs about a millisecond or
+  // more). So the agent keeps a few spare volumes of each image it launched, made in the
+  // background and already shifted to the default unprivileged range (a launch then skips the
+  // ownership shift too): an unprivileged launch renames one into place (one rename) and the
+  // pool is refilled behind it. A spare is made under a work name and renamed to its final
+  // name once copied and shifted, so a crash never leaves a half-made spare that looks ready.
 
-  private readonly spares = new Map<string, Promise<boolean>>();
+  /** image fingerprint -> its spares: ready ones, how many are being made, launches waiting. */
+  private readonly spares = new Map<string, SparePool>();
+  private readonly spareJobs = new Set<Promise<void>>();
   private closing = false;
+  private readonly sparesPerImage: number;
 
-  private spareName(fingerprint: string): string {
+  private spareBase(fingerprint: string): string {
     return `${SPARE_PREFIX}${fingerprint.slice(0, 16)}`;
   }
 
-  /** Starts making a spare volume of the image unless one is there or on its way. */
-  private refillSpare(fingerprint: string): void {
-    if (this.spares.has(fingerprint) || this.closing) return;
-    this.spares.set(fingerprint, this.pool.createVolume(this.spareName(fingerprint), { image: fingerprint }).then(() => true, () => false));
+  private sparePool(fingerprint: string): SparePool {
+    let p = this.spares.get(fingerprint);
+    if (!p) {
+      p = { ready: [], making: 0, waiters: [], seq: 0 };
+      this.spares.set(fingerprint, p);
+    }
+    return p;
   }
 
-  /** Claims the image's spare volume (waiting if it is being made); undefined when there is none. */
+  /** Starts making spares of the image until sparesPerImage are ready or on their way (SPARE_CONCURRENCY at a time). */
+  private refillSpares(fingerprint: string): void {
+    if (this.closing || this.sparesPerImage <= 0) return;
+    const p = this.sparePool(fingerprint);
+    while (p.ready.length + p.making < this.sparesPerImage && p.making < SPARE_CONCURRENCY) {
+      p.making += 1;
+      const job = this.makeSpare(fingerprint, p);
+      this.spareJobs.add(job);
+      void job.finally(() => this.spareJobs.delete(job));
+    }
+  }
+
+  private async makeSpare(fingerprint: string, p: SparePool): Promise<void> {
+    const n = p.seq++;
+    const work = `${this.spareBase(fingerprint)}-m${n}`;
+    const name = `${this.spareBase(fingerprint)}-${n}`;
+    let ok = false;
+    try {
+      // A copy of the shifted master (nothing to chown; a snapshot on btrfs), else of the image, shifted.
+      p.master ??= this.makeSpareMaster(fingerprint);
+      const master = await p.master;
+      const dir = await this.pool.createVolume(work, master ? { volume: this.spareMaster(fingerprint) } : { image: fingerprint });
+      try {
+        if (!master) await shiftOwnership(dir, { from: 0, to: DEFAULT_IDMAP_BASE, size: DEFAULT_IDMAP_SIZE });
+        await this.pool.renameVolume(work, name);
+        ok = true;
+      } catch {
+        await this.pool.deleteVolume(work).catch(() => undefined);
+      }
+    } catch { /* the image went, or the pool is full: launches copy it themselves */ }
+    p.making -= 1;
+    if (ok) {
+      const waiter = p.waiters.shift();
+      if (waiter) waiter(name);
+      else p.ready.push(name);
+      if (this.spares.get(fingerprint) === p) this.refillSpares(fingerprint); // not when dropSpare let it go
+    } else if (p.waiters.length > p.making) {
+      p.waiters.shift()!(undefined);
+    }
+  }
+
+  /** The image's shifted master copy, which spares are copied from (never handed out). */
+  private spareMaster(fingerprint: string): string {
+    return `${this.spareBase(fingerprint)}-master`;
+  }
+
+  private async makeSpareMaster(fingerprint: string): Promise<boolean> {
+    const work = `${this.spareBase(fingerprint)}-mmaster`;
+    try {
+      const dir = await this.pool.createVolume(work, { image: fingerprint });
+      try {
+        await shiftOwnership(dir, { from: 0, to: DEFAULT_IDMAP_BASE, size: DEFAULT_IDMAP_SIZE });
+        await this.pool.renameVolume(work, this.spareMaster(fingerprint));
+        return true;
+      } catch {
+        await this.pool.deleteVolume(work).catch(() => undefined);
+      }
+    } catch { /* copied from the image instead */ }
+    return false;
+  }
+
+  /**
+   * Claims a ready spare of the image; when none is ready but one is being made (and no other
+   * launch waits for it), waits for it: it started earlier than a copy made now would. Undefined
+   * when there is none (the caller copies the image).
+   */
   private async takeSpare(fingerprint: string): Promise<string | undefined> {
-    const ready = this.spares.get(fingerprint);
-    if (!ready) return undefined;
-    this.spares.delete(fingerprint);
-    return (await ready) ? this.spareName(fingerprint) : undefined;
+    const p = this.spares.get(fingerprint);
+    if (!p) return undefined;
+    const ready = p.ready.shift();
+    if (ready !== undefined) return ready;
+    if (p.waiters.length >= p.making) return undefined;
+    return new Promise((resolve) => p.waiters.push(resolve));
   }
 
-  /** Removes the image's spare volume (before the image itself goes). */
+  /** Removes the image's spare volumes (before the image itself goes). */
   async dropSpare(fingerprint: string): Promise<void> {
-    const spare = await this.takeSpare(fingerprint);
-    if (spare) await this.pool.deleteVolume(spare).catch(() => undefined);
+    const p = this.spares.get(fingerprint);
+    if (!p) return;
+    this.spares.delete(fingerprint);
+    // Spares being made still finish into `p` (no longer in the map): wait, then remove them all.
+    while (p.making > 0) await Promise.all([...this.spareJobs]);
+    for (const w of p.waiters.splice(0)) w(undefined);
+    for (const v of p.ready.splice(0)) await this.pool.deleteVolume(v).catch(() => undefined);
+    if (p.master && (await p.master)) await this.pool.deleteVolume(this.spareMaster(fingerprint)).catch(() => undefined);
   }
 
-  /** Resolves when no spare volume is being made. */
+  /** Resolves when no spare volume is being made (the pools are full, or cannot be filled). */
   async sparesSettled(): Promise<void> {
-    await Promise.all([...this.spares.values()]);
+    while (this.spareJobs.size > 0) await Promise.all([...this.spareJobs]);
   }
 
   /** Waits for spares being made and stops making new ones (tests, shutdown). */
@@ -132,14 +232,32 @@ export class Agent {
     await this.sparesSettled();
   }
 
-  /** Spares left by an earlier run: kept when their image is here, else removed. */
+  /**
+   * Spares left by an earlier run: kept when their image is here and they are ready (a final
+   * name, owned by the unprivileged range), else removed (work names are half-made).
+   */
   private async adoptSpares(): Promise<void> {
     const images = await this.pool.listImages();
     for (const v of await this.pool.listVolumes()) {
       if (!v.startsWith(SPARE_PREFIX)) continue;
-      const fp = images.find((f) => this.spareName(f) === v);
-      if (fp && !this.spares.has(fp)) this.spares.set(fp, Promise.resolve(true));
-      else await this.pool.deleteVolume(v).catch(() => undefined);
+      const fp = images.find((f) => v.startsWith(`${this.spareBase(f)}-`));
+      const n = fp ? /^(\d+|master)$/.exec(v.slice(this.spareBase(fp).length + 1))?.[1] : undefined;
+      const owner = n !== undefined ? (await fsp.stat(await this.pool.volumePath(v)).catch(() => undefined))?.uid : undefined;
+      if (fp && n !== undefined && owner === DEFAULT_IDMAP_BASE) {
+        const p = this.sparePool(fp);
+        if (n === 'master') {
+          p.master = Promise.resolve(true);
+          continue;
+        }
+        p.ready.push(v);
+        p.seq = Math.max(p.seq, Number(n) + 1);
+      } else {
+        await this.pool.deleteVolume(v).catch(() => undefined);
+      }
+    }
+    for (const [fp, p] of this.spares) {
+      while (p.ready.length > this.sparesPerImage) await this.pool.deleteVolume(p.ready.pop()!).catch(() => undefined);
+      if (p.ready.length < this.sparesPerImage) this.refillSpares(fp);
     }
   }
 
@@ -215,30 +333,36 @@ export class Agent {
         if (!(await this.pool.listImages()).includes(fingerprint)) {
           await this.pool.createImage(fingerprint, copyFrom(await this.images.rootfsPath(fingerprint)));
         }
-        const spare = await this.takeSpare(fingerprint);
-        if (spare) await this.pool.renameVolume(spare, req.name);
-        else await this.pool.createVolume(req.name, { image: fingerprint });
+        // Spares are shifted to the unprivileged range: a privileged instance copies the image.
+        const spare = isTrue(config['security.privileged']) ? undefined : await this.takeSpare(fingerprint);
+        // A spare that is gone (another agent over the same folder took it) is no reason to fail.
+        const fromSpare = spare !== undefined && (await this.pool.renameVolume(spare, req.name).then(() => true, () => false));
+        if (!fromSpare) await this.pool.createVolume(req.name, { image: fingerprint });
         revert.add(() => this.pool.deleteVolume(req.name));
         const record: InstanceRecord = { name: req.name, image: fingerprint, config, pool: POOL, createdAtUnixMs: Date.now(), snapshots: [] };
-        await this.runtime.create(await this.spec(record));
+        // With start, one step (runc run --detach); it returns once init runs (it checks).
+        const start = req.start !== false;
+        await this.runtime.create(await this.spec(record), { start });
         revert.add(() => this.runtime.delete(req.name));
         await this.writeRecord(record);
-        revert.add(() => fsp.rm(this.recordPath(req.name), { force: true }));
-        if (req.start !== false) await this.runtime.start(req.name);
         revert.success();
-        this.refillSpare(fingerprint);
-        // runtime.start() returns once init runs (it checks), so no further runc call is needed.
-        return { ...record, status: req.start !== false ? 'Running' : 'Created' };
+        return { ...record, status: start ? 'Running' : 'Created' };
       } finally {
         await revert.fail();
+        this.refillSpares(fingerprint);
       }
     });
   }
 
+  /** The block device holding an instance's root volume (for limits.read / limits.write). */
+  private async rootDevice(rootfs: string): Promise<{ major: number; minor: number }> {
+    const st = await fsp.stat(rootfs);
+    return { major: Math.floor(st.dev / 256) & 0xfff, minor: (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00) };
+  }
+
   private async spec(r: InstanceRecord): Promise<ContainerSpec> {
     const rootfs = await this.pool.volumePath(r.name);
-    const st = await fsp.stat(rootfs);
-    const dev = { major: Math.floor(st.dev / 256) & 0xfff, minor: (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00) };
+    const dev = await this.rootDevice(rootfs);
     return {
       name: r.name,
       rootfs,
@@ -337,10 +461,7 @@ export class Agent {
       await this.readRecord(name);
       const s = await this.runtime.state(name);
       if ((s.status === 'Running' || s.status === 'Frozen') && !opts.force) throw new FailedPreconditionError(`instance "${name}" is running; stop it first or delete with force`);
-      await this.runtime.delete(name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; });
-      await this.pool.deleteVolume(name);
-      await fsp.rm(path.join(this.dataDir, 'checkpoints', name), { recursive: true, force: true });
-      await fsp.rm(this.recordPath(name), { force: true });
+      await this.removeLocal(name);
     });
   }
 
@@ -359,7 +480,16 @@ export class Agent {
         if (s.status !== 'Stopped') throw new FailedPreconditionError('config.security.privileged can only change while the instance is stopped');
       }
       const s = await this.runtime.state(name);
-      if (s.status === 'Running' || s.status === 'Frozen') await this.runtime.update(name, limitsFromConfig(next));
+      if (s.status === 'Running' || s.status === 'Frozen') {
+        const dev = await this.rootDevice(await this.pool.volumePath(name));
+        const limits = limitsFromConfig(next, dev);
+        // I/O limits on the root disk: every throttle is written, 0 for the ones not set (now
+        // unset, or of the other kind: bytes/s <-> iops), so that a removed limit goes away.
+        if (['limits.read', 'limits.write'].some((k) => r.config[k] || next[k])) {
+          limits.blkio = [{ readBps: 0, readIops: 0, writeBps: 0, writeIops: 0, ...(limits.blkio?.[0] ?? dev) }];
+        }
+        await this.runtime.update(name, limits);
+      }
       const updated = { ...r, config: next };
       await this.writeRecord(updated);
       return updated;
@@ -490,6 +620,142 @@ export class Agent {
     });
   }
 
+  /**
+   * Renames a stopped instance (as LXD, which refuses a running one): its container, volume,
+   * snapshots, checkpoints and record take the new name together, or none does.
+   */
+  async rename(from: string, to: string): Promise<InstanceRecord> {
+    validateInstanceName(from);
+    validateInstanceName(to, 'new_name');
+    if (from === to) throw new InvalidArgumentError('new_name', `"${to}" is the instance's name already`);
+    const [first, second] = from < to ? [from, to] : [to, from];
+    return this.locked(first, () => this.locked(second, async () => {
+      const r = await this.readRecord(from);
+      if (fs.existsSync(this.recordPath(to)) || (await this.pool.listVolumes()).includes(to)) throw new AlreadyExistsError(`instance "${to}" already exists`);
+      const s = await this.runtime.state(from).catch((e: unknown) => { if (e instanceof NotFoundError) return { status: 'Stopped' as const }; throw e; });
+      if (s.status !== 'Stopped' && s.status !== 'Created') throw new FailedPreconditionError(`instance "${from}" is ${s.status.toLowerCase()}: stop it before renaming it`);
+      const revert = new Reverter();
+      try {
+        await this.runtime.delete(from).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; });
+        revert.add(async () => this.runtime.create(await this.spec(r)));
+        await this.pool.renameVolume(from, to);
+        revert.add(() => this.pool.renameVolume(to, from));
+        const cps = path.join(this.dataDir, 'checkpoints');
+        if (fs.existsSync(path.join(cps, from))) {
+          await fsp.rename(path.join(cps, from), path.join(cps, to));
+          revert.add(() => fsp.rename(path.join(cps, to), path.join(cps, from)));
+        }
+        const next: InstanceRecord = { ...r, name: to };
+        await this.runtime.create(await this.spec(next));
+        revert.add(() => this.runtime.delete(to));
+        await this.writeRecord(next);
+        revert.add(() => fsp.rm(this.recordPath(to), { force: true }));
+        await fsp.rm(this.recordPath(from), { force: true });
+        revert.success();
+        return next;
+      } finally {
+        await revert.fail();
+      }
+    }));
+  }
+
+  // ---- moves: an instance out of this host and into another ----
+
+  /**
+   * The stream form of a stopped instance: its record and its volume (with its snapshots,
+   * pool.export). Refused while it runs, and when it has stateful snapshots or a stateful
+   * stop (their memory images move with live migration, which is not built yet).
+   */
+  async exportInstance(name: string, format?: import('../storage/types').StreamFormat): Promise<InstanceExport> {
+    return this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      const s = await this.runtime.state(name);
+      if (s.status !== 'Stopped') throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a cold move needs it stopped`);
+      const stateful = r.snapshots.filter((x) => x.stateful).map((x) => x.name);
+      if (stateful.length > 0) throw new FailedPreconditionError(`instance "${name}" has stateful snapshots (${stateful.join(', ')}): they cannot move cold; delete them first`);
+      if (fs.existsSync(this.checkpointDir(name, STATEFUL_STOP))) throw new FailedPreconditionError(`instance "${name}" was stopped statefully: start it (or stop it again without --stateful) before moving it`);
+      return { record: r, volume: this.pool.export(name, format ? { format } : {}) };
+    });
+  }
+
+  /**
+   * Makes an instance from its stream form (exportInstance on another host), stopped, marked
+   * `incoming: moveId` until settleIncoming. The volume lands whole or not at all (the pool
+   * imports into its staging area); a failure leaves no volume, bundle or record. An earlier
+   * incoming copy of the same name (a move tried again) is replaced; any other instance of
+   * that name is not.
+   */
+  async importInstance(record: InstanceRecord, volume: import('node:stream').Readable, moveId: string): Promise<void> {
+    validateInstanceName(record.name);
+    validateConfig(record.config);
+    const name = record.name;
+    await this.locked(name, async () => {
+      if (fs.existsSync(this.recordPath(name))) {
+        const have = await this.readRecord(name);
+        if (!have.incoming) throw new AlreadyExistsError(`instance "${name}" already exists on this member`);
+        await this.removeLocal(name);
+      } else if ((await this.pool.listVolumes()).includes(name)) {
+        // A volume without a record: what a crash between import and record left. Not anyone's.
+        await this.pool.deleteVolume(name);
+      }
+      const revert = new Reverter();
+      try {
+        await this.pool.import(name, volume);
+        revert.add(() => this.pool.deleteVolume(name));
+        const r: InstanceRecord = { name, image: record.image, config: { ...record.config }, pool: POOL, createdAtUnixMs: record.createdAtUnixMs, snapshots: record.snapshots.map((x) => ({ ...x })), incoming: moveId };
+        await this.runtime.create(await this.spec(r));
+        revert.add(() => this.runtime.delete(name));
+        await this.writeRecord(r);
+        revert.success();
+      } finally {
+        await revert.fail();
+      }
+    });
+  }
+
+  /** Instances here that a move brought and the store has not placed here yet: name -> move id. */
+  async incomingInstances(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const f of await fsp.readdir(this.instancesDir)) {
+      if (!f.endsWith('.json')) continue;
+      const r = await this.readRecord(f.slice(0, -5)).catch(() => undefined);
+      if (r?.incoming) out.set(r.name, r.incoming);
+    }
+    return out;
+  }
+
+  /** The move that brought it here is committed: the instance is this host's like any other. */
+  async settleIncoming(name: string): Promise<void> {
+    await this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      if (r.incoming) await this.writeRecord({ ...r, incoming: undefined });
+    });
+  }
+
+  /** Removes the copy a move left here, if that move (or any, without an id) brought it and it is not settled. */
+  async dropIncoming(name: string, moveId?: string): Promise<boolean> {
+    return this.locked(name, async () => {
+      let r: InstanceRecord;
+      try {
+        r = await this.readRecord(name);
+      } catch (e) {
+        if (e instanceof NotFoundError) return false;
+        throw e;
+      }
+      if (!r.incoming || (moveId !== undefined && r.incoming !== moveId)) return false;
+      await this.removeLocal(name);
+      return true;
+    });
+  }
+
+  /** Container, volume, checkpoints and record of an instance; the caller holds its lock. */
+  private async removeLocal(name: string): Promise<void> {
+    await this.runtime.delete(name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; });
+    if ((await this.pool.listVolumes()).includes(name)) await this.pool.deleteVolume(name);
+    await fsp.rm(path.join(this.dataDir, 'checkpoints', name), { recursive: true, force: true });
+    await fsp.rm(this.recordPath(name), { force: true });
+  }
+
   async deleteSnapshot(name: string, snap: string): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
@@ -505,4 +771,14 @@ function nextSnapshotName(existing: SnapshotRecord[]): string {
   let i = 0;
   while (existing.some((s) => s.name === `snap${i}`)) i++;
   return `snap${i}`;
+}
+
+/** The spare volumes of one image (see Agent, "spare volumes"). */
+interface SparePool {
+  ready: string[];
+  making: number;
+  waiters: Array<(v: string | undefined) => void>;
+  seq: number;
+  /** The shifted master copy: made once, true when it is there. */
+  master?: Promise<boolean>;
 }

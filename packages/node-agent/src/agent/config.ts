@@ -43,6 +43,16 @@ const KEYS: Record<string, Check> = {
   // log: CRIU cannot dump a host file held by init.
   'migration.stateful': bool,
   'boot.autostart': bool,
+  // Cluster placement (read when the leader places it; ignored on a single host): instances
+  // with the same placement.group go to distinct members while possible; placement.strategy
+  // spread (default) or pack. See packages/control-plane/design.md, "Placement".
+  'placement.group': (f, v) => { if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)) throw new InvalidArgumentError(f, `"${v}": use 1-63 letters, digits, '.', '_' or '-'`); },
+  'placement.strategy': (f, v) => { if (v !== 'spread' && v !== 'pack') throw new InvalidArgumentError(f, `"${v}" is neither spread nor pack`); },
+  // LXD's key: what `berth cluster evacuate` does with it (auto and migrate: a cold move,
+  // stop: stopped where it is; live-migrate comes with live migration).
+  'cluster.evacuate': (f, v) => {
+    if (!['auto', 'migrate', 'live-migrate', 'stop'].includes(v)) throw new InvalidArgumentError(f, `"${v}" is not one of auto, migrate, live-migrate, stop`);
+  },
 };
 
 const FREE_FORM = ['user.', 'image.', 'volatile.', 'environment.'];

@@ -5,6 +5,7 @@ import { formatCapabilities, probeHost } from '../capabilities';
 import { Daemon, DEFAULT_DATA_DIR } from '../daemon/daemon';
 import { initCluster } from '../cluster/cluster-member';
 import { joinCluster } from '../cluster/join';
+import { recoverMember } from '../cluster/recover';
 
 // grpc-js hands Node the member's IP as the TLS server name when dialling by address (the
 // certificate's IP SAN is still checked); Node warns about that once per process (DEP0123).
@@ -67,6 +68,11 @@ async function main(): Promise<void> {
     async (argv) => {
       const c = await joinCluster(argv['data-dir'], { token: argv.token, name: argv.name, address: argv.address, clusterAddress: argv['cluster-address'] });
       console.log(`joined cluster ${c.clusterId} as ${c.name} (member ${c.memberId}); start berthd now`);
+    })
+    .command('recover', 'Offline, berthd stopped: make this surviving member the only voter after a majority of voters is lost for good', (y) => y
+      .option('yes', { alias: 'force', type: 'boolean', default: false, describe: 'Do not ask for confirmation' }),
+    async (argv) => {
+      await recoverMember(argv['data-dir'], { yes: argv.yes });
     })
     .command('check', 'Probe and report what this host can do', (y) => y.option('format', {
       choices: ['text', 'json'] as const, default: 'text' as const,

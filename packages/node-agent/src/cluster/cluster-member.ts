@@ -23,12 +23,17 @@ import {
   ClusterError, ClusterStore, instancesPerMember, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
   issueCertificate, serverCredentials,
 } from '@berth/control-plane';
+import { TrustStore } from '@berth/control-plane';
+import { DEFAULT_GROUP, GroupStore } from '@berth/control-plane';
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
 import type { Agent } from '../agent/agent';
 import { toStatus } from '../daemon/status';
 import { Operations } from './operations';
 import { Reconciler } from './reconciler';
+import { Mover, migrationHandlers } from './moves';
 import { clusterDir, hostOf, readMember, writeMember } from './files';
+import { TrustAnchors, authorizer, guardService } from './api-listener';
+import type { ApiService } from './api-listener';
 import type { MemberConfig } from './files';
 
 export interface InitOptions {
@@ -84,6 +89,9 @@ export interface ClusterMemberOptions {
 
 export class ClusterMember {
   readonly store: ClusterStore;
+  /** API clients trusted by certificate (see api-listener.ts). */
+  readonly trust: TrustStore;
+  private anchors: TrustAnchors | undefined;
   /** The API's asynchronous operations (see operations.ts). */
   readonly operations: Operations;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -95,6 +103,8 @@ export class ClusterMember {
   private readonly offlineSince = new Map<string, number>();
   private stopped = false;
   private readonly requestTimeoutMs: number;
+  /** Carries out the moves of instances that leave this member (with an agent). */
+  mover: Mover | undefined;
 
   private constructor(
     private readonly opts: ClusterMemberOptions,
@@ -105,6 +115,7 @@ export class ClusterMember {
     private joinServer: grpc.Server | undefined,
   ) {
     this.store = new ClusterStore(node);
+    this.trust = new TrustStore(node);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.operations = new Operations(this.store, config.name, (ms) => this.changed(ms));
   }
@@ -114,6 +125,7 @@ export class ClusterMember {
     const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20 });
     const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
     if (opts.localInstances) peerServer.addService(loadBerthV1().InstanceService.service, opts.localInstances);
+    if (opts.agent) peerServer.addService(loadBerthV1().MigrationService.service, migrationHandlers(opts.agent));
     await bind(peerServer, config.clusterAddress, serverCredentials(pki));
     let node: RaftNode;
     try {
@@ -152,7 +164,8 @@ export class ClusterMember {
     });
     let kickReconcile: (() => void) | undefined;
     if (opts.agent) {
-      const reconciler = new Reconciler(config.name, m.store, opts.agent);
+      m.mover = new Mover(config.name, m.store, opts.agent, (member) => m.peerClient(member, 'MigrationService'));
+      const reconciler = new Reconciler(config.name, m.store, opts.agent, m.mover);
       kickReconcile = m.every(2000, async () => {
         if (m.node.leaderId && m.info) await reconciler.runOnce();
       });
@@ -209,7 +222,8 @@ export class ClusterMember {
       for (const e of events) {
         const k = e.kv.key.toString('utf8');
         if (k.startsWith(P_PENDING)) place = true;
-        else if (k.startsWith(P_INSTANCES)) reconcile = true;
+        // An intent without a location waits for the leader's placer (it keeps them in memory).
+        else if (k.startsWith(P_INSTANCES)) reconcile = place = true;
       }
       if (place && this.node.isLeader) kickPlace();
       if (reconcile) kickReconcile?.();
@@ -359,11 +373,32 @@ export class ClusterMember {
       },
     };
     server.addService(v1.ClusterJoin.service, handlers);
-    // The joiner has no certificate yet: server authentication only, with the chain (member
-    // certificate + CA) so that it can check the CA against its token's fingerprint.
-    const creds = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(this.pki.certPem + this.pki.caPem), private_key: Buffer.from(this.pki.keyPem) }], false);
-    await bind(server, this.config.address, creds);
+    // The joiner has no certificate yet: a client certificate is asked for, not required; the
+    // chain (member certificate + CA) lets it check the CA against its token's fingerprint.
+    // The public API joins later (serveApi), each call checked against the trust store.
+    this.trust.start();
+    this.anchors = new TrustAnchors(this.pki, this.trust);
+    await this.anchors.start();
+    await bind(server, this.config.address, this.anchors.credentials());
     return server;
+  }
+
+  /**
+   * Serves the public API on this member's address too: every call but RedeemTrustToken only
+   * for clients whose certificate is in the trust store (api-listener.ts).
+   */
+  serveApi(services: readonly ApiService[]): void {
+    const authorize = authorizer(this.trust, this.config.name);
+    const open = new Set(['RedeemTrustToken']);
+    for (const s of services) {
+      const g = guardService(s, authorize, open);
+      this.joinServer?.addService(g.service, g.handlers);
+    }
+  }
+
+  /** The cluster CA certificate (PEM). */
+  get caPem(): string {
+    return this.pki.caPem;
   }
 
   private async admit(req: JoinRequest__Output): Promise<JoinResponse> {
@@ -416,7 +451,7 @@ export class ClusterMember {
   }
 
   async listMembers(): Promise<MemberMessage[]> {
-    const [members, live, intents] = await Promise.all([this.store.members(), this.store.live(), this.store.instances()]);
+    const [members, live, intents, groups] = await Promise.all([this.store.members(), this.store.live(), this.store.instances(), new GroupStore(this.node).byMember()]);
     const counts = instancesPerMember(intents);
     const s = this.node.status();
     const voters = new Set(s.voters);
@@ -429,9 +464,9 @@ export class ClusterMember {
         name: m.name,
         address: m.address,
         roles,
-        status: l ? 'Online' : 'Offline',
+        status: l ? (m.evacuated ? 'Evacuated' : 'Online') : 'Offline',
         leader: m.id === s.leader,
-        groups: [],
+        groups: [DEFAULT_GROUP, ...(groups.get(m.name) ?? [])],
         cpus: l?.cpus ?? 0,
         memoryBytes: l?.memoryBytes ?? 0,
         instances: counts.get(m.name) ?? 0,
@@ -439,28 +474,35 @@ export class ClusterMember {
     });
   }
 
-  private readonly owners = new Map<string, InstanceServiceClient>();
+  private readonly peers = new Map<string, grpc.Client>();
 
   /** A client of another member's own InstanceService, over mutual TLS (see localInstances). */
   async ownerClient(member: string): Promise<InstanceServiceClient> {
+    return this.peerClient(member, 'InstanceService');
+  }
+
+  /** A client of one of the services on another member's mutual-TLS listener (one channel each). */
+  async peerClient<S extends 'InstanceService' | 'MigrationService'>(member: string, service: S): Promise<InstanceType<ReturnType<typeof loadBerthV1>[S]>> {
     const m = await this.store.member(member);
     if (!m) throw new ClusterError('NOT_FOUND', `no member named "${member}"`);
-    const key = `${member}@${m.clusterAddress}`;
-    let c = this.owners.get(key);
+    const key = `${service}:${member}@${m.clusterAddress}`;
+    let c = this.peers.get(key);
     if (!c) {
-      c = new (loadBerthV1().InstanceService)(m.clusterAddress, channelCredentials(this.pki));
-      this.owners.set(key, c);
+      c = new (loadBerthV1()[service])(m.clusterAddress, channelCredentials(this.pki), { 'grpc.max_send_message_length': 64 << 20 });
+      this.peers.set(key, c);
     }
-    return c;
+    return c as InstanceType<ReturnType<typeof loadBerthV1>[S]>;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const c of this.owners.values()) c.close();
+    for (const c of this.peers.values()) c.close();
     for (const t of this.timers) clearInterval(t);
     if (this.watchId !== undefined) this.node.cancelWatch(this.watchId);
     for (const w of this.changeWaiters.splice(0)) w();
     this.joinServer?.forceShutdown();
+    this.anchors?.stop();
+    this.trust.stop();
     await this.node.stop();
     this.peerServer.forceShutdown();
   }

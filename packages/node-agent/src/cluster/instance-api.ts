@@ -7,18 +7,21 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ExecInput__Output, ExecOutput, Instance, InstanceServiceHandlers } from '@berth/proto';
-import { ClusterError, Placer, configDigest, place } from '@berth/control-plane';
+import { ClusterError, configDigest } from '@berth/control-plane';
 import type { InstanceIntent, InstanceObserved } from '@berth/control-plane';
 import { validateConfig, validateInstanceName } from '../agent/config';
 import { InvalidArgumentError } from '../errors';
 import { finished, unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
 import { CancelledError } from './operations';
+import { checkLaunch, explainPlacement } from './placement-api';
+import { Moves } from './evacuation';
 import type { ClusterMember } from './cluster-member';
 
 export function clusterInstanceHandlers(member: ClusterMember, local: InstanceServiceHandlers, waitMs = 120_000): InstanceServiceHandlers {
   const store = member.store;
   const me = member.config.name;
+  const moves = new Moves(member);
 
   /** Waits (on the store's watch) until `done` says the instance reached what was asked, or fails with its error. */
   async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean, cancelled: () => boolean = () => false): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
@@ -40,9 +43,18 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
   const reached = (status: string) => (i: InstanceIntent | undefined, o: InstanceObserved | undefined): boolean =>
     !!i && !!o && o.location === i.location && o.status === status;
 
-  function toWire(i: InstanceIntent, o: InstanceObserved | undefined): Instance {
-    const status = o?.status ?? (i.placementError ? 'Error' : 'Pending');
-    return { name: i.name, status, location: i.location ?? '', config: i.config, imageFingerprint: i.image, stateful: false, createdAtUnixMs: i.createdAt, description: i.placementError ?? o?.error ?? '' };
+  /**
+   * An instance as the API shows it. On a member that is offline (no liveness key) its status
+   * is Unknown: what was last observed may no longer hold; the description says what it was.
+   */
+  function toWire(i: InstanceIntent, o: InstanceObserved | undefined, live: ReadonlyMap<string, unknown>): Instance {
+    let status = o?.status ?? (i.placementError ? 'Error' : 'Pending');
+    let description = i.placementError ?? o?.error ?? '';
+    if (i.location && !live.has(i.location)) {
+      description = `member ${i.location} is offline; last seen ${status}${description ? ` (${description})` : ''}`;
+      status = 'Unknown';
+    }
+    return { name: i.name, status, location: i.location ?? '', config: i.config, imageFingerprint: i.image, stateful: false, createdAtUnixMs: i.createdAt, description };
   }
 
   /** Where an instance runs: 'here', or the member that owns it; refuses unknown or unplaced. */
@@ -101,19 +113,11 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     ...local,
     CreateInstance: unary(async (r) => {
       validateInstanceName(r.name);
-      validateConfig(r.config);
       if (!r.image) throw new InvalidArgumentError('image', 'image is empty');
-      if (r.target?.startsWith('@')) throw new InvalidArgumentError('target', 'member groups (@group) are not built yet');
-      if (r.dryRun) {
-        // Explain, change nothing: each member's verdict as the leader's placement would see
-        // it now (counts from every intent; liveness as recorded).
-        const candidates = await new Placer(store, { recountMs: 0 }).candidates();
-        const p = place({ instance: r.name, target: r.target || undefined, stateful: r.config['migration.stateful'] === 'true' }, candidates);
-        const op = finished(`placement of ${r.name} (dry run)`, p.chosen ? { location: p.chosen } : {});
-        op.operation!.metadata = Object.fromEntries(p.verdicts.map((v) => [`verdict.${v.member}`, `${v.eligible ? (v.member === p.chosen ? 'chosen' : 'eligible') : 'refused'}: ${v.reason}`]));
-        if (!p.chosen) op.operation!.metadata['why'] = p.why ?? '';
-        return op;
-      }
+      // Config keys, limits as placement reads them (bounded by the member, not this host), @group.
+      await checkLaunch(store, r);
+      // Explain, change nothing: each member's verdict and score as the leader's placement would see it now.
+      if (r.dryRun) return explainPlacement(store, r);
       const desired = r.start ? 'Running' : 'Stopped';
       await store.createInstance({ name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined });
       return member.operations.start({
@@ -130,14 +134,15 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       });
     }),
     ListInstances: unary(async (r) => {
-      const [intents, observed] = await Promise.all([store.instances(), store.observed()]);
-      const all = intents.map(({ value }) => toWire(value, observed.get(value.name)));
+      const [intents, observed, live] = await Promise.all([store.instances(), store.observed(), store.live()]);
+      const all = intents.map(({ value }) => toWire(value, observed.get(value.name), live));
       return { instances: r.location ? all.filter((i) => i.location === r.location) : all };
     }),
     GetInstance: unary(async (r) => {
       const cur = await store.instance(r.name);
       if (!cur) throw new ClusterError('NOT_FOUND', `instance "${r.name}" not found`);
-      return toWire(cur.value, await store.observedOf(r.name));
+      const [o, live] = await Promise.all([store.observedOf(r.name), store.live()]);
+      return toWire(cur.value, o, live);
     }),
     ChangeState: unary(async (r) => {
       if (r.action === 'start' || r.action === 'stop') {
@@ -181,6 +186,11 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
         await store.removeInstance(r.name); // never placed: nobody has anything to delete
         return finished(`delete ${r.name}`);
       }
+      // Only the owner deletes the container: with the owner offline the delete would wait for it.
+      const owner = cur.value.location;
+      if (!(await store.live()).has(owner)) {
+        throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is on member ${owner}, which is offline: only its member can delete it; bring ${owner} back, or if it is lost for good, \`berth cluster remove --force ${owner}\` drops the records of its instances`);
+      }
       await store.changeInstance(r.name, (i) => ({ ...i, deleting: true }));
       return member.operations.start({ description: `delete ${r.name}`, resources: { instances: `/1.0/instances/${r.name}` }, run: async () => { await settle(r.name, (i) => !i); } });
     }),
@@ -191,6 +201,24 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     RestoreSnapshot: owned('RestoreSnapshot', local.RestoreSnapshot),
     DeleteSnapshot: owned('DeleteSnapshot', local.DeleteSnapshot),
     Exec: exec,
+    MoveInstance: unary(async (r) => moves.move(r.name, r.target)),
+    RenameInstance: unary(async (r) => {
+      validateInstanceName(r.newName, 'new_name');
+      const cur = await store.instance(r.name);
+      if (!cur) throw new ClusterError('NOT_FOUND', `instance "${r.name}" not found`);
+      if (r.newName === r.name) throw new InvalidArgumentError('new_name', `"${r.newName}" is the instance's name already`);
+      const i = cur.value;
+      if (i.moving || i.deleting || i.renaming) throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is being ${i.moving ? 'moved' : i.deleting ? 'deleted' : 'renamed'}`);
+      const o = await store.observedOf(r.name);
+      if (i.location && (i.desired !== 'Stopped' || o?.status !== 'Stopped')) throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is ${o?.status.toLowerCase() ?? 'not stopped yet'}: stop it before renaming it`);
+      await store.renameInstance(cur, r.newName);
+      if (!i.location) return finished(`rename ${r.name} to ${r.newName}`, { instances: `/1.0/instances/${r.newName}` });
+      return member.operations.start({
+        description: `rename ${r.name} to ${r.newName}`,
+        resources: { instances: `/1.0/instances/${r.newName}` },
+        run: async () => { await settle(r.newName, (x, ob) => !!x && !x.renaming && reached('Stopped')(x, ob)); },
+      });
+    }),
     UpdateInstance: unary(async (r) => {
       validateConfig(r.config);
       let before: Record<string, string> = {};

@@ -8,6 +8,9 @@ import { ClusterMember } from '../cluster/cluster-member';
 import { isClustered } from '../cluster/files';
 import { clusterInstanceHandlers } from '../cluster/instance-api';
 import { watchEvents } from '../cluster/events';
+import { RecordingServer, trustHandlers } from '../cluster/api-listener';
+import { Moves } from '../cluster/evacuation';
+import { memberGroupHandlers } from '../cluster/groups-api';
 import { finished, unary } from './grpc';
 import { probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
@@ -57,7 +60,7 @@ export class Daemon {
     this.claimDataDir();
     this.capabilities = await probeHost();
     this.agent = await Agent.open({ dataDir: this.opts.dataDir, capabilities: this.capabilities, ...(this.opts.storageDriver ? { storageDriver: this.opts.storageDriver } : {}) });
-    const server = new grpc.Server();
+    const server = new RecordingServer();
     const v1 = loadBerthV1();
     const instances = instanceHandlers(this.agent);
     server.addService(v1.ImageService.service, imageHandlers(this.agent));
@@ -80,6 +83,12 @@ export class Daemon {
       server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
     } else {
       server.addService(v1.InstanceService.service, instances);
+    }
+    if (this.cluster) {
+      // The trust store (both listeners), then the whole API on the member's address too.
+      const m = this.cluster;
+      server.addService(v1.TrustService.service, trustHandlers({ trust: m.trust, caPem: m.caPem, clusterId: m.config.clusterId, addresses: async () => (await m.store.members()).map((x) => x.address) }));
+      m.serveApi(server.services);
     }
     fs.rmSync(this.socket, { force: true });
     await new Promise<void>((resolve, reject) => {
@@ -133,7 +142,7 @@ export class Daemon {
  * Whether `pid` is a live berthd on `dataDir`: not merely a live pid (a berthd killed with -9
  * may linger as a zombie until it is reaped, and pids wrap and get reused).
  */
-function isBerthdOf(pid: number, dataDir: string): boolean {
+export function isBerthdOf(pid: number, dataDir: string): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (/\) [ZX] /.test(stat)) return false;
@@ -149,9 +158,9 @@ function isBerthdOf(pid: number, dataDir: string): boolean {
   }
 }
 
-/** The public cluster calls this member serves (the rest of ClusterService is not built yet). */
+/** The public cluster calls this member serves. */
 function clusterHandlers(cluster: ClusterMember): ClusterServiceHandlers {
-  const notYet = unary<unknown, never>(async () => { throw Object.assign(new Error('not built yet (issue 5)'), { code: grpc.status.UNIMPLEMENTED }); });
+  const moves = new Moves(cluster);
   return {
     ListMembers: unary(async () => ({ members: await cluster.listMembers() })),
     GetMember: unary(async (req: { name: string }) => {
@@ -167,7 +176,8 @@ function clusterHandlers(cluster: ClusterMember): ClusterServiceHandlers {
       await cluster.removeMember(req.name, req.force);
       return finished(`remove member ${req.name}`);
     }),
-    EvacuateMember: notYet,
-    RestoreMember: notYet,
+    EvacuateMember: unary(async (req: { name: string; mode: string }) => moves.evacuate(req.name, req.mode)),
+    RestoreMember: unary(async (req: { name: string }) => moves.restore(req.name)),
+    ...memberGroupHandlers(cluster),
   };
 }

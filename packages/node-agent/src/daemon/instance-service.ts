@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { Instance, InstanceServiceHandlers, ExecOutput } from '@berth/proto';
 import type { Agent, InstanceView } from '../agent/agent';
-import { InvalidArgumentError } from '../errors';
+import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { finished, unary } from './grpc';
 import { toStatus } from './status';
 
@@ -29,7 +29,11 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
       await agent.updateConfig(r.name, r.config);
       return finished(`update ${r.name}`);
     }),
-    RenameInstance: unary(async () => { throw new InvalidArgumentError('name', 'rename is not served yet'); }),
+    RenameInstance: unary(async (r) => {
+      await agent.rename(r.name, r.newName);
+      return finished(`rename ${r.name} to ${r.newName}`, { instances: `/1.0/instances/${r.newName}` });
+    }),
+    MoveInstance: unary(async () => { throw new FailedPreconditionError('this berthd is not a cluster member: moving an instance needs another member (berthd init, then berth cluster add)'); }),
     DeleteInstance: unary(async (r) => {
       await agent.delete(r.name, { force: r.force });
       return finished(`delete ${r.name}`);

@@ -51,12 +51,12 @@ export class FakeRuntimeDriver implements RuntimeDriver {
     return c;
   }
 
-  async create(spec: ContainerSpec): Promise<void> {
+  async create(spec: ContainerSpec, opts: { start?: boolean } = {}): Promise<void> {
     this.enter('create', spec.name);
     checkName(spec.name);
     ociResources(spec.limits ?? {});
     if (this.containers.has(spec.name)) throw new AlreadyExistsError(`container ${spec.name} already exists`);
-    this.containers.set(spec.name, { spec, status: 'Created', pid: 0 });
+    this.containers.set(spec.name, opts.start ? { spec, status: 'Running', pid: this.nextPid++ } : { spec, status: 'Created', pid: 0 });
   }
 
   async start(name: string): Promise<void> {

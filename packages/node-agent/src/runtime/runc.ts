@@ -23,7 +23,7 @@ import { Reverter } from '../reverter';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
 import type { OciConfig } from './bundle';
 import { shiftOwnership } from './idmap';
-import type { ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
+import type { BlkioThrottle, ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
 
 export interface RuncDriverOptions {
   /** The agent's data folder: runc's root is <dataDir>/runc, bundles <dataDir>/bundles. */
@@ -55,6 +55,8 @@ interface RuncState {
 }
 
 const POLL_MS = 25;
+/** How long create(start) watches a new init for dying at once (it is up earlier once it sleeps). */
+const SETTLE_MS = 100;
 const KILL_WAIT_MS = 5_000;
 
 export class RuncDriver implements RuntimeDriver {
@@ -112,7 +114,12 @@ export class RuncDriver implements RuntimeDriver {
 
   // ---- lifecycle ------------------------------------------------------------------------
 
-  async create(spec: ContainerSpec): Promise<void> {
+  /**
+   * Writes the bundle and creates the container. With `start`, init runs when this returns:
+   * one `runc run --detach` instead of `runc create` + `runc start` (one runc process less;
+   * the container is as detached, with the same console). A failed create leaves nothing.
+   */
+  async create(spec: ContainerSpec, opts: { start?: boolean } = {}): Promise<void> {
     const config = buildConfig(spec, this.bundleOptions());
     this.checkHostSupports(spec.limits ?? {});
     const dir = this.bundleDir(spec.name);
@@ -142,7 +149,15 @@ export class RuncDriver implements RuntimeDriver {
       }
       await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
       await fsp.writeFile(path.join(dir, 'berth.json'), JSON.stringify(record, null, 2));
-      await this.runcCreate(spec.name, revert);
+      if (opts.start) {
+        const pid = await this.runcCreate(spec.name, revert, spec.console, true);
+        // runc run -d returns once init has been exec'd; one that dies at once is a failed start.
+        // Checked on /proc (the pid runc wrote) rather than with one more runc process: up once
+        // it sleeps (waits for something, as an init does when its start is done).
+        if (!(await settles(pid, SETTLE_MS))) throw new InternalError(`container ${spec.name} did not stay up (init pid ${pid} exited); console: ${await this.consoleTail(spec.name)}`);
+      } else {
+        await this.runcCreate(spec.name, revert, spec.console);
+      }
       revert.success();
     } finally {
       await revert.fail();
@@ -263,6 +278,9 @@ export class RuncDriver implements RuntimeDriver {
     if (st && st.status !== 'stopped') {
       const r = await this.runc(['update', '--resources', '-', name], JSON.stringify(resources));
       if (r.code !== 0) throw this.toolError(`runc update ${name}`, r, name);
+      // runc 1.1's update leaves I/O throttles alone (seen here: the cgroup kept the old rate),
+      // so they are written to the cgroup directly; a rate of 0 removes the device's throttle.
+      if (limits.blkio?.length) await this.writeBlkioThrottles(name, limits.blkio);
     } else {
       this.requireBundle(name);
     }
@@ -276,6 +294,23 @@ export class RuncDriver implements RuntimeDriver {
     if (record) {
       record.spec.limits = { ...(record.spec.limits ?? {}), ...limits };
       await fsp.writeFile(path.join(this.bundleDir(name), 'berth.json'), JSON.stringify(record, null, 2));
+    }
+  }
+
+  /** cgroup v1 blkio.throttle.*_device of a running container (the driver runs on v1 controllers). */
+  private async writeBlkioThrottles(name: string, throttles: BlkioThrottle[]): Promise<void> {
+    const dir = this.cgroupDir(name, 'blkio');
+    if (!dir) throw new NotSupportedError('cgroup.blkio', 'the blkio cgroup is not mounted');
+    const files: Array<[keyof BlkioThrottle, string]> = [['readBps', 'read_bps_device'], ['writeBps', 'write_bps_device'], ['readIops', 'read_iops_device'], ['writeIops', 'write_iops_device']];
+    for (const t of throttles) {
+      for (const [k, file] of files) {
+        if (t[k] === undefined) continue;
+        try {
+          await fsp.writeFile(path.join(dir, `blkio.throttle.${file}`), `${t.major}:${t.minor} ${t[k]}`);
+        } catch (e) {
+          throw new InternalError(`container ${name}: writing ${t.major}:${t.minor} ${t[k]} to blkio.throttle.${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+      }
     }
   }
 
@@ -387,15 +422,17 @@ export class RuncDriver implements RuntimeDriver {
    * `runc create` with init's stdio on the console log. runc create exits once init waits
    * on its exec fifo; init keeps the log file descriptors, so no pipe of ours stays open.
    */
-  private async runcCreate(name: string, revert: Reverter): Promise<void> {
+  private async runcCreate(name: string, revert: Reverter, consoleMode?: ContainerSpec['console'], run = false): Promise<number> {
     const dir = this.bundleDir(name);
-    const logFd = this.readRecord(name)?.spec.console === 'none' ? fs.openSync('/dev/null', 'w') : fs.openSync(this.consoleLogPath(name), 'a', 0o640);
+    const logFd = (consoleMode ?? this.readRecord(name)?.spec.console) === 'none' ? fs.openSync('/dev/null', 'w') : fs.openSync(this.consoleLogPath(name), 'a', 0o640);
     revert.add(() => this.removeCgroups(name));
     revert.add(async () => { await this.runc(['delete', '--force', name]); });
+    const pidFile = path.join(dir, 'init.pid');
     let r: { code: number | null; error?: string };
     try {
       r = await new Promise((resolve) => {
-        const child = spawn(this.runcBin, this.runcArgs(['create', '--bundle', dir, name]), { env: toolEnv(), stdio: ['ignore', logFd, logFd], cwd: dir });
+        const args = run ? ['run', '--detach', '--pid-file', pidFile, '--bundle', dir, name] : ['create', '--bundle', dir, name];
+        const child = spawn(this.runcBin, this.runcArgs(args), { env: toolEnv(), stdio: ['ignore', logFd, logFd], cwd: dir });
         child.on('error', (e: NodeJS.ErrnoException) => resolve({ code: null, error: e.code ?? e.message }));
         child.on('exit', (code) => resolve({ code }));
       });
@@ -403,8 +440,12 @@ export class RuncDriver implements RuntimeDriver {
       fs.closeSync(logFd);
     }
     if (r.code !== 0) {
-      throw new InternalError(`runc create ${name} failed (${r.error ?? `exit ${r.code}`}): ${await this.consoleTail(name)}`);
+      throw new InternalError(`runc ${run ? 'run' : 'create'} ${name} failed (${r.error ?? `exit ${r.code}`}): ${await this.consoleTail(name)}`);
     }
+    if (!run) return 0;
+    const pid = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
+    await fsp.rm(pidFile, { force: true });
+    return pid;
   }
 
   async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void> {
@@ -659,6 +700,27 @@ async function checkTraversable(rootfs: string): Promise<void> {
     const up = path.dirname(dir);
     if (up === dir) return;
     dir = up;
+  }
+}
+
+/**
+ * Whether a process just started stays up: true once it sleeps (state S, waiting), or is still
+ * alive after `maxMs`; false when it exited (gone, or a zombie) before either.
+ */
+async function settles(pid: number, maxMs: number): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const deadline = performance.now() + maxMs;
+  for (;;) {
+    let state = '';
+    try {
+      const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return false;
+    }
+    if (state === 'Z' || state === 'X') return false;
+    if (state === 'S' || performance.now() >= deadline) return true;
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 

@@ -6,6 +6,7 @@
  *   create(spec) -> Created   bundle written (config.json + berth.json), rootfs ownership shifted
  *                             into the container's uid range, `runc create`: namespaces and
  *                             cgroup exist, init is waiting to exec.
+ *   create(spec, {start: true}) -> Running   both in one step (runc run --detach).
  *   start(name)  -> Running   init (PID 1 of the container) runs. Starting a Stopped container
  *                             creates it again from its bundle first.
  *   freeze/unfreeze           Running <-> Frozen (cgroup freezer).
@@ -32,7 +33,10 @@ export interface IdMapping {
   size: number;
 }
 
-/** A throttle on one block device (cgroup v1 blkio, OCI linux.resources.blockIO). */
+/**
+ * A throttle on one block device (cgroup v1 blkio, OCI linux.resources.blockIO). In update(),
+ * a rate of 0 removes that throttle; an absent one leaves it as it is.
+ */
 export interface BlkioThrottle {
   major: number;
   minor: number;
@@ -176,7 +180,11 @@ export interface StopOptions {
 export interface RuntimeDriver {
   readonly name: string;
   info(): DriverInfo;
-  create(spec: ContainerSpec): Promise<void>;
+  /**
+   * Bundle written, container Created; with `start: true`, Running when it returns (the
+   * runc driver runs it in one step: `runc run --detach`). Either way a failure leaves nothing.
+   */
+  create(spec: ContainerSpec, opts?: { start?: boolean }): Promise<void>;
   start(name: string): Promise<void>;
   stop(name: string, opts: StopOptions): Promise<void>;
   /** stop (clean, with opts) then start. */

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { AlreadyExistsError, InternalError, InvalidArgumentError, NotFoundError } from '../errors';
 import { describeResult, runTool, type RunOptions, type ToolResult } from '../host/run';
 import type { PoolConfig, PoolRef } from './types';
+import { parseSizeBytes } from '@berth/control-plane';
 
 /** Pool and volume names: LXD's instance name rule. */
 const NAME_RE = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
@@ -40,19 +41,11 @@ export function splitSnapshotRef(field: string, ref: unknown): [string, string] 
   return [checkName(field, parts[0]), checkSnapshotName(field, parts[1])];
 }
 
-const UNITS: Record<string, number> = {
-  '': 1, B: 1,
-  KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12,
-  KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40,
-  K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40,
-};
-
-/** "512MiB", "2GiB", "1GB", "1048576" -> bytes (LXD's size strings). */
+/** "512MiB", "2GiB", "1GB", "1048576" -> bytes (LXD's size strings; the parser is control-plane's, shared with placement). */
 export function parseSize(field: string, value: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
-  const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
-  if (!m || unit === undefined) throw new InvalidArgumentError(field, `${JSON.stringify(value)} is not a size (e.g. 512MiB, 2GiB, or bytes)`);
-  return Math.floor(Number(m[1]) * unit);
+  const n = parseSizeBytes(value);
+  if (n === undefined) throw new InvalidArgumentError(field, `${JSON.stringify(value)} is not a size (e.g. 512MiB, 2GiB, or bytes)`);
+  return n;
 }
 
 /** Refuses config keys the driver does not know. */

@@ -7,6 +7,7 @@
  *     --peer 1=10.0.0.1:2380=10.0.0.1:2379 --peer 2=... --peer 3=...
  *   raft-store --endpoints 10.0.0.1:2379 put k v | get k [--prefix] | del k | cas k old new
  *   raft-store --endpoints ... watch k [--prefix] | status | member list|add|remove|promote | move-leader ID
+ *   raft-store recover --data-dir /var/lib/rs1 [--voters 1,2] [--dry-run]   (offline; see design.md)
  */
 import * as grpc from '@grpc/grpc-js';
 import yargs from 'yargs';
@@ -15,6 +16,7 @@ import { hideBin } from 'yargs/helpers';
 import { EtcdClient } from '../client/etcd-client';
 import type { MemberRecord } from '../kv/types';
 import { Member } from '../member';
+import { describeRecovery, recoverAsSoleMember } from '../storage/recover';
 
 function parsePeer(s: string): MemberRecord {
   const m = /^(\d+)=([^=]+:\d+)=([^=]+:\d+)$/.exec(s);
@@ -82,6 +84,20 @@ async function main(): Promise<void> {
         }
       }, 500);
       watchFailure.unref();
+    })
+    .command('recover', 'Offline: make this stopped member the sole voter of a new configuration after a majority is lost for good, keeping (and committing) all its entries', (y) => y
+      .option('data-dir', { type: 'string', demandOption: true, describe: 'The stopped member\'s data folder' })
+      .option('voters', { type: 'string', describe: 'Ids to keep as voters, comma-separated (default: this member alone)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would change; write nothing' }),
+    async (argv) => {
+      const voters = argv.voters?.split(',').filter(Boolean).map((v) => {
+        const id = Number(v);
+        if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`--voters: "${v}" is not a member id`);
+        return id;
+      });
+      const r = await recoverAsSoleMember(argv['data-dir'], { voters, dryRun: argv['dry-run'] });
+      console.log(describeRecovery(r));
+      if (!r.dryRun) console.log('Recovered. Start this member alone; never start the removed members again with their old data (wipe them and add them back).');
     })
     .command('put <key> <value>', 'Write a key', (y) => y.positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string', demandOption: true }),
       async (argv) => withClient(argv, async (c) => {

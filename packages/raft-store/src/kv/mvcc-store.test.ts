@@ -58,14 +58,18 @@ describe('MvccStore: paged ranges', () => {
 });
 
 describe('MvccStore: answering before the write', () => {
-  it('hands the results over before its batch is written; reads wait for that write', async () => {
+  it('hands the results over before its batch is written; reads see them at once, watchers once written', async () => {
     await put('a', '1');
     const order: string[] = [];
     let read: Promise<string | undefined> | undefined;
+    const events: WatchEvent[] = [];
+    store.watch({ key: b('a') }, (evs) => { events.push(...evs); }, () => undefined);
     const results = await store.apply([{ index: ++index, term: 1, command: { put: { key: b('a'), value: b('2') } } }], (rs, revision) => {
       order.push(`computed rev ${revision} ok ${rs[0]!.result.ok}`);
-      // The revision is not the store's yet: the batch is being written.
-      expect(store.revision).toBe(1);
+      // Reads see the computed state at once (the entry is committed); watchers do not yet.
+      expect(store.revision).toBe(2);
+      expect(store.appliedIndex).toBe(index);
+      expect(events).toHaveLength(0);
       read = get('a').then((v) => { order.push(`read ${v}`); return v; });
     });
     order.push('applied');
@@ -73,6 +77,60 @@ describe('MvccStore: answering before the write', () => {
     expect(await read).toBe('2');
     expect(order[0]).toBe('computed rev 2 ok true');
     expect(order).toContain('read 2');
+    expect(events.map((e) => e.kv.value.toString())).toEqual(['2']);
+  });
+
+  it('pipelines applies: each computes on the unwritten state of the ones before, and all land in order', async () => {
+    await store.apply([{ index: ++index, term: 1, command: { leaseGrant: { id: 7, ttl: 60 } } }]);
+    await put('k0', 'old');
+    const runs: Array<Promise<Array<{ index: number; result: CommandResult }>>> = [];
+    const computed: number[] = [];
+    let written = 0;
+    // As RaftNode does: the next apply starts once the one before is computed, not written.
+    const next = (command: Command): Promise<void> => new Promise((resolve) => {
+      const i = ++index;
+      runs.push(store.apply([{ index: i, term: 1, command }], () => { computed.push(i); resolve(); }).then((r) => { written++; return r; }));
+    });
+    await next({ put: { key: b('k1'), value: b('v1'), lease: 7 } });
+    await next({ put: { key: b('k2'), value: b('v2') } });
+    await next({ txn: { compare: [{ key: b('k1'), target: 'VALUE', result: 'EQUAL', value: b('v1') }], success: [{ requestPut: { key: b('k3'), value: b('v3') } }], failure: [] } });
+    await next({ deleteRange: { key: b('k0'), rangeEnd: b('k1') } });
+    await next({ leaseRevoke: { id: 7 } });
+    expect(written).toBeLessThan(5); // some batches were still on their way while later ones computed
+    const rs = (await Promise.all(runs)).map((r) => r[0]!.result);
+    expect(computed).toEqual([index - 4, index - 3, index - 2, index - 1, index]);
+    expect(rs[2]).toMatchObject({ ok: true, txn: { succeeded: true } });
+    expect(rs[3]).toMatchObject({ ok: true, deleteRange: { deleted: 1 } });
+    expect(rs[4]).toMatchObject({ ok: true, leaseRevoke: { deleted: 1 } });
+    const all = async (): Promise<string[]> => (await store.range({ key: b('k'), rangeEnd: b('l') })).kvs.map((kv) => `${kv.key.toString()}=${kv.value.toString()}`);
+    expect(await all()).toEqual(['k2=v2', 'k3=v3']);
+    const rev = store.revision;
+    await store.close();
+    store = await MvccStore.open(dir);
+    expect(await all()).toEqual(['k2=v2', 'k3=v3']);
+    expect([store.revision, store.appliedIndex]).toEqual([rev, index]);
+    expect(await store.leaseKeys(7)).toEqual([]);
+  });
+
+  it('warms its cache ahead of apply without ever caching a value older than an apply', async () => {
+    for (let i = 0; i < 20; i++) await put(`w${i}`, 'v0');
+    await store.close();
+    store = await MvccStore.open(dir); // empty cache
+    for (let i = 0; i < 20; i++) {
+      const cmd: Command = { put: { key: b(`w${i}`), value: b(`v1-${i}`) } };
+      store.warm(cmd);
+      // Applies racing the warm read, at different points of it.
+      if (i % 4 === 1) await new Promise((r) => setImmediate(r));
+      if (i % 4 === 2) await new Promise((r) => setTimeout(r, 1));
+      const [r] = await store.apply([{ index: ++index, term: 1, command: cmd }]);
+      expect(r!.result).toMatchObject({ ok: true, put: {} });
+      if (i % 4 === 3) await new Promise((r2) => setTimeout(r2, 2));
+      // The next apply of that key must see version 2 (cached or not), never the warm read's version 1.
+      const [r2] = await store.apply([{ index: ++index, term: 1, command: { txn: { compare: [{ key: b(`w${i}`), target: 'VERSION', result: 'EQUAL', version: 2 }], success: [], failure: [] } } }]);
+      expect(r2!.result).toMatchObject({ ok: true, txn: { succeeded: true } });
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 20; i++) expect((await store.range({ key: b(`w${i}`) })).kvs[0]).toMatchObject({ version: 2, value: b(`v1-${i}`) });
   });
 
   it('keeps its cache of latest values true across deletes by range, refusals and reopening', async () => {

@@ -46,13 +46,18 @@ class Refusal extends Error {
  *   after a crash the store is exactly as of some applied index and the node replays the
  *   log from there. Writes are not fsynced (the Raft log is); call sync() before the log
  *   is compacted past appliedIndex.
- * - The results of an apply() are known before its batch is written: `onComputed` gets
- *   them then, so the node can answer its clients while LevelDB writes (the entries are
- *   committed in the Raft log; a crash before the write replays them). appliedIndex, the
- *   revision and watchers move only once the write is done, and every read waits for a
- *   write in flight, so nobody reads state older than an answer already given.
- * - range() reads committed state; linearizable reads are the caller's job (ReadIndex:
- *   wait until appliedIndex >= the read index, then range()).
+ * - apply() is pipelined with its writes (as etcd's backend buffers its batch tx): its
+ *   results are computed on the state as of every earlier apply, written or not, and
+ *   `onComputed` gets them before the batch is written; the next apply() may then start
+ *   while LevelDB still writes (batches are written one after the other, in order; at
+ *   most MAX_UNWRITTEN are outstanding). The changed keys of every batch not yet written
+ *   stay in memory (`unwritten`) on top of the database, so reads and later applies see
+ *   them. appliedIndex and revision are those of the last computed apply: a crash before
+ *   the write loses nothing, because the entries are committed in the Raft log and the
+ *   node replays them from the durable applied index.
+ * - range() reads that state (never older than an answer already given); linearizable
+ *   reads are the caller's job (ReadIndex: wait until appliedIndex >= the read index, then
+ *   range()).
  * - The latest KeyValue of the keys recent applies wrote or looked up is cached in memory
  *   (bounded, filled only by apply, which never runs beside another apply), so applying a
  *   put of a hot key, or reading one key, needs no LevelDB read.
@@ -60,17 +65,27 @@ class Refusal extends Error {
  */
 export class MvccStore {
   private db: DB;
+  /** As of the last computed apply (what reads see). */
   private applied = { index: 0, term: 0 };
   private rev = 0;
   private compacted = 0;
+  /** As of the last batch in the database (what watchers and sync() see). */
+  private written = { index: 0, term: 0, rev: 0, compacted: 0 };
+  /** Changes of the batches computed but not yet in the database, oldest first; replaced, never mutated. */
+  private unwritten: readonly UnwrittenBatch[] = [];
+  /** The chain of batch writes: each waits for the one before. */
+  private writeTail: Promise<void> = Promise.resolve();
+  private writeError: Error | undefined;
   private readonly leases = new Map<number, Lease>();
   private readonly members = new Map<number, MemberRecord>();
   /** Reads in progress per database (see reading()). */
   private readonly readers = new Map<DB, number>();
-  /** Latest KeyValue (or null: absent) of recently used keys, always equal to the database's once no write is in flight. */
+  /** Latest KeyValue (or null: absent) of recently used keys, as of the last computed apply. */
   private readonly latest = new KvCache(LATEST_CACHE_KEYS);
-  /** The batch of the apply() being written, if any: reads wait for it. */
-  private writing: Promise<void> | undefined;
+  /** Moves whenever the cache may change under a read (an apply computed, a snapshot installed). */
+  private cacheGen = 0;
+  /** Keys to load into the cache at the next turn (see warm()). */
+  private warmQueue = new Map<string, Buffer>();
   readonly hub: WatchHub;
   private closed = false;
 
@@ -99,6 +114,8 @@ export class MvccStore {
     }
     this.rev = rev ? (decode(rev) as number) : 0;
     this.compacted = compacted ? (decode(compacted) as number) : 0;
+    this.written = { ...this.applied, rev: this.rev, compacted: this.compacted };
+    this.unwritten = [];
     this.leases.clear();
     for await (const [k, v] of this.db.iterator({ gte: Buffer.of(P_LEASE), lt: Buffer.of(P_LEASE + 1) })) {
       const id = readU64(k, 1);
@@ -119,6 +136,7 @@ export class MvccStore {
   getLease(id: number): Lease | undefined { return this.leases.get(id); }
   /** Keys attached to a lease. */
   async leaseKeys(id: number): Promise<Buffer[]> {
+    await this.drainWrites();
     const out: Buffer[] = [];
     for await (const k of this.db.keys({ gte: prefixed(P_ATTACH, u64(id)), lt: prefixed(P_ATTACH, u64(id + 1)) })) out.push(Buffer.from(k.subarray(9)));
     return out;
@@ -137,7 +155,9 @@ export class MvccStore {
   async apply(entries: readonly AppliedEntry[],
     onComputed?: (results: Array<{ index: number; result: CommandResult }>, revision: number) => void): Promise<Array<{ index: number; result: CommandResult }>> {
     this.assertOpen();
-    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members, this.latest);
+    if (this.writeError) throw this.writeError;
+    if (this.unwritten.length >= MAX_UNWRITTEN) await this.drainWrites();
+    const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members, this.latest, this.unwritten);
     await tx.prefetch(entries);
     const results: Array<{ index: number; result: CommandResult }> = [];
     let last = this.applied;
@@ -154,26 +174,84 @@ export class MvccStore {
     tx.batch.push({ type: 'put', key: META_APPLIED, value: encode([last.index, last.term]) });
     if (tx.rev !== this.rev) tx.batch.push({ type: 'put', key: META_REVISION, value: encode(tx.rev) });
     if (tx.compacted !== this.compacted) tx.batch.push({ type: 'put', key: META_COMPACTED, value: encode(tx.compacted) });
-    const written = this.db.batch(tx.batch);
-    this.writing = written;
-    try {
-      tx.fillCache(this.latest);
-      onComputed?.(results, tx.rev);
-      await written;
-    } catch (e) {
-      // The cache may now be ahead of the database; the caller fails this member anyway.
-      this.latest.clear();
-      throw e;
-    } finally {
-      this.writing = undefined;
-    }
+    // Computed: from here on, synchronously, the store shows this batch's state.
+    const compactionTo = tx.compacted !== this.compacted ? tx.compacted : 0;
+    const pending: UnwrittenBatch = { kvs: tx.overlay, dedup: tx.dedup };
+    this.unwritten = [...this.unwritten, pending];
     this.applied = last;
     this.rev = tx.rev;
-    const compactionTo = tx.compacted !== this.compacted ? tx.compacted : 0;
     this.compacted = tx.compacted;
-    this.hub.publish(tx.events);
-    if (compactionTo > 0) await this.purgeHistory(compactionTo);
+    tx.fillCache(this.latest);
+    this.cacheGen++;
+    const db = this.db;
+    const written = this.writeTail.then(async () => {
+      if (this.writeError) throw this.writeError;
+      try {
+        await db.batch(tx.batch);
+      } catch (e) {
+        // Every later batch would leave a hole: refuse them; the caller fails this member.
+        this.writeError = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      }
+      this.written = { index: last.index, term: last.term, rev: tx.rev, compacted: tx.compacted };
+      this.unwritten = this.unwritten.filter((b) => b !== pending);
+      this.hub.publish(tx.events);
+      if (compactionTo > 0) await this.purgeHistory(compactionTo);
+    });
+    this.writeTail = written.catch(() => undefined);
+    onComputed?.(results, tx.rev);
+    await written;
     return results;
+  }
+
+  /** Waits until every batch computed so far is in the database. */
+  private async drainWrites(): Promise<void> {
+    await this.writeTail;
+    if (this.writeError) throw this.writeError;
+  }
+
+  /**
+   * Loads into the cache, ahead of their apply, the keys a command will read (the leader
+   * calls this when it proposes, so the read overlaps the log's fsync and replication
+   * instead of following them). Only keys in neither the cache nor an unwritten batch are
+   * read, one getMany per event-loop turn; a value read is cached only if the key is still
+   * absent and nothing left the cache meanwhile: then no apply changed the key since the
+   * read began (an apply caches every key it writes), so the value read is current.
+   */
+  warm(cmd: Command): void {
+    if (this.closed) return;
+    const first = this.warmQueue.size === 0;
+    singleKeys(cmd, this.warmQueue);
+    if (first && this.warmQueue.size > 0) setImmediate(() => this.flushWarm());
+  }
+
+  private flushWarm(): void {
+    const queued = this.warmQueue;
+    this.warmQueue = new Map();
+    if (this.closed) return;
+    const ids: string[] = [];
+    const keys: Buffer[] = [];
+    for (const [id, k] of queued) {
+      if (this.latest.has(id) || this.inUnwritten(id)) continue;
+      ids.push(id);
+      keys.push(k);
+    }
+    if (keys.length === 0) return;
+    const epoch = this.latest.epoch;
+    const db = this.db;
+    db.getMany(keys.map(keyKey)).then((raws) => {
+      for (let i = 0; i < keys.length; i++) {
+        if (this.db !== db || this.latest.epoch !== epoch) return;
+        if (this.latest.has(ids[i]!)) continue;
+        const raw = raws[i];
+        this.latest.set(ids[i]!, raw ? decodeKv(keys[i]!, raw) : null);
+      }
+    }, () => undefined);
+  }
+
+  private inUnwritten(id: string): boolean {
+    for (const b of this.unwritten) if (b.kvs.has(id)) return true;
+    return false;
   }
 
   /** Reads current state. */
@@ -184,14 +262,13 @@ export class MvccStore {
       if (req.revision <= this.compacted) throw new Refusal('COMPACTED', `revision ${req.revision} has been compacted (compacted at ${this.compacted})`);
       throw new Refusal('INVALID_ARGUMENT', `reads at a past revision (${req.revision}, current ${this.rev}) are not supported yet`);
     }
-    if (this.writing) return this.afterWrite(() => this.range(req));
-    return this.reading((db) => new ApplyTx(db, this.rev, this.compacted, this.leases, this.members, this.latest).range(req));
-  }
-
-  /** Runs `fn` once the batch being written (answers may already be out) is in the database. */
-  private async afterWrite<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.writing) await this.writing.catch(() => undefined);
-    return fn();
+    // A key read from the database goes into the cache too, unless an apply computed since
+    // the read began (it may have changed the key: its value is in the cache already).
+    const gen = this.cacheGen;
+    const fill = (id: string, kv: KeyValue | null): void => {
+      if (this.cacheGen === gen) this.latest.set(id, kv);
+    };
+    return this.reading((db) => new ApplyTx(db, this.rev, this.compacted, this.leases, this.members, this.latest, this.unwritten, fill).range(req));
   }
 
   /**
@@ -216,7 +293,8 @@ export class MvccStore {
 
   /** Starts a watch; see WatchHub. Throws CompactedError when startRevision is gone. */
   watch(opts: WatchOptions, sink: WatchSink, onError: (e: Error) => void): number {
-    return this.hub.watch(opts, this.rev, this.compacted, sink, onError);
+    // The hub's view is the database's: events reach watchers once written.
+    return this.hub.watch(opts, this.written.rev, this.written.compacted, sink, onError);
   }
 
   cancelWatch(id: number): boolean {
@@ -225,7 +303,7 @@ export class MvccStore {
 
   /** Events with revision in [from, to], from the history family. */
   async history(from: number, to: number): Promise<WatchEvent[]> {
-    if (this.writing) return this.afterWrite(() => this.history(from, to));
+    if (this.unwritten.length > 0) await this.drainWrites();
     if (from <= this.compacted) throw new CompactedError(from, this.compacted);
     return this.reading(async (db) => {
       const out: WatchEvent[] = [];
@@ -236,7 +314,8 @@ export class MvccStore {
 
   /** Makes everything applied so far durable (one synced write flushes LevelDB's log). */
   async sync(): Promise<void> {
-    await this.db.put(META_APPLIED, encode([this.applied.index, this.applied.term]), { sync: true });
+    await this.drainWrites();
+    await this.db.put(META_APPLIED, encode([this.written.index, this.written.term]), { sync: true });
   }
 
   /**
@@ -246,9 +325,9 @@ export class MvccStore {
    */
   async snapshot(): Promise<{ index: number; term: number; chunks: AsyncIterable<Buffer> }> {
     this.assertOpen();
+    await this.drainWrites();
     const it = this.db.iterator();
-    const { index, term } = this.applied;
-    const compacted = this.compacted;
+    const { index, term, compacted } = this.written;
     const firstHistory = historyKey(compacted + 1, 0);
     async function* chunks(): AsyncIterable<Buffer> {
       let parts: Buffer[] = [];
@@ -283,6 +362,7 @@ export class MvccStore {
    */
   async installSnapshot(chunks: AsyncIterable<Buffer>): Promise<void> {
     this.assertOpen();
+    await this.drainWrites();
     const oldName = readCurrent(this.dir) ?? 'db-1';
     const nextName = `db-${Number(oldName.slice(3)) + 1}`;
     const nextDir = path.join(this.dir, nextName);
@@ -327,6 +407,7 @@ export class MvccStore {
     await fresh.open();
     this.db = fresh;
     this.latest.clear();
+    this.cacheGen++;
     await this.load();
     // Reads that began on the old database finish there before it closes.
     await this.drainReaders(old);
@@ -337,6 +418,7 @@ export class MvccStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.writeTail;
     await this.db.close();
   }
 
@@ -394,18 +476,40 @@ class ApplyTx {
   readonly batch: BatchOp[] = [];
   readonly events: WatchEvent[] = [];
   /** latin1 of the key -> its KeyValue after this batch's changes, or null when deleted. */
-  private readonly overlay = new Map<string, KeyValue | null>();
+  readonly overlay = new Map<string, KeyValue | null>();
   /** latin1 of the key -> its KeyValue in the database before this batch (prefetched). */
   private readonly base = new Map<string, KeyValue | null>();
   /** How to take back the in-memory changes of the command being applied, if it is refused. */
   private readonly undo: Array<() => void> = [];
-  private readonly dedup = new Map<string, { seq: number; result: CommandResult }>();
+  readonly dedup = new Map<string, { seq: number; result: CommandResult }>();
   private sub = 0;
   private changed = false;
 
   constructor(private readonly db: DB, public rev: number, public compacted: number,
     private readonly leases: Map<number, Lease>, private readonly members: Map<number, MemberRecord>,
-    private readonly cache: KvCache) {}
+    private readonly cache: KvCache,
+    /** Batches computed before this one and not yet in the database, oldest first (a snapshot of the list). */
+    private readonly unwritten: readonly UnwrittenBatch[],
+    /** Reads only: where a value read from the database may be cached. */
+    private readonly onDbRead?: (id: string, kv: KeyValue | null) => void) {}
+
+  /** A key's value in the unwritten batches (newest wins), or undefined when none touched it. */
+  private unwrittenKv(id: string): KeyValue | null | undefined {
+    for (let i = this.unwritten.length - 1; i >= 0; i--) {
+      const v = this.unwritten[i]!.kvs.get(id);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** The unwritten batches' changes, then this batch's, as one map (later wins). */
+  private changes(): Map<string, KeyValue | null> {
+    if (this.unwritten.length === 0) return this.overlay;
+    const all = new Map<string, KeyValue | null>();
+    for (const b of this.unwritten) for (const [k, v] of b.kvs) all.set(k, v);
+    for (const [k, v] of this.overlay) all.set(k, v);
+    return all;
+  }
 
   /** Puts what this batch read from the database and what it left in every key it touched into `cache`. */
   fillCache(cache: KvCache): void {
@@ -430,6 +534,10 @@ class ApplyTx {
   private async lastFor(clientId: string): Promise<{ seq: number; result: CommandResult } | undefined> {
     const mine = this.dedup.get(clientId);
     if (mine) return mine;
+    for (let i = this.unwritten.length - 1; i >= 0; i--) {
+      const d = this.unwritten[i]!.dedup.get(clientId);
+      if (d) return d;
+    }
     const raw = await this.db.get(dedupKey(clientId));
     return raw ? (decode(raw) as unknown as { seq: number; result: CommandResult }) : undefined;
   }
@@ -471,31 +579,10 @@ class ApplyTx {
    */
   async prefetch(entries: readonly AppliedEntry[]): Promise<void> {
     const wanted = new Map<string, Buffer>();
-    const add = (k: Buffer | undefined): void => {
-      if (k && k.length > 0) wanted.set(k.toString('latin1'), k);
-    };
-    const addOps = (ops: RequestOp[]): void => {
-      for (const op of ops) {
-        if ('requestPut' in op) add(op.requestPut.key);
-        else if ('requestRange' in op && !op.requestRange.rangeEnd?.length) add(op.requestRange.key);
-        else if ('requestDeleteRange' in op && !op.requestDeleteRange.rangeEnd?.length) add(op.requestDeleteRange.key);
-        else if ('requestTxn' in op) addTxn(op.requestTxn);
-      }
-    };
-    const addTxn = (t: TxnRequest): void => {
-      for (const c of t.compare) if (!c.rangeEnd?.length) add(c.key);
-      addOps(t.success);
-      addOps(t.failure);
-    };
-    for (const e of entries) {
-      const c = e.command;
-      if (!c) continue;
-      if ('put' in c) add(c.put.key);
-      else if ('deleteRange' in c && !c.deleteRange.rangeEnd?.length) add(c.deleteRange.key);
-      else if ('txn' in c) addTxn(c.txn);
-    }
+    for (const e of entries) if (e.command) singleKeys(e.command, wanted);
     const keys: Buffer[] = [];
     for (const [id, k] of wanted) {
+      if (this.unwrittenKv(id) !== undefined) continue;
       const c = this.cache.get(id);
       if (c !== undefined) this.base.set(id, c);
       else keys.push(k);
@@ -521,6 +608,8 @@ class ApplyTx {
     const id = key.toString('latin1');
     const o = this.overlay.get(id);
     if (o !== undefined) return o;
+    const u = this.unwrittenKv(id);
+    if (u !== undefined) return u;
     const b = this.base.get(id);
     if (b !== undefined) return b;
     const c = this.cache.get(id);
@@ -528,6 +617,7 @@ class ApplyTx {
     const raw = await this.db.get(keyKey(key));
     const kv = raw ? decodeKv(key, raw) : null;
     this.base.set(id, kv);
+    this.onDbRead?.(id, kv);
     return kv;
   }
 
@@ -547,7 +637,8 @@ class ApplyTx {
         const kk = keyKey(Buffer.from(k, 'latin1'));
         return Buffer.compare(kk, gte) >= 0 && Buffer.compare(kk, lt) < 0;
       };
-      const wanted = req.countOnly ? 0 : limit === Infinity ? Infinity : limit + this.overlay.size + 1;
+      const changes = this.changes();
+      const wanted = req.countOnly ? 0 : limit === Infinity ? Infinity : limit + changes.size + 1;
       const found = new Map<string, KeyValue>();
       if (wanted > 0) {
         for await (const [k, v] of this.db.iterator(wanted === Infinity ? { gte, lt } : { gte, lt, limit: wanted })) {
@@ -555,7 +646,7 @@ class ApplyTx {
           found.set(key.toString('latin1'), decodeKv(key, v));
         }
       }
-      for (const [k, v] of this.overlay) {
+      for (const [k, v] of changes) {
         if (!inRange(k)) continue;
         if (v) found.set(k, v);
         else found.delete(k);
@@ -565,7 +656,7 @@ class ApplyTx {
       if (!(req.skipCount && !req.countOnly) && (limit !== Infinity || req.countOnly)) {
         const keys = new Set<string>();
         for await (const k of this.db.keys({ gte, lt })) keys.add(k.toString('latin1', 1));
-        for (const [k, v] of this.overlay) if (inRange(k)) (v ? keys.add(k) : keys.delete(k));
+        for (const [k, v] of changes) if (inRange(k)) (v ? keys.add(k) : keys.delete(k));
         total = keys.size;
       }
     }
@@ -721,10 +812,15 @@ class ApplyTx {
         deleted++;
       }
     }
-    for (const [k, kv] of this.overlay) {
-      if (kv && kv.lease === id && !attached.some((a) => a.toString('latin1') === k)) {
-        this.remove(kv, rev);
-        deleted++;
+    // Keys attached by this batch or by unwritten ones have no attachment row in the database yet.
+    const seen = new Set(attached.map((a) => a.toString('latin1')));
+    for (const [k, kv] of this.changes()) {
+      if (kv && kv.lease === id && !seen.has(k)) {
+        const cur = await this.get(kv.key);
+        if (cur && cur.lease === id) {
+          this.remove(cur, rev);
+          deleted++;
+        }
       }
     }
     this.change(this.leases, id, undefined);
@@ -753,13 +849,51 @@ function cmp(a: number, b: number, result: Compare['result']): boolean {
   return false;
 }
 
+/** Adds the single keys a command names (latin1 id -> key) to `out`: what applying it reads by key. */
+function singleKeys(c: Command, out: Map<string, Buffer>): void {
+  const add = (k: Buffer | undefined): void => {
+    if (k && k.length > 0) out.set(k.toString('latin1'), k);
+  };
+  const addOps = (ops: RequestOp[]): void => {
+    for (const op of ops) {
+      if ('requestPut' in op) add(op.requestPut.key);
+      else if ('requestRange' in op && !op.requestRange.rangeEnd?.length) add(op.requestRange.key);
+      else if ('requestDeleteRange' in op && !op.requestDeleteRange.rangeEnd?.length) add(op.requestDeleteRange.key);
+      else if ('requestTxn' in op) addTxn(op.requestTxn);
+    }
+  };
+  const addTxn = (t: TxnRequest): void => {
+    for (const cmp of t.compare) if (!cmp.rangeEnd?.length) add(cmp.key);
+    addOps(t.success);
+    addOps(t.failure);
+  };
+  if ('put' in c) add(c.put.key);
+  else if ('deleteRange' in c && !c.deleteRange.rangeEnd?.length) add(c.deleteRange.key);
+  else if ('txn' in c) addTxn(c.txn);
+}
+
+/** The changes of one computed apply() whose batch is not in the database yet. */
+interface UnwrittenBatch {
+  readonly kvs: ReadonlyMap<string, KeyValue | null>;
+  readonly dedup: ReadonlyMap<string, { seq: number; result: CommandResult }>;
+}
+
+/** Batches computed ahead of the database at most; the next apply() waits for them. */
+const MAX_UNWRITTEN = 8;
+
 /** How many keys' latest KeyValue MvccStore keeps in memory (about 0.5 KB each with 256-byte values). */
 const LATEST_CACHE_KEYS = 16_384;
 
 /** A bounded map, least recently set or read first out. Keys are latin1 of the key bytes. */
 class KvCache {
   private readonly map = new Map<string, KeyValue | null>();
+  /** Moves whenever entries leave the cache (eviction, clear): see MvccStore.warm. */
+  epoch = 0;
   constructor(private readonly max: number) {}
+
+  has(id: string): boolean {
+    return this.map.has(id);
+  }
 
   get(id: string): KeyValue | null | undefined {
     const v = this.map.get(id);
@@ -776,6 +910,7 @@ class KvCache {
     // Evicted a quarter at a time: a Map iterator starts by walking the slots of entries
     // deleted since its last rehash, so one eviction per set went quadratic under churn.
     if (this.map.size > this.max + (this.max >> 2)) {
+      this.epoch++;
       let n = this.map.size - this.max;
       for (const k of this.map.keys()) {
         this.map.delete(k);
@@ -785,6 +920,7 @@ class KvCache {
   }
 
   clear(): void {
+    this.epoch++;
     this.map.clear();
   }
 }

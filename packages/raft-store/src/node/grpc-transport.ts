@@ -178,6 +178,7 @@ export class GrpcTransport implements Transport {
         'grpc.keepalive_time_ms': 10_000,
         'grpc.max_receive_message_length': 64 << 20,
         'grpc.max_send_message_length': 64 << 20,
+        'grpc.enable_channelz': 0,
       });
     }
     return p.client;

@@ -89,6 +89,22 @@ export interface NodeStatus {
   metrics: NodeMetrics;
 }
 
+interface ReadWaiter {
+  resolve: (index: number) => void;
+  reject: (e: Error) => void;
+  /** Answered, failed or timed out. */
+  done: boolean;
+}
+
+interface ReadBatch {
+  /** performance.now() when the core was asked. */
+  askedAt: number;
+  waiters: ReadWaiter[];
+}
+
+/** A read batch not answered within this many ms no longer holds the next one back. */
+const READ_RETRY_MS = 200;
+
 interface PendingProposal {
   term: number;
   resolve: (r: CommandResult) => void;
@@ -103,7 +119,11 @@ export class RaftNode {
   private role: Role = 'follower';
   private leader: NodeId = 0;
   private readonly pending = new Map<number, PendingProposal>();
-  private readonly reads = new Map<string, { resolve: (index: number) => void; reject: (e: Error) => void }>();
+  /** Read-index batches asked of the core and not answered yet, by ctx. */
+  private readonly reads = new Map<string, ReadBatch>();
+  /** Reads that arrived after the newest batch was asked: they go in the next one. */
+  private readNext: ReadWaiter[] = [];
+  private readRetryTimer: NodeJS.Timeout | undefined;
   /** When each peer was last heard from (any message): what "unreachable" means in errors. */
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
@@ -230,10 +250,16 @@ export class RaftNode {
     this.kick();
   }
 
+  /**
+   * Starts the Ready loop, after the current turn of the event loop: everything that
+   * arrives in one turn (the client requests and peer messages of one round of socket
+   * reads) goes into one Ready, one log write and one message per peer, instead of the
+   * first arrival getting a Ready of its own (hashicorp raft batches its applies the same way).
+   */
   private kick(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    void this.loop();
+    setImmediate(() => void this.loop());
   }
 
   private async loop(): Promise<void> {
@@ -293,13 +319,16 @@ export class RaftNode {
       applying.catch((e: unknown) => { void this.fail(e instanceof Error ? e : new Error(String(e))); });
       if (this.applyBacklog > MAX_APPLY_BACKLOG) await applying;
     }
+    let answered = false;
     for (const rs of rd.readStates) {
-      const r = this.reads.get(rs.ctx);
-      if (r) {
+      const b = this.reads.get(rs.ctx);
+      if (b) {
         this.reads.delete(rs.ctx);
-        r.resolve(rs.index);
+        answered = true;
+        for (const w of b.waiters) if (!w.done) { w.done = true; w.resolve(rs.index); }
       }
     }
+    if (answered) this.flushReads();
     this.maybeSnapshot();
   }
 
@@ -311,7 +340,7 @@ export class RaftNode {
       this.onLeaderChange?.(lead, this.raw.term());
       // Reads waiting on a read index went to the old leader, which may never answer: ask
       // the new one (a duplicate answer finds its read gone and is ignored), after this Ready.
-      if (lead && this.reads.size > 0) setImmediate(() => this.reissueReads());
+      if (lead && (this.reads.size > 0 || this.readNext.length > 0)) setImmediate(() => this.reissueReads());
     }
     this.role = role;
     if (role === 'leader' && !wasLeader) this.promoteLessor();
@@ -324,14 +353,17 @@ export class RaftNode {
 
   private reissueReads(): void {
     if (this.stopped || !this.leader) return;
-    for (const ctx of this.reads.keys()) {
+    const now = performance.now();
+    for (const [ctx, b] of this.reads) {
       try {
         this.raw.readIndex(ctx);
+        b.askedAt = now;
       } catch {
         return; // no leader after all: the next change tries again, or the read times out
       }
     }
     this.kick();
+    this.flushReads();
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
@@ -344,9 +376,11 @@ export class RaftNode {
       }
       return a;
     });
-    // Proposals are answered as soon as their results are computed, while the state
-    // machine's batch is still being written (see MvccStore.apply): they are committed.
-    const answer = (results: Array<{ index: number; result: CommandResult }>, revision: number): void => {
+    // Proposals are answered, reads waiting for this index released and member records
+    // learnt as soon as the results are computed, while the state machine's batch is still
+    // being written (see MvccStore.apply): the entries are committed. The next apply may
+    // start then too: the state lock is held until computed, not until written.
+    const computed = (results: Array<{ index: number; result: CommandResult }>, revision: number): void => {
       const byIndex = new Map(results.map((r) => [r.index, r.result]));
       for (const e of entries) {
         const p = this.pending.get(e.index);
@@ -360,15 +394,25 @@ export class RaftNode {
           p.resolve((e.type === 'normal' ? byIndex.get(e.index) : undefined) ?? { ok: true, revision });
         }
       }
+      for (let i = 0; i < entries.length; i++) {
+        const result = byIndex.get(entries[i]!.index);
+        const cmd = applied[i]!.command;
+        if (result && cmd && 'member' in cmd) this.learnMember(result.ok ? result.member : undefined);
+      }
+      this.wakeAppliedWaiters();
     };
-    const results = await this.withStateLock(() => this.state.apply(applied, answer));
-    const byIndex = new Map(results.map((r) => [r.index, r.result]));
-    for (let i = 0; i < entries.length; i++) {
-      const result = byIndex.get(entries[i]!.index);
-      const cmd = applied[i]!.command;
-      if (result && cmd && 'member' in cmd) this.learnMember(result.ok ? result.member : undefined);
-    }
-    this.wakeAppliedWaiters();
+    let written: Promise<unknown> | undefined;
+    await this.withStateLock(() => new Promise<void>((release) => {
+      written = this.state.apply(applied, (results, revision) => {
+        try {
+          computed(results, revision);
+        } finally {
+          release();
+        }
+      });
+      written.catch(() => release());
+    }));
+    await written;
   }
 
   /** Resolves the waits for an applied index that has now been reached (by apply or by a snapshot). */
@@ -457,6 +501,9 @@ export class RaftNode {
     await this.withStateLock(async () => {
       if (this.state.appliedIndex >= at) {
         for await (const _ of data) { /* drain */ }
+        // The core will drop the log up to `at`: what the state holds up to there must be
+        // durable first (its batches may still be on their way to LevelDB).
+        await this.state.sync();
         return;
       }
       await this.state.installSnapshot(data);
@@ -481,6 +528,8 @@ export class RaftNode {
     } catch (e) {
       return Promise.reject(this.mapCoreError(e));
     }
+    // The keys it will read are loaded while the entry is persisted and replicated.
+    this.state.warm(cmd);
     const term = this.raw.term();
     const p = new Promise<CommandResult>((resolve, reject) => {
       this.pending.set(index, { term, resolve, reject });
@@ -500,27 +549,62 @@ export class RaftNode {
     return { ...res, revision: this.state.revision };
   }
 
-  /** Waits until this member has applied everything committed before the call. */
+  /**
+   * Waits until this member has applied everything committed before the call.
+   *
+   * Reads are batched as etcd's linearizableReadLoop does: one read index (one heartbeat
+   * round on the leader) serves every read that arrived before it was asked; reads that
+   * arrive while it is out wait for the next one, asked as soon as it is answered (a read
+   * must not share an index recorded before it arrived). A batch that is not answered
+   * within READ_RETRY_MS (lost message, slow leader) does not hold the next one back.
+   */
   async linearizableBarrier(timeoutMs = this.requestTimeoutMs): Promise<void> {
     if (this.stopped) throw new StoppedError('member is stopped');
     const started = performance.now();
     await this.waitForLeader(timeoutMs);
     timeoutMs = Math.max(1, timeoutMs - (performance.now() - started));
-    const ctx = `${this.readPrefix}-${++this.readCounter}`;
+    let waiter: ReadWaiter | undefined;
     const index = await withTimeout(new Promise<number>((resolve, reject) => {
-      this.reads.set(ctx, { resolve, reject });
-      try {
-        this.raw.readIndex(ctx);
-      } catch (e) {
-        this.reads.delete(ctx);
-        reject(this.mapCoreError(e));
-      }
-      this.kick();
+      waiter = { resolve, reject, done: false };
+      this.readNext.push(waiter);
+      this.flushReads();
     }), timeoutMs, () => {
-      this.reads.delete(ctx);
+      waiter!.done = true;
       return new TimeoutError(`no read index confirmed by a quorum within ${Math.round(timeoutMs)} ms (no leader, or no quorum)${this.quorumHint()}`);
     });
     await this.waitApplied(index, timeoutMs);
+  }
+
+  /** Asks the core for a read index for the reads waiting, unless a recent batch is still out. */
+  private flushReads(): void {
+    if (this.stopped) return;
+    this.readNext = this.readNext.filter((w) => !w.done);
+    // Batches whose readers all gave up are forgotten (a late answer finds nothing).
+    for (const [ctx, b] of this.reads) if (b.waiters.every((w) => w.done)) this.reads.delete(ctx);
+    if (this.readNext.length === 0) return;
+    const now = performance.now();
+    let newest = -Infinity;
+    for (const b of this.reads.values()) newest = Math.max(newest, b.askedAt);
+    if (now - newest < READ_RETRY_MS) {
+      this.readRetryTimer ??= setTimeout(() => {
+        this.readRetryTimer = undefined;
+        this.flushReads();
+      }, READ_RETRY_MS - (now - newest) + 1);
+      return;
+    }
+    const ctx = `${this.readPrefix}-${++this.readCounter}`;
+    const batch: ReadBatch = { askedAt: now, waiters: this.readNext };
+    this.readNext = [];
+    this.reads.set(ctx, batch);
+    try {
+      this.raw.readIndex(ctx);
+    } catch (e) {
+      this.reads.delete(ctx);
+      const err = this.mapCoreError(e);
+      for (const w of batch.waiters) if (!w.done) { w.done = true; w.reject(err); }
+      return;
+    }
+    this.kick();
   }
 
   /** A read of this member's state as it is (may be stale): etcd's serializable read. */
@@ -847,8 +931,11 @@ export class RaftNode {
     const err = new StoppedError(`member ${this.opts.id} stopped${this.failed ? ` after an error: ${this.failed.message}` : ''}; the outcome of in-flight requests is unknown`);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    for (const r of this.reads.values()) r.reject(err);
+    clearTimeout(this.readRetryTimer);
+    for (const b of this.reads.values()) for (const w of b.waiters) if (!w.done) { w.done = true; w.reject(err); }
     this.reads.clear();
+    for (const w of this.readNext) if (!w.done) { w.done = true; w.reject(err); }
+    this.readNext = [];
     await this.opts.transport.close();
     // Let an apply or install in progress finish before closing its database.
     await this.stateLock;

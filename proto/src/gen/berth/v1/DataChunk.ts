@@ -3,20 +3,26 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface DataChunk {
+  /**
+   * Where data starts in the whole stream; a chunk out of order fails the transfer.
+   */
   'offset'?: (number | string | Long);
   'data'?: (Buffer | Uint8Array | string);
   /**
-   * CRC32C of data.
+   * CRC-32 (IEEE 802.3, as zlib computes it) of data.
    */
   'crc32c'?: (number);
   'last'?: (boolean);
 }
 
 export interface DataChunk__Output {
+  /**
+   * Where data starts in the whole stream; a chunk out of order fails the transfer.
+   */
   'offset': (number);
   'data': (Buffer);
   /**
-   * CRC32C of data.
+   * CRC-32 (IEEE 802.3, as zlib computes it) of data.
    */
   'crc32c': (number);
   'last': (boolean);

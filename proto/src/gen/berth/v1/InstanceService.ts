@@ -17,6 +17,7 @@ import type { ListInstancesRequest as _berth_v1_ListInstancesRequest, ListInstan
 import type { ListInstancesResponse as _berth_v1_ListInstancesResponse, ListInstancesResponse__Output as _berth_v1_ListInstancesResponse__Output } from '../../berth/v1/ListInstancesResponse';
 import type { ListSnapshotsRequest as _berth_v1_ListSnapshotsRequest, ListSnapshotsRequest__Output as _berth_v1_ListSnapshotsRequest__Output } from '../../berth/v1/ListSnapshotsRequest';
 import type { ListSnapshotsResponse as _berth_v1_ListSnapshotsResponse, ListSnapshotsResponse__Output as _berth_v1_ListSnapshotsResponse__Output } from '../../berth/v1/ListSnapshotsResponse';
+import type { MoveInstanceRequest as _berth_v1_MoveInstanceRequest, MoveInstanceRequest__Output as _berth_v1_MoveInstanceRequest__Output } from '../../berth/v1/MoveInstanceRequest';
 import type { OperationResponse as _berth_v1_OperationResponse, OperationResponse__Output as _berth_v1_OperationResponse__Output } from '../../berth/v1/OperationResponse';
 import type { RenameInstanceRequest as _berth_v1_RenameInstanceRequest, RenameInstanceRequest__Output as _berth_v1_RenameInstanceRequest__Output } from '../../berth/v1/RenameInstanceRequest';
 import type { SnapshotRef as _berth_v1_SnapshotRef, SnapshotRef__Output as _berth_v1_SnapshotRef__Output } from '../../berth/v1/SnapshotRef';
@@ -118,6 +119,21 @@ export interface InstanceServiceClient extends grpc.Client {
   listSnapshots(argument: _berth_v1_ListSnapshotsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
   listSnapshots(argument: _berth_v1_ListSnapshotsRequest, callback: grpc.requestCallback<_berth_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Moves an instance to another member (cold: a running one is stopped, moved, started).
+   */
+  MoveInstance(argument: _berth_v1_MoveInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  MoveInstance(argument: _berth_v1_MoveInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  MoveInstance(argument: _berth_v1_MoveInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  MoveInstance(argument: _berth_v1_MoveInstanceRequest, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Moves an instance to another member (cold: a running one is stopped, moved, started).
+   */
+  moveInstance(argument: _berth_v1_MoveInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  moveInstance(argument: _berth_v1_MoveInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  moveInstance(argument: _berth_v1_MoveInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  moveInstance(argument: _berth_v1_MoveInstanceRequest, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  
   RenameInstance(argument: _berth_v1_RenameInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
   RenameInstance(argument: _berth_v1_RenameInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
   RenameInstance(argument: _berth_v1_RenameInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
@@ -170,6 +186,11 @@ export interface InstanceServiceHandlers extends grpc.UntypedServiceImplementati
   
   ListSnapshots: grpc.handleUnaryCall<_berth_v1_ListSnapshotsRequest__Output, _berth_v1_ListSnapshotsResponse>;
   
+  /**
+   * Moves an instance to another member (cold: a running one is stopped, moved, started).
+   */
+  MoveInstance: grpc.handleUnaryCall<_berth_v1_MoveInstanceRequest__Output, _berth_v1_OperationResponse>;
+  
   RenameInstance: grpc.handleUnaryCall<_berth_v1_RenameInstanceRequest__Output, _berth_v1_OperationResponse>;
   
   RestoreSnapshot: grpc.handleUnaryCall<_berth_v1_SnapshotRef__Output, _berth_v1_OperationResponse>;
@@ -190,6 +211,7 @@ export interface InstanceServiceDefinition extends grpc.ServiceDefinition {
   GetInstanceState: MethodDefinition<_berth_v1_GetInstanceRequest, _berth_v1_InstanceState, _berth_v1_GetInstanceRequest__Output, _berth_v1_InstanceState__Output>
   ListInstances: MethodDefinition<_berth_v1_ListInstancesRequest, _berth_v1_ListInstancesResponse, _berth_v1_ListInstancesRequest__Output, _berth_v1_ListInstancesResponse__Output>
   ListSnapshots: MethodDefinition<_berth_v1_ListSnapshotsRequest, _berth_v1_ListSnapshotsResponse, _berth_v1_ListSnapshotsRequest__Output, _berth_v1_ListSnapshotsResponse__Output>
+  MoveInstance: MethodDefinition<_berth_v1_MoveInstanceRequest, _berth_v1_OperationResponse, _berth_v1_MoveInstanceRequest__Output, _berth_v1_OperationResponse__Output>
   RenameInstance: MethodDefinition<_berth_v1_RenameInstanceRequest, _berth_v1_OperationResponse, _berth_v1_RenameInstanceRequest__Output, _berth_v1_OperationResponse__Output>
   RestoreSnapshot: MethodDefinition<_berth_v1_SnapshotRef, _berth_v1_OperationResponse, _berth_v1_SnapshotRef__Output, _berth_v1_OperationResponse__Output>
   UpdateInstance: MethodDefinition<_berth_v1_UpdateInstanceRequest, _berth_v1_OperationResponse, _berth_v1_UpdateInstanceRequest__Output, _berth_v1_OperationResponse__Output>

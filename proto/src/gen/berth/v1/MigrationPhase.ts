@@ -3,16 +3,26 @@
 
 export interface MigrationPhase {
   /**
-   * volume-sync, checkpoint, restore, running, failed
+   * accepted (header checked), received (the instance is made, stopped and marked incoming),
+   * failed (error says why; the target kept nothing); later checkpoint, restore, running.
    */
   'phase'?: (string);
   'error'?: (string);
+  /**
+   * The error's gRPC code name when failed.
+   */
+  'code'?: (string);
 }
 
 export interface MigrationPhase__Output {
   /**
-   * volume-sync, checkpoint, restore, running, failed
+   * accepted (header checked), received (the instance is made, stopped and marked incoming),
+   * failed (error says why; the target kept nothing); later checkpoint, restore, running.
    */
   'phase': (string);
   'error': (string);
+  /**
+   * The error's gRPC code name when failed.
+   */
+  'code': (string);
 }

@@ -1,0 +1,66 @@
+/**
+ * Progress of long operations (move, evacuate, restore, image import/export, publish), as lxc
+ * shows it: one line rewritten in place on a terminal, e.g. "Moving c1 to member3: 12s" or
+ * "Importing image: 41.00MiB/120.00MiB (34%)". Only when stdout is a terminal (and not with
+ * --quiet): scripts and tests that read stdout never see it. The line is erased when done.
+ */
+import { humanBytes } from './format';
+
+export interface Progress {
+  /** Replaces what follows the label (e.g. bytes done). */
+  update(detail: string): void;
+  /** Erases the line. */
+  done(): void;
+}
+
+const NONE: Progress = { update: () => undefined, done: () => undefined };
+let quiet = false;
+
+/** `--quiet` (global): no progress at all. */
+export function setQuiet(q: boolean): void {
+  quiet = q;
+}
+
+export function progress(label: string, out: NodeJS.WriteStream = process.stdout): Progress {
+  if (quiet || !out.isTTY) return NONE;
+  const frames = ['|', '/', '-', '\\'];
+  const start = Date.now();
+  let detail = '';
+  let frame = 0;
+  let last = 0;
+  const draw = (): void => {
+    const secs = Math.floor((Date.now() - start) / 1000);
+    const line = `${frames[frame++ % frames.length]} ${label}${detail ? `: ${detail}` : ''} (${secs}s)`;
+    out.write(`\r${line.slice(0, Math.max(10, (out.columns ?? 80) - 1))}\x1b[K`);
+    last = Date.now();
+  };
+  const timer = setInterval(draw, 250);
+  timer.unref();
+  draw();
+  return {
+    update: (d: string) => {
+      detail = d;
+      if (Date.now() - last > 100) draw();
+    },
+    done: () => {
+      clearInterval(timer);
+      out.write('\r\x1b[K');
+    },
+  };
+}
+
+/** "41.00MiB/120.00MiB (34%)", or "41.00MiB" when the total is unknown. */
+export function bytesDetail(done: number, total?: number): string {
+  if (!total) return humanBytes(done);
+  return `${humanBytes(done)}/${humanBytes(total)} (${Math.floor((done / total) * 100)}%)`;
+}
+
+/** Runs fn with a progress line for label. */
+export async function withProgress<T>(label: string, fn: (p: Progress) => Promise<T>): Promise<T> {
+  const p = progress(label);
+  try {
+    return await fn(p);
+  } finally {
+    p.done();
+  }
+}

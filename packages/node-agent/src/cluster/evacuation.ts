@@ -1,0 +1,235 @@
+/**
+ * The API side of moves: `berth move NAME --target M`, `berth cluster evacuate M` and
+ * `berth cluster restore M`. Each asks the store for moves (intent.moving, see moves.ts) and
+ * answers with an operation that ends when they have landed, or with the errors of those that
+ * did not.
+ *
+ * Contract:
+ * - move: refused (and nothing changes) for an unknown instance or member, a target that is
+ *   where it runs already, offline, evacuated, or unfit for it (placement's verdict), or an
+ *   instance already moving or being deleted. A running instance is stopped, moved and started
+ *   again (cold move); the operation may be cancelled until the move commits.
+ * - evacuate: the member is marked evacuated at once (placement passes it by; `berth cluster
+ *   list` says Evacuated), then every instance on it is moved (spread over the eligible
+ *   members) or stopped, per the request's action, else its `cluster.evacuate` key (auto,
+ *   migrate: cold move; stop: stopped in place; live-migrate: refused, live migration is not
+ *   built yet). Each instance remembers where it came from and what it was asked to be.
+ * - restore: the member takes placements again; what evacuate moved comes back and what it
+ *   stopped is asked to be what it was before.
+ * - An instance that cannot move stays where it is (started again if it ran); the operation
+ *   fails naming each such instance and why.
+ */
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { OperationResponse } from '@berth/proto';
+import { ClusterError, Placer, place } from '@berth/control-plane';
+import type { Candidate, ClusterStore, InstanceIntent } from '@berth/control-plane';
+import type { ClusterMember } from './cluster-member';
+
+/** How long an operation waits for its moves (a volume of gigabytes takes minutes). */
+const MOVE_WAIT_MS = 3600_000;
+
+export const EVACUATE_ACTIONS = ['auto', 'migrate', 'live-migrate', 'stop'] as const;
+
+/** One move the store was asked for, and what counts as landed. */
+interface Asked {
+  name: string;
+  /** A move's id; absent for an instance stopped in place. */
+  id?: string | undefined;
+  to?: string | undefined;
+  /** For a stop: the status to reach where it is. */
+  status?: string | undefined;
+}
+
+export class Moves {
+  private readonly store: ClusterStore;
+
+  constructor(private readonly member: ClusterMember) {
+    this.store = member.store;
+  }
+
+  /** The members a move may go to now, with placement's view of them (counts, liveness). */
+  private async candidates(except: string): Promise<Candidate[]> {
+    const [cands, members] = await Promise.all([new Placer(this.store, { recountMs: 0 }).candidates(), this.store.members()]);
+    const evacuated = new Set(members.filter((m) => m.evacuated).map((m) => m.name));
+    return cands.filter((c) => c.name !== except && !evacuated.has(c.name));
+  }
+
+  async move(name: string, target: string): Promise<OperationResponse> {
+    const cur = await this.store.instance(name);
+    if (!cur) throw new ClusterError('NOT_FOUND', `instance "${name}" not found`);
+    const i = cur.value;
+    if (!target) throw new ClusterError('INVALID_ARGUMENT', 'target: name the member to move it to (--target)');
+    const m = await this.store.member(target);
+    if (!m) throw new ClusterError('NOT_FOUND', `no member named "${target}"`);
+    if (!i.location) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" is not placed yet`);
+    if (i.location === target) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" is on ${target} already`);
+    if (m.evacuated) throw new ClusterError('FAILED_PRECONDITION', `member ${target} is evacuated (berth cluster restore ${target} first)`);
+    const all = await new Placer(this.store, { recountMs: 0 }).candidates();
+    const p = place({ instance: name, target, stateful: i.config['migration.stateful'] === 'true' }, all.filter((c) => c.name !== i.location));
+    if (!p.chosen) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" cannot move to ${target}: ${p.verdicts.find((v) => v.member === target)?.reason ?? p.why ?? 'not eligible'}`);
+    const source = i.location;
+    if (!all.find((c) => c.name === source)?.online) throw new ClusterError('FAILED_PRECONDITION', `member ${source}, where "${name}" is, is offline: its volume cannot be read`);
+    const id = randomUUID();
+    await this.store.changeInstance(name, (x) => {
+      checkMovable(x);
+      if (x.location !== source) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" moved to ${x.location} meanwhile`);
+      return { ...x, moving: { id, to: target }, moveError: undefined };
+    });
+    return this.member.operations.start({
+      description: `move ${name} from ${source} to ${target}`,
+      resources: { instances: `/1.0/instances/${name}` },
+      run: async (cancelled) => {
+        const errors = await this.landed([{ name, id, to: target }], cancelled);
+        if (errors.length > 0) throw errorOf(errors);
+        return { location: target };
+      },
+      // Before it commits, a move can be called off: the source sees `moving` gone and stops.
+      cancel: async () => {
+        await this.store.changeInstance(name, (x) => (x.moving?.id === id ? { ...x, moving: undefined } : x)).catch(() => undefined);
+      },
+    });
+  }
+
+  async evacuate(from: string, action: string): Promise<OperationResponse> {
+    if (action && !(EVACUATE_ACTIONS as readonly string[]).includes(action)) {
+      throw new ClusterError('INVALID_ARGUMENT', `action: "${action}" is not one of ${EVACUATE_ACTIONS.join(', ')}`);
+    }
+    if (action === 'live-migrate') throw Object.assign(new Error('live migration is not built yet: evacuate with --action migrate (a cold move: stop, move, start) or stop'), { code: grpc.status.UNIMPLEMENTED });
+    const m = await this.store.member(from);
+    if (!m) throw new ClusterError('NOT_FOUND', `no member named "${from}"`);
+    const live = await this.store.live();
+    if (!live.has(from)) throw new ClusterError('FAILED_PRECONDITION', `member ${from} is offline: its instances' volumes are on it and cannot be moved (remove it with --force, or bring it back)`);
+    await this.store.setEvacuated(from, true);
+    const candidates = await this.candidates(from);
+    const asked: Asked[] = [];
+    const refused: string[] = [];
+    for (const { value: i } of await this.store.instances()) {
+      if (i.location !== from || i.deleting) continue;
+      const how = action || i.config['cluster.evacuate'] || 'auto';
+      try {
+        if (how === 'stop') {
+          await this.store.changeInstance(i.name, (x) => (x.location === from ? { ...x, desired: 'Stopped', evacuated: { from, action: 'stop', desired: x.evacuated?.desired ?? x.desired } } : x));
+          asked.push({ name: i.name, status: 'Stopped' });
+          continue;
+        }
+        if (how === 'live-migrate') throw new Error('its cluster.evacuate is live-migrate, which is not built yet (evacuate with --action migrate or stop)');
+        const p = place({ instance: i.name, stateful: i.config['migration.stateful'] === 'true' }, candidates);
+        if (!p.chosen) throw new Error(`no member can take it: ${p.why ?? ''}`);
+        const id = randomUUID();
+        const to = p.chosen;
+        await this.store.changeInstance(i.name, (x) => {
+          checkMovable(x);
+          return { ...x, moving: { id, to }, moveError: undefined, evacuated: { from, action: 'migrate', desired: x.desired } };
+        });
+        const c = candidates.find((x) => x.name === to);
+        if (c) c.instances++;
+        asked.push({ name: i.name, id, to });
+      } catch (e) {
+        refused.push(`${i.name}: ${(e as Error).message}`);
+      }
+    }
+    return this.member.operations.start({
+      description: `evacuate ${from}`,
+      resources: { members: `/1.0/cluster/members/${from}` },
+      run: async () => {
+        const errors = [...refused, ...await this.landed(asked, () => false)];
+        if (errors.length > 0) throw errorOf(errors, `evacuation of ${from} left ${errors.length} instance(s) on it`);
+        return { moved: String(asked.filter((a) => a.id).length), stopped: String(asked.filter((a) => !a.id).length) };
+      },
+    });
+  }
+
+  async restore(to: string): Promise<OperationResponse> {
+    const m = await this.store.member(to);
+    if (!m) throw new ClusterError('NOT_FOUND', `no member named "${to}"`);
+    if (!(await this.store.live()).has(to)) throw new ClusterError('FAILED_PRECONDITION', `member ${to} is offline: bring it back before restoring it`);
+    await this.store.setEvacuated(to, false);
+    const asked: Asked[] = [];
+    const refused: string[] = [];
+    for (const { value: i } of await this.store.instances()) {
+      const e = i.evacuated;
+      if (!e || e.from !== to || i.deleting) continue;
+      try {
+        if (e.action === 'stop' || i.location === to) {
+          await this.store.changeInstance(i.name, (x) => (x.evacuated?.from === to ? { ...x, desired: x.evacuated.action === 'stop' ? x.evacuated.desired : x.desired, evacuated: undefined } : x));
+          asked.push({ name: i.name, status: e.action === 'stop' ? e.desired : undefined });
+          continue;
+        }
+        const id = randomUUID();
+        await this.store.changeInstance(i.name, (x) => {
+          checkMovable(x);
+          return { ...x, moving: { id, to }, moveError: undefined };
+        });
+        asked.push({ name: i.name, id, to });
+      } catch (err) {
+        refused.push(`${i.name}: ${(err as Error).message}`);
+      }
+    }
+    return this.member.operations.start({
+      description: `restore ${to}`,
+      resources: { members: `/1.0/cluster/members/${to}` },
+      run: async () => {
+        const errors = [...refused, ...await this.landed(asked, () => false)];
+        if (errors.length > 0) throw errorOf(errors, `restore of ${to} left ${errors.length} instance(s) elsewhere`);
+        return { returned: String(asked.length) };
+      },
+    });
+  }
+
+  /**
+   * Waits until each asked move has landed (the instance on its target, at what it is asked
+   * to be there) or failed, and each asked stop is stopped; answers the failures, one line each.
+   */
+  private async landed(asked: Asked[], cancelled: () => boolean): Promise<string[]> {
+    const deadline = Date.now() + MOVE_WAIT_MS;
+    const errors: string[] = [];
+    let left = asked;
+    while (left.length > 0) {
+      if (cancelled()) throw Object.assign(new Error('cancelled'), { code: grpc.status.CANCELLED });
+      const [intents, observed] = await Promise.all([this.store.instances(), this.store.observed()]);
+      const byName = new Map(intents.map((x) => [x.value.name, x.value]));
+      left = left.filter((a) => {
+        const i = byName.get(a.name);
+        if (!i) {
+          errors.push(`${a.name}: deleted meanwhile`);
+          return false;
+        }
+        const o = observed.get(a.name);
+        if (a.id) {
+          if (i.moveError?.id === a.id) {
+            errors.push(`${a.name}: ${i.moveError.error}`);
+            return false;
+          }
+          if (i.moving?.id === a.id) return true;
+          if (i.location !== a.to) {
+            errors.push(`${a.name}: the move was called off (it is on ${i.location ?? 'no member'})`);
+            return false;
+          }
+        }
+        const want = a.status ?? i.desired;
+        if (o && o.location === i.location && o.status === 'Error') {
+          errors.push(`${a.name}: on ${o.location}: ${o.error ?? 'error'}`);
+          return false;
+        }
+        return !(o && o.location === i.location && o.status === want);
+      });
+      if (left.length === 0) break;
+      if (Date.now() > deadline) {
+        errors.push(...left.map((a) => `${a.name}: not done within ${MOVE_WAIT_MS / 60_000} min; still being worked on`));
+        break;
+      }
+      await this.member.changed(1000);
+    }
+    return errors;
+  }
+}
+
+function checkMovable(x: InstanceIntent): void {
+  if (x.deleting) throw new ClusterError('FAILED_PRECONDITION', `instance "${x.name}" is being deleted`);
+  if (x.moving) throw new ClusterError('FAILED_PRECONDITION', `instance "${x.name}" is being moved to ${x.moving.to} already`);
+}
+
+function errorOf(errors: string[], head?: string): Error {
+  return new ClusterError('FAILED_PRECONDITION', head ? `${head}: ${errors.join('; ')}` : errors.join('; '));
+}

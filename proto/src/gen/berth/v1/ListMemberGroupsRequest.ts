@@ -1,0 +1,8 @@
+// Original file: proto/berth/v1/cluster.proto
+
+
+export interface ListMemberGroupsRequest {
+}
+
+export interface ListMemberGroupsRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/berth/v1/trust.proto
+
+
+export interface ListTrustedRequest {
+}
+
+export interface ListTrustedRequest__Output {
+}
