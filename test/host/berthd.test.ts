@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BERTH, BERTHD, berth, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
+import { BERTH, BERTHD, berth, cleanUpSingleHost, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
 import type { RunningBerthd } from '../support/berthd';
 import { images } from '@berth/node-agent';
 
@@ -10,19 +10,7 @@ describe('berthd on one host', () => {
   let daemon: RunningBerthd | undefined;
 
   afterAll(async () => {
-    // Instances outlive the daemon by design: delete any a failed test left, then stop it.
-    if (daemon && daemon.proc.exitCode === null) {
-      const list = berth(tmp.dir, ['list', '--format', 'json']);
-      for (const i of (JSON.parse(list.out || '[]') as Array<{ name: string }>)) berth(tmp.dir, ['delete', i.name, '--force']);
-    }
-    await daemon?.stop();
-    // Whatever the daemon could not delete: runc's own view of the test's containers.
-    const root = path.join(tmp.dir, 'runc');
-    for (const id of spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
-      spawnSync('runc', ['--root', root, 'delete', '-f', id]);
-    }
-    await removeCgroupParent(tmp.dir);
-    tmp.remove();
+    await cleanUpSingleHost(tmp, daemon);
   });
 
   it('serves berth info on its unix socket, with the host capability report', async () => {

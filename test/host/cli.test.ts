@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BERTH, berth, removeCgroupParent, startBerthd, tempDir } from '../support/berthd';
+import { BERTH, berth, cleanUpSingleHost, startBerthd, tempDir } from '../support/berthd';
 import type { RunningBerthd } from '../support/berthd';
 import { images } from '@berth/node-agent';
 
@@ -19,17 +19,7 @@ describe('the berth CLI', () => {
   let daemon: RunningBerthd | undefined;
 
   afterAll(async () => {
-    if (daemon && daemon.proc.exitCode === null) {
-      const list = berth(tmp.dir, ['list', '--format', 'json']);
-      for (const i of (JSON.parse(list.out || '[]') as Array<{ name: string }>)) berth(tmp.dir, ['delete', i.name, '--force']);
-    }
-    await daemon?.stop();
-    const root = path.join(tmp.dir, 'runc');
-    for (const id of spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
-      spawnSync('runc', ['--root', root, 'delete', '-f', id]);
-    }
-    await removeCgroupParent(tmp.dir);
-    tmp.remove();
+    await cleanUpSingleHost(tmp, daemon);
   });
 
   it('exit code 3 and where it looked when no daemon answers', () => {

@@ -76,3 +76,22 @@ export async function removeCgroupParent(dataDir: string): Promise<void> {
     }
   }
 }
+
+/**
+ * Leaves nothing of a single-host berthd test: its instances deleted through the daemon (they
+ * outlive it by design), the daemon stopped, whatever runc still holds deleted, the cgroup
+ * parent and the folder removed.
+ */
+export async function cleanUpSingleHost(tmp: { dir: string; remove: () => void }, daemon: RunningBerthd | undefined): Promise<void> {
+  if (daemon && daemon.proc.exitCode === null) {
+    const list = berth(tmp.dir, ['list', '--format', 'json']);
+    for (const i of (JSON.parse(list.out || '[]') as Array<{ name: string }>)) berth(tmp.dir, ['delete', i.name, '--force']);
+  }
+  await daemon?.stop();
+  const root = path.join(tmp.dir, 'runc');
+  for (const id of spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? []) {
+    spawnSync('runc', ['--root', root, 'delete', '-f', id]);
+  }
+  await removeCgroupParent(tmp.dir);
+  tmp.remove();
+}

@@ -154,6 +154,16 @@ export function openClient(name = currentRemote()): BerthClient {
   return new BerthClient(tlsRemote(name));
 }
 
+/** Runs fn with a client of the current remote (or the local daemon), closing it after. */
+export async function withClient<T>(fn: (c: BerthClient) => Promise<T>): Promise<T> {
+  const c = openClient();
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
 const pemOf = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 
 /**

@@ -12,7 +12,7 @@ import { formatList, humanBytes, lxdInstance, sortedObject, table, toYaml } from
 import type { ApiInstance } from '../format';
 import { bytesDetail, setQuiet, withProgress } from '../progress';
 import { Status } from '../wire';
-import { openClient, selectRemote } from '../remotes';
+import { openClient, selectRemote, withClient } from '../remotes';
 import { remoteCommand, trustCommand } from '../commands/remote';
 import { recoverOffline } from '../recover';
 import { confirm } from '../prompt';
@@ -102,15 +102,6 @@ function formatInstanceInfo(i: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs fn with a client of the local daemon, closing it after. */
-async function withClient<T>(fn: (c: BerthClient) => Promise<T>): Promise<T> {
-  const c = openClient();
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
 
 function parseConfig(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -10,20 +10,14 @@ import type * as Certs from '@berth/control-plane/dist/pki/certs';
 import { ApiError, BerthClient } from '../client';
 import { Status } from '../wire';
 import { UsageError } from '../exit';
+import { table } from '../format';
 import {
-  LOCAL, RemoteError, checkRemoteName, clientCertificate, confDir, currentRemote, loadConfig, normalizeAddress, openClient, presentedCa, remoteDescription, saveConfig,
+  LOCAL, RemoteError, checkRemoteName, clientCertificate, confDir, currentRemote, loadConfig, normalizeAddress, openClient, presentedCa, remoteDescription, saveConfig, withClient,
 } from '../remotes';
 
 // Loaded on use only (the CLI's start-up time).
 const decodeJoinToken = (t: string): ReturnType<typeof Tokens.decodeJoinToken> => (require('@berth/control-plane/dist/pki/tokens') as typeof Tokens).decodeJoinToken(t);
 const fingerprint = (pem: string): string => (require('@berth/control-plane/dist/pki/certs') as typeof Certs).fingerprint(pem);
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
-  const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line, fmt(rows[0]!), line, ...rows.slice(1).map(fmt), line].join('\n');
-}
 
 /** "30s", "10m", "2h", "7d" or plain seconds -> seconds. */
 export function parseDuration(s: string): number {
@@ -34,14 +28,6 @@ export function parseDuration(s: string): number {
   return n;
 }
 
-async function withClient<T>(fn: (c: BerthClient) => Promise<T>): Promise<T> {
-  const c = openClient();
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -182,7 +182,7 @@ interface Pass { placed: InstanceIntent[]; refused: InstanceIntent[]; txn: TxnRe
 export interface PlacerStats {
   /** Txns committed (one per pass that wrote anything). */
   passes: number;
-  /** Each committed pass, from its first choice to its commit, ms. */
+  /** Each committed pass (the last 5,000-10,000), from its first choice to its commit, ms. */
   passMs: number[];
   /** Txns the store refused (an intent changed meanwhile): the view was reloaded. */
   refused: number;
@@ -402,6 +402,7 @@ export class Placer {
     }
     this.stats.passes++;
     this.stats.passMs.push(performance.now() - pass.startedAt);
+    if (this.stats.passMs.length > 10_000) this.stats.passMs.splice(0, 5_000);
     if (this.view === view) {
       for (const v of pass.placed) view.placed(v.name, r.revision);
       for (const v of pass.refused) view.instance(v.name, r.revision, () => v);
