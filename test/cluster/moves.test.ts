@@ -160,6 +160,26 @@ describe('cold moves', () => {
     expect(c.berth(2, ['delete', 'r2', '--force']).code).toBe(0);
   });
 
+  it('copies an instance through any member: on its member, or onto another with --target; the copy is independent', async () => {
+    expect(c.berth(1, ['launch', 'busybox', 'orig', '--target', 'member1']).code).toBe(0);
+    expect(c.berth(1, ['exec', 'orig', '--', 'sh', '-c', 'echo original > /root/note']).code).toBe(0);
+    const same = c.berth(2, ['copy', 'orig', 'copy1']);
+    expect(same.err).toBe('');
+    expect(where('copy1')).toMatchObject({ location: 'member1', status: 'Stopped' });
+    const there = c.berth(3, ['copy', 'orig', 'copy2', '--target', 'member3', '-c', 'user.copied=yes']);
+    expect(there.err).toBe('');
+    expect(where('copy2')).toMatchObject({ location: 'member3', status: 'Stopped' });
+    expect(held(1, 'copy2')).toEqual([]);
+    expect(c.berth(1, ['copy', 'nosuch', 'copy3']).err).toMatch(/instance "nosuch" not found/);
+    expect(c.berth(1, ['copy', 'orig', 'copy1']).err).toMatch(/instance "copy1" already exists/);
+    for (const n of ['copy1', 'copy2']) expect(c.berth(2, ['start', n]).code).toBe(0);
+    expect(c.berth(3, ['exec', 'copy2', '--', 'cat', '/root/note']).out).toBe('original\n');
+    expect(c.berth(1, ['exec', 'copy1', '--', 'sh', '-c', 'echo changed > /root/note']).code).toBe(0);
+    expect(c.berth(1, ['exec', 'orig', '--', 'cat', '/root/note']).out).toBe('original\n');
+    expect(c.berth(1, ['config', 'get', 'copy2', 'user.copied']).out).toBe('yes\n');
+    for (const n of ['orig', 'copy1', 'copy2']) expect(c.berth(2, ['delete', n, '--force']).code).toBe(0);
+  });
+
   it('evacuate moves instances off a member (or stops those that ask for it) and placement passes it by; restore brings them back', async () => {
     expect(c.berth(2, ['launch', 'busybox', 'e1', '--target', 'member2']).code).toBe(0);
     expect(c.berth(2, ['launch', 'busybox', 'e2', '--target', 'member2', '-c', 'cluster.evacuate=stop']).code).toBe(0);

@@ -184,6 +184,34 @@ describe('agent: rename', () => {
   });
 });
 
+describe('agent: copy', () => {
+  it('copies a running instance (files, config, snapshots) or one of its snapshots into new, independent instances', async () => {
+    await agent.launch({ name: 'cp1', image: 'busybox', config: { 'limits.memory': '64MiB', 'user.team': 'a' } });
+    expect((await run('cp1', ['sh', '-c', 'echo first > /root/note'])).code).toBe(0);
+    await agent.snapshot('cp1', 's0');
+    expect((await run('cp1', ['sh', '-c', 'echo second > /root/note'])).code).toBe(0);
+    await expect(agent.copy('cp1', 'cp1')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(agent.copy('nosuch', 'x1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(agent.copy('cp1/nosnap', 'x1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(agent.copy('cp1', 'x1', { config: { 'limits.memory': 'lots' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await agent.copy('cp1', 'cp2', { config: { 'user.team': 'b' } });
+    expect(await agent.get('cp2')).toMatchObject({ status: 'Created', config: { 'limits.memory': '64MiB', 'user.team': 'b' }, snapshots: [expect.objectContaining({ name: 's0' })] });
+    await expect(agent.copy('cp1', 'cp2')).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await agent.copy('cp1/s0', 'cp3', { start: true });
+    await agent.copy('cp1', 'cp4', { instanceOnly: true });
+    expect((await agent.get('cp4')).snapshots).toEqual([]);
+    expect((await agent.get('cp1')).status).toBe('Running');
+    await agent.start('cp2');
+    expect((await run('cp2', ['cat', '/root/note'])).out).toBe('second\n');
+    expect((await run('cp3', ['cat', '/root/note'])).out).toBe('first\n');
+    // Independent: a write in the copy is not in the source.
+    expect((await run('cp2', ['sh', '-c', 'echo copy > /root/note'])).code).toBe(0);
+    expect((await run('cp1', ['cat', '/root/note'])).out).toBe('second\n');
+    for (const n of ['cp1', 'cp2', 'cp3', 'cp4']) await agent.delete(n, { force: true });
+    expect(await instanceVolumes()).toEqual([]);
+  });
+});
+
 describe('agent: spare volumes made ahead of launches', () => {
   it('keeps a few shifted copies of a launched image; launches rename them into place and the pool refills; a new agent adopts them', async () => {
     await agent.sparesSettled();

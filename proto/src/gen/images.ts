@@ -6,6 +6,7 @@ import type { ChangeStateRequest as _berth_v1_ChangeStateRequest, ChangeStateReq
 import type { ConfigMap as _berth_v1_ConfigMap, ConfigMap__Output as _berth_v1_ConfigMap__Output } from './berth/v1/ConfigMap';
 import type { ConsoleLogRequest as _berth_v1_ConsoleLogRequest, ConsoleLogRequest__Output as _berth_v1_ConsoleLogRequest__Output } from './berth/v1/ConsoleLogRequest';
 import type { ConsoleLogResponse as _berth_v1_ConsoleLogResponse, ConsoleLogResponse__Output as _berth_v1_ConsoleLogResponse__Output } from './berth/v1/ConsoleLogResponse';
+import type { CopyInstanceRequest as _berth_v1_CopyInstanceRequest, CopyInstanceRequest__Output as _berth_v1_CopyInstanceRequest__Output } from './berth/v1/CopyInstanceRequest';
 import type { CreateInstanceRequest as _berth_v1_CreateInstanceRequest, CreateInstanceRequest__Output as _berth_v1_CreateInstanceRequest__Output } from './berth/v1/CreateInstanceRequest';
 import type { CreateSnapshotRequest as _berth_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _berth_v1_CreateSnapshotRequest__Output } from './berth/v1/CreateSnapshotRequest';
 import type { DeleteInstanceRequest as _berth_v1_DeleteInstanceRequest, DeleteInstanceRequest__Output as _berth_v1_DeleteInstanceRequest__Output } from './berth/v1/DeleteInstanceRequest';
@@ -51,6 +52,7 @@ export interface ProtoGrpcType {
       ConfigMap: MessageTypeDefinition<_berth_v1_ConfigMap, _berth_v1_ConfigMap__Output>
       ConsoleLogRequest: MessageTypeDefinition<_berth_v1_ConsoleLogRequest, _berth_v1_ConsoleLogRequest__Output>
       ConsoleLogResponse: MessageTypeDefinition<_berth_v1_ConsoleLogResponse, _berth_v1_ConsoleLogResponse__Output>
+      CopyInstanceRequest: MessageTypeDefinition<_berth_v1_CopyInstanceRequest, _berth_v1_CopyInstanceRequest__Output>
       CreateInstanceRequest: MessageTypeDefinition<_berth_v1_CreateInstanceRequest, _berth_v1_CreateInstanceRequest__Output>
       CreateSnapshotRequest: MessageTypeDefinition<_berth_v1_CreateSnapshotRequest, _berth_v1_CreateSnapshotRequest__Output>
       DeleteInstanceRequest: MessageTypeDefinition<_berth_v1_DeleteInstanceRequest, _berth_v1_DeleteInstanceRequest__Output>

@@ -9,6 +9,7 @@ export type * from './berth/v1/ClusterService';
 export type * from './berth/v1/ConfigMap';
 export type * from './berth/v1/ConsoleLogRequest';
 export type * from './berth/v1/ConsoleLogResponse';
+export type * from './berth/v1/CopyInstanceRequest';
 export type * from './berth/v1/CreateInstanceRequest';
 export type * from './berth/v1/CreateSnapshotRequest';
 export type * from './berth/v1/CreateTrustTokenRequest';

@@ -252,6 +252,17 @@ async function main(): Promise<void> {
       await withProgress(`Moving ${argv.name} to ${argv.target}`, () => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target }, 3_700_000));
       console.log(`Instance ${argv.name} moved to ${argv.target}`);
     }))
+    .command('copy <source> <name>', 'Copy an instance (SOURCE, or SOURCE/SNAPSHOT) to a new one, stopped: its files, config and snapshots', (y) => y
+      .positional('source', { type: 'string', demandOption: true })
+      .positional('name', { type: 'string', demandOption: true })
+      .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[], describe: 'key=value over the source\'s config ("key=" removes one)' })
+      .option('instance-only', { type: 'boolean', default: false, describe: 'without the source\'s snapshots' })
+      .option('target', { type: 'string', default: '', describe: 'Cluster member for the copy (default: the source\'s)' }),
+    async (argv) => withClient(async (c) => {
+      const req = { source: argv.source, name: argv.name, config: parseConfig(argv.config), instanceOnly: argv['instance-only'], target: argv.target, start: false };
+      await withProgress(`Copying ${argv.source} to ${argv.name}`, () => c.rpc<OperationResponse__Output>('CopyInstance', req, 3_700_000));
+      console.log(`Instance ${argv.name} copied from ${argv.source}`);
+    }))
     .command('rename <name> <new-name>', 'Rename a stopped instance', (y) => y
       .positional('name', { type: 'string', demandOption: true })
       .positional('new-name', { type: 'string', demandOption: true }),

@@ -9,15 +9,9 @@
  */
 import type { ListMemberGroupsResponse__Output, Member__Output, MemberGroup__Output } from '@berth/proto';
 import type { BerthClient } from '../client';
+import { table } from '../format';
 
 export const GROUP_USAGE = 'list | show GROUP | create GROUP [--description D] | delete GROUP | assign MEMBER GROUP[,GROUP...] | add MEMBER GROUP | remove MEMBER GROUP';
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
-  const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line, fmt(rows[0]!), line, ...rows.slice(1).map(fmt), line].join('\n');
-}
 
 const json = (g: MemberGroup__Output): object => ({ name: g.name, description: g.description, members: g.members });
 

@@ -6,13 +6,7 @@
 import type { Argv } from 'yargs';
 import type { OperationResponse__Output } from '@berth/proto';
 import type { BerthClient } from '../client';
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
-  const fmt = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line, fmt(rows[0]!), line, ...rows.slice(1).map(fmt), line].join('\n');
-}
+import { table } from '../format';
 
 /** `--placement pack` is the instance key placement.strategy=pack. */
 export function withPlacement(config: Record<string, string>, placement: string | undefined): Record<string, string> {

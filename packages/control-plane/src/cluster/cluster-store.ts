@@ -62,6 +62,8 @@ export interface InstanceIntent {
   moveError?: { id: string; error: string; code: string } | undefined;
   /** Set by a committed move until the member it left has removed its copy. */
   movedFrom?: { member: string; id: string } | undefined;
+  /** Made as a copy of another instance (on its member): its owner copies, then clears this. */
+  copyFrom?: { name: string; snapshot?: string | undefined; instanceOnly?: boolean | undefined } | undefined;
   /** Renamed in the store from `from`; its owner renames the container, then clears this. */
   renaming?: { from: string } | undefined;
   /** Taken off `from` by `berth cluster evacuate` (how, and what it was asked to be), for restore. */

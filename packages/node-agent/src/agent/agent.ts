@@ -659,6 +659,59 @@ export class Agent {
     }));
   }
 
+  /**
+   * A new instance `to` from instance `from` (or from its snapshot, "from/snap"): its files,
+   * config (with `config` over it; volatile.* keys dropped) and, unless instanceOnly or made
+   * from a snapshot, its snapshots. The copy is created stopped (started when asked). A running
+   * source is frozen while its files are read. Stateful snapshots are refused (their memory
+   * images belong to the source's processes): copy with instanceOnly.
+   */
+  async copy(from: string, to: string, opts: { config?: Record<string, string>; instanceOnly?: boolean; start?: boolean } = {}): Promise<InstanceRecord> {
+    const [src, snap] = from.split('/', 2) as [string, string | undefined];
+    validateInstanceName(src, 'source');
+    if (snap !== undefined) validateInstanceName(snap, 'source');
+    validateInstanceName(to);
+    if (src === to) throw new InvalidArgumentError('name', `"${to}" is the source itself`);
+    validateConfig(opts.config ?? {});
+    const [first, second] = src < to ? [src, to] : [to, src];
+    const made = await this.locked(first, () => this.locked(second, async () => {
+      const r = await this.readRecord(src);
+      if (fs.existsSync(this.recordPath(to)) || (await this.pool.listVolumes()).includes(to)) throw new AlreadyExistsError(`instance "${to}" already exists`);
+      if (snap !== undefined && !r.snapshots.some((x) => x.name === snap)) throw new NotFoundError(`snapshot "${src}/${snap}" not found`);
+      const withSnapshots = snap === undefined && !opts.instanceOnly;
+      const stateful = withSnapshots ? r.snapshots.filter((x) => x.stateful).map((x) => x.name) : [];
+      if (stateful.length > 0) throw new FailedPreconditionError(`instance "${src}" has stateful snapshots (${stateful.join(', ')}): copy it with --instance-only`);
+      const config = Object.fromEntries(Object.entries(r.config).filter(([k]) => !k.startsWith('volatile.')));
+      for (const [k, v] of Object.entries(opts.config ?? {})) {
+        if (v === '') delete config[k];
+        else config[k] = v;
+      }
+      const revert = new Reverter();
+      try {
+        const s = await this.runtime.state(src).catch((e: unknown) => { if (e instanceof NotFoundError) return { status: 'Stopped' as const }; throw e; });
+        const freeze = snap === undefined && s.status === 'Running';
+        if (freeze) await this.runtime.freeze(src);
+        try {
+          await this.pool.createVolume(to, snap !== undefined ? { snapshot: `${src}/${snap}` } : { volume: src, snapshots: withSnapshots });
+        } finally {
+          if (freeze) await this.runtime.unfreeze(src);
+        }
+        revert.add(() => this.pool.deleteVolume(to));
+        const now = Date.now();
+        const rec: InstanceRecord = { name: to, image: r.image, config, pool: POOL, createdAtUnixMs: now, snapshots: withSnapshots ? r.snapshots.map((x) => ({ ...x })) : [] };
+        await this.runtime.create(await this.spec(rec));
+        revert.add(() => this.runtime.delete(to));
+        await this.writeRecord(rec);
+        revert.success();
+        return rec;
+      } finally {
+        await revert.fail();
+      }
+    }));
+    if (opts.start) await this.start(to);
+    return made;
+  }
+
   // ---- moves: an instance out of this host and into another ----
 
   /**
@@ -670,7 +723,7 @@ export class Agent {
     return this.locked(name, async () => {
       const r = await this.readRecord(name);
       const s = await this.runtime.state(name);
-      if (s.status !== 'Stopped') throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a cold move needs it stopped`);
+      if (s.status !== 'Stopped' && s.status !== 'Created') throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a cold move needs it stopped`);
       const stateful = r.snapshots.filter((x) => x.stateful).map((x) => x.name);
       if (stateful.length > 0) throw new FailedPreconditionError(`instance "${name}" has stateful snapshots (${stateful.join(', ')}): they cannot move cold; delete them first`);
       if (fs.existsSync(this.checkpointDir(name, STATEFUL_STOP))) throw new FailedPreconditionError(`instance "${name}" was stopped statefully: start it (or stop it again without --stateful) before moving it`);

@@ -22,8 +22,9 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { OperationResponse } from '@berth/proto';
-import { ClusterError, Placer, place } from '@berth/control-plane';
-import type { Candidate, ClusterStore, InstanceIntent } from '@berth/control-plane';
+import { ClusterError, place, placementRequest, readCandidates } from '@berth/control-plane';
+import type { Candidate, ClusterStore, InstanceIntent, PlacementRequest } from '@berth/control-plane';
+import { validateConfig, validateInstanceName } from '../agent/config';
 import type { ClusterMember } from './cluster-member';
 
 /** How long an operation waits for its moves (a volume of gigabytes takes minutes). */
@@ -48,11 +49,9 @@ export class Moves {
     this.store = member.store;
   }
 
-  /** The members a move may go to now, with placement's view of them (counts, liveness). */
+  /** The members a move may go to now, as placement sees them (the source left out). */
   private async candidates(except: string): Promise<Candidate[]> {
-    const [cands, members] = await Promise.all([new Placer(this.store, { recountMs: 0 }).candidates(), this.store.members()]);
-    const evacuated = new Set(members.filter((m) => m.evacuated).map((m) => m.name));
-    return cands.filter((c) => c.name !== except && !evacuated.has(c.name));
+    return (await readCandidates(this.store)).filter((c) => c.name !== except);
   }
 
   async move(name: string, target: string): Promise<OperationResponse> {
@@ -65,8 +64,9 @@ export class Moves {
     if (!i.location) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" is not placed yet`);
     if (i.location === target) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" is on ${target} already`);
     if (m.evacuated) throw new ClusterError('FAILED_PRECONDITION', `member ${target} is evacuated (berth cluster restore ${target} first)`);
-    const all = await new Placer(this.store, { recountMs: 0 }).candidates();
-    const p = place({ instance: name, target, stateful: i.config['migration.stateful'] === 'true' }, all.filter((c) => c.name !== i.location));
+    const all = await readCandidates(this.store);
+    // Placement's filters (online, capacity, CRIU, ...) for the target, as for a launch there.
+    const p = place(placementRequest({ ...i, target }), all.filter((c) => c.name !== i.location));
     if (!p.chosen) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" cannot move to ${target}: ${p.verdicts.find((v) => v.member === target)?.reason ?? p.why ?? 'not eligible'}`);
     const source = i.location;
     if (!all.find((c) => c.name === source)?.online) throw new ClusterError('FAILED_PRECONDITION', `member ${source}, where "${name}" is, is offline: its volume cannot be read`);
@@ -87,6 +87,52 @@ export class Moves {
       // Before it commits, a move can be called off: the source sees `moving` gone and stops.
       cancel: async () => {
         await this.store.changeInstance(name, (x) => (x.moving?.id === id ? { ...x, moving: undefined } : x)).catch(() => undefined);
+      },
+    });
+  }
+
+  /**
+   * berth copy: the copy is made on the source's member by its agent (intent.copyFrom), then,
+   * with a target elsewhere, moved there like any instance. The operation ends when it is
+   * where it was asked to be, stopped (or running when asked).
+   */
+  async copy(r: { source: string; name: string; config: Record<string, string>; instanceOnly: boolean; target: string; start: boolean }): Promise<OperationResponse> {
+    const [src, snap] = r.source.split('/', 2) as [string, string | undefined];
+    validateInstanceName(src, 'source');
+    if (snap !== undefined) validateInstanceName(snap, 'source');
+    validateInstanceName(r.name);
+    validateConfig(r.config);
+    const cur = await this.store.instance(src);
+    if (!cur) throw new ClusterError('NOT_FOUND', `instance "${src}" not found`);
+    const at = cur.value.location;
+    if (!at) throw new ClusterError('FAILED_PRECONDITION', `instance "${src}" is not placed yet`);
+    if (r.target && !(await this.store.member(r.target))) throw new ClusterError('NOT_FOUND', `no member named "${r.target}"`);
+    if (!(await this.store.live()).has(at)) throw new ClusterError('FAILED_PRECONDITION', `member ${at}, where "${src}" is, is offline: its volume cannot be read`);
+    const config = Object.fromEntries(Object.entries(cur.value.config).filter(([k]) => !k.startsWith('volatile.')));
+    for (const [k, v] of Object.entries(r.config)) {
+      if (v === '') delete config[k];
+      else config[k] = v;
+    }
+    const desired = r.start ? 'Running' : 'Stopped';
+    await this.store.createInstance({
+      name: r.name, image: cur.value.image, config, desired, createdAt: Date.now(), location: at,
+      copyFrom: { name: src, snapshot: snap, instanceOnly: r.instanceOnly || undefined },
+    });
+    return this.member.operations.start({
+      description: `copy ${r.source} to ${r.name}`,
+      resources: { instances: `/1.0/instances/${r.name}` },
+      run: async (cancelled) => {
+        let errors = await this.landed([{ name: r.name, status: desired }], cancelled);
+        if (errors.length === 0 && r.target && r.target !== at) {
+          const id = randomUUID();
+          await this.store.changeInstance(r.name, (x) => {
+            checkMovable(x);
+            return { ...x, moving: { id, to: r.target } };
+          });
+          errors = await this.landed([{ name: r.name, id, to: r.target }], cancelled);
+        }
+        if (errors.length > 0) throw errorOf(errors);
+        return { location: r.target || at };
       },
     });
   }
@@ -114,7 +160,9 @@ export class Moves {
           continue;
         }
         if (how === 'live-migrate') throw new Error('its cluster.evacuate is live-migrate, which is not built yet (evacuate with --action migrate or stop)');
-        const p = place({ instance: i.name, stateful: i.config['migration.stateful'] === 'true' }, candidates);
+        // Where placement would put it now (its --target, if any, no longer binds it).
+        const req = placementRequest({ ...i, target: undefined });
+        const p = place(req, candidates);
         if (!p.chosen) throw new Error(`no member can take it: ${p.why ?? ''}`);
         const id = randomUUID();
         const to = p.chosen;
@@ -123,7 +171,7 @@ export class Moves {
           return { ...x, moving: { id, to }, moveError: undefined, evacuated: { from, action: 'migrate', desired: x.desired } };
         });
         const c = candidates.find((x) => x.name === to);
-        if (c) c.instances++;
+        if (c) take(c, req);
         asked.push({ name: i.name, id, to });
       } catch (e) {
         refused.push(`${i.name}: ${(e as Error).message}`);
@@ -223,6 +271,14 @@ export class Moves {
     }
     return errors;
   }
+}
+
+/** Counts an instance placed on `c` (the next choice in the same pass sees it there). */
+function take(c: Candidate, req: PlacementRequest): void {
+  c.instances++;
+  const ask = req.ask;
+  if (ask) c.used = { cpus: (c.used?.cpus ?? 0) + ask.cpus, memoryBytes: (c.used?.memoryBytes ?? 0) + ask.memoryBytes, memoryPercent: (c.used?.memoryPercent ?? 0) + ask.memoryPercent };
+  if (req.placementGroup) c.placementGroups = new Map([...(c.placementGroups ?? []), [req.placementGroup, (c.placementGroups?.get(req.placementGroup) ?? 0) + 1]]);
 }
 
 function checkMovable(x: InstanceIntent): void {

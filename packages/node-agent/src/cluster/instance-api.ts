@@ -202,6 +202,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     DeleteSnapshot: owned('DeleteSnapshot', local.DeleteSnapshot),
     Exec: exec,
     MoveInstance: unary(async (r) => moves.move(r.name, r.target)),
+    CopyInstance: unary(async (r) => moves.copy(r)),
     RenameInstance: unary(async (r) => {
       validateInstanceName(r.newName, 'new_name');
       const cur = await store.instance(r.name);

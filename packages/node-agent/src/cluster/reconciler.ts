@@ -104,6 +104,13 @@ export class Reconciler {
     }
     // Brought here by a move that is now committed: ours.
     if (local?.incoming) await this.agent.settleIncoming(i.name);
+    if (!local && i.copyFrom) {
+      // A copy of an instance here: made from it, not from the image.
+      const c = i.copyFrom;
+      await this.agent.copy(c.snapshot ? `${c.name}/${c.snapshot}` : c.name, i.name, { config: i.config, instanceOnly: c.instanceOnly ?? false, start: i.desired === 'Running' });
+      await this.store.changeInstance(i.name, (x) => (x.copyFrom ? { ...x, copyFrom: undefined } : x));
+      return i.desired === 'Running' ? 'Running' : 'Stopped';
+    }
     if (!local) {
       const v = await this.agent.launch({ name: i.name, image: i.image, config: i.config, start: i.desired === 'Running' });
       return v.status === 'Created' ? 'Stopped' : v.status;

@@ -33,6 +33,11 @@ export function instanceHandlers(agent: Agent): InstanceServiceHandlers {
       await agent.rename(r.name, r.newName);
       return finished(`rename ${r.name} to ${r.newName}`, { instances: `/1.0/instances/${r.newName}` });
     }),
+    CopyInstance: unary(async (r) => {
+      if (r.target) throw new FailedPreconditionError('this berthd is not a cluster member: --target needs a cluster');
+      await agent.copy(r.source, r.name, { config: r.config, instanceOnly: r.instanceOnly, start: r.start });
+      return finished(`copy ${r.source} to ${r.name}`, { instances: `/1.0/instances/${r.name}` });
+    }),
     MoveInstance: unary(async () => { throw new FailedPreconditionError('this berthd is not a cluster member: moving an instance needs another member (berthd init, then berth cluster add)'); }),
     DeleteInstance: unary(async (r) => {
       await agent.delete(r.name, { force: r.force });

@@ -5,6 +5,7 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ChangeStateRequest as _berth_v1_ChangeStateRequest, ChangeStateRequest__Output as _berth_v1_ChangeStateRequest__Output } from '../../berth/v1/ChangeStateRequest';
 import type { ConsoleLogRequest as _berth_v1_ConsoleLogRequest, ConsoleLogRequest__Output as _berth_v1_ConsoleLogRequest__Output } from '../../berth/v1/ConsoleLogRequest';
 import type { ConsoleLogResponse as _berth_v1_ConsoleLogResponse, ConsoleLogResponse__Output as _berth_v1_ConsoleLogResponse__Output } from '../../berth/v1/ConsoleLogResponse';
+import type { CopyInstanceRequest as _berth_v1_CopyInstanceRequest, CopyInstanceRequest__Output as _berth_v1_CopyInstanceRequest__Output } from '../../berth/v1/CopyInstanceRequest';
 import type { CreateInstanceRequest as _berth_v1_CreateInstanceRequest, CreateInstanceRequest__Output as _berth_v1_CreateInstanceRequest__Output } from '../../berth/v1/CreateInstanceRequest';
 import type { CreateSnapshotRequest as _berth_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _berth_v1_CreateSnapshotRequest__Output } from '../../berth/v1/CreateSnapshotRequest';
 import type { DeleteInstanceRequest as _berth_v1_DeleteInstanceRequest, DeleteInstanceRequest__Output as _berth_v1_DeleteInstanceRequest__Output } from '../../berth/v1/DeleteInstanceRequest';
@@ -41,6 +42,21 @@ export interface InstanceServiceClient extends grpc.Client {
   consoleLog(argument: _berth_v1_ConsoleLogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ConsoleLogResponse__Output>): grpc.ClientUnaryCall;
   consoleLog(argument: _berth_v1_ConsoleLogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ConsoleLogResponse__Output>): grpc.ClientUnaryCall;
   consoleLog(argument: _berth_v1_ConsoleLogRequest, callback: grpc.requestCallback<_berth_v1_ConsoleLogResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * A new instance from another one (its files, config and snapshots), stopped unless asked.
+   */
+  CopyInstance(argument: _berth_v1_CopyInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  CopyInstance(argument: _berth_v1_CopyInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  CopyInstance(argument: _berth_v1_CopyInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  CopyInstance(argument: _berth_v1_CopyInstanceRequest, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * A new instance from another one (its files, config and snapshots), stopped unless asked.
+   */
+  copyInstance(argument: _berth_v1_CopyInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  copyInstance(argument: _berth_v1_CopyInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  copyInstance(argument: _berth_v1_CopyInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
+  copyInstance(argument: _berth_v1_CopyInstanceRequest, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
   
   CreateInstance(argument: _berth_v1_CreateInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
   CreateInstance(argument: _berth_v1_CreateInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_OperationResponse__Output>): grpc.ClientUnaryCall;
@@ -168,6 +184,11 @@ export interface InstanceServiceHandlers extends grpc.UntypedServiceImplementati
   
   ConsoleLog: grpc.handleUnaryCall<_berth_v1_ConsoleLogRequest__Output, _berth_v1_ConsoleLogResponse>;
   
+  /**
+   * A new instance from another one (its files, config and snapshots), stopped unless asked.
+   */
+  CopyInstance: grpc.handleUnaryCall<_berth_v1_CopyInstanceRequest__Output, _berth_v1_OperationResponse>;
+  
   CreateInstance: grpc.handleUnaryCall<_berth_v1_CreateInstanceRequest__Output, _berth_v1_OperationResponse>;
   
   CreateSnapshot: grpc.handleUnaryCall<_berth_v1_CreateSnapshotRequest__Output, _berth_v1_OperationResponse>;
@@ -202,6 +223,7 @@ export interface InstanceServiceHandlers extends grpc.UntypedServiceImplementati
 export interface InstanceServiceDefinition extends grpc.ServiceDefinition {
   ChangeState: MethodDefinition<_berth_v1_ChangeStateRequest, _berth_v1_OperationResponse, _berth_v1_ChangeStateRequest__Output, _berth_v1_OperationResponse__Output>
   ConsoleLog: MethodDefinition<_berth_v1_ConsoleLogRequest, _berth_v1_ConsoleLogResponse, _berth_v1_ConsoleLogRequest__Output, _berth_v1_ConsoleLogResponse__Output>
+  CopyInstance: MethodDefinition<_berth_v1_CopyInstanceRequest, _berth_v1_OperationResponse, _berth_v1_CopyInstanceRequest__Output, _berth_v1_OperationResponse__Output>
   CreateInstance: MethodDefinition<_berth_v1_CreateInstanceRequest, _berth_v1_OperationResponse, _berth_v1_CreateInstanceRequest__Output, _berth_v1_OperationResponse__Output>
   CreateSnapshot: MethodDefinition<_berth_v1_CreateSnapshotRequest, _berth_v1_OperationResponse, _berth_v1_CreateSnapshotRequest__Output, _berth_v1_OperationResponse__Output>
   DeleteInstance: MethodDefinition<_berth_v1_DeleteInstanceRequest, _berth_v1_OperationResponse, _berth_v1_DeleteInstanceRequest__Output, _berth_v1_OperationResponse__Output>
