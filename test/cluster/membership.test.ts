@@ -197,6 +197,24 @@ describe('a cluster of berthd members', () => {
     expect(back.roles).toEqual(['learner']);
   });
 
+  it('a voter given the database-client role hands its vote to the stand-by and is never promoted again until the role goes', async () => {
+    const ms = await waitFor('a settled cluster', c.settled(4, 1));
+    const voter = ms.find((m) => m.roles.includes('voter') && !m.leader)!.server_name;
+    expect(c.berth(2, ['cluster', 'role', 'add', voter, 'chef']).err).toMatch(/role: "chef" cannot be given/);
+    expect(c.berth(2, ['cluster', 'role', 'add', voter, 'database-client']).err).toBe('');
+    const after = await waitFor(`${voter} to give its vote away`, () => {
+      const l = c.list(1);
+      const v = l?.find((m) => m.server_name === voter);
+      return v && v.roles.includes('learner') && l!.filter((m) => m.roles.includes('voter')).length === 3 ? l : undefined;
+    }, 40_000);
+    expect(after.find((m) => m.server_name === voter)!.roles).toEqual(['learner', 'database-client']);
+    // No stand-by is left to take a vote: another voter cannot be given the role.
+    const other = after.find((m) => m.roles.includes('voter') && !m.leader)!.server_name;
+    expect(c.berth(1, ['cluster', 'role', 'add', other, 'database-client']).err).toMatch(/no online stand-by can take its vote/);
+    expect(c.berth(1, ['cluster', 'role', 'remove', voter, 'database-client']).err).toBe('');
+    await waitFor('a settled cluster', c.settled(4, 1));
+  });
+
   it('berth cluster remove takes a member out of Raft and the records, the leader too (it hands over first)', async () => {
     const ms = await waitFor('a settled cluster', c.settled(4, 1));
     expect(c.berth(1, ['cluster', 'remove', 'nosuch']).err).toMatch(/no member named "nosuch"/);

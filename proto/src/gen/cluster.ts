@@ -48,6 +48,7 @@ import type { MemberGroup as _berth_v1_MemberGroup, MemberGroup__Output as _bert
 import type { MemberGroupRef as _berth_v1_MemberGroupRef, MemberGroupRef__Output as _berth_v1_MemberGroupRef__Output } from './berth/v1/MemberGroupRef';
 import type { MemberGroupsChange as _berth_v1_MemberGroupsChange, MemberGroupsChange__Output as _berth_v1_MemberGroupsChange__Output } from './berth/v1/MemberGroupsChange';
 import type { MemberRef as _berth_v1_MemberRef, MemberRef__Output as _berth_v1_MemberRef__Output } from './berth/v1/MemberRef';
+import type { MemberRolesChange as _berth_v1_MemberRolesChange, MemberRolesChange__Output as _berth_v1_MemberRolesChange__Output } from './berth/v1/MemberRolesChange';
 import type { MoveInstanceRequest as _berth_v1_MoveInstanceRequest, MoveInstanceRequest__Output as _berth_v1_MoveInstanceRequest__Output } from './berth/v1/MoveInstanceRequest';
 import type { Operation as _berth_v1_Operation, Operation__Output as _berth_v1_Operation__Output } from './berth/v1/Operation';
 import type { OperationResponse as _berth_v1_OperationResponse, OperationResponse__Output as _berth_v1_OperationResponse__Output } from './berth/v1/OperationResponse';
@@ -116,6 +117,7 @@ export interface ProtoGrpcType {
       MemberGroupRef: MessageTypeDefinition<_berth_v1_MemberGroupRef, _berth_v1_MemberGroupRef__Output>
       MemberGroupsChange: MessageTypeDefinition<_berth_v1_MemberGroupsChange, _berth_v1_MemberGroupsChange__Output>
       MemberRef: MessageTypeDefinition<_berth_v1_MemberRef, _berth_v1_MemberRef__Output>
+      MemberRolesChange: MessageTypeDefinition<_berth_v1_MemberRolesChange, _berth_v1_MemberRolesChange__Output>
       MoveInstanceRequest: MessageTypeDefinition<_berth_v1_MoveInstanceRequest, _berth_v1_MoveInstanceRequest__Output>
       Operation: MessageTypeDefinition<_berth_v1_Operation, _berth_v1_Operation__Output>
       OperationResponse: MessageTypeDefinition<_berth_v1_OperationResponse, _berth_v1_OperationResponse__Output>

@@ -67,6 +67,7 @@ export type * from './berth/v1/MemberGroup';
 export type * from './berth/v1/MemberGroupRef';
 export type * from './berth/v1/MemberGroupsChange';
 export type * from './berth/v1/MemberRef';
+export type * from './berth/v1/MemberRolesChange';
 export type * from './berth/v1/MigrationFrame';
 export type * from './berth/v1/MigrationHeader';
 export type * from './berth/v1/MigrationPhase';

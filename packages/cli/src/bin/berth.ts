@@ -343,10 +343,10 @@ async function main(): Promise<void> {
       console.log(`Instance published with fingerprint: ${r.operation?.resources['images'] ?? ''}`);
     }))
     .command(placementCommand(withClient, parseConfig))
-    .command('cluster <action> [name] [args..]', 'list | show NAME | add NAME (prints a join token for `berthd join`) | remove NAME [--force] | evacuate NAME [--mode M] | restore NAME | recover [--yes] (offline, berthd stopped: this member alone after a majority is lost for good)', (y) => y
-      .positional('action', { choices: ['list', 'show', 'add', 'remove', 'evacuate', 'restore', 'recover', 'group'] as const, demandOption: true })
+    .command('cluster <action> [name] [args..]', 'list | show NAME | add NAME (prints a join token for `berthd join`) | remove NAME [--force] | evacuate NAME [--mode M] | restore NAME | group ... | role add|remove MEMBER ROLE | recover [--yes] (offline, berthd stopped: this member alone after a majority is lost for good)', (y) => y
+      .positional('action', { choices: ['list', 'show', 'add', 'remove', 'evacuate', 'restore', 'recover', 'group', 'role'] as const, demandOption: true })
       .positional('name', { type: 'string' })
-      .positional('args', { type: 'string', array: true, default: [] as string[], describe: `group: ${GROUP_USAGE}` })
+      .positional('args', { type: 'string', array: true, default: [] as string[], describe: `group: ${GROUP_USAGE}; role: add|remove MEMBER ROLE (database-client: never votes in the store)` })
       .option('description', { type: 'string', describe: 'group create: its description' })
       .option('force', { type: 'boolean', default: false, describe: 'remove: also drop the records of its instances; recover: do not ask for confirmation' })
       .option('yes', { type: 'boolean', default: false, describe: 'recover, evacuate, restore: do not ask for confirmation' })
@@ -356,6 +356,13 @@ async function main(): Promise<void> {
     // recover is offline (berthd stopped): no client, local or remote (see ../recover.ts).
     (argv) => (argv.action === 'recover' ? Promise.resolve(recoverOffline(argv['data-dir'] ?? localDataDir(), argv.yes || argv.force)).then((code) => { process.exitCode = code; }) : withClient(async (c) => {
       if (argv.action === 'group') return groupCommand(c, argv.name, argv.args.map(String), { description: argv.description, format: argv.format });
+      if (argv.action === 'role') {
+        const [member, role] = argv.args.map(String);
+        if ((argv.name !== 'add' && argv.name !== 'remove') || !member || !role) throw new UsageError('berth cluster role add|remove MEMBER ROLE');
+        const m = await c.rpc<{ name: string; roles: string[] }>('ChangeMemberRoles', { member, action: argv.name, role }, 30_000, 'cluster');
+        console.log(`Member ${m.name}: ${m.roles.join(', ')}`);
+        return;
+      }
       if (argv.action === 'evacuate' || argv.action === 'restore') {
         if (!argv.name) throw new UsageError(`berth cluster ${argv.action} NAME: the member's name is missing`);
         const verb = argv.action === 'evacuate' ? 'Evacuate' : 'Restore';

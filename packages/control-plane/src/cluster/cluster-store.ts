@@ -28,7 +28,15 @@ export interface MemberInfo {
   joinedAt: number;
   /** `berth cluster evacuate`: placement passes it by, until `berth cluster restore`. */
   evacuated?: boolean | undefined;
+  /** Roles an operator gave it (berth cluster role): MEMBER_ROLES. */
+  roles?: string[] | undefined;
 }
+
+/**
+ * Roles an operator may give a member. database-client: it never votes in the store (it stays
+ * a non-voting stand-by, replicating the store; LXD's database-client never joins dqlite).
+ */
+export const MEMBER_ROLES = ['database-client'] as const;
 
 export interface LiveInfo {
   at: number;
@@ -218,11 +226,16 @@ export class ClusterStore {
 
   /** Marks a member evacuated (or not); false when it was so already. */
   async setEvacuated(name: string, evacuated: boolean): Promise<boolean> {
+    return this.changeMember(name, (m) => (!!m.evacuated === evacuated ? undefined : { ...m, evacuated: evacuated || undefined }));
+  }
+
+  /** Changes a member's record with `fn` (undefined: nothing to change, answers false), retrying races. */
+  async changeMember(name: string, fn: (m: MemberInfo) => MemberInfo | undefined): Promise<boolean> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const cur = await this.get<MemberInfo>(P_MEMBERS + name);
       if (!cur) throw new ClusterError('NOT_FOUND', `no member named "${name}"`);
-      if (!!cur.value.evacuated === evacuated) return false;
-      const next: MemberInfo = { ...cur.value, evacuated: evacuated || undefined };
+      const next = fn(cur.value);
+      if (!next) return false;
       const ok = await this.txn({
         compare: [{ key: b(P_MEMBERS + name), target: 'MOD', result: 'EQUAL', modRevision: cur.modRevision }],
         success: [{ requestPut: { key: b(P_MEMBERS + name), value: json(next) } }],

@@ -298,6 +298,9 @@ export class ClusterMember {
       const p = s.progress?.find((x) => x.id === id);
       return !!p && p.active && p.match >= s.commitIndex - 10;
     };
+    // database-client members never vote: they are never promoted, and a voter given the role
+    // hands its vote to a stand-by (taken out of Raft, it comes back as a learner in step 3).
+    const client = new Set(members.filter((m) => m.roles?.includes('database-client')).map((m) => m.id));
     // 1. removals
     for (const r of removals) {
       const m = byName.get(r.name);
@@ -315,12 +318,21 @@ export class ClusterMember {
       return;
     }
     const removing = new Set(removals.map((r) => r.name));
-    // 2. replace a voter lost for longer than the threshold by a stand-by
-    const standby = s.learners.find((id) => caughtUp(id) && members.some((m) => m.id === id && live.has(m.name)));
+    // 2. replace a voter lost for longer than the threshold (or given database-client) by a stand-by
+    const standby = s.learners.find((id) => caughtUp(id) && !client.has(id) && members.some((m) => m.id === id && live.has(m.name)));
     if (standby !== undefined) {
       for (const m of members) {
+        if (!s.voters.includes(m.id)) continue;
+        if (client.has(m.id)) {
+          if (m.id === this.config.memberId) {
+            this.node.transferLeadership(standby);
+            return;
+          }
+          await this.node.removeMember(m.id);
+          return;
+        }
         const since = this.offlineSince.get(m.name);
-        if (m.id === this.config.memberId || !s.voters.includes(m.id) || since === undefined || now - since < info.offlineThresholdMs) continue;
+        if (m.id === this.config.memberId || since === undefined || now - since < info.offlineThresholdMs) continue;
         await this.node.removeMember(m.id);
         return;
       }
@@ -338,7 +350,7 @@ export class ClusterMember {
     const target = n % 2 === 1 ? n : n - 1;
     if (s.voters.length >= target) return;
     for (const id of s.learners) {
-      if (!caughtUp(id)) continue;
+      if (!caughtUp(id) || client.has(id)) continue;
       await this.node.promoteLearner(id);
       return;
     }
@@ -460,6 +472,7 @@ export class ClusterMember {
       const l = live.get(m.name);
       const roles = voters.has(m.id) ? ['voter'] : learners.has(m.id) ? ['learner'] : [];
       if (m.id === s.leader) roles.push('leader');
+      roles.push(...(m.roles ?? []));
       return {
         name: m.name,
         address: m.address,

@@ -53,8 +53,6 @@ export class Raft {
   private uncommittedSize = 0;
   /** ReadIndex requests that arrived before the leader committed an entry of its term. */
   private pendingReadIndexMessages: Message[] = [];
-  /** Proposals were appended since the last broadcast (see propose and flushAppends). */
-  private appendPending = false;
 
   constructor(
     private readonly cfg: RaftConfig,
@@ -113,7 +111,6 @@ export class Raft {
   // ---------------------------------------------------------------- role transitions
 
   private reset(term: number): void {
-    this.appendPending = false;
     if (term !== this.term) {
       this.term = term;
       this.vote = NONE;
@@ -624,13 +621,6 @@ export class Raft {
     return true;
   }
 
-  /** Sends the appends that proposals since the last Ready deferred (RawNode.ready calls it). */
-  flushAppends(): void {
-    if (!this.appendPending) return;
-    this.appendPending = false;
-    if (this.role === 'leader') this.bcastAppend();
-  }
-
   private bcastAppend(): void {
     for (const id of [...this.tracker.progress.keys()].sort((a, b) => a - b)) {
       if (id !== this.id) this.sendAppend(id, true);
@@ -667,10 +657,7 @@ export class Raft {
     const index = this.appendEntries([
       { type: 'normal', data, ...(meta ? { clientId: meta.clientId, seq: meta.seq } : {}) },
     ]);
-    // Broadcast once for all the proposals made before the next Ready (flushAppends), not
-    // once per proposal: one MsgApp per follower carries them all (fewer messages to
-    // encode, send, step and acknowledge). Only the sending is later, as if delayed.
-    this.appendPending = true;
+    this.bcastAppend();
     return index;
   }
 

@@ -120,7 +120,6 @@ export class RawNode {
   ready(): Ready {
     if (this.outstanding) throw new ReadyProtocolError('ready() called again before advance()');
     const r = this.raft;
-    r.flushAppends();
     const soft = r.softState();
     const hard = r.hardState();
     const entries = r.log.unstableEntries();

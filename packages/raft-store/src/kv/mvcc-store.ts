@@ -76,6 +76,8 @@ export class MvccStore {
   /** The chain of batch writes: each waits for the one before. */
   private writeTail: Promise<void> = Promise.resolve();
   private writeError: Error | undefined;
+  /** Bytes of the batches not yet written (their records stay in memory until then). */
+  private unwrittenBytes = 0;
   private readonly leases = new Map<number, Lease>();
   private readonly members = new Map<number, MemberRecord>();
   /** Reads in progress per database (see reading()). */
@@ -116,6 +118,7 @@ export class MvccStore {
     this.compacted = compacted ? (decode(compacted) as number) : 0;
     this.written = { ...this.applied, rev: this.rev, compacted: this.compacted };
     this.unwritten = [];
+    this.unwrittenBytes = 0;
     this.leases.clear();
     for await (const [k, v] of this.db.iterator({ gte: Buffer.of(P_LEASE), lt: Buffer.of(P_LEASE + 1) })) {
       const id = readU64(k, 1);
@@ -156,7 +159,7 @@ export class MvccStore {
     onComputed?: (results: Array<{ index: number; result: CommandResult }>, revision: number) => void): Promise<Array<{ index: number; result: CommandResult }>> {
     this.assertOpen();
     if (this.writeError) throw this.writeError;
-    if (this.unwritten.length >= MAX_UNWRITTEN) await this.drainWrites();
+    if (this.unwritten.length >= MAX_UNWRITTEN || this.unwrittenBytes >= MAX_UNWRITTEN_BYTES) await this.drainWrites();
     const tx = new ApplyTx(this.db, this.rev, this.compacted, this.leases, this.members, this.latest, this.unwritten);
     await tx.prefetch(entries);
     const results: Array<{ index: number; result: CommandResult }> = [];
@@ -184,6 +187,9 @@ export class MvccStore {
     tx.fillCache(this.latest);
     this.cacheGen++;
     const db = this.db;
+    let bytes = 0;
+    for (const op of tx.batch) bytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
+    this.unwrittenBytes += bytes;
     const written = this.writeTail.then(async () => {
       if (this.writeError) throw this.writeError;
       try {
@@ -195,6 +201,7 @@ export class MvccStore {
       }
       this.written = { index: last.index, term: last.term, rev: tx.rev, compacted: tx.compacted };
       this.unwritten = this.unwritten.filter((b) => b !== pending);
+      this.unwrittenBytes -= bytes;
       this.hub.publish(tx.events);
       if (compactionTo > 0) await this.purgeHistory(compactionTo);
     });
@@ -878,8 +885,9 @@ interface UnwrittenBatch {
   readonly dedup: ReadonlyMap<string, { seq: number; result: CommandResult }>;
 }
 
-/** Batches computed ahead of the database at most; the next apply() waits for them. */
+/** Batches (and bytes of them) computed ahead of the database at most; the next apply() waits for them. */
 const MAX_UNWRITTEN = 8;
+const MAX_UNWRITTEN_BYTES = 8 << 20;
 
 /** How many keys' latest KeyValue MvccStore keeps in memory (about 0.5 KB each with 256-byte values). */
 const LATEST_CACHE_KEYS = 16_384;

@@ -695,10 +695,6 @@ export class Simulation {
             : { op: 'cas', key: op.input.key, expected: (op.input as { expected: string | null }).expected, value: (op.input as { value: string }).value };
         const index = n.raw.propose(encodeCommand(cmd), { clientId: c.id, seq: op.wseq });
         n.pendingWrites.set(index, { clientIdx: ci, seq: op.seq, wseq: op.wseq });
-        // Half the time the Ready waits for the node's next event (a tick or a message), as
-        // RaftNode's loop waits for the end of the event-loop turn: several proposals then
-        // share one Ready and one deferred broadcast (Raft.flushAppends).
-        if (this.rng.chance(0.5)) return;
       }
     } catch (e) {
       if (e instanceof NotLeaderError) {

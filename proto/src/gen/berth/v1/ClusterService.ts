@@ -14,6 +14,7 @@ import type { MemberGroup as _berth_v1_MemberGroup, MemberGroup__Output as _bert
 import type { MemberGroupRef as _berth_v1_MemberGroupRef, MemberGroupRef__Output as _berth_v1_MemberGroupRef__Output } from '../../berth/v1/MemberGroupRef';
 import type { MemberGroupsChange as _berth_v1_MemberGroupsChange, MemberGroupsChange__Output as _berth_v1_MemberGroupsChange__Output } from '../../berth/v1/MemberGroupsChange';
 import type { MemberRef as _berth_v1_MemberRef, MemberRef__Output as _berth_v1_MemberRef__Output } from '../../berth/v1/MemberRef';
+import type { MemberRolesChange as _berth_v1_MemberRolesChange, MemberRolesChange__Output as _berth_v1_MemberRolesChange__Output } from '../../berth/v1/MemberRolesChange';
 import type { OperationResponse as _berth_v1_OperationResponse, OperationResponse__Output as _berth_v1_OperationResponse__Output } from '../../berth/v1/OperationResponse';
 
 export interface ClusterServiceClient extends grpc.Client {
@@ -25,6 +26,21 @@ export interface ClusterServiceClient extends grpc.Client {
   changeMemberGroups(argument: _berth_v1_MemberGroupsChange, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
   changeMemberGroups(argument: _berth_v1_MemberGroupsChange, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
   changeMemberGroups(argument: _berth_v1_MemberGroupsChange, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Roles an operator gives a member (berth cluster role add|remove); Raft roles are automatic.
+   */
+  ChangeMemberRoles(argument: _berth_v1_MemberRolesChange, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  ChangeMemberRoles(argument: _berth_v1_MemberRolesChange, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  ChangeMemberRoles(argument: _berth_v1_MemberRolesChange, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  ChangeMemberRoles(argument: _berth_v1_MemberRolesChange, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  /**
+   * Roles an operator gives a member (berth cluster role add|remove); Raft roles are automatic.
+   */
+  changeMemberRoles(argument: _berth_v1_MemberRolesChange, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  changeMemberRoles(argument: _berth_v1_MemberRolesChange, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  changeMemberRoles(argument: _berth_v1_MemberRolesChange, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
+  changeMemberRoles(argument: _berth_v1_MemberRolesChange, callback: grpc.requestCallback<_berth_v1_Member__Output>): grpc.ClientUnaryCall;
   
   CreateJoinToken(argument: _berth_v1_MemberRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_JoinToken__Output>): grpc.ClientUnaryCall;
   CreateJoinToken(argument: _berth_v1_MemberRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_JoinToken__Output>): grpc.ClientUnaryCall;
@@ -129,6 +145,11 @@ export interface ClusterServiceClient extends grpc.Client {
 export interface ClusterServiceHandlers extends grpc.UntypedServiceImplementation {
   ChangeMemberGroups: grpc.handleUnaryCall<_berth_v1_MemberGroupsChange__Output, _berth_v1_Member>;
   
+  /**
+   * Roles an operator gives a member (berth cluster role add|remove); Raft roles are automatic.
+   */
+  ChangeMemberRoles: grpc.handleUnaryCall<_berth_v1_MemberRolesChange__Output, _berth_v1_Member>;
+  
   CreateJoinToken: grpc.handleUnaryCall<_berth_v1_MemberRef__Output, _berth_v1_JoinToken>;
   
   CreateMemberGroup: grpc.handleUnaryCall<_berth_v1_MemberGroupRef__Output, _berth_v1_MemberGroup>;
@@ -157,6 +178,7 @@ export interface ClusterServiceHandlers extends grpc.UntypedServiceImplementatio
 
 export interface ClusterServiceDefinition extends grpc.ServiceDefinition {
   ChangeMemberGroups: MethodDefinition<_berth_v1_MemberGroupsChange, _berth_v1_Member, _berth_v1_MemberGroupsChange__Output, _berth_v1_Member__Output>
+  ChangeMemberRoles: MethodDefinition<_berth_v1_MemberRolesChange, _berth_v1_Member, _berth_v1_MemberRolesChange__Output, _berth_v1_Member__Output>
   CreateJoinToken: MethodDefinition<_berth_v1_MemberRef, _berth_v1_JoinToken, _berth_v1_MemberRef__Output, _berth_v1_JoinToken__Output>
   CreateMemberGroup: MethodDefinition<_berth_v1_MemberGroupRef, _berth_v1_MemberGroup, _berth_v1_MemberGroupRef__Output, _berth_v1_MemberGroup__Output>
   DeleteMemberGroup: MethodDefinition<_berth_v1_MemberGroupRef, _berth_v1_Empty, _berth_v1_MemberGroupRef__Output, _berth_v1_Empty__Output>
