@@ -146,6 +146,8 @@ export class RaftNode {
   private snapshotting = false;
   /** Committed entries handed to the apply chain and not applied yet. */
   private applyBacklog = 0;
+  /** The latest apply handed to the chain (settles once it and all before it are done). */
+  private applyTail: Promise<void> = Promise.resolve();
   failed: Error | undefined;
   /** Called on every leader change (leader 0: none known). */
   onLeaderChange: ((leader: NodeId, term: number) => void) | undefined;
@@ -281,6 +283,23 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
+    // 3 (early). Committed entries this member already holds durably (saved by an earlier
+    // Ready, below the first entry this Ready writes, so not being overwritten) need not wait
+    // for this Ready's fsync: they are applied, and answered, while it runs (etcd hands
+    // committed entries to its apply loop before it saves the Ready, too). The rest (entries
+    // of this very Ready: a leader counts itself in a commit before its own fsync, a
+    // follower may learn the commit with the entries) waits for the persist below.
+    let committed = rd.committedEntries;
+    if (committed.length > 0 && !rd.snapshot) {
+      const firstWritten = rd.entries.length > 0 ? rd.entries[0]!.index : Infinity;
+      const durableLast = this.log.lastIndex();
+      let n = 0;
+      while (n < committed.length && committed[n]!.index < firstWritten && committed[n]!.index <= durableLast) n++;
+      if (n > 0) {
+        this.startApply(committed.slice(0, n));
+        committed = committed.slice(n);
+      }
+    }
     // 0. A leader's appends go out while it persists them (thesis §10.2.1), so its fsync and
     // its followers' overlap: it counts itself in commits at once, but committed entries
     // are applied and answered only below, after this Ready's persist. Acks, votes and
@@ -312,13 +331,8 @@ export class RaftNode {
     // loop goes on persisting and sending the next Ready (as etcd's apply loop does). The
     // core takes configuration on append, so nothing in it waits for apply; reads and
     // proposals wait for the applied index themselves. A long backlog makes the loop wait.
-    if (rd.committedEntries.length > 0) {
-      const n = rd.committedEntries.length;
-      this.applyBacklog += n;
-      const applying = this.applyEntries(rd.committedEntries).then(() => { this.applyBacklog -= n; });
-      applying.catch((e: unknown) => { void this.fail(e instanceof Error ? e : new Error(String(e))); });
-      if (this.applyBacklog > MAX_APPLY_BACKLOG) await applying;
-    }
+    if (committed.length > 0) this.startApply(committed);
+    if (this.applyBacklog > MAX_APPLY_BACKLOG) await this.applyTail;
     let answered = false;
     for (const rs of rd.readStates) {
       const b = this.reads.get(rs.ctx);
@@ -330,6 +344,15 @@ export class RaftNode {
     }
     if (answered) this.flushReads();
     this.maybeSnapshot();
+  }
+
+  /** Hands committed entries to the apply chain (in order: applies serialize on the state lock). */
+  private startApply(entries: readonly Entry[]): void {
+    const n = entries.length;
+    this.applyBacklog += n;
+    const applying = this.applyEntries(entries).then(() => { this.applyBacklog -= n; });
+    applying.catch((e: unknown) => { void this.fail(e instanceof Error ? e : new Error(String(e))); });
+    this.applyTail = applying.catch(() => undefined);
   }
 
   private onSoftState(lead: NodeId, role: Role): void {
