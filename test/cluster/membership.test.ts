@@ -37,6 +37,12 @@ describe('a cluster of berthd members', () => {
     expect(ms.map((m) => m.url)).toEqual([1, 2, 3].map((i) => `https://${c.address(i)}`));
     // Every member reads the same membership through the replicated store.
     for (const i of [1, 2]) expect(c.list(i)?.map((m) => [m.server_name, m.roles.includes('voter')])).toEqual(ms.map((m) => [m.server_name, true]));
+    // Each shows what its host can do, as its own capability report (berth info) says.
+    const info = JSON.parse(c.berth(2, ['info', '--format', 'json']).out) as { capabilities: { criu: { checkpointRestore: { supported: boolean } }; userNamespaces: { supported: boolean } } };
+    for (const m of ms) {
+      expect(m.capabilities.includes('criu')).toBe(info.capabilities.criu.checkpointRestore.supported);
+      expect(m.capabilities.includes('user-namespaces')).toBe(info.capabilities.userNamespaces.supported);
+    }
     // Each member got its own certificate, and keeps its own key.
     const keys = [1, 2, 3].map((i) => fs.readFileSync(path.join(c.dir(i), 'cluster', 'member.key'), 'utf8'));
     expect(new Set(keys).size).toBe(3);

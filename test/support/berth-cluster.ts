@@ -9,7 +9,7 @@ import { BERTH, BERTHD, removeCgroupParent, tempDir } from './berthd';
 import { TestNetwork } from './netns';
 import type { NetHost, NsProcess } from './netns';
 
-export interface ListedMember { server_name: string; url: string; roles: string[]; status: string; leader: boolean; instances: number }
+export interface ListedMember { server_name: string; url: string; roles: string[]; status: string; leader: boolean; instances: number; capabilities: string[] }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -398,10 +398,10 @@ async function main(): Promise<void> {
       if (argv.action === 'show' && shown.length === 0) throw new ApiError(5, `no member named "${argv.name ?? ''}"`);
       const json = shown.map((m) => ({
         server_name: m.name, url: `https://${m.address}`, roles: m.roles, status: m.status, database: m.roles.includes('voter'),
-        leader: m.leader, groups: m.groups, cpus: Number(m.cpus), memory_bytes: Number(m.memoryBytes), instances: Number(m.instances),
+        leader: m.leader, groups: m.groups, cpus: Number(m.cpus), memory_bytes: Number(m.memoryBytes), instances: Number(m.instances), capabilities: m.features ?? [],
       }));
       if (argv.format === 'json' || argv.action === 'show') console.log(JSON.stringify(argv.action === 'show' ? json[0] : json, null, argv.action === 'show' ? 2 : 0));
-      else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'INSTANCES', 'CPUS', 'MEMORY'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.instances), String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`])]));
+      else console.log(table([['NAME', 'URL', 'ROLES', 'STATUS', 'INSTANCES', 'CPUS', 'MEMORY', 'CAPABILITIES'], ...json.map((m) => [m.server_name, m.url, m.roles.join(', '), m.status, String(m.instances), String(m.cpus), `${(m.memory_bytes / 2 ** 30).toFixed(1)}GiB`, m.capabilities.join(', ')])]));
     })))
     .command('operation <action> [id]', 'list | show ID [--wait S] | cancel ID: the cluster\'s asynchronous operations', (y) => y
       .positional('action', { choices: ['list', 'show', 'cancel'] as const, demandOption: true })

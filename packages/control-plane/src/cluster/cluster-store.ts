@@ -45,6 +45,8 @@ export interface LiveInfo {
   instances: number;
   /** The member can checkpoint and restore (placement of migration.stateful instances). */
   criu?: boolean;
+  /** What its host can do, by short name (featureNames of its capability report). */
+  features?: string[] | undefined;
 }
 
 /** What the API asked for; the leader adds `location`, the owning agent carries it out. */

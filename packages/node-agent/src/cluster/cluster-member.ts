@@ -76,7 +76,7 @@ export interface ClusterMemberOptions {
   tickMs?: number;
   requestTimeoutMs?: number;
   /** What this host reports in its liveness key. */
-  resources?: () => { cpus: number; memoryBytes: number; instances: number; criu: boolean };
+  resources?: () => { cpus: number; memoryBytes: number; instances: number; criu: boolean; features?: string[] };
   /** This host's agent: carries out the instances placed here. Without it, no reconciler runs. */
   agent?: Agent;
   /**
@@ -198,7 +198,11 @@ export class ClusterMember {
     return run;
   }
 
-  /** Resolves at the next change under /berth/ applied on this member (or after `ms`). */
+  /**
+   * Resolves at the next change under /berth/ applied on this member (or after `ms`). Call it
+   * BEFORE reading what you wait for, and await it after: a change that lands while you read
+   * then wakes you at once instead of being missed.
+   */
   changed(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const waiters = this.changeWaiters;
@@ -225,8 +229,10 @@ export class ClusterMember {
         // An intent without a location waits for the leader's placer (it keeps them in memory).
         else if (k.startsWith(P_INSTANCES)) reconcile = place = true;
       }
-      if (place && this.node.isLeader) kickPlace();
-      if (reconcile) kickReconcile?.();
+      // After every watcher of this change has seen it (the placer keeps its own view from its
+      // own watch): kicked at once, it could find its view a change behind and wait a second.
+      if (place && this.node.isLeader) setImmediate(kickPlace);
+      if (reconcile && kickReconcile) setImmediate(kickReconcile);
       const waiters = this.changeWaiters.splice(0);
       for (const w of waiters) w();
     }, () => undefined);
@@ -483,6 +489,7 @@ export class ClusterMember {
         cpus: l?.cpus ?? 0,
         memoryBytes: l?.memoryBytes ?? 0,
         instances: counts.get(m.name) ?? 0,
+        features: l?.features ?? [],
       };
     });
   }

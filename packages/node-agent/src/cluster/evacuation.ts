@@ -235,6 +235,7 @@ export class Moves {
     let left = asked;
     while (left.length > 0) {
       if (cancelled()) throw Object.assign(new Error('cancelled'), { code: grpc.status.CANCELLED });
+      const next = this.member.changed(1000);
       const [intents, observed] = await Promise.all([this.store.instances(), this.store.observed()]);
       const byName = new Map(intents.map((x) => [x.value.name, x.value]));
       left = left.filter((a) => {
@@ -267,7 +268,7 @@ export class Moves {
         errors.push(...left.map((a) => `${a.name}: not done within ${MOVE_WAIT_MS / 60_000} min; still being worked on`));
         break;
       }
-      await this.member.changed(1000);
+      await next;
     }
     return errors;
   }

@@ -28,6 +28,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (cancelled()) throw new CancelledError('cancelled');
+      const next = member.changed(1000);
       const [cur, observed] = await Promise.all([store.instance(name), store.observedOf(name)]);
       const intent = cur?.value;
       if (done(intent, observed)) return { intent, observed };
@@ -36,7 +37,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       if (Date.now() > deadline) {
         throw Object.assign(new Error(`instance "${name}" did not reach its state within ${waitMs / 1000} s (${intent?.location ? `on ${intent.location}, last seen ${observed?.status ?? 'nothing yet'}` : 'not placed yet'}); it is still being worked on`), { code: grpc.status.DEADLINE_EXCEEDED });
       }
-      await member.changed(1000);
+      await next;
     }
   }
 

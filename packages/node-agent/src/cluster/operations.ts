@@ -55,12 +55,13 @@ export class Operations {
     let done = false;
     const watcher = (async () => {
       while (!done && w.cancel) {
+        const next = this.changed(1000);
         const cur = await this.store.operation(op.id).catch(() => undefined);
         if (cur?.value.cancelRequested) {
           cancelled = true;
           return;
         }
-        await this.changed(1000);
+        await next;
       }
     })();
     let end: Partial<OperationRecord>;
@@ -76,7 +77,8 @@ export class Operations {
     }
     done = true;
     if (end.status === 'cancelled' && w.cancel) await w.cancel().catch(() => undefined);
-    await watcher.catch(() => undefined);
+    // Not awaited: it may sit in a wait of up to a second; it ends at its next wake (done).
+    void watcher.catch(() => undefined);
     await this.finish(op.id, end);
   }
 
@@ -93,10 +95,12 @@ export class Operations {
   async get(id: string, waitMs: number): Promise<Operation> {
     const deadline = Date.now() + waitMs;
     for (;;) {
+      // Armed before the read: an end written while we read wakes us at once.
+      const next = this.changed(Math.max(0, Math.min(1000, deadline - Date.now())));
       const cur = await this.store.operation(id);
       if (!cur) throw Object.assign(new Error(`operation ${id} not found`), { code: grpc.status.NOT_FOUND });
       if (FINAL.has(cur.value.status) || Date.now() >= deadline) return toWire(cur.value);
-      await this.changed(Math.min(1000, deadline - Date.now()));
+      await next;
     }
   }
 

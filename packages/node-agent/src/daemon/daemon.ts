@@ -12,7 +12,7 @@ import { RecordingServer, trustHandlers } from '../cluster/api-listener';
 import { Moves } from '../cluster/evacuation';
 import { memberGroupHandlers } from '../cluster/groups-api';
 import { finished, unary } from './grpc';
-import { probeHost } from '../capabilities';
+import { featureNames, probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
 import { API_EXTENSIONS, BERTH_VERSION } from '../version';
 import { Agent } from '../agent/agent';
@@ -70,7 +70,8 @@ export class Daemon {
     server.addService(v1.ServerService.service, handlers);
     if (isClustered(this.opts.dataDir)) {
       const criu = this.capabilities.criu?.checkpointRestore.supported ?? false;
-      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu }) });
+      const features = featureNames(this.capabilities);
+      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu, features }) });
       server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
       const ops = this.cluster.operations;
       const opHandlers: OperationServiceHandlers = {

@@ -20,6 +20,11 @@ export interface Member {
   'memoryBytes'?: (number | string | Long);
   'instances'?: (number | string | Long);
   'capabilities'?: (_berth_v1_HostCapabilities | null);
+  /**
+   * What the member's host can do, by short name (criu, criu-lazy-pages, criu-dirty-tracking,
+   * btrfs, overlay, user-namespaces, seccomp, apparmor, vxlan, vlan), from its liveness record.
+   */
+  'features'?: (string)[];
 }
 
 export interface Member__Output {
@@ -39,4 +44,9 @@ export interface Member__Output {
   'memoryBytes': (number);
   'instances': (number);
   'capabilities': (_berth_v1_HostCapabilities__Output | null);
+  /**
+   * What the member's host can do, by short name (criu, criu-lazy-pages, criu-dirty-tracking,
+   * btrfs, overlay, user-namespaces, seccomp, apparmor, vxlan, vlan), from its liveness record.
+   */
+  'features': (string)[];
 }
