@@ -3,7 +3,7 @@
  * the store, the leader places it, the owner's agent runs it (real runc containers), and any
  * member can list, stop, start and delete it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { BERTH } from '../support/berthd';
 import * as path from 'node:path';
 import { BerthCluster, waitFor } from '../support/berth-cluster';
@@ -15,17 +15,9 @@ interface Listed { name: string; status: string; location: string }
 let c: BerthCluster;
 const memberIndex = (name: string): number => Number(name.replace('member', ''));
 
-/** What runc itself says on member i's host: the container's status, or undefined. */
-function runcStatus(i: number, name: string): string | undefined {
-  const r = spawnSync('runc', ['--root', path.join(c.dir(i), 'runc'), 'state', name], { encoding: 'utf8' });
-  return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : undefined;
-}
+const runcStatus = (i: number, name: string): string | undefined => c.runc(i, name)?.status;
 
-function instances(i: number): Listed[] {
-  const r = c.berth(i, ['list', '--format', 'json']);
-  if (r.code !== 0) throw new Error(`berth list on member${i}: ${r.err}`);
-  return JSON.parse(r.out) as Listed[];
-}
+const instances = (i: number): Listed[] => c.instances(i);
 
 beforeAll(async () => {
   c = BerthCluster.create(3, 'inst');

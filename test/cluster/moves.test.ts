@@ -3,7 +3,7 @@
  * real runc containers, volumes streamed over the members' mutual TLS): `berth move`, a move
  * whose target dies mid-stream, and `berth cluster evacuate` / `restore`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BERTH } from '../support/berthd';
@@ -15,16 +15,9 @@ interface Listed { name: string; status: string; location: string }
 
 let c: BerthCluster;
 
-function runcStatus(i: number, name: string): string | undefined {
-  const r = spawnSync('runc', ['--root', path.join(c.dir(i), 'runc'), 'state', name], { encoding: 'utf8' });
-  return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : undefined;
-}
+const runcStatus = (i: number, name: string): string | undefined => c.runc(i, name)?.status;
 
-function instances(i: number): Listed[] {
-  const r = c.berth(i, ['list', '--format', 'json']);
-  if (r.code !== 0) throw new Error(`berth list on member${i}: ${r.err}`);
-  return JSON.parse(r.out) as Listed[];
-}
+const instances = (i: number): Listed[] => c.instances(i);
 
 const where = (name: string, on = 1): Listed | undefined => instances(on).find((x) => x.name === name);
 

@@ -3,8 +3,6 @@
  * (`berth cluster group`, `--target @group`), anti-affinity (`placement.group`) against the
  * pack strategy, and a memory limit no member has, refused with every member's verdict.
  */
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { BerthCluster } from '../support/berth-cluster';
 
 jest.setTimeout(240_000);
@@ -13,17 +11,9 @@ let c: BerthCluster;
 
 interface Listed { name: string; status: string; location: string }
 
-function instances(i: number): Listed[] {
-  const r = c.berth(i, ['list', '--format', 'json']);
-  if (r.code !== 0) throw new Error(`berth list on member${i}: ${r.err}`);
-  return JSON.parse(r.out) as Listed[];
-}
+const instances = (i: number): Listed[] => c.instances(i);
 
-/** What runc says on member i's host about `name`, or undefined. */
-function runcStatus(i: number, name: string): string | undefined {
-  const r = spawnSync('runc', ['--root', path.join(c.dir(i), 'runc'), 'state', name], { encoding: 'utf8' });
-  return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : undefined;
-}
+const runcStatus = (i: number, name: string): string | undefined => c.runc(i, name)?.status;
 
 const ok = (r: { code: number | null; out: string; err: string }): string => {
   if (r.code !== 0) throw new Error(`berth failed (${r.code}): ${r.err}${r.out}`);

@@ -27,11 +27,7 @@ function berthWithInput(i: number, args: string[], input: string): { code: numbe
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function instances(i: number): Listed[] {
-  const r = c.berth(i, ['list', '--format', 'json'], 30_000);
-  if (r.code !== 0) throw new Error(`berth list on member${i}: ${r.err}`);
-  return JSON.parse(r.out) as Listed[];
-}
+const instances = (i: number): Listed[] => c.instances(i, 30_000);
 
 describe('berth cluster recover', () => {
   it('rebuilds a working cluster from the survivor of a lost majority; the lost members are removed with --force', async () => {

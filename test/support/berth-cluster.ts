@@ -9,6 +9,8 @@ import { BERTH, BERTHD, removeCgroupParent, tempDir } from './berthd';
 import { TestNetwork } from './netns';
 import type { NetHost, NsProcess } from './netns';
 
+export interface ListedInstance { name: string; status: string; location: string; description?: string; config?: Record<string, string> }
+
 export interface ListedMember { server_name: string; url: string; roles: string[]; status: string; leader: boolean; instances: number; capabilities: string[] }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -72,6 +74,19 @@ export class BerthCluster {
 
   async kill9(i: number): Promise<void> {
     await TestNetwork.kill9(this.procs.get(i)!);
+  }
+
+  /** `berth list --format json` through member i (throws with the CLI's error when it fails). */
+  instances(i: number, timeoutMs?: number): ListedInstance[] {
+    const r = this.berth(i, ['list', '--format', 'json'], timeoutMs);
+    if (r.code !== 0) throw new Error(`berth list on member${i}: ${r.err}`);
+    return JSON.parse(r.out) as ListedInstance[];
+  }
+
+  /** What runc itself says of a container on host i: its status and init pid, or undefined. */
+  runc(i: number, name: string): { status: string; pid: number } | undefined {
+    const r = spawnSync('runc', ['--root', path.join(this.dir(i), 'runc'), 'state', name], { encoding: 'utf8' });
+    return r.status === 0 ? (JSON.parse(r.stdout) as { status: string; pid: number }) : undefined;
   }
 
   list(i: number): ListedMember[] | undefined {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CommandResult, RaftNode, TxnRequest } from '@berth/raft-store';
 import { checkJoinToken, decodeJoinToken } from '../pki';
+import { b, json, prefixEnd } from './keys';
 
 export interface ClusterInfo {
   clusterId: string;
@@ -167,15 +168,6 @@ export class ClusterError extends Error {
   }
 }
 
-const b = (s: string): Buffer => Buffer.from(s, 'utf8');
-const json = (v: unknown): Buffer => b(JSON.stringify(v));
-
-/** The end of a prefix range (etcd's convention: the prefix with its last byte + 1). */
-function prefixEnd(prefix: string): Buffer {
-  const e = Buffer.from(prefix, 'utf8');
-  e[e.length - 1]! += 1;
-  return e;
-}
 
 export class ClusterStore {
   constructor(readonly node: RaftNode) {}

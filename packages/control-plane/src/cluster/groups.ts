@@ -12,6 +12,7 @@ import type { Compare, RaftNode, TxnRequest } from '@berth/raft-store';
 type RequestOp = TxnRequest['success'][number];
 import { ClusterError, P_MEMBERS } from './cluster-store';
 import type { MemberInfo } from './cluster-store';
+import { b, prefixEnd } from './keys';
 
 export const P_GROUPS = '/berth/groups/';
 export const DEFAULT_GROUP = 'default';
@@ -33,13 +34,6 @@ export function checkGroupName(name: string): string {
   return name;
 }
 
-const b = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-function prefixEnd(prefix: string): Buffer {
-  const e = b(prefix);
-  e[e.length - 1]! += 1;
-  return e;
-}
 
 export class GroupStore {
   constructor(readonly node: RaftNode) {}

@@ -9,6 +9,7 @@ import type { CommandResult, RaftNode, TxnRequest } from '@berth/raft-store';
 import { checkJoinToken, createJoinToken, decodeJoinToken } from '../pki/tokens';
 import { fingerprintDer, parseCertificatePem } from '../pki/certs';
 import { ClusterError } from './cluster-store';
+import { b, json, prefixEnd } from './keys';
 
 export const P_TRUST = '/berth/trust/';
 export const P_TRUST_NAMES = '/berth/trust-names/';
@@ -63,14 +64,6 @@ export function checkClientCertificate(certPem: unknown, now = Date.now()): { fi
   return { fingerprint: fingerprintDer(cert.raw), commonName: cn, certificatePem: pem };
 }
 
-const b = (s: string): Buffer => Buffer.from(s, 'utf8');
-const json = (v: unknown): Buffer => b(JSON.stringify(v));
-
-function prefixEnd(prefix: string): Buffer {
-  const e = Buffer.from(prefix, 'utf8');
-  e[e.length - 1]! += 1;
-  return e;
-}
 
 export class TrustStore {
   private readonly cache = new Map<string, { trusted: boolean; at: number }>();

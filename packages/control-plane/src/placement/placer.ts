@@ -22,8 +22,15 @@ import type { ResourceAsk } from './limits';
 import { BatchChooser, place, sortCandidates } from './placement';
 import type { Candidate } from './placement';
 import { KEY_PLACEMENT_GROUP, placementRequest } from './request';
+import { b, prefixEnd } from '../cluster/keys';
 
 export interface PlacerOptions {
+  /**
+   * The leader's own view of who answers it (Raft messages), beside liveness keys: a member
+   * that has fallen silent is passed by at once, not only when its lease runs out (a lease
+   * lives on for the offline threshold, and a new leader extends every lease).
+   */
+  reachable?: (m: MemberInfo) => boolean;
   /** Intents per pass (and per txn). */
   batch?: number;
   /** Pass txns in flight at once (default 2): the next pass is chosen while one commits. */
@@ -40,13 +47,7 @@ interface Waiting { value: InstanceIntent; modRevision: number }
 const IN_FLIGHT = Number.POSITIVE_INFINITY;
 
 const TRACE = !!process.env['BERTH_PLACER_TRACE'];
-const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const INSTANCES = b(P_INSTANCES);
-function prefixEnd(prefix: string): Buffer {
-  const e = b(prefix);
-  e[e.length - 1]! += 1;
-  return e;
-}
 
 /**
  * Per-member usage and the queue of waiting intents, from the instance records (an intent
@@ -149,13 +150,13 @@ export class PlacementView {
 }
 
 /** Members as placement sees them, from their records, liveness, member groups and usage. */
-export function candidatesOf(members: readonly MemberInfo[], live: ReadonlyMap<string, LiveInfo>, groups: ReadonlyMap<string, string[]>, usage: ReadonlyMap<string, Usage>): Candidate[] {
+export function candidatesOf(members: readonly MemberInfo[], live: ReadonlyMap<string, LiveInfo>, groups: ReadonlyMap<string, string[]>, usage: ReadonlyMap<string, Usage>, reachable?: (m: MemberInfo) => boolean): Candidate[] {
   return members.map((m) => {
     const l = live.get(m.name);
     const u = usage.get(m.name);
     return {
       name: m.name,
-      online: !!l,
+      online: !!l && (reachable?.(m) ?? true),
       evacuated: m.evacuated,
       instances: u?.instances ?? 0,
       criu: l?.criu ?? false,
@@ -209,7 +210,10 @@ export class Placer {
     this.batch = opts.batch ?? 1000;
     this.depth = opts.inFlight ?? 2;
     this.node = store.node;
+    this.reachable = opts.reachable;
   }
+
+  private readonly reachable: ((m: MemberInfo) => boolean) | undefined;
 
   /** Forget everything (a new leader, a failed watch, a refused pass): the next pass loads again. */
   reset(): void {
@@ -279,7 +283,7 @@ export class Placer {
     const view = this.view;
     if (!view) return readCandidates(this.store);
     const { members, live, groups } = await this.membersNow();
-    return candidatesOf(members, live, groups, view.usage);
+    return candidatesOf(members, live, groups, view.usage, this.reachable);
   }
 
   /** Loads the view now (it is kept by the watch from then on, until reset()). */
@@ -336,7 +340,7 @@ export class Placer {
     }
     if (waiting.length === 0) return undefined;
     const { members, live, groups } = await this.membersNow();
-    const candidates = sortCandidates(candidatesOf(members, live, groups, view.usage));
+    const candidates = sortCandidates(candidatesOf(members, live, groups, view.usage, this.reachable));
     const chooser = new BatchChooser(candidates);
     const placed: InstanceIntent[] = [];
     const refused: InstanceIntent[] = [];

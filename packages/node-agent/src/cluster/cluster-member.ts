@@ -153,7 +153,15 @@ export class ClusterMember {
     }
     m.every(1000, () => m.tick());
     void m.tick();
-    const placer = new Placer(m.store);
+    // On the leader every member answers heartbeats each tick: one silent for a second (10
+    // ticks) is passed by, before its lease runs out (kill -9 of a member, then a launch).
+    const placer = new Placer(m.store, {
+      reachable: (x) => {
+        if (x.id === m.config.memberId) return true;
+        const silent = m.node.silentMs(x.id);
+        return silent !== null && silent < 1000;
+      },
+    });
     let leading = false;
     const kickPlace = m.every(1000, async () => {
       if (m.node.isLeader !== leading) {

@@ -903,6 +903,12 @@ export class RaftNode {
     return new NotLeaderNodeError(this.leader || undefined, this.leaderAddress(), this.leader ? '' : this.quorumHint());
   }
 
+  /** Milliseconds since this member last heard from member `id` (any Raft message); null: never. */
+  silentMs(id: NodeId): number | null {
+    const heard = this.lastHeard.get(id);
+    return heard === undefined ? null : performance.now() - heard;
+  }
+
   /**
    * Which voters this member cannot reach: not heard from for two election timeouts, or never.
    * Without a quorum every member keeps campaigning (pre-vote), so the reachable ones answer
