@@ -146,10 +146,21 @@ export class BerthClient {
     const first = (res as { operation?: Operation__Output | null } | undefined)?.operation;
     if (!first || !['running', 'pending'].includes(first.status)) return res;
     let op: Operation__Output = first;
+    let troubleSince = 0;
     while (op.status === 'running' || op.status === 'pending') {
       const left = deadline - Date.now();
       if (left <= 0) throw new ApiError(Status.DEADLINE_EXCEEDED, `operation ${op.id} (${op.description}) still running; see: berth operation show ${op.id}`);
-      op = await this.rpc<Operation__Output>('GetOperation', { id: op.id, waitSeconds: Math.max(1, Math.min(30, Math.floor(left / 1000))) }, left + 5_000, 'operations');
+      try {
+        op = await this.rpc<Operation__Output>('GetOperation', { id: op.id, waitSeconds: Math.max(1, Math.min(30, Math.floor(left / 1000))) }, left + 5_000, 'operations');
+        troubleSince = 0;
+      } catch (e) {
+        // The operation lives in the cluster's store: a store that is electing a leader, or a
+        // connection that broke, is asked again for up to 15 s before the wait gives up.
+        const transient = e instanceof DaemonUnreachableError || (e instanceof ApiError && e.code === Status.UNAVAILABLE);
+        troubleSince ||= Date.now();
+        if (!transient || Date.now() - troubleSince > 15_000 || Date.now() >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
     if (op.status === 'failure') {
       const code = (Status as unknown as Record<string, number>)[op.errorCode] ?? Status.UNKNOWN;
