@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { HostCapabilities } from '../capabilities/types';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
 import { ImageStore } from '../images/store';
@@ -49,7 +50,7 @@ export interface InstanceRecord {
 /** An instance in its stream form (a move): its record, and its root volume with snapshots. */
 export interface InstanceExport {
   record: InstanceRecord;
-  volume: import('node:stream').Readable;
+  volume: Readable;
 }
 
 export interface InstanceView extends InstanceRecord {
@@ -269,6 +270,12 @@ export class Agent {
     this.locks.set(name, tail);
     void tail.then(() => { if (this.locks.get(name) === tail) this.locks.delete(name); });
     return run;
+  }
+
+  /** Runs fn with both instances' locks held, taken in name order (two such calls never deadlock). */
+  private lockedBoth<T>(a: string, b: string, fn: () => Promise<T>): Promise<T> {
+    const [first, second] = a < b ? [a, b] : [b, a];
+    return this.locked(first, () => this.locked(second, fn));
   }
 
   // ---- records ----
@@ -628,8 +635,7 @@ export class Agent {
     validateInstanceName(from);
     validateInstanceName(to, 'new_name');
     if (from === to) throw new InvalidArgumentError('new_name', `"${to}" is the instance's name already`);
-    const [first, second] = from < to ? [from, to] : [to, from];
-    return this.locked(first, () => this.locked(second, async () => {
+    return this.lockedBoth(from, to, async () => {
       const r = await this.readRecord(from);
       if (fs.existsSync(this.recordPath(to)) || (await this.pool.listVolumes()).includes(to)) throw new AlreadyExistsError(`instance "${to}" already exists`);
       const s = await this.runtime.state(from).catch((e: unknown) => { if (e instanceof NotFoundError) return { status: 'Stopped' as const }; throw e; });
@@ -656,7 +662,7 @@ export class Agent {
       } finally {
         await revert.fail();
       }
-    }));
+    });
   }
 
   /**
@@ -673,8 +679,7 @@ export class Agent {
     validateInstanceName(to);
     if (src === to) throw new InvalidArgumentError('name', `"${to}" is the source itself`);
     validateConfig(opts.config ?? {});
-    const [first, second] = src < to ? [src, to] : [to, src];
-    const made = await this.locked(first, () => this.locked(second, async () => {
+    const made = await this.lockedBoth(src, to, async () => {
       const r = await this.readRecord(src);
       if (fs.existsSync(this.recordPath(to)) || (await this.pool.listVolumes()).includes(to)) throw new AlreadyExistsError(`instance "${to}" already exists`);
       if (snap !== undefined && !r.snapshots.some((x) => x.name === snap)) throw new NotFoundError(`snapshot "${src}/${snap}" not found`);
@@ -707,7 +712,7 @@ export class Agent {
       } finally {
         await revert.fail();
       }
-    }));
+    });
     if (opts.start) await this.start(to);
     return made;
   }
@@ -738,7 +743,7 @@ export class Agent {
    * incoming copy of the same name (a move tried again) is replaced; any other instance of
    * that name is not.
    */
-  async importInstance(record: InstanceRecord, volume: import('node:stream').Readable, moveId: string): Promise<void> {
+  async importInstance(record: InstanceRecord, volume: Readable, moveId: string): Promise<void> {
     validateInstanceName(record.name);
     validateConfig(record.config);
     const name = record.name;
