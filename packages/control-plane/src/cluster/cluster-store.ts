@@ -359,13 +359,6 @@ export class ClusterStore {
     });
   }
 
-  /** Up to `limit` intents waiting for placement (by name), with the intents' mod revisions. */
-  async pending(limit = 1000): Promise<Array<{ value: InstanceIntent; modRevision: number }>> {
-    const r = await this.node.read({ key: b(P_PENDING), rangeEnd: prefixEnd(P_PENDING), limit, skipCount: true });
-    return r.kvs.map((kv) => ({ value: JSON.parse(kv.value.toString('utf8')) as InstanceIntent, modRevision: kv.modRevision }))
-      .sort((x, y) => x.modRevision - y.modRevision || x.value.name.localeCompare(y.value.name));
-  }
-
   /** Changes one intent with `fn`, retrying when another writer got there first. */
   async changeInstance(name: string, fn: (i: InstanceIntent) => InstanceIntent): Promise<InstanceIntent> {
     for (let attempt = 0; attempt < 20; attempt++) {
