@@ -11,6 +11,10 @@
  *                         only: CPU profile of the members during the 64-client put or read phase)
  *
  * Output: progress on stderr; a table, then one JSON line (the last line) on stdout.
+ *
+ * Environment: BENCH_RAFT_BIN (another build's raft-store.js, for A/B runs of two builds),
+ * BENCH_RAFT_NODE_OPTIONS (extra node flags for the members), BENCH_TRACE_KILL=1 (log the
+ * wall-clock ms of each failover kill, to line up with the members' logs under --keep).
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -27,7 +31,8 @@ import { formatSummary, summarize } from './cpuprofile';
 // ---------------------------------------------------------------- options
 
 const REPO = path.resolve(__dirname, '..', '..');
-const RAFT_BIN = path.join(REPO, 'packages/raft-store/dist/bin/raft-store.js');
+/** BENCH_RAFT_BIN: another build's raft-store.js (A/B runs of two builds on the same host). */
+const RAFT_BIN = process.env.BENCH_RAFT_BIN ?? path.join(REPO, 'packages/raft-store/dist/bin/raft-store.js');
 const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 
 interface Options {
@@ -341,6 +346,7 @@ async function failoverTrial(c: Cluster): Promise<number> {
   const msg = encodePut(Buffer.from('berth-bench/failover'), benchValue(256));
   const t0 = performance.now();
   c.members[leader]!.proc!.kill('SIGKILL');
+  if (process.env.BENCH_TRACE_KILL) log(`  killed member ${leader + 1} at ${Date.now()}`);
   const ms = await new Promise<number>((resolve, reject) => {
     let done = false;
     let k = 0;

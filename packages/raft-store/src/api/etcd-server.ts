@@ -17,6 +17,7 @@ import type { KeyValue } from '../kv/types';
 import { CompactedError } from '../kv/watch';
 import type { RaftNode } from '../node/raft-node';
 import { NotLeaderNodeError } from '../node/errors';
+import { decodePutRequest, decodeRangeRequest, encodePutResponse, encodeRangeResponse } from './kv-wire';
 import { refusal, toStatus } from './status';
 import { deleteFromWire, eventToWire, kvToWire, putFromWire, rangeFromWire, txnFromWire, txnToWire, WireError } from './wire';
 
@@ -40,7 +41,13 @@ export class EtcdApi {
   /** Adds the etcd services to a gRPC server. */
   register(server: grpc.Server): void {
     const e = loadEtcdV3();
-    server.addService(e.KV.service, {
+    // Put and Range, the calls of every request loop, skip protobufjs (see kv-wire.ts).
+    const kv = e.KV.service;
+    server.addService({
+      ...kv,
+      Put: { ...kv.Put, requestDeserialize: decodePutRequest, responseSerialize: encodePutResponse },
+      Range: { ...kv.Range, requestDeserialize: decodeRangeRequest, responseSerialize: encodeRangeResponse },
+    }, {
       Range: this.unary((r: etcd.RangeRequest__Output) => this.range(r)),
       Put: this.unary((r: etcd.PutRequest__Output, md) => this.put(r, md)),
       DeleteRange: this.unary((r: etcd.DeleteRangeRequest__Output, md) => this.deleteRange(r, md)),

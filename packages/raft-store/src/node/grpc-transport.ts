@@ -2,7 +2,9 @@
  * GrpcTransport: Raft messages between members over gRPC (berth.v1.RaftTransport).
  *
  * Hot path: one long-lived client stream per peer carries batches of messages (one batch
- * per send() call per peer); there is no unary call per message. A broken stream is
+ * per send() call per peer); there is no unary call per message. The batches of that stream
+ * and of the forward stream are encoded and decoded by raft-wire.ts (hand-written protobuf of
+ * the same messages), not by protobufjs. A broken stream is
  * dropped, its messages reported unreachable, and a new one opened on a later send after
  * a short back-off. Snapshots go on their own client stream, in chunks, with a SHA-256 of
  * the whole checked by the receiver before the new state becomes current.
@@ -13,14 +15,11 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { ForwardBatch, ForwardBatch__Output, RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, RaftTransportHandlers, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
-import type { ConfChangeType, Entry, Message, MessageType, NodeId } from '../core/messages';
+import type { RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
+import type { Entry, Message, NodeId } from '../core/messages';
 import type { Transport, TransportHandlers } from './transport';
-
-const TYPES: MessageType[] = ['MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp',
-  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgSnap', 'MsgReadIndex', 'MsgReadIndexResp', 'MsgTimeoutNow'];
-const TYPE_NUM = new Map(TYPES.map((t, i) => [t, i + 1]));
-const CONF_TYPES: ConfChangeType[] = ['add-voter', 'add-learner', 'promote-learner', 'remove'];
+import { CONF_TYPES, decodeForwardBatch, decodeRaftBatch, encodeForwardBatch, encodeRaftBatch, TYPE_NUM, TYPES } from './raft-wire';
+import type { ForwardItem } from './raft-wire';
 
 export function toWire(clusterId: string, m: Message): RaftMessage {
   const w: RaftMessage = {
@@ -96,8 +95,10 @@ export interface GrpcTransportOptions {
   reconnectBackoffMs?: number;
 }
 
+type DecodedForwardBatch = ReturnType<typeof decodeForwardBatch>;
+
 interface ForwardStream {
-  call: grpc.ClientDuplexStream<ForwardBatch, ForwardBatch__Output>;
+  call: grpc.ClientDuplexStream<readonly ForwardItem[], DecodedForwardBatch>;
   pending: Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>;
   queue: Array<{ id: number; body: Buffer }>;
 }
@@ -106,7 +107,7 @@ interface Peer {
   address: string;
   forward?: ForwardStream | undefined;
   client?: RaftTransportClient | undefined;
-  stream?: grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined;
+  stream?: grpc.ClientWritableStream<readonly Message[]> | undefined;
   retryAt: number;
 }
 
@@ -117,23 +118,31 @@ export class GrpcTransport implements Transport {
   private nextForwardId = 1;
   /** Messages dropped because they named another cluster. */
   foreignMessages = 0;
+  /** Messages (or whole batches) dropped because they could not be decoded. */
+  malformedMessages = 0;
+  private readonly service = loadBerthV1().RaftTransport.service;
 
   constructor(private readonly opts: GrpcTransportOptions) {
-    const v1 = loadBerthV1();
-    const impl: RaftTransportHandlers = {
-      Stream: (call, callback) => {
-        call.on('data', (batch: { messages: RaftMessage__Output[] }) => {
-          for (const w of batch.messages) this.receive(w);
-        });
+    const svc = this.service;
+    // Stream and Forward carry raft-wire.ts's encoding: the server takes the raw bytes (a
+    // batch that does not decode is dropped here, not the stream) and answers forwards with
+    // them; SendSnapshot keeps the protobufjs codec.
+    const definition: grpc.ServiceDefinition = {
+      ...svc,
+      Stream: { ...svc.Stream, requestDeserialize: (b: Buffer) => b },
+      Forward: { ...svc.Forward, requestDeserialize: decodeForwardBatch, responseSerialize: encodeForwardBatch },
+    };
+    opts.server.addService(definition, {
+      Stream: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        call.on('data', (batch: Buffer) => this.receive(batch));
         call.on('end', () => callback(null, {}));
         call.on('error', () => undefined);
       },
-      SendSnapshot: (call, callback) => {
+      SendSnapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         this.receiveSnapshot(call).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
       },
-      Forward: (call) => this.serveForward(call),
-    };
-    opts.server.addService(v1.RaftTransport.service, impl);
+      Forward: (call: grpc.ServerDuplexStream<DecodedForwardBatch, readonly ForwardItem[]>) => this.serveForward(call),
+    });
   }
 
   listen(handlers: TransportHandlers): void {
@@ -155,11 +164,11 @@ export class GrpcTransport implements Transport {
 
   send(messages: readonly Message[]): void {
     if (this.closed) return;
-    const byPeer = new Map<NodeId, RaftMessage[]>();
+    const byPeer = new Map<NodeId, Message[]>();
     for (const m of messages) {
       let list = byPeer.get(m.to);
       if (!list) byPeer.set(m.to, (list = []));
-      list.push(toWire(this.opts.clusterId, m));
+      list.push(m);
     }
     for (const [to, list] of byPeer) {
       const stream = this.streamTo(to);
@@ -167,7 +176,7 @@ export class GrpcTransport implements Transport {
         this.handlers?.unreachable(to);
         continue;
       }
-      stream.write({ messages: list });
+      stream.write(list); // encoded by raft-wire.ts when the stream takes it (the core never mutates a sent message)
     }
   }
 
@@ -184,12 +193,14 @@ export class GrpcTransport implements Transport {
     return p.client;
   }
 
-  private streamTo(to: NodeId): grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined {
+  private streamTo(to: NodeId): grpc.ClientWritableStream<readonly Message[]> | undefined {
     const p = this.peers.get(to);
     if (!p) return undefined;
     if (p.stream) return p.stream;
     if (Date.now() < p.retryAt) return undefined;
-    const stream = this.client(p).Stream((err) => {
+    const m = this.service.Stream;
+    const clusterId = this.opts.clusterId;
+    const stream = this.client(p).makeClientStreamRequest<readonly Message[], unknown>(m.path, (list) => encodeRaftBatch(clusterId, list), m.responseDeserialize, (err) => {
       if (p.stream === stream) {
         p.stream = undefined;
         if (err) p.retryAt = Date.now() + (this.opts.reconnectBackoffMs ?? 100);
@@ -201,19 +212,23 @@ export class GrpcTransport implements Transport {
     return stream;
   }
 
-  private receive(w: RaftMessage__Output): void {
-    if (w.clusterId !== this.opts.clusterId) {
-      this.foreignMessages++;
-      return;
-    }
-    if (Number(w.to) !== this.opts.id) return;
-    let m: Message;
+  private receive(batch: Buffer): void {
+    let decoded: ReturnType<typeof decodeRaftBatch>;
     try {
-      m = fromWire(w);
+      decoded = decodeRaftBatch(batch);
     } catch {
+      this.malformedMessages++;
       return;
     }
-    this.handlers?.message(m);
+    this.malformedMessages += decoded.malformed;
+    for (const { clusterId, message } of decoded.messages) {
+      if (clusterId !== this.opts.clusterId) {
+        this.foreignMessages++;
+        continue;
+      }
+      if (message.to !== this.opts.id) continue;
+      this.handlers?.message(message);
+    }
   }
 
   async sendSnapshot(m: Message, data: AsyncIterable<Buffer>): Promise<void> {
@@ -280,7 +295,7 @@ export class GrpcTransport implements Transport {
 
   private forwardStreamTo(p: Peer): ForwardStream {
     if (p.forward) return p.forward;
-    const call = this.client(p).Forward();
+    const call = this.client(p).makeBidiStreamRequest<readonly ForwardItem[], DecodedForwardBatch>(this.service.Forward.path, encodeForwardBatch, decodeForwardBatch);
     const f: ForwardStream = { call, pending: new Map(), queue: [] };
     const failAll = (why: string): void => {
       if (p.forward === f) p.forward = undefined;
@@ -290,11 +305,11 @@ export class GrpcTransport implements Transport {
       }
       f.pending.clear();
     };
-    call.on('data', (batch: ForwardBatch__Output) => {
-      for (const item of batch.items) {
-        const w = f.pending.get(Number(item.id));
+    call.on('data', (items: DecodedForwardBatch) => {
+      for (const item of items) {
+        const w = f.pending.get(item.id);
         if (!w) continue;
-        f.pending.delete(Number(item.id));
+        f.pending.delete(item.id);
         clearTimeout(w.timer);
         if (item.error) w.reject(new Error(item.error));
         else w.resolve(item.body);
@@ -309,27 +324,27 @@ export class GrpcTransport implements Transport {
   private flushForward(f: ForwardStream): void {
     const items = f.queue;
     f.queue = [];
-    if (items.length > 0) f.call.write({ items });
+    if (items.length > 0) f.call.write(items);
   }
 
   /** The leader's side: answer each forwarded request as it completes, batched per turn. */
-  private serveForward(call: grpc.ServerDuplexStream<ForwardBatch__Output, ForwardBatch>): void {
-    let out: Array<{ id: number; body?: Buffer; error?: string }> = [];
+  private serveForward(call: grpc.ServerDuplexStream<DecodedForwardBatch, readonly ForwardItem[]>): void {
+    let out: ForwardItem[] = [];
     let open = true;
-    const reply = (item: { id: number; body?: Buffer; error?: string }): void => {
+    const reply = (item: ForwardItem): void => {
       if (!open) return;
       out.push(item);
       if (out.length === 1) {
         setImmediate(() => {
           const items = out;
           out = [];
-          if (open) call.write({ items });
+          if (open) call.write(items);
         });
       }
     };
-    call.on('data', (batch: ForwardBatch__Output) => {
-      for (const item of batch.items) {
-        const id = Number(item.id);
+    call.on('data', (items: DecodedForwardBatch) => {
+      for (const item of items) {
+        const id = item.id;
         if (!this.handlers) {
           reply({ id, error: 'member is not ready' });
           continue;

@@ -25,6 +25,7 @@ import type { Command, CommandResult, MemberRecord, RangeRequest, RangeResponse 
 import type { WatchOptions, WatchSink } from '../kv/watch';
 import { LevelLogStore } from '../storage/level-log-store';
 import { NotLeaderNodeError, ProposalLostError, StoppedError, TimeoutError } from './errors';
+import { coalesceAppends } from './coalesce';
 import { decodeForwardAnswer, decodeForwardRequest, encodeForward } from './forward';
 import type { ForwardAnswer, ForwardRequest } from './forward';
 import type { Transport } from './transport';
@@ -157,6 +158,8 @@ export class RaftNode {
   private readonly keepEntries: number;
   private readonly snapshotBytes: number;
   private readonly requestTimeoutMs: number;
+  /** Entry bytes up to which the MsgApps of one Ready to one member are merged (coalesce.ts). */
+  private readonly maxAppendBytes: number;
 
   private constructor(readonly opts: RaftNodeOptions, readonly log: LevelLogStore, readonly state: MvccStore) {
     this.tickMs = opts.tickMs ?? 100;
@@ -164,6 +167,7 @@ export class RaftNode {
     this.keepEntries = opts.keepEntries ?? 1_000;
     this.snapshotBytes = opts.snapshotBytes ?? 32 << 20;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5_000;
+    this.maxAppendBytes = opts.raft?.maxSizePerMsg ?? DEFAULT_CONFIG.maxSizePerMsg;
   }
 
   get id(): NodeId { return this.opts.id; }
@@ -309,7 +313,7 @@ export class RaftNode {
       const early = rd.messages.filter((m) => m.type === 'MsgApp');
       if (early.length > 0) {
         rest = rd.messages.filter((m) => m.type !== 'MsgApp');
-        this.opts.transport.send(early);
+        this.opts.transport.send(coalesceAppends(early, this.maxAppendBytes));
       }
     }
     // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
@@ -326,7 +330,7 @@ export class RaftNode {
       else plain.push(m);
       if (m.type === 'MsgHeartbeat' && !this.heartbeatSent.has(m.to)) this.heartbeatSent.set(m.to, now);
     }
-    if (plain.length > 0) this.opts.transport.send(plain);
+    if (plain.length > 0) this.opts.transport.send(coalesceAppends(plain, this.maxAppendBytes));
     // 3. apply, pipelined: the state machine applies in order on its own chain while the
     // loop goes on persisting and sending the next Ready (as etcd's apply loop does). The
     // core takes configuration on append, so nothing in it waits for apply; reads and
