@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type * as GrpcJs from '@grpc/grpc-js';
-import type { TrustServiceClient, ClusterServiceClient, EventServiceClient, OperationServiceClient, Operation__Output, ExecOutput__Output, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
-import { Status, UnixWire } from './wire';
+import type { TrustServiceClient, ClusterServiceClient, EventServiceClient, OperationServiceClient, Operation__Output, ExecOutput__Output, CopyImageProgress__Output, CopyImageRequest, ExportImageChunk__Output, Image__Output, ImageServiceClient, InstanceServiceClient, ServerInfo__Output, ServerServiceClient } from '@berth/proto';
+import { Status, Wire } from './wire';
 
 // @grpc/grpc-js and @berth/proto (which parses the .proto files) are loaded on first use only:
 // unary calls on the unix socket go through ./wire, and most commands never need them.
@@ -52,8 +52,8 @@ export class BerthClient {
   /** Set when this client talks to a remote over TLS (`socket` is then its address). */
   readonly remote: TlsRemote | undefined;
   readonly socket: string;
-  /** Unary calls on the unix socket (not used for TLS remotes). */
-  private readonly wire: UnixWire | undefined;
+  /** Unary calls (./wire): on the unix socket, or over TLS to a remote. */
+  private readonly wire: Wire;
   private clients: {
     server: ServerServiceClient; instances: InstanceServiceClient; images: ImageServiceClient; cluster: ClusterServiceClient;
     operations: OperationServiceClient; events: EventServiceClient; trust: TrustServiceClient;
@@ -64,15 +64,15 @@ export class BerthClient {
     if (typeof target !== 'string') {
       this.remote = target;
       this.socket = target.address;
-      this.wire = undefined;
+      this.wire = new Wire(target);
       return;
     }
     this.socket = target;
     this.remote = undefined;
-    this.wire = new UnixWire(target);
+    this.wire = new Wire({ socket: target });
   }
 
-  /** The grpc-js clients (one channel), made on first use: streams, TLS remotes. */
+  /** The grpc-js clients (one channel), made on first use: the streaming calls. */
   private grpcClients(): NonNullable<BerthClient['clients']> {
     if (this.clients) return this.clients;
     const grpc = grpcJs();
@@ -121,21 +121,9 @@ export class BerthClient {
   /** Calls a unary method by name; errors become ApiError (or DaemonUnreachableError). */
   rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: ServiceName = 'instances'): Promise<Res> {
     const deadline = Date.now() + timeoutMs;
-    if (this.wire) {
-      return this.wire.call<Res>(SERVICE[service], method, req, deadline)
-        .catch((e: unknown) => { throw (e as { code?: unknown }).code !== undefined && (e as { metadata?: unknown }).metadata ? this.toError(e as GrpcJs.ServiceError) : e; })
-        .then((res) => this.awaitOperation(res, deadline));
-    }
-    const target = this.grpcClients()[service];
-    const fn = (target as unknown as Record<string, (r: object, md: GrpcJs.Metadata, o: GrpcJs.CallOptions, cb: (e: GrpcJs.ServiceError | null, r?: Res) => void) => unknown>)[method];
-    if (!fn) return Promise.reject(new Error(`no method ${method}`));
-    const grpc = grpcJs();
-    return new Promise<Res>((resolve, reject) => {
-      fn.call(target, req, new grpc.Metadata(), { deadline }, (err, res) => {
-        if (err) reject(this.toError(err));
-        else resolve(res as Res);
-      });
-    }).then((res) => this.awaitOperation(res, deadline));
+    return this.wire.call<Res>(SERVICE[service], method, req, deadline)
+      .catch((e: unknown) => { throw (e as { code?: unknown }).code !== undefined && (e as { metadata?: unknown }).metadata ? this.toError(e as GrpcJs.ServiceError) : e; })
+      .then((res) => this.awaitOperation(res, deadline));
   }
 
   /**
@@ -203,22 +191,12 @@ export class BerthClient {
 
   serverInfo(timeoutMs = 5000): Promise<ServerInfo__Output> {
     const unreachable = (e: { code?: unknown }): boolean => e.code === Status.UNAVAILABLE || e.code === Status.DEADLINE_EXCEEDED;
-    if (this.wire) {
-      return this.wire.call<ServerInfo__Output>('ServerService', 'GetServerInfo', {}, Date.now() + timeoutMs)
-        .catch((err: GrpcJs.ServiceError) => { throw unreachable(err) ? new DaemonUnreachableError(this.socket, err, undefined) : this.toError(err); });
-    }
-    const server = this.grpcClients().server;
-    return new Promise((resolve, reject) => {
-      server.GetServerInfo({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(unreachable(err) ? new DaemonUnreachableError(this.socket, err, this.remote?.name) : this.toError(err));
-        else if (!res) reject(new Error('empty answer from GetServerInfo'));
-        else resolve(res);
-      });
-    });
+    return this.wire.call<ServerInfo__Output>('ServerService', 'GetServerInfo', {}, Date.now() + timeoutMs)
+      .catch((err: GrpcJs.ServiceError) => { throw unreachable(err) ? new DaemonUnreachableError(this.socket, err, this.remote?.name) : this.toError(err); });
   }
 
   /** Streams a unified LXD image tarball to the daemon; resolves with the image it made. */
-  importImage(file: string, aliases: string[], onBytes?: (sent: number, total: number) => void): Promise<Image__Output> {
+  importImage(file: string, aliases: string[], onBytes?: (sent: number, total: number) => void, pub = false): Promise<Image__Output> {
     return new Promise((resolve, reject) => {
       let total = 0;
       let sent = 0;
@@ -228,7 +206,7 @@ export class BerthClient {
         // the read stream below reports it
       }
       const call = this.images.ImportImage((err, res) => (err ? reject(this.toError(err)) : resolve(res!)));
-      call.write({ header: { aliases, public: false, format: 'unified', metadataSize: 0 } });
+      call.write({ header: { aliases, public: pub, format: 'unified', metadataSize: 0 } });
       const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
       input.on('data', (d) => {
         call.write({ data: d as Buffer });
@@ -240,6 +218,20 @@ export class BerthClient {
         call.cancel();
         reject(e);
       });
+    });
+  }
+
+  /** Copies an image from an image server into the daemon (CopyImage), reporting bytes as it downloads. */
+  copyImage(req: CopyImageRequest, onBytes?: (done: number, total: number) => void): Promise<{ image: Image__Output; downloaded: boolean }> {
+    return new Promise((resolve, reject) => {
+      const call = this.images.CopyImage(req);
+      let last: CopyImageProgress__Output | undefined;
+      call.on('data', (m: CopyImageProgress__Output) => {
+        last = m;
+        if (!m.image) onBytes?.(Number(m.doneBytes), Number(m.totalBytes));
+      });
+      call.on('error', (e: GrpcJs.ServiceError) => reject(this.toError(e)));
+      call.on('end', () => (last?.image ? resolve({ image: last.image, downloaded: last.downloaded }) : reject(new Error('the daemon ended the copy without the image'))));
     });
   }
 
@@ -264,7 +256,7 @@ export class BerthClient {
   }
 
   close(): void {
-    this.wire?.close();
+    this.wire.close();
     if (this.clients) for (const c of Object.values(this.clients)) c.close();
     this.clients = undefined;
   }

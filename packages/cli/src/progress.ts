@@ -55,6 +55,13 @@ export function bytesDetail(done: number, total?: number): string {
   return `${humanBytes(done)}/${humanBytes(total)} (${Math.floor((done / total) * 100)}%)`;
 }
 
+/** bytesDetail with the rate since `startMs` and the time left: "41.00MiB/120.00MiB (34%), 12.00MiB/s, ETA 7s". */
+export function transferDetail(done: number, total: number, startMs: number, now = Date.now()): string {
+  const rate = done / Math.max((now - startMs) / 1000, 0.001);
+  const eta = rate > 0 && total > done ? Math.ceil((total - done) / rate) : 0;
+  return `${bytesDetail(done, total)}, ${humanBytes(rate)}/s, ETA ${eta}s`;
+}
+
 /** Runs fn with a progress line for label. */
 export async function withProgress<T>(label: string, fn: (p: Progress) => Promise<T>): Promise<T> {
   const p = progress(label);

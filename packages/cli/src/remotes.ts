@@ -17,6 +17,7 @@ import * as tls from 'node:tls';
 import type * as Certs from '@berth/control-plane/dist/pki/certs';
 import { BerthClient, localDataDir } from './client';
 import type { TlsRemote } from './client';
+import { UsageError } from './exit';
 
 // The PKI code is loaded only by the commands that need it (the CLI's start-up time).
 const certs = (): typeof Certs => require('@berth/control-plane/dist/pki/certs') as typeof Certs;
@@ -30,12 +31,16 @@ process.emitWarning = ((...a: unknown[]) => {
 }) as typeof process.emitWarning;
 
 export interface RemoteEntry {
-  /** host:port of a member's API listener. */
+  /** host:port of a member's API listener; an image server's URL. */
   address: string;
-  /** The cluster CA certificate, pinned when the remote was added. */
+  /** The cluster CA certificate, pinned when the remote was added ('' for an image server). */
   caPem: string;
   /** The other members' API addresses, as the cluster told them (informational). */
   addresses?: string[];
+  /** berth (default): a berth cluster's API; simplestreams: an image server (images only). */
+  protocol?: 'berth' | 'simplestreams' | undefined;
+  /** simplestreams over https: the server certificate's SHA-256, when it was accepted as is. */
+  certFingerprint?: string | undefined;
 }
 
 export interface CliConfig {
@@ -141,11 +146,28 @@ export function currentRemote(env: NodeJS.ProcessEnv = process.env): string {
   return loadConfig().defaultRemote;
 }
 
+/** A remote name (from --remote or a `REMOTE:` prefix) this CLI does not know: a usage error. */
+export function unknownRemote(name: string, remotes: string[], where = ''): UsageError {
+  const known = [LOCAL, ...[...remotes].sort()].join(', ');
+  return new UsageError(`no remote named "${name}"${where} (the remotes: ${known}; see: berth remote list; add one with: berth remote add ${name} ADDRESS --token TOKEN)`);
+}
+
 export function tlsRemote(name: string, cfg = loadConfig()): TlsRemote {
   const r = cfg.remotes[name];
-  if (!r) throw new RemoteError(`no remote named "${name}" (see: berth remote list; add one with: berth remote add ${name} ADDRESS --token TOKEN)`);
-  const cert = clientCertificate();
-  return { name, address: r.address, caPem: r.caPem, certPem: cert.certPem, keyPem: cert.keyPem };
+  if (!r) throw unknownRemote(name, Object.keys(cfg.remotes));
+  if (r.protocol === 'simplestreams') {
+    throw new UsageError(`remote "${name}" is an image server (simplestreams, ${r.address}): it serves images only (berth image copy ${name}:IMAGE local:, berth launch ${name}:IMAGE NAME)`);
+  }
+  // The PEM files only: the fingerprint (and the PKI code behind it) is not needed for a call.
+  const dir = confDir();
+  let pems: { certPem: string; keyPem: string };
+  try {
+    pems = { certPem: fs.readFileSync(path.join(dir, 'client.crt'), 'utf8'), keyPem: fs.readFileSync(path.join(dir, 'client.key'), 'utf8') };
+  } catch {
+    const made = clientCertificate(dir);
+    pems = { certPem: made.certPem, keyPem: made.keyPem };
+  }
+  return { name, address: r.address, caPem: r.caPem, ...pems };
 }
 
 /** A client of the current remote: the local socket or a remote over TLS. */
@@ -190,6 +212,23 @@ export async function presentedCa(address: string, timeoutMs = 10_000): Promise<
   const v = certs().verifyIssuedBy(pemOf(chain.raw), caPem);
   if (!v.ok) throw new RemoteError(`${address}'s certificate does not chain to the CA it presented: ${v.reason}`);
   return { caPem, fingerprint: certs().fingerprintDer(ca.raw) };
+}
+
+/**
+ * `REMOTE:IMAGE` naming an image on an image server (a simplestreams remote): the server and
+ * the image; undefined when `ref` has no prefix or names a berth remote (its images are its own).
+ */
+export function imageServerRef(ref: string, cfg = loadConfig()): { remote: string; server: string; certFingerprint: string; image: string } | undefined {
+  const i = ref.indexOf(':');
+  if (i < 0) return undefined;
+  const remote = ref.slice(0, i);
+  const image = ref.slice(i + 1);
+  if (remote === LOCAL) return undefined;
+  const r = cfg.remotes[remote];
+  if (!r) throw unknownRemote(remote, Object.keys(cfg.remotes), ` in "${ref}"`);
+  if (r.protocol !== 'simplestreams') return undefined;
+  if (!image) throw new UsageError(`${ref}: the image (an alias or fingerprint on ${remote}) is missing after "${remote}:"`);
+  return { remote, server: r.address, certFingerprint: r.certFingerprint ?? '', image };
 }
 
 export function remoteDescription(name: string, cfg: CliConfig): string {

@@ -1,15 +1,15 @@
 /**
- * A small gRPC client for unary calls over the local daemon's unix socket, for the CLI's start-up
- * time: node:http2 and protobufjs/light with berth.v1's precompiled JSON descriptor
- * (proto/generate.js), instead of @grpc/grpc-js and @grpc/proto-loader parsing the .proto files
- * (together about 200 ms of a 300 ms start). Messages are encoded and decoded exactly as
- * proto-loader does with LOADER_OPTIONS (fromObject/encode; decode/toObject with longs: Number,
- * enums: String, defaults, oneofs), so callers get the same objects as from grpc-js.
- * Streaming calls and TLS remotes still go through grpc-js (see client.ts).
+ * A small gRPC client for unary calls, over the local daemon's unix socket or a remote's mutual
+ * TLS, for the CLI's start-up time: node:http2 and berth.v1's JSON descriptor (proto/generate.js) read by ./codec, instead of
+ * @grpc/grpc-js and @grpc/proto-loader parsing the .proto files, or protobufjs building its
+ * reflected root (together most of a 300 ms start). Messages are encoded and decoded as
+ * proto-loader does with LOADER_OPTIONS (see codec.ts), so callers get the same objects as from
+ * grpc-js. Streaming calls (exec, image import/export, events) still go through grpc-js (see client.ts).
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import type * as Protobuf from 'protobufjs';
+import { DescriptorCodecs } from './codec';
+import type { MessageCodec } from './codec';
 
 /** gRPC status codes (the numbers of grpc-js's `status` enum). */
 export const Status = {
@@ -25,26 +25,15 @@ export interface WireError extends Error {
   metadata: { get: (key: string) => Array<string | Buffer> };
 }
 
-const TO_OBJECT: Protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, oneofs: true };
+let codecs: DescriptorCodecs | undefined;
 
-let root: Protobuf.Root | undefined;
-function berthV1(): Protobuf.Namespace {
-  if (!root) {
-    const pb = require('protobufjs/light') as typeof Protobuf;
+/** The request and response codecs of `Service/Method` (unary methods only). */
+function method(service: string, name: string): { req: MessageCodec; res: MessageCodec } {
+  if (!codecs) {
     const { BERTH_V1_DESCRIPTOR_JSON } = require('@berth/proto/dist/gen/descriptor') as { BERTH_V1_DESCRIPTOR_JSON: string };
-    root = pb.Root.fromJSON(JSON.parse(BERTH_V1_DESCRIPTOR_JSON) as Protobuf.INamespace);
+    codecs = new DescriptorCodecs(JSON.parse(BERTH_V1_DESCRIPTOR_JSON) as ConstructorParameters<typeof DescriptorCodecs>[0], 'berth.v1');
   }
-  return root.lookup('berth.v1') as Protobuf.Namespace;
-}
-
-/** The request and response types of `Service/Method` (unary methods only). */
-function method(service: string, name: string): { req: Protobuf.Type; res: Protobuf.Type } {
-  const svc = berthV1().lookup(service);
-  const m = svc && (svc as Protobuf.Service).methods?.[name];
-  if (!m) throw new Error(`no method ${service}/${name}`);
-  if (m.requestStream || m.responseStream) throw new Error(`${service}/${name} streams: not a unary call`);
-  m.resolve();
-  return { req: m.resolvedRequestType!, res: m.resolvedResponseType! };
+  return codecs.unary(service, name);
 }
 
 function wireError(code: number, details: string, headers: http2.IncomingHttpHeaders = {}): WireError {
@@ -70,15 +59,29 @@ function decodeGrpcMessage(v: unknown): string {
   }
 }
 
-/** One HTTP/2 connection to a unix socket, opened on the first call. */
-export class UnixWire {
+/** Where a Wire connects: a unix socket (the local daemon), or a member's API over mutual TLS. */
+export type WireTarget = { socket: string } | { address: string; caPem: string; certPem: string; keyPem: string };
+
+/**
+ * One HTTP/2 connection to a daemon, opened on the first call. Over TLS it checks what grpc-js
+ * checks: the server's certificate chains to the pinned CA and names the dialled host (an IP
+ * address in its IP SANs), and presents this client's certificate.
+ */
+export class Wire {
   private session: http2.ClientHttp2Session | undefined;
 
-  constructor(readonly socket: string) {}
+  constructor(readonly target: WireTarget) {}
 
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const s = http2.connect('http://localhost', { createConnection: () => net.connect(this.socket) });
+    const t = this.target;
+    let s: http2.ClientHttp2Session;
+    if ('socket' in t) {
+      s = http2.connect('http://localhost', { createConnection: () => net.connect(t.socket) });
+    } else {
+      const host = t.address.slice(0, t.address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+      s = http2.connect(`https://${t.address}`, { ca: t.caPem, cert: t.certPem, key: t.keyPem, ...(net.isIP(host) ? {} : { servername: host }) });
+    }
     s.on('error', () => { /* reported by the streams that fail */ });
     this.session = s;
     return s;
@@ -86,11 +89,11 @@ export class UnixWire {
 
   /** A unary call of `berth.v1.<service>/<method>`; rejects with a WireError. */
   call<Res>(service: string, name: string, request: object, deadline: number): Promise<Res> {
-    let types: { req: Protobuf.Type; res: Protobuf.Type };
+    let types: { req: MessageCodec; res: MessageCodec };
     let body: Buffer;
     try {
       types = method(service, name);
-      const msg = types.req.encode(types.req.fromObject(request as Record<string, unknown>)).finish();
+      const msg = types.req.encode(request);
       body = Buffer.allocUnsafe(5 + msg.length);
       body.writeUInt8(0, 0);
       body.writeUInt32BE(msg.length, 1);
@@ -149,7 +152,7 @@ export class UnixWire {
           if (data.length < 5) throw new Error('no message in the answer');
           if (data.readUInt8(0) !== 0) throw new Error('compressed answers are not supported');
           const len = data.readUInt32BE(1);
-          const obj = types.res.toObject(types.res.decode(data.subarray(5, 5 + len)), TO_OBJECT) as Res;
+          const obj = types.res.decode(data.subarray(5, 5 + len)) as Res;
           done(() => resolve(obj));
         } catch (e) {
           done(() => reject(wireError(Status.INTERNAL, `cannot decode the answer: ${(e as Error).message}`)));

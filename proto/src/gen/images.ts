@@ -6,6 +6,8 @@ import type { ChangeStateRequest as _berth_v1_ChangeStateRequest, ChangeStateReq
 import type { ConfigMap as _berth_v1_ConfigMap, ConfigMap__Output as _berth_v1_ConfigMap__Output } from './berth/v1/ConfigMap';
 import type { ConsoleLogRequest as _berth_v1_ConsoleLogRequest, ConsoleLogRequest__Output as _berth_v1_ConsoleLogRequest__Output } from './berth/v1/ConsoleLogRequest';
 import type { ConsoleLogResponse as _berth_v1_ConsoleLogResponse, ConsoleLogResponse__Output as _berth_v1_ConsoleLogResponse__Output } from './berth/v1/ConsoleLogResponse';
+import type { CopyImageProgress as _berth_v1_CopyImageProgress, CopyImageProgress__Output as _berth_v1_CopyImageProgress__Output } from './berth/v1/CopyImageProgress';
+import type { CopyImageRequest as _berth_v1_CopyImageRequest, CopyImageRequest__Output as _berth_v1_CopyImageRequest__Output } from './berth/v1/CopyImageRequest';
 import type { CopyInstanceRequest as _berth_v1_CopyInstanceRequest, CopyInstanceRequest__Output as _berth_v1_CopyInstanceRequest__Output } from './berth/v1/CopyInstanceRequest';
 import type { CreateInstanceRequest as _berth_v1_CreateInstanceRequest, CreateInstanceRequest__Output as _berth_v1_CreateInstanceRequest__Output } from './berth/v1/CreateInstanceRequest';
 import type { CreateSnapshotRequest as _berth_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _berth_v1_CreateSnapshotRequest__Output } from './berth/v1/CreateSnapshotRequest';
@@ -19,6 +21,8 @@ import type { GetInstanceRequest as _berth_v1_GetInstanceRequest, GetInstanceReq
 import type { Image as _berth_v1_Image, Image__Output as _berth_v1_Image__Output } from './berth/v1/Image';
 import type { ImageRef as _berth_v1_ImageRef, ImageRef__Output as _berth_v1_ImageRef__Output } from './berth/v1/ImageRef';
 import type { ImageServiceClient as _berth_v1_ImageServiceClient, ImageServiceDefinition as _berth_v1_ImageServiceDefinition } from './berth/v1/ImageService';
+import type { ImageSettings as _berth_v1_ImageSettings, ImageSettings__Output as _berth_v1_ImageSettings__Output } from './berth/v1/ImageSettings';
+import type { ImageSettingsRequest as _berth_v1_ImageSettingsRequest, ImageSettingsRequest__Output as _berth_v1_ImageSettingsRequest__Output } from './berth/v1/ImageSettingsRequest';
 import type { ImportImageChunk as _berth_v1_ImportImageChunk, ImportImageChunk__Output as _berth_v1_ImportImageChunk__Output } from './berth/v1/ImportImageChunk';
 import type { ImportImageHeader as _berth_v1_ImportImageHeader, ImportImageHeader__Output as _berth_v1_ImportImageHeader__Output } from './berth/v1/ImportImageHeader';
 import type { Instance as _berth_v1_Instance, Instance__Output as _berth_v1_Instance__Output } from './berth/v1/Instance';
@@ -52,6 +56,8 @@ export interface ProtoGrpcType {
       ConfigMap: MessageTypeDefinition<_berth_v1_ConfigMap, _berth_v1_ConfigMap__Output>
       ConsoleLogRequest: MessageTypeDefinition<_berth_v1_ConsoleLogRequest, _berth_v1_ConsoleLogRequest__Output>
       ConsoleLogResponse: MessageTypeDefinition<_berth_v1_ConsoleLogResponse, _berth_v1_ConsoleLogResponse__Output>
+      CopyImageProgress: MessageTypeDefinition<_berth_v1_CopyImageProgress, _berth_v1_CopyImageProgress__Output>
+      CopyImageRequest: MessageTypeDefinition<_berth_v1_CopyImageRequest, _berth_v1_CopyImageRequest__Output>
       CopyInstanceRequest: MessageTypeDefinition<_berth_v1_CopyInstanceRequest, _berth_v1_CopyInstanceRequest__Output>
       CreateInstanceRequest: MessageTypeDefinition<_berth_v1_CreateInstanceRequest, _berth_v1_CreateInstanceRequest__Output>
       CreateSnapshotRequest: MessageTypeDefinition<_berth_v1_CreateSnapshotRequest, _berth_v1_CreateSnapshotRequest__Output>
@@ -65,6 +71,8 @@ export interface ProtoGrpcType {
       Image: MessageTypeDefinition<_berth_v1_Image, _berth_v1_Image__Output>
       ImageRef: MessageTypeDefinition<_berth_v1_ImageRef, _berth_v1_ImageRef__Output>
       ImageService: SubtypeConstructor<typeof grpc.Client, _berth_v1_ImageServiceClient> & { service: _berth_v1_ImageServiceDefinition }
+      ImageSettings: MessageTypeDefinition<_berth_v1_ImageSettings, _berth_v1_ImageSettings__Output>
+      ImageSettingsRequest: MessageTypeDefinition<_berth_v1_ImageSettingsRequest, _berth_v1_ImageSettingsRequest__Output>
       ImportImageChunk: MessageTypeDefinition<_berth_v1_ImportImageChunk, _berth_v1_ImportImageChunk__Output>
       ImportImageHeader: MessageTypeDefinition<_berth_v1_ImportImageHeader, _berth_v1_ImportImageHeader__Output>
       Instance: MessageTypeDefinition<_berth_v1_Instance, _berth_v1_Instance__Output>

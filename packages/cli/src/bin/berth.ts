@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import '../start'; // first: the compile cache (../compile-cache.ts) is in place before anything else loads
 import type * as GrpcJs from '@grpc/grpc-js';
-import yargs from 'yargs';
+import { cliParser } from '../parser';
 import type {
   ConsoleLogResponse__Output, Feature__Output, Instance__Output, InstanceState__Output, ListInstancesResponse__Output,
   Image__Output, JoinToken__Output, ListImagesResponse__Output, ListMembersResponse__Output, ListSnapshotsResponse__Output,
@@ -10,9 +11,10 @@ import { ApiError, BerthClient, localDataDir } from '../client';
 import { EXIT, UsageError, exitCodeFor } from '../exit';
 import { formatList, humanBytes, lxdInstance, sortedObject, table, toYaml } from '../format';
 import type { ApiInstance } from '../format';
-import { bytesDetail, setQuiet, withProgress } from '../progress';
+import { bytesDetail, setQuiet, transferDetail, withProgress } from '../progress';
 import { Status } from '../wire';
-import { openClient, selectRemote, withClient } from '../remotes';
+import { currentRemote, imageServerRef, openClient, selectRemote, withClient } from '../remotes';
+import { applyRemotePrefixes } from '../remote-prefix';
 import { remoteCommand, trustCommand } from '../commands/remote';
 import { recoverOffline } from '../recover';
 import { confirm } from '../prompt';
@@ -114,6 +116,18 @@ function parseConfig(pairs: string[]): Record<string, string> {
 }
 
 
+/**
+ * The image to create an instance from: `REMOTE:IMAGE` on an image server is copied in first
+ * (cached and kept up to date, as lxc launch does) and named by its fingerprint.
+ */
+async function imageFrom(c: BerthClient, ref: string): Promise<string> {
+  const src = imageServerRef(ref);
+  if (!src) return ref;
+  const t0 = Date.now();
+  const r = await withProgress(`Retrieving image ${ref}`, (p) => c.copyImage({ server: src.server, protocol: 'simplestreams', image: src.image, certificateFingerprint: src.certFingerprint, aliases: [], autoUpdate: true }, (d, t) => p.update(transferDetail(d, t, t0))));
+  return r.image.fingerprint;
+}
+
 const stateChange = (action: string) => async (argv: { name: string; force?: boolean; timeout?: number; stateful?: boolean }): Promise<void> =>
   withClient(async (c) => {
     await c.rpc<OperationResponse__Output>('ChangeState', { name: argv.name, action, force: argv.force ?? false, stateful: argv.stateful ?? false, timeoutSeconds: argv.timeout ?? 0 });
@@ -134,13 +148,14 @@ async function main(): Promise<void> {
     console.log(COMPLETION_HELP);
     return;
   }
-  await yargs(args)
+  await cliParser(args)
     .scriptName('berth')
-    .usage('berth COMMAND [ARGS...] [--remote NAME]: manage berth\'s system containers and cluster (in the manner of LXD\'s lxc)')
+    .usage('berth COMMAND [ARGS...] [--remote NAME]: manage berth\'s system containers and cluster (in the manner of LXD\'s lxc); an instance may be given as REMOTE:NAME (berth info prod:c1, berth list prod:)')
     .epilogue(EPILOGUE)
     .option('remote', { type: 'string', global: true, describe: 'The server to talk to (see berth remote list); default: the default remote, or local when BERTH_DIR is set' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'No progress lines for long operations (they are shown only on a terminal anyway)' })
     .middleware((argv) => { selectRemote(argv.remote); setQuiet(argv.quiet === true); })
+    .middleware((argv) => applyRemotePrefixes(argv))
     .command(remoteCommand)
     .command('info [name]', 'Show the daemon and its host, or an instance', (y) => y.positional('name', { type: 'string' }).option('format', {
       choices: ['text', 'json'] as const, default: 'text' as const,
@@ -169,7 +184,8 @@ async function main(): Promise<void> {
       .option('placement', { choices: ['spread', 'pack'] as const, describe: 'Cluster: spread (fewest instances, default) or pack (most that still fit): placement.strategy' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Cluster: show where it would go and why, each member\'s verdict and score; create nothing' }),
     async (argv) => withClient(async (c) => {
-      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: withPlacement(parseConfig(argv.config), argv.placement), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] });
+      const image = await imageFrom(c, argv.image);
+      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image, config: withPlacement(parseConfig(argv.config), argv.placement), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] });
       if (argv['dry-run']) {
         printPlacement(argv.name, op);
         return;
@@ -182,10 +198,11 @@ async function main(): Promise<void> {
       .option('config', { alias: 'c', type: 'string', array: true, default: [] as string[] })
       .option('target', { type: 'string', default: '', describe: 'Cluster member to create it on' }),
     async (argv) => withClient(async (c) => {
-      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: argv.image, config: parseConfig(argv.config), start: false, target: argv.target, storagePool: '', dryRun: false });
+      await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image: await imageFrom(c, argv.image), config: parseConfig(argv.config), start: false, target: argv.target, storagePool: '', dryRun: false });
       console.log(`Created ${argv.name}`);
     }))
-    .command(['list', 'ls'], 'List instances (--format table|json|yaml|csv; json and yaml with LXD\'s field names)', (y) => y
+    .command(['list [server]', 'ls'], 'List instances (--format table|json|yaml|csv; json and yaml with LXD\'s field names)', (y) => y
+      .positional('server', { type: 'string', describe: 'REMOTE: to list that remote\'s instances (as lxc list prod:)' })
       .option('format', { alias: 'f', choices: ['table', 'json', 'yaml', 'csv'] as const, default: 'table' as const })
       .option('target', { type: 'string', default: '', describe: 'Cluster: only the instances on this member' }),
     async (argv) => withClient(async (c) => {
@@ -237,10 +254,11 @@ async function main(): Promise<void> {
     async (argv) => withClient(async (c) => {
       await c.rpc<OperationResponse__Output>('RestoreSnapshot', { instance: argv.name, name: argv.snapshot });
     }))
-    .command('move <name> [new-name]', 'Move an instance to another cluster member (--target; cold: a running one is stopped, moved, started), or rename it (NEW-NAME)', (y) => y
+    .command('move <name> [new-name]', 'Move an instance to another cluster member (--target; live when it runs with migration.stateful=true and both have CRIU, else cold: stopped, moved, started), or rename it (NEW-NAME)', (y) => y
       .positional('name', { type: 'string', demandOption: true })
       .positional('new-name', { type: 'string' })
-      .option('target', { type: 'string', describe: 'the member to move it to' }),
+      .option('target', { type: 'string', describe: 'the member to move it to' })
+      .option('mode', { choices: ['auto', 'cold', 'stop-and-copy', 'pre-copy', 'post-copy'] as const, describe: 'how: cold, or a live technique (refused, naming what is missing, when the members cannot); default auto' }),
     async (argv) => withClient(async (c) => {
       if (argv['new-name'] && argv.target) throw new UsageError('berth move: rename (NEW-NAME) or move (--target), one at a time');
       if (argv['new-name']) {
@@ -249,8 +267,9 @@ async function main(): Promise<void> {
         return;
       }
       if (!argv.target) throw new UsageError('berth move NAME: give --target MEMBER (move) or NEW-NAME (rename)');
-      await withProgress(`Moving ${argv.name} to ${argv.target}`, () => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target }, 3_700_000));
-      console.log(`Instance ${argv.name} moved to ${argv.target}`);
+      const op = await withProgress(`Moving ${argv.name} to ${argv.target}`, () => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target, mode: argv.mode ?? '' }, 3_700_000));
+      const mode = op.operation?.resources?.['mode'];
+      console.log(`Instance ${argv.name} moved to ${argv.target}${mode ? ` (${mode})` : ''}`);
     }))
     .command('copy <source> <name>', 'Copy an instance (SOURCE, or SOURCE/SNAPSHOT) to a new one, stopped: its files, config and snapshots', (y) => y
       .positional('source', { type: 'string', demandOption: true })
@@ -301,22 +320,33 @@ async function main(): Promise<void> {
         }));
       }))
       .demandCommand(1, 'berth config get|set|unset|show NAME ... | berth config trust ...'))
-    .command('image <action> [args..]', 'list | import FILE [--alias A] | export IMAGE FILE | alias IMAGE ALIAS | delete IMAGE', (y) => y
-      .positional('action', { choices: ['list', 'import', 'export', 'alias', 'delete'] as const, demandOption: true })
+    .command('image <action> [args..]', 'list | import FILE [--alias A] | export IMAGE FILE | alias IMAGE ALIAS | delete IMAGE | copy REMOTE:IMAGE [local:] [--alias A] [--auto-update] (from an image server) | replicas [N] (cluster.images_minimal_replica: members keeping each image, -1 all) | transfers [--watch] (pulls between members: bytes, rate, ETA)', (y) => y
+      .positional('action', { choices: ['list', 'import', 'export', 'alias', 'delete', 'copy', 'replicas', 'transfers'] as const, demandOption: true })
       .positional('args', { type: 'string', array: true, default: [] as string[] })
-      .option('alias', { type: 'string', array: true, default: [] as string[] }),
+      .option('alias', { type: 'string', array: true, default: [] as string[] })
+      .option('auto-update', { type: 'boolean', default: false, describe: 'copy: keep it up to date with the image server (every images.auto_update_interval)' })
+      .option('public', { type: 'boolean', default: false, describe: 'import: served by this berthd\'s image server (berthd --images-address)' })
+      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'list: table, or json with LXD\'s field names' })
+      .option('watch', { type: 'boolean', default: false, describe: 'transfers: follow them on one line until none runs' }),
     async (argv) => withClient(async (c) => {
       const [a, b] = argv.args.map(String);
       const need = (n: number, usage: string): void => { if (argv.args.length < n) throw new UsageError(`usage: berth image ${usage}`); };
       switch (argv.action) {
         case 'list': {
           const { images } = await c.rpc<ListImagesResponse__Output>('ListImages', {}, 30_000, 'images');
-          console.log(table([['ALIASES', 'FINGERPRINT', 'DESCRIPTION', 'ARCH', 'SIZE'], ...images.map((i) => [i.aliases.join(','), i.fingerprint.slice(0, 12), i.description, i.architecture, humanBytes(Number(i.sizeBytes))])]));
+          if (argv.format === 'json') {
+            console.log(JSON.stringify(images.map((i) => ({
+              fingerprint: i.fingerprint, aliases: i.aliases.map((name) => ({ name, description: '' })), architecture: i.architecture, size: Number(i.sizeBytes),
+              public: i.public, properties: sortedObject(i.properties), created_at: new Date(Number(i.createdAtUnixMs)).toISOString(), locations: i.locations,
+            }))));
+            break;
+          }
+          console.log(table([['ALIASES', 'FINGERPRINT', 'DESCRIPTION', 'ARCH', 'SIZE', 'LOCATIONS'], ...images.map((i) => [i.aliases.join(','), i.fingerprint.slice(0, 12), i.description, i.architecture, humanBytes(Number(i.sizeBytes)), i.locations.join(',')])]));
           break;
         }
         case 'import': {
           need(1, 'import FILE [--alias A]');
-          const img = await withProgress(`Importing image ${a}`, (p) => c.importImage(a!, argv.alias, (sent, total) => p.update(bytesDetail(sent, total))));
+          const img = await withProgress(`Importing image ${a}`, (p) => c.importImage(a!, argv.alias, (sent, total) => p.update(bytesDetail(sent, total)), argv.public));
           console.log(`Image imported with fingerprint: ${img.fingerprint}`);
           break;
         }
@@ -333,13 +363,69 @@ async function main(): Promise<void> {
           need(1, 'delete IMAGE');
           await c.rpc<OperationResponse__Output>('DeleteImage', { image: a }, 30_000, 'images');
           break;
+        case 'copy': {
+          need(1, 'copy REMOTE:IMAGE [TARGET:] [--alias A] [--auto-update]');
+          const src = imageServerRef(a!);
+          if (!src) throw new UsageError(`berth image copy ${a}: name an image on an image server as REMOTE:IMAGE (add one with: berth remote add NAME URL --protocol simplestreams); between berth servers: berth image export, then import`);
+          if (b !== undefined && !/^[^:]+:$/.test(b)) throw new UsageError(`berth image copy ${a} ${b}: the target is a remote, as REMOTE: (e.g. local:)`);
+          const to = b?.slice(0, -1);
+          const copy = (cc: BerthClient): Promise<{ image: Image__Output; downloaded: boolean }> => withProgress(`Copying image ${a}`, (p) => {
+            const t0 = Date.now();
+            return cc.copyImage({ server: src.server, protocol: 'simplestreams', image: src.image, certificateFingerprint: src.certFingerprint, aliases: argv.alias, autoUpdate: argv['auto-update'] }, (d, t) => p.update(transferDetail(d, t, t0)));
+          });
+          let r: { image: Image__Output; downloaded: boolean };
+          if (to === undefined || to === currentRemote()) r = await copy(c);
+          else {
+            const other = openClient(to);
+            try {
+              r = await copy(other);
+            } finally {
+              other.close();
+            }
+          }
+          console.log(r.downloaded ? `Image copied from ${src.remote} with fingerprint: ${r.image.fingerprint}` : `Image ${r.image.fingerprint} is here already`);
+          break;
+        }
+        case 'replicas': {
+          const n = a === undefined ? undefined : Number(a);
+          if (n !== undefined && (!Number.isInteger(n) || (n < 1 && n !== -1))) throw new UsageError(`usage: berth image replicas [N]: N is -1 (every member) or a whole number >= 1, not "${a}"`);
+          const r = await c.rpc<{ minimalReplica: number }>('ImageSettings', { set: n !== undefined, minimalReplica: n ?? 0 }, 30_000, 'images');
+          console.log(`cluster.images_minimal_replica: ${r.minimalReplica}`);
+          break;
+        }
+        case 'transfers': {
+          // Each pull between members is an operation whose metadata carries its progress (node-agent cluster/images.ts).
+          type Op = { id: string; description: string; status: string; metadata: Record<string, string> };
+          const pulls = async (): Promise<Op[]> => (await c.rpc<{ operations: Op[] }>('ListOperations', {}, 30_000, 'operations')).operations
+            .filter((o) => o.status === 'running' && o.description.startsWith('Pulling image '));
+          const detail = (o: Op): string => {
+            const m = o.metadata;
+            const total = Number(m['progress.total'] ?? 0);
+            if (!total) return 'starting';
+            const rate = Number(m['progress.rate_bps'] ?? 0);
+            return `${bytesDetail(Number(m['progress.bytes'] ?? 0), total)}, ${humanBytes(rate)}/s, ETA ${Math.ceil(Number(m['progress.eta_s'] ?? 0))}s from ${m['progress.peers'] ?? '?'}`;
+          };
+          if (!argv.watch) {
+            console.log(table([['OPERATION', 'TRANSFER', 'PROGRESS'], ...(await pulls()).map((o) => [o.id, o.description, detail(o)])]));
+            break;
+          }
+          await withProgress('Image transfers', async (p) => {
+            for (let now = await pulls(); now.length > 0; now = await pulls()) {
+              p.update(now.map((o) => `${o.description.replace(/^Pulling image /, '')}: ${detail(o)}`).join(' | '));
+              await new Promise((r) => setTimeout(r, 1000));
+            }
+          });
+          console.log('No image transfer runs.');
+          break;
+        }
       }
     }))
     .command('publish <source>', 'Make an image of an instance or a snapshot (NAME or NAME/SNAPSHOT)', (y) => y
-      .positional('source', { type: 'string', demandOption: true }).option('alias', { type: 'string', array: true, default: [] as string[] }),
+      .positional('source', { type: 'string', demandOption: true }).option('alias', { type: 'string', array: true, default: [] as string[] })
+      .option('public', { type: 'boolean', default: false, describe: 'Served by this berthd\'s image server (berthd --images-address)' }),
     async (argv) => withClient(async (c) => {
       const [instance, snapshot] = argv.source.split('/');
-      const r = await withProgress(`Publishing ${argv.source}`, () => c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: false, properties: {} }, 300_000, 'images'));
+      const r = await withProgress(`Publishing ${argv.source}`, () => c.rpc<OperationResponse__Output>('PublishImage', { instance, snapshot: snapshot ?? '', aliases: argv.alias, public: argv.public, properties: {} }, 300_000, 'images'));
       console.log(`Instance published with fingerprint: ${r.operation?.resources['images'] ?? ''}`);
     }))
     .command(placementCommand(withClient, parseConfig))

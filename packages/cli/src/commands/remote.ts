@@ -12,7 +12,7 @@ import { Status } from '../wire';
 import { UsageError } from '../exit';
 import { table } from '../format';
 import {
-  LOCAL, RemoteError, checkRemoteName, clientCertificate, confDir, currentRemote, loadConfig, normalizeAddress, openClient, presentedCa, remoteDescription, saveConfig, withClient,
+  LOCAL, RemoteError, RemoteUnreachableError, checkRemoteName, clientCertificate, confDir, currentRemote, loadConfig, normalizeAddress, openClient, presentedCa, remoteDescription, saveConfig, withClient,
 } from '../remotes';
 
 // Loaded on use only (the CLI's start-up time).
@@ -117,6 +117,100 @@ async function addRemote(name: string, addressArg: string | undefined, o: { toke
   }
 }
 
+/**
+ * GETs `rel` under an image server's URL as JSON (at most 32 MiB). https: checked against the
+ * system's CAs, or, with `pin`, accepted when the certificate's SHA-256 is `pin`. A
+ * certificate the system does not trust rejects with `untrusted` set to its fingerprint.
+ */
+function getJson(base: URL, rel: string, pin?: string): Promise<unknown> {
+  const url = new URL(rel, base);
+  const lib = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : (require('node:http') as typeof import('node:http'));
+  return new Promise((resolve, reject) => {
+    const req = lib.get(url, { rejectUnauthorized: !pin, timeout: 15_000 } as object, (res) => {
+      const sock = res.socket as import('node:tls').TLSSocket;
+      if (pin && fingerprint(pemOfDer(sock.getPeerCertificate().raw)) !== pin) {
+        res.destroy();
+        reject(new RemoteError(`${url.host} now shows another certificate than the one accepted: refusing it`));
+        return;
+      }
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new RemoteError(`${url.href}: HTTP ${res.statusCode ?? '?'}: is ${base.href} a simplestreams image server?`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n > 32 << 20) {
+          res.destroy();
+          reject(new RemoteError(`${url.href} is larger than 32 MiB`));
+        } else chunks.push(c);
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          reject(new RemoteError(`${url.href} is not JSON: is ${base.href} a simplestreams image server?`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 15 s')));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (url.protocol === 'https:' && /certificate|self.signed|unable to verify/i.test(e.message)) {
+        const probe = (require('node:tls') as typeof import('node:tls')).connect({ host: url.hostname, port: Number(url.port || 443), rejectUnauthorized: false, servername: url.hostname }, () => {
+          const raw = probe.getPeerCertificate().raw;
+          probe.end();
+          reject(Object.assign(new RemoteError(`${url.host}: ${e.message}`), { untrusted: raw ? fingerprint(pemOfDer(raw)) : '' }));
+        });
+        probe.on('error', () => reject(new RemoteUnreachableError(`cannot reach ${url.host}: ${e.message}`)));
+        return;
+      }
+      reject(new RemoteUnreachableError(`cannot reach ${url.href}: ${e.message}`));
+    });
+  });
+}
+
+const pemOfDer = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+
+/** `berth remote add NAME URL --protocol simplestreams`: an image server, checked to serve a simplestreams index. */
+async function addImageServer(name: string, urlArg: string | undefined, acceptCertificate: boolean): Promise<void> {
+  checkRemoteName(name);
+  if (name === LOCAL) throw new RemoteError('"local" is this host\'s daemon (the unix socket): pick another name');
+  const cfg = loadConfig();
+  if (cfg.remotes[name]) throw new RemoteError(`a remote named "${name}" exists already (${cfg.remotes[name]!.address}): remove it first (berth remote remove ${name})`);
+  if (!urlArg) throw new UsageError('berth remote add NAME URL --protocol simplestreams: the URL is missing');
+  let base: URL;
+  try {
+    base = new URL(urlArg);
+  } catch {
+    throw new UsageError(`${JSON.stringify(urlArg)} is not a URL: an image server is added by its URL, e.g. https://images.example.org`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`${urlArg}: an image server is reached over http: or https:, not ${base.protocol}`);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  let pin: string | undefined;
+  let index: unknown;
+  try {
+    index = await getJson(base, 'streams/v1/index.json');
+  } catch (e) {
+    const untrusted = (e as { untrusted?: string }).untrusted;
+    if (untrusted === undefined) throw e;
+    if (!acceptCertificate) {
+      throw new RemoteError(`${base.host} presents a certificate this system does not trust (SHA-256 ${untrusted}).\nCheck it and run again with --accept-certificate to pin it.`);
+    }
+    pin = untrusted;
+    index = await getJson(base, 'streams/v1/index.json', pin);
+  }
+  const ix = index as { format?: unknown; index?: Record<string, { datatype?: unknown; products?: unknown }> };
+  const images = Object.values(ix.index ?? {}).find((e) => e?.datatype === 'image-downloads');
+  if (ix.format !== 'index:1.0' || !images) throw new RemoteError(`${base.href}streams/v1/index.json is not a simplestreams index of images`);
+  cfg.remotes[name] = { address: base.href, caPem: '', protocol: 'simplestreams', ...(pin ? { certFingerprint: pin } : {}) };
+  saveConfig(cfg);
+  const n = Array.isArray(images.products) ? images.products.length : 0;
+  console.log(`Remote ${name} added: image server ${base.href} (simplestreams, ${n} product${n === 1 ? '' : 's'}${pin ? `, certificate ${pin.slice(0, 16)} pinned` : ''})`);
+  console.log(`Use it with: berth image copy ${name}:IMAGE local:, or berth launch ${name}:IMAGE NAME`);
+}
+
 /** `berth remote add|list|switch|remove|get-default` (a yargs command module). */
 export const remoteCommand = {
   command: 'remote <action> [args..]',
@@ -126,23 +220,28 @@ export const remoteCommand = {
     .positional('args', { type: 'string', array: true, default: [] as string[] })
     .option('token', { type: 'string', describe: 'add: a trust token from `berth config trust add NAME`' })
     .option('ca-fingerprint', { type: 'string', describe: 'add without a token: the cluster CA\'s SHA-256 fingerprint to pin' })
-    .option('accept-certificate', { type: 'boolean', default: false, describe: 'add without a token: accept the CA the server presents' })
+    .option('accept-certificate', { type: 'boolean', default: false, describe: 'add without a token: accept the CA the server presents (an image server: its certificate)' })
+    .option('protocol', { choices: ['berth', 'simplestreams'] as const, default: 'berth' as const, describe: 'add: berth (a berth cluster\'s API) or simplestreams (an image server, by URL)' })
     .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
-  handler: async (argv: { action: string; args: Array<string | number>; token?: string | undefined; 'ca-fingerprint'?: string | undefined; 'accept-certificate': boolean; format: string }): Promise<void> => {
+  handler: async (argv: { action: string; args: Array<string | number>; token?: string | undefined; 'ca-fingerprint'?: string | undefined; 'accept-certificate': boolean; protocol: string; format: string }): Promise<void> => {
     const args = argv.args.map(String);
     const cfg = loadConfig();
     switch (argv.action) {
       case 'add':
         if (!args[0]) throw new UsageError('berth remote add NAME [ADDRESS] [--token TOKEN]: the name is missing');
+        if (argv.protocol === 'simplestreams') {
+          await addImageServer(args[0], args[1], argv['accept-certificate']);
+          return;
+        }
         await addRemote(args[0], args[1], { token: argv.token, caFingerprint: argv['ca-fingerprint'], acceptCertificate: argv['accept-certificate'] });
         return;
       case 'list': {
         const rows = [LOCAL, ...Object.keys(cfg.remotes).sort()].map((n) => ({
-          name: n, current: n === cfg.defaultRemote, address: remoteDescription(n, cfg),
-          ca_fingerprint: n === LOCAL ? '' : fingerprint(cfg.remotes[n]!.caPem),
+          name: n, current: n === cfg.defaultRemote, address: remoteDescription(n, cfg), protocol: n === LOCAL ? 'berth' : cfg.remotes[n]!.protocol ?? 'berth',
+          ca_fingerprint: n === LOCAL || !cfg.remotes[n]!.caPem ? '' : fingerprint(cfg.remotes[n]!.caPem),
         }));
         if (argv.format === 'json') console.log(JSON.stringify(rows));
-        else console.log(table([['NAME', 'ADDRESS', 'CA FINGERPRINT'], ...rows.map((r) => [r.current ? `${r.name} (current)` : r.name, r.address, r.ca_fingerprint.slice(0, 16)])]));
+        else console.log(table([['NAME', 'ADDRESS', 'PROTOCOL', 'CA FINGERPRINT'], ...rows.map((r) => [r.current ? `${r.name} (current)` : r.name, r.address, r.protocol, r.ca_fingerprint.slice(0, 16)])]));
         return;
       }
       case 'get-default':
@@ -152,6 +251,7 @@ export const remoteCommand = {
         const n = args[0];
         if (!n) throw new UsageError('berth remote switch NAME: the name is missing');
         if (n !== LOCAL && !cfg.remotes[n]) throw new RemoteError(`no remote named "${n}" (see: berth remote list)`);
+        if (cfg.remotes[n]?.protocol === 'simplestreams') throw new RemoteError(`"${n}" is an image server: it cannot be the default remote`);
         cfg.defaultRemote = n;
         saveConfig(cfg);
         return;

@@ -31,6 +31,17 @@ export interface MemberInfo {
   evacuated?: boolean | undefined;
   /** Roles an operator gave it (berth cluster role): MEMBER_ROLES. */
   roles?: string[] | undefined;
+  /** SHA-256 (hex) of its member certificate: the one certificate its peers answer for it. */
+  certFingerprint?: string | undefined;
+}
+
+/** The certificate of a member removed from the cluster (kept so that its peers can tell it). */
+export interface RemovedMember {
+  fingerprint: string;
+  name: string;
+  id: number;
+  at: number;
+  force: boolean;
 }
 
 /**
@@ -73,17 +84,30 @@ export interface InstanceIntent {
   moveError?: { id: string; error: string; code: string } | undefined;
   /** Set by a committed move until the member it left has removed its copy. */
   movedFrom?: { member: string; id: string } | undefined;
+  /**
+   * A live move failed after the target was asked to restore it and the target could not be
+   * reached since: its copy may run there. The owner keeps the instance stopped (never in two
+   * places) until `member` answers that it holds no copy of move `id` (moves.ts).
+   */
+  fenced?: { member: string; id: string } | undefined;
   /** Made as a copy of another instance (on its member): its owner copies, then clears this. */
   copyFrom?: { name: string; snapshot?: string | undefined; instanceOnly?: boolean | undefined } | undefined;
   /** Renamed in the store from `from`; its owner renames the container, then clears this. */
   renaming?: { from: string } | undefined;
   /** Taken off `from` by `berth cluster evacuate` (how, and what it was asked to be), for restore. */
   evacuated?: { from: string; action: 'stop' | 'migrate'; desired: 'Running' | 'Stopped' } | undefined;
+  /**
+   * The id of the operation that launches it (written in the same txn): its owner, once it
+   * observes the state asked, ends that operation in the txn that records it (reconciler.ts).
+   */
+  launchOp?: string | undefined;
 }
 
 export interface MoveIntent {
   id: string;
   to: string;
+  /** cold (default; stopped, moved, started) or stop-and-copy (live: CRIU through runc). */
+  mode?: 'cold' | 'stop-and-copy' | undefined;
 }
 
 /** What the owning agent last saw and did. */
@@ -122,6 +146,7 @@ export const P_LIVE = '/berth/live/';
 export const P_INSTANCES = '/berth/instances/';
 export const P_OBSERVED = '/berth/observed/';
 export const P_REMOVALS = '/berth/removals/';
+export const P_REMOVED = '/berth/removed/';
 export const P_OPERATIONS = '/berth/operations/';
 
 /** An API operation (berth.v1.Operation's fields), kept in the store while it runs and after. */
@@ -172,22 +197,30 @@ export class ClusterError extends Error {
 export class ClusterStore {
   constructor(readonly node: RaftNode) {}
 
-  private async get<T>(key: string): Promise<{ value: T; modRevision: number } | undefined> {
-    const r = await this.node.read({ key: b(key) });
+  /** `local`: as this member has it (serializable read: no leader round trip; it may lag). */
+  private async get<T>(key: string, local = false): Promise<{ value: T; modRevision: number } | undefined> {
+    const r = await (local ? this.node.serializableRead({ key: b(key) }) : this.node.read({ key: b(key) }));
     const kv = r.kvs[0];
     return kv ? { value: JSON.parse(kv.value.toString('utf8')) as T, modRevision: kv.modRevision } : undefined;
   }
 
-  private async list<T>(prefix: string): Promise<T[]> {
-    const r = await this.node.read({ key: b(prefix), rangeEnd: prefixEnd(prefix) });
+  /** The values under `prefix`; `local`: as this member has them (serializable read). */
+  private async list<T>(prefix: string, local = false): Promise<T[]> {
+    const req = { key: b(prefix), rangeEnd: prefixEnd(prefix) };
+    const r = await (local ? this.node.serializableRead(req) : this.node.read(req));
     return r.kvs.map((kv) => JSON.parse(kv.value.toString('utf8')) as T);
   }
 
   private async txn(t: TxnRequest): Promise<boolean> {
+    return (await this.txnAt(t)) !== undefined;
+  }
+
+  /** A txn: the revision it committed at when it succeeded, undefined when a compare failed. */
+  private async txnAt(t: TxnRequest): Promise<number | undefined> {
     const r: CommandResult = await this.node.submit({ txn: t });
     if (!r.ok) throw new ClusterError('FAILED_PRECONDITION', `the store refused: ${r.message}`);
     if (!r.txn) throw new Error('the store answered a txn without a txn result');
-    return r.txn.succeeded;
+    return r.txn.succeeded ? r.revision : undefined;
   }
 
   async cluster(): Promise<ClusterInfo | undefined> {
@@ -301,11 +334,17 @@ export class ClusterStore {
     return this.list<{ name: string; force: boolean }>(P_REMOVALS);
   }
 
-  /** The leader, once `name` is out of Raft: its records go in one txn, its instances' with --force. */
-  async completeRemoval(name: string, instanceNames: string[]): Promise<void> {
+  /**
+   * The leader, once `name` is out of Raft: its records go in one txn, its instances' with
+   * --force; its certificate is recorded as removed (see removedMembers).
+   */
+  async completeRemoval(name: string, instanceNames: string[], member?: MemberInfo, force = false): Promise<void> {
+    const fp = member?.certFingerprint;
+    const removed: RemovedMember | undefined = member && fp ? { fingerprint: fp, name, id: member.id, at: Date.now(), force } : undefined;
     await this.txn({
       compare: [],
       success: [
+        ...(removed ? [{ requestPut: { key: b(P_REMOVED + removed.fingerprint), value: json(removed) } }] : []),
         { requestDeleteRange: { key: b(P_MEMBERS + name) } },
         { requestDeleteRange: { key: b(P_LIVE + name) } },
         { requestDeleteRange: { key: b(P_REMOVALS + name) } },
@@ -313,6 +352,15 @@ export class ClusterStore {
       ],
       failure: [],
     });
+  }
+
+  /**
+   * This member's own view, read locally (no leader needed; it may lag): the members and the
+   * removed members' certificates, for the check of calling peers (node-agent peer-auth.ts).
+   */
+  async peerView(): Promise<{ members: MemberInfo[]; removed: Map<string, RemovedMember> }> {
+    const [members, removed] = await Promise.all([this.list<MemberInfo>(P_MEMBERS, true), this.list<RemovedMember>(P_REMOVED, true)]);
+    return { members, removed: new Map(removed.map((r) => [r.fingerprint, r])) };
   }
 
   /** Writes this member's liveness key on its lease (it vanishes when the lease expires). */
@@ -323,18 +371,26 @@ export class ClusterStore {
 
   // ---- instances ----
 
-  /** Records a new instance intent; refused when the name is taken. */
-  async createInstance(i: InstanceIntent): Promise<void> {
-    const ok = await this.txn({
+  /**
+   * Records a new instance intent, and with it (same txn, one Raft commit) the operation that
+   * carries it out when one is given; refused (neither written) when the name is taken.
+   * Answers the revision it committed at (the operation record's mod revision).
+   */
+  async createInstance(i: InstanceIntent, op?: OperationRecord): Promise<number> {
+    const rev = await this.txnAt({
       compare: [{ key: b(P_INSTANCES + i.name), target: 'VERSION', result: 'EQUAL', version: 0 }],
-      success: [{ requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } }],
+      success: [
+        { requestPut: { key: b(P_INSTANCES + i.name), value: json(i) } },
+        ...(op ? [{ requestPut: { key: b(P_OPERATIONS + op.id), value: json(op) } }] : []),
+      ],
       failure: [],
     });
-    if (!ok) throw new ClusterError('ALREADY_EXISTS', `instance "${i.name}" already exists`);
+    if (rev === undefined) throw new ClusterError('ALREADY_EXISTS', `instance "${i.name}" already exists`);
+    return rev;
   }
 
-  async instance(name: string): Promise<{ value: InstanceIntent; modRevision: number } | undefined> {
-    return this.get<InstanceIntent>(P_INSTANCES + name);
+  async instance(name: string, local = false): Promise<{ value: InstanceIntent; modRevision: number } | undefined> {
+    return this.get<InstanceIntent>(P_INSTANCES + name, local);
   }
 
   async instances(): Promise<Array<{ value: InstanceIntent; modRevision: number }>> {
@@ -401,12 +457,26 @@ export class ClusterStore {
     return new Map(r.kvs.map((kv) => [kv.key.toString('utf8').slice(P_OBSERVED.length), JSON.parse(kv.value.toString('utf8')) as InstanceObserved]));
   }
 
-  async observedOf(name: string): Promise<InstanceObserved | undefined> {
-    return (await this.get<InstanceObserved>(P_OBSERVED + name))?.value;
+  async observedOf(name: string, local = false): Promise<InstanceObserved | undefined> {
+    return (await this.get<InstanceObserved>(P_OBSERVED + name, local))?.value;
   }
 
-  async putObserved(name: string, o: InstanceObserved): Promise<void> {
-    await this.node.submit({ put: { key: b(P_OBSERVED + name), value: json(o) } });
+  /**
+   * Records what the owner observed. `end`: an operation's end written in the same txn, only
+   * when the record is still at `end.modRevision` (else the observed state alone); answers
+   * whether it was.
+   */
+  async putObserved(name: string, o: InstanceObserved, end?: { value: OperationRecord; modRevision: number }): Promise<boolean> {
+    if (!end) {
+      await this.node.submit({ put: { key: b(P_OBSERVED + name), value: json(o) } });
+      return false;
+    }
+    const put = { requestPut: { key: b(P_OBSERVED + name), value: json(o) } };
+    return this.txn({
+      compare: [{ key: b(P_OPERATIONS + end.value.id), target: 'MOD', result: 'EQUAL', modRevision: end.modRevision }],
+      success: [put, { requestPut: { key: b(P_OPERATIONS + end.value.id), value: json(end.value) } }],
+      failure: [put],
+    });
   }
 
   /** The owning agent, once the container is gone: both records go in one txn. */
@@ -420,12 +490,15 @@ export class ClusterStore {
 
   // ---- operations ----
 
-  async putOperation(op: OperationRecord): Promise<void> {
-    await this.node.submit({ put: { key: b(P_OPERATIONS + op.id), value: json(op) } });
+  /** Records an operation; answers its mod revision. */
+  async putOperation(op: OperationRecord): Promise<number> {
+    const r = await this.node.submit({ put: { key: b(P_OPERATIONS + op.id), value: json(op) } });
+    if (!r.ok) throw new ClusterError('FAILED_PRECONDITION', `the store refused: ${r.message}`);
+    return r.revision;
   }
 
-  async operation(id: string): Promise<{ value: OperationRecord; modRevision: number } | undefined> {
-    return this.get<OperationRecord>(P_OPERATIONS + id);
+  async operation(id: string, local = false): Promise<{ value: OperationRecord; modRevision: number } | undefined> {
+    return this.get<OperationRecord>(P_OPERATIONS + id, local);
   }
 
   async operations(): Promise<OperationRecord[]> {

@@ -2,3 +2,4 @@ export * from './placement';
 export * from './placer';
 export * from './limits';
 export * from './request';
+export * from './trace';

@@ -9,6 +9,8 @@
  * 2. the target: `--target NAME` is that member only; `--target @GROUP` the members of that
  *    member group (`default` holds every member);
  * 3. capabilities: working CRIU for migration.stateful=true;
+ *    image availability: when the cluster knows the image (request.image), a member that
+ *    neither holds it nor can pull it from an online holder is passed by;
  * 4. capacity: `limits.cpu` (a count, or a CPU set whose CPUs the member must have) and
  *    `limits.memory` (bytes, or a percentage of the member's memory) within what is free:
  *    the member's CPUs and memory minus what its placed instances ask. Instances without
@@ -43,6 +45,14 @@ export interface Candidate {
 
 export type Strategy = 'spread' | 'pack';
 
+/** The image an instance needs, as the cluster's image records know it (ImageHoldings.need). */
+export interface ImageNeed {
+  /** The image as asked (alias or fingerprint), for the verdicts. */
+  ref: string;
+  /** The members holding it. */
+  holders: ReadonlySet<string>;
+}
+
 export interface PlacementRequest {
   instance: string;
   /** A member name (place there or nowhere), or "@group" (one of that member group's members). */
@@ -53,6 +63,8 @@ export interface PlacementRequest {
   ask?: ResourceAsk | undefined;
   /** placement.group: instances with the same value go to distinct members while possible. */
   placementGroup?: string | undefined;
+  /** The image, when the cluster knows it: holders, or a member that can pull it from one. */
+  image?: ImageNeed | undefined;
 }
 
 export interface Verdict {
@@ -92,6 +104,21 @@ function inTarget(req: PlacementRequest, c: Candidate): boolean {
   return g === 'default' || (c.groups?.includes(g) ?? false);
 }
 
+/** Whether an online candidate holds the image (then any member can pull it from there). */
+function imageReachable(req: PlacementRequest, cs: readonly Candidate[]): boolean {
+  const img = req.image;
+  return !img || cs.some((c) => c.online && img.holders.has(c.name));
+}
+
+function lacksImage(req: PlacementRequest, c: Candidate, reachable: boolean): boolean {
+  return !!req.image && !reachable && !req.image.holders.has(c.name);
+}
+
+function imageRefusal(img: ImageNeed): string {
+  const h = [...img.holders].sort();
+  return `image ${img.ref} is not here, and no online member holds it to pull from (${h.length > 0 ? `held by ${h.join(', ')}: offline` : 'no member holds it'})`;
+}
+
 function freeCpus(c: Candidate): number {
   return c.cpus === undefined ? Infinity : c.cpus - (c.used?.cpus ?? 0);
 }
@@ -115,8 +142,9 @@ export function chooseMember(req: PlacementRequest, sorted: readonly Candidate[]
   const ask = req.ask ?? NO_ASK;
   let best: Candidate | undefined;
   let bestScore = -Infinity;
+  const reachable = imageReachable(req, sorted);
   for (const c of sorted) {
-    if (!c.online || c.evacuated || !inTarget(req, c) || (req.stateful && !c.criu)) continue;
+    if (!c.online || c.evacuated || !inTarget(req, c) || (req.stateful && !c.criu) || lacksImage(req, c, reachable)) continue;
     if (ask.cpus > 0) {
       if (ask.highestCpu >= 0 && c.cpus !== undefined && ask.highestCpu >= c.cpus) continue;
       if (ask.cpus > freeCpus(c)) continue;
@@ -132,13 +160,14 @@ export function chooseMember(req: PlacementRequest, sorted: readonly Candidate[]
 }
 
 /** Why `c` cannot take the request (the first filter it fails), or undefined when it can. */
-function refusal(req: PlacementRequest, c: Candidate): string | undefined {
+function refusal(req: PlacementRequest, c: Candidate, reachable: boolean): string | undefined {
   if (!c.online) return 'offline';
   if (c.evacuated) return 'evacuated';
   if (req.target && !inTarget(req, c)) {
     return req.target[0] === '@' ? `not in member group ${req.target.slice(1)} (--target ${req.target})` : `not the target (${req.target})`;
   }
   if (req.stateful && !c.criu) return 'no working CRIU (migration.stateful=true needs it)';
+  if (lacksImage(req, c, reachable)) return imageRefusal(req.image!);
   const ask = req.ask ?? NO_ASK;
   if (ask.cpus > 0) {
     if (ask.highestCpu >= 0 && c.cpus !== undefined && ask.highestCpu >= c.cpus) {
@@ -169,8 +198,9 @@ export function place(req: PlacementRequest, candidates: readonly Candidate[]): 
   const sorted = sortCandidates(candidates);
   let chosen: Candidate | undefined;
   let best = -Infinity;
+  const reachable = imageReachable(req, sorted);
   const verdicts: Verdict[] = sorted.map((c) => {
-    const no = refusal(req, c);
+    const no = refusal(req, c, reachable);
     if (no) return { member: c.name, eligible: false, reason: no, score: 0 };
     const score = scoreOf(req, c);
     if (score > best) {
@@ -266,12 +296,14 @@ export class BatchChooser {
 
   private classOf(req: PlacementRequest): ChoiceClass {
     const a = req.ask ?? NO_ASK;
-    const key = `${req.target ?? ''}\u0000${req.stateful ? 1 : 0}\u0000${req.strategy ?? 'spread'}\u0000${req.placementGroup ?? ''}\u0000${a.cpus},${a.highestCpu},${a.memoryBytes},${a.memoryPercent}`;
+    const img = req.image ? `${req.image.ref}:${[...req.image.holders].sort().join(',')}` : '';
+    const key = `${req.target ?? ''}\u0000${req.stateful ? 1 : 0}\u0000${req.strategy ?? 'spread'}\u0000${req.placementGroup ?? ''}\u0000${a.cpus},${a.highestCpu},${a.memoryBytes},${a.memoryPercent}\u0000${img}`;
     let cls = this.classes.get(key);
     if (cls) return cls;
     cls = { req, heap: new Heap() };
+    const reachable = imageReachable(req, this.candidates);
     this.candidates.forEach((c, i) => {
-      if (!c.online || c.evacuated || !inTarget(req, c) || (req.stateful && !c.criu)) return;
+      if (!c.online || c.evacuated || !inTarget(req, c) || (req.stateful && !c.criu) || lacksImage(req, c, reachable)) return;
       if (a.cpus > 0 && a.highestCpu >= 0 && c.cpus !== undefined && a.highestCpu >= c.cpus) return;
       cls!.heap.push({ s: scoreOf(req, c), i, v: this.versions[i]! });
       this.memberOf[i]!.push(cls!);

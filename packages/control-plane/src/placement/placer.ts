@@ -17,12 +17,14 @@ import type { RaftNode, TxnRequest, WatchEvent } from '@berth/raft-store';
 import { P_INSTANCES, P_MEMBERS, P_PENDING } from '../cluster/cluster-store';
 import type { ClusterStore, InstanceIntent, LiveInfo, MemberInfo } from '../cluster/cluster-store';
 import { GroupStore, P_GROUPS } from '../cluster/groups';
+import { ImageHoldings } from '../cluster/images';
 import { NO_ASK, resourceAskOrNone } from './limits';
 import type { ResourceAsk } from './limits';
 import { BatchChooser, place, sortCandidates } from './placement';
 import type { Candidate } from './placement';
 import { KEY_PLACEMENT_GROUP, placementRequest } from './request';
 import { b, prefixEnd } from '../cluster/keys';
+import { launchTrace, launchTraceOn } from './trace';
 
 export interface PlacerOptions {
   /**
@@ -199,7 +201,7 @@ export class Placer {
   private readonly batch: number;
   private readonly depth: number;
   private readonly node: RaftNode;
-  private membersSeen: { at: number; members: MemberInfo[]; live: Map<string, LiveInfo>; groups: Map<string, string[]> } | undefined;
+  private membersSeen: { at: number; members: MemberInfo[]; live: Map<string, LiveInfo>; groups: Map<string, string[]>; images: ImageHoldings } | undefined;
   /** For intents nothing fits: the world (usage version, members read, record) their refusal was computed in. */
   private readonly explained = new Map<string, string>();
   /** A member, liveness or group record changed since they were read (the watch says so). */
@@ -231,7 +233,8 @@ export class Placer {
     const view = new PlacementView();
     this.stats.loads++;
     // One watch from /berth/groups/ to the end of /berth/members/: the instances for the view;
-    // groups, liveness and members (sorted between them) only mark the members to be read again.
+    // groups, image holders, liveness and members (sorted between them) only mark the members
+    // (and the image records) to be read again.
     this.membersDirty = true;
     this.watchId = this.node.watch({ key: b(P_GROUPS), rangeEnd: prefixEnd(P_MEMBERS) }, (ev) => {
       view.apply(ev);
@@ -268,8 +271,8 @@ export class Placer {
     // Read again when the watch saw a change (or, as a safety net, every 30 s; every second without a view).
     if (!this.membersSeen || this.membersDirty || !this.view || Date.now() - this.membersSeen.at > (this.view ? 30_000 : 1000)) {
       this.membersDirty = false;
-      const [members, live, groups] = await Promise.all([this.store.members(), this.store.live(), new GroupStore(this.node).byMember()]);
-      this.membersSeen = { at: Date.now(), members, live, groups };
+      const [members, live, groups, images] = await Promise.all([this.store.members(), this.store.live(), new GroupStore(this.node).byMember(), ImageHoldings.read(this.node)]);
+      this.membersSeen = { at: Date.now(), members, live, groups, images };
     }
     return this.membersSeen;
   }
@@ -339,7 +342,7 @@ export class Placer {
       if (waiting.length >= this.batch) break;
     }
     if (waiting.length === 0) return undefined;
-    const { members, live, groups } = await this.membersNow();
+    const { members, live, groups, images } = await this.membersNow();
     const candidates = sortCandidates(candidatesOf(members, live, groups, view.usage, this.reachable));
     const chooser = new BatchChooser(candidates);
     const placed: InstanceIntent[] = [];
@@ -349,6 +352,8 @@ export class Placer {
       // The view may have changed while the members were read.
       if (view.queue.get(w.value.name) !== w) continue;
       const req = placementRequest(w.value);
+      // Image availability: a member without the image needs an online holder to pull from.
+      req.image = images.need(w.value.image);
       const chosen = chooser.choose(req);
       if (chosen) {
         // (Object.assign: several times faster than a spread here, on objects JSON.parse made.)
@@ -389,6 +394,7 @@ export class Placer {
   /** Commits a pass: the number it placed, or -1 when the store refused it (the view is reset). */
   private async commit(view: PlacementView, pass: Pass): Promise<number> {
     const t = performance.now();
+    if (launchTraceOn) for (const v of pass.placed) launchTrace('leader', 'placer.chosen', v.name, `${v.location} +${(t - pass.startedAt).toFixed(1)}ms`);
     let r;
     try {
       r = await this.node.submit({ txn: pass.txn });
@@ -404,6 +410,7 @@ export class Placer {
       if (this.view === view) this.reset();
       return -1;
     }
+    if (launchTraceOn) for (const v of pass.placed) launchTrace('leader', 'placer.committed', v.name);
     this.stats.passes++;
     this.stats.passMs.push(performance.now() - pass.startedAt);
     if (this.stats.passMs.length > 10_000) this.stats.passMs.splice(0, 5_000);

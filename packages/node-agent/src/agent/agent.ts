@@ -51,6 +51,10 @@ export interface InstanceRecord {
 export interface InstanceExport {
   record: InstanceRecord;
   volume: Readable;
+  /** The volume's folder (a live move sends what changed in it after the first pass). */
+  volumeDir: string;
+  /** Its CRIU images (stateful snapshots, a stateful stop), when it has any: they move too. */
+  checkpoints?: string | undefined;
 }
 
 export interface InstanceView extends InstanceRecord {
@@ -526,7 +530,7 @@ export class Agent {
    * imports it into the image store. Owners go back from the unprivileged range to the
    * container's own ids. A running instance is frozen while its files are read.
    */
-  async publish(name: string, opts: { snapshot?: string; aliases?: string[]; properties?: Record<string, string> } = {}): Promise<ImageRecord> {
+  async publish(name: string, opts: { snapshot?: string; aliases?: string[]; properties?: Record<string, string>; public?: boolean } = {}): Promise<ImageRecord> {
     return this.locked(name, async () => {
       const r = await this.readRecord(name);
       const work = await fsp.mkdtemp(path.join(this.dataDir, '.publish-'));
@@ -558,7 +562,7 @@ export class Agent {
         } finally {
           if (thaw) await this.runtime.unfreeze(name);
         }
-        const rec = await this.images.import({ unified: out }, { aliases: opts.aliases ?? [] });
+        const rec = await this.images.import({ unified: out }, { aliases: opts.aliases ?? [], public: opts.public });
         return rec;
       } finally {
         await revert.fail().catch(() => undefined);
@@ -720,20 +724,32 @@ export class Agent {
   // ---- moves: an instance out of this host and into another ----
 
   /**
-   * The stream form of a stopped instance: its record and its volume (with its snapshots,
-   * pool.export). Refused while it runs, and when it has stateful snapshots or a stateful
-   * stop (their memory images move with live migration, which is not built yet).
+   * The stream form of an instance: its record, its volume (with its snapshots, pool.export)
+   * and the folder of its CRIU images (checkpointsDir) when it has any. Cold (default): refused
+   * while it runs. Live (a live move's first pass): it must run (or be frozen, `frozen`) and
+   * be able to checkpoint (requireStateful); the mover sends what changed after.
    */
-  async exportInstance(name: string, format?: import('../storage/types').StreamFormat): Promise<InstanceExport> {
+  async exportInstance(name: string, format?: import('../storage/types').StreamFormat, opts: { live?: boolean; frozen?: boolean } = {}): Promise<InstanceExport> {
     return this.locked(name, async () => {
       const r = await this.readRecord(name);
       const s = await this.runtime.state(name);
-      if (s.status !== 'Stopped' && s.status !== 'Created') throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a cold move needs it stopped`);
-      const stateful = r.snapshots.filter((x) => x.stateful).map((x) => x.name);
-      if (stateful.length > 0) throw new FailedPreconditionError(`instance "${name}" has stateful snapshots (${stateful.join(', ')}): they cannot move cold; delete them first`);
-      if (fs.existsSync(this.checkpointDir(name, STATEFUL_STOP))) throw new FailedPreconditionError(`instance "${name}" was stopped statefully: start it (or stop it again without --stateful) before moving it`);
-      return { record: r, volume: this.pool.export(name, format ? { format } : {}) };
+      if (opts.live) {
+        this.requireStateful(r);
+        if (s.status !== (opts.frozen ? 'Frozen' : 'Running')) throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a live move needs it running`);
+      } else if (s.status !== 'Stopped' && s.status !== 'Created') {
+        throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a cold move needs it stopped`);
+      }
+      const checkpoints = this.checkpointsDir(name);
+      return {
+        record: r, volume: this.pool.export(name, format ? { format } : {}), volumeDir: await this.pool.volumePath(name),
+        checkpoints: fs.existsSync(checkpoints) && (await fsp.readdir(checkpoints)).length > 0 ? checkpoints : undefined,
+      };
     });
+  }
+
+  /** The folder of an instance's CRIU images: `stop` (a stateful stop), `snapshot-<name>`. */
+  checkpointsDir(name: string): string {
+    return path.join(this.dataDir, 'checkpoints', name);
   }
 
   /**
@@ -741,9 +757,9 @@ export class Agent {
    * `incoming: moveId` until settleIncoming. The volume lands whole or not at all (the pool
    * imports into its staging area); a failure leaves no volume, bundle or record. An earlier
    * incoming copy of the same name (a move tried again) is replaced; any other instance of
-   * that name is not.
+   * that name is not. `stopped`: no runc entry is left (a live move restores into the bundle).
    */
-  async importInstance(record: InstanceRecord, volume: Readable, moveId: string): Promise<void> {
+  async importInstance(record: InstanceRecord, volume: Readable, moveId: string, opts: { stopped?: boolean } = {}): Promise<void> {
     validateInstanceName(record.name);
     validateConfig(record.config);
     const name = record.name;
@@ -763,6 +779,7 @@ export class Agent {
         const r: InstanceRecord = { name, image: record.image, config: { ...record.config }, pool: POOL, createdAtUnixMs: record.createdAtUnixMs, snapshots: record.snapshots.map((x) => ({ ...x })), incoming: moveId };
         await this.runtime.create(await this.spec(r));
         revert.add(() => this.runtime.delete(name));
+        if (opts.stopped) await this.runtime.stop(name, { force: true, timeoutMs: 0 });
         await this.writeRecord(r);
         revert.success();
       } finally {

@@ -48,8 +48,8 @@ const KEYS: Record<string, Check> = {
   // spread (default) or pack. See packages/control-plane/design.md, "Placement".
   'placement.group': (f, v) => { if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)) throw new InvalidArgumentError(f, `"${v}": use 1-63 letters, digits, '.', '_' or '-'`); },
   'placement.strategy': (f, v) => { if (v !== 'spread' && v !== 'pack') throw new InvalidArgumentError(f, `"${v}" is neither spread nor pack`); },
-  // LXD's key: what `berth cluster evacuate` does with it (auto and migrate: a cold move,
-  // stop: stopped where it is; live-migrate comes with live migration).
+  // LXD's key: what `berth cluster evacuate` does with it (auto: live where it can, else a
+  // cold move; migrate: a cold move; live-migrate: live or not at all; stop: stopped where it is).
   'cluster.evacuate': (f, v) => {
     if (!['auto', 'migrate', 'live-migrate', 'stop'].includes(v)) throw new InvalidArgumentError(f, `"${v}" is not one of auto, migrate, live-migrate, stop`);
   },

@@ -5,6 +5,7 @@ import { formatCapabilities, probeHost } from '../capabilities';
 import { Daemon, DEFAULT_DATA_DIR } from '../daemon/daemon';
 import { initCluster } from '../cluster/cluster-member';
 import { joinCluster } from '../cluster/join';
+import { retireClusterState } from '../cluster/files';
 import { recoverMember } from '../cluster/recover';
 
 // grpc-js hands Node the member's IP as the TLS server name when dialling by address (the
@@ -28,11 +29,40 @@ async function main(): Promise<void> {
     .command('$0', 'Run the daemon in the foreground', (y) => y.option('storage', {
       choices: ['dir', 'btrfs'] as const, default: 'dir' as const,
       describe: 'Driver of the default storage pool when it is first created (btrfs: on a loop file berth makes)',
+    }).option('images-address', {
+      type: 'string',
+      describe: 'HOST:PORT where berthd serves its public images as a simplestreams image server (https, a self-signed certificate to pin)',
+    }).option('images-auto-update-interval', {
+      type: 'number', default: 6,
+      describe: 'images.auto_update_interval: hours between refreshes of images copied with --auto-update (0: never)',
+    }).check((a) => {
+      const h = a['images-auto-update-interval'];
+      if (!Number.isFinite(h) || h < 0) throw new Error(`--images-auto-update-interval: hours >= 0, not ${String(h)}`);
+      return true;
     }), async (argv) => {
-      const daemon = new Daemon({ dataDir: argv['data-dir'], storageDriver: argv.storage });
+      const daemon: Daemon = new Daemon({
+        dataDir: argv['data-dir'],
+        storageDriver: argv.storage,
+        imagesAutoUpdateIntervalMs: argv['images-auto-update-interval'] * 3600_000,
+        imagesAddress: argv['images-address'],
+        // Removed from the cluster: stop, keep the cluster state aside, and say what now.
+        onRemoved: (why) => {
+          console.error(`berthd: ${why}; stopping`);
+          daemon.stop().then(() => {
+            const kept = retireClusterState(argv['data-dir']);
+            console.error(`berthd: this host's cluster state is kept in ${kept}; its containers stay as they are. `
+              + 'Started again, berthd serves this host alone; `berthd join TOKEN` (a token from `berth cluster add NAME` on a member) makes it a member anew.');
+            process.exit(0);
+          }, (e: unknown) => {
+            console.error(`berthd: stop failed: ${String(e)}`);
+            process.exit(1);
+          });
+        },
+      });
       await daemon.start();
       const c = daemon.cluster?.config;
       console.log(`berthd ${process.pid} serving on unix://${daemon.socket}${c ? `, member ${c.name} of cluster ${c.clusterId} on ${c.address} and ${c.clusterAddress}` : ''}`);
+      if (daemon.imageServer) console.log(`berthd: public images served on ${daemon.imageServer.server.url} (simplestreams; certificate SHA-256 ${daemon.imageServer.fingerprint})`);
       const env = argv['data-dir'] === DEFAULT_DATA_DIR ? '' : `BERTH_DIR=${argv['data-dir']} `;
       console.log('Try, in another terminal (in the repository):');
       for (const cmd of ['info', 'launch busybox c1', 'exec c1 -- ps', 'list', 'snapshot c1', 'stop c1', 'delete c1']) console.log(`  ${env}npx berth ${cmd}`);

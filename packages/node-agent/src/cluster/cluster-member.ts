@@ -7,7 +7,9 @@
  * - start() needs <data-dir>/cluster/ (written by initCluster or joinCluster); it listens on
  *   the member's two addresses, starts Raft, and returns without waiting for a leader.
  * - Every member-to-member connection is mutual TLS with certificates of the cluster CA: a
- *   peer without one fails the handshake before any Raft message is read.
+ *   peer without one fails the handshake before any Raft message is read; and every call is
+ *   refused unless the certificate is a current member's (peer-auth.ts): a removed member's
+ *   is refused, and that member, once it hears no leader, learns it and calls onRemoved.
  * - listMembers(), createJoinToken() and join admission need a quorum; without one they fail
  *   within the request timeout naming what is missing.
  * - stop() stops the loops, Raft and both listeners; the data stays for the next start.
@@ -21,9 +23,9 @@ import type { ClusterJoinHandlers, InstanceServiceClient, InstanceServiceHandler
 import { GrpcTransport, RaftNode } from '@berth/raft-store';
 import {
   ClusterError, ClusterStore, instancesPerMember, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
-  issueCertificate, serverCredentials,
+  issueCertificate, launchTrace, launchTraceOn, serverCredentials,
 } from '@berth/control-plane';
-import { TrustStore } from '@berth/control-plane';
+import { ImageRegistry, TrustStore } from '@berth/control-plane';
 import { DEFAULT_GROUP, GroupStore } from '@berth/control-plane';
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
 import type { Agent } from '../agent/agent';
@@ -31,6 +33,10 @@ import { toStatus } from '../daemon/status';
 import { Operations } from './operations';
 import { Reconciler } from './reconciler';
 import { Mover, migrationHandlers } from './moves';
+import { ImageDistributor } from './images';
+import { imageTransferHandlers, serveTestFaultsFromEnv } from './image-transfer';
+import { deleteLocalImage } from '../daemon/image-service';
+import { PeerAuth, checkMembership } from './peer-auth';
 import { clusterDir, hostOf, readMember, writeMember } from './files';
 import { TrustAnchors, authorizer, guardService } from './api-listener';
 import type { ApiService } from './api-listener';
@@ -85,6 +91,11 @@ export interface ClusterMemberOptions {
    * (exec, console, state, snapshots).
    */
   localInstances?: InstanceServiceHandlers;
+  /**
+   * This member was removed from the cluster (a peer refused its certificate as a removed
+   * member's): `why` says so. ClusterMember has stopped its loops; the caller stops the rest.
+   */
+  onRemoved?: (why: string) => void;
 }
 
 export class ClusterMember {
@@ -105,6 +116,10 @@ export class ClusterMember {
   private readonly requestTimeoutMs: number;
   /** Carries out the moves of instances that leave this member (with an agent). */
   mover: Mover | undefined;
+  /** The cluster's images in the store: which member holds which image. */
+  readonly registry: ImageRegistry;
+  /** Records this member's images, pulls and replicates them (with an agent; see images.ts). */
+  images: ImageDistributor | undefined;
 
   private constructor(
     private readonly opts: ClusterMemberOptions,
@@ -113,19 +128,24 @@ export class ClusterMember {
     readonly node: RaftNode,
     private readonly peerServer: grpc.Server,
     private joinServer: grpc.Server | undefined,
+    private readonly auth: PeerAuth,
   ) {
     this.store = new ClusterStore(node);
     this.trust = new TrustStore(node);
+    this.registry = new ImageRegistry(node);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.operations = new Operations(this.store, config.name, (ms) => this.changed(ms));
   }
 
   static async start(opts: ClusterMemberOptions): Promise<ClusterMember> {
     const { config, pki } = readMember(opts.dataDir);
-    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20 });
+    const auth = new PeerAuth({ name: config.name, id: config.memberId });
+    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, interceptors: [auth.interceptor] });
+    peerServer.addService(loadBerthV1().Membership.service, { Check: (_call: unknown, cb: grpc.sendUnaryData<{ member: string }>) => cb(null, { member: config.name }) });
     const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
     if (opts.localInstances) peerServer.addService(loadBerthV1().InstanceService.service, opts.localInstances);
     if (opts.agent) peerServer.addService(loadBerthV1().MigrationService.service, migrationHandlers(opts.agent));
+    if (opts.agent) peerServer.addService(loadBerthV1().ImageTransfer.service, imageTransferHandlers(opts.agent.images, serveTestFaultsFromEnv(process.env, opts.dataDir)));
     await bind(peerServer, config.clusterAddress, serverCredentials(pki));
     let node: RaftNode;
     try {
@@ -143,7 +163,7 @@ export class ClusterMember {
       peerServer.forceShutdown();
       throw e;
     }
-    const m = new ClusterMember(opts, config, pki, node, peerServer, undefined);
+    const m = new ClusterMember(opts, config, pki, node, peerServer, undefined, auth);
     try {
       m.joinServer = await m.serveJoin();
     } catch (e) {
@@ -153,6 +173,7 @@ export class ClusterMember {
     }
     m.every(1000, () => m.tick());
     void m.tick();
+    m.every(2000, () => m.checkRemoved());
     // On the leader every member answers heartbeats each tick: one silent for a second (10
     // ticks) is passed by, before its lease runs out (kill -9 of a member, then a launch).
     const placer = new Placer(m.store, {
@@ -173,7 +194,16 @@ export class ClusterMember {
     let kickReconcile: (() => void) | undefined;
     if (opts.agent) {
       m.mover = new Mover(config.name, m.store, opts.agent, (member) => m.peerClient(member, 'MigrationService'));
-      const reconciler = new Reconciler(config.name, m.store, opts.agent, m.mover);
+      const images = await ImageDistributor.start({
+        me: config.name, store: m.store, registry: m.registry, images: opts.agent.images, dataDir: opts.dataDir, operations: m.operations,
+        removeLocal: (fp) => deleteLocalImage(opts.agent!, fp),
+        peer: (member) => m.peerClient(member, 'ImageTransfer'),
+      });
+      m.images = images;
+      m.every(2000, async () => {
+        if (m.node.leaderId && m.info) await images.tick();
+      });
+      const reconciler = new Reconciler(config.name, m.store, opts.agent, m.mover, images);
       kickReconcile = m.every(2000, async () => {
         if (m.node.leaderId && m.info) await reconciler.runOnce();
       });
@@ -209,18 +239,18 @@ export class ClusterMember {
   /**
    * Resolves at the next change under /berth/ applied on this member (or after `ms`). Call it
    * BEFORE reading what you wait for, and await it after: a change that lands while you read
-   * then wakes you at once instead of being missed.
+   * then wakes you at once instead of being missed. Answers true when a change woke it.
    */
-  changed(ms: number): Promise<void> {
+  changed(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const waiters = this.changeWaiters;
-      const done = (): void => {
+      const done = (woken = true): void => {
         clearTimeout(t);
         const i = waiters.indexOf(done);
         if (i >= 0) waiters.splice(i, 1);
-        resolve();
+        resolve(woken);
       };
-      const t = setTimeout(done, ms);
+      const t = setTimeout(() => done(false), ms);
       waiters.push(done);
     });
   }
@@ -233,6 +263,7 @@ export class ClusterMember {
       let reconcile = false;
       for (const e of events) {
         const k = e.kv.key.toString('utf8');
+        if (launchTraceOn) launchTrace(this.config.name, 'watch', k, `${e.type}@${e.kv.modRevision}`);
         if (k.startsWith(P_PENDING)) place = true;
         // An intent without a location waits for the leader's placer (it keeps them in memory).
         else if (k.startsWith(P_INSTANCES)) reconcile = place = true;
@@ -248,7 +279,9 @@ export class ClusterMember {
 
   /** The periodic duties: found the cluster (once), keep our liveness key, keep roles (leader). */
   private async tick(): Promise<void> {
-    if (this.stopped || !this.node.leaderId) return;
+    if (this.stopped) return;
+    await this.followPeers();
+    if (!this.node.leaderId) return;
     if (!this.info) {
       if (this.config.founding && this.node.isLeader) {
         const f = this.config.founding;
@@ -266,7 +299,55 @@ export class ClusterMember {
   }
 
   private selfInfo(joinedAt: number): MemberInfo {
-    return { name: this.config.name, id: this.config.memberId, address: this.config.address, clusterAddress: this.config.clusterAddress, joinedAt };
+    return { name: this.config.name, id: this.config.memberId, address: this.config.address, clusterAddress: this.config.clusterAddress, joinedAt, certFingerprint: fingerprint(this.pki.certPem) };
+  }
+
+  /**
+   * Keeps the check of calling peers on this member's view of the store; a record of ours
+   * without a certificate fingerprint (older data) gets it.
+   */
+  private async followPeers(): Promise<void> {
+    const view = await this.store.peerView();
+    this.auth.update(view.members, view.removed);
+    const self = view.members.find((m) => m.id === this.config.memberId);
+    if (self && !self.certFingerprint && this.node.leaderId) {
+      const fp = fingerprint(this.pki.certPem);
+      await this.store.changeMember(self.name, (m) => (m.certFingerprint ? undefined : { ...m, certFingerprint: fp }));
+    }
+  }
+
+  private leaderlessSince: number | undefined;
+
+  /**
+   * A member that has heard no leader for 5 s asks its peers, one at a time, whether they still
+   * answer it (see peer-auth.ts): one that refuses it as a removed member's is proof.
+   */
+  private async checkRemoved(): Promise<void> {
+    if (this.stopped) return;
+    if (this.node.leaderId) {
+      this.leaderlessSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.leaderlessSince ??= now;
+    if (now - this.leaderlessSince < 5000) return;
+    const { members } = await this.store.peerView();
+    for (const p of members) {
+      if (p.id === this.config.memberId || this.stopped) continue;
+      const c = new (loadBerthV1().Membership)(p.clusterAddress, channelCredentials(this.pki));
+      try {
+        const answer = await checkMembership(c as Parameters<typeof checkMembership>[0], 2000);
+        if (answer === 'member') return;
+        if (answer === 'removed') {
+          const why = `member ${this.config.name} was removed from the cluster (member ${p.name} refuses its certificate as a removed member's)`;
+          await this.stop();
+          this.opts.onRemoved?.(why);
+          return;
+        }
+      } finally {
+        c.close();
+      }
+    }
   }
 
   private async keepAlive(info: ClusterInfo): Promise<void> {
@@ -328,7 +409,7 @@ export class ClusterMember {
         return;
       }
       const theirs = m ? (await this.store.instances()).filter((i) => i.value.location === r.name).map((i) => i.value.name) : [];
-      await this.store.completeRemoval(r.name, theirs);
+      await this.store.completeRemoval(r.name, theirs, m, r.force);
       return;
     }
     const removing = new Set(removals.map((r) => r.name));
@@ -453,8 +534,9 @@ export class ClusterMember {
     } catch (e) {
       throw new ClusterError('INVALID_ARGUMENT', (e as Error).message);
     }
-    const self: MemberInfo = { name, id, address: req.address, clusterAddress: req.clusterAddress, joinedAt: Date.now() };
+    const self: MemberInfo = { name, id, address: req.address, clusterAddress: req.clusterAddress, joinedAt: Date.now(), certFingerprint: fingerprint(certPem) };
     await this.store.consumeToken(req.token, self);
+    this.auth.admit(self.certFingerprint!);
     await this.node.addLearner({ id, address: req.clusterAddress, name });
     return {
       memberId: id,
@@ -510,7 +592,7 @@ export class ClusterMember {
   }
 
   /** A client of one of the services on another member's mutual-TLS listener (one channel each). */
-  async peerClient<S extends 'InstanceService' | 'MigrationService'>(member: string, service: S): Promise<InstanceType<ReturnType<typeof loadBerthV1>[S]>> {
+  async peerClient<S extends 'InstanceService' | 'MigrationService' | 'ImageTransfer'>(member: string, service: S): Promise<InstanceType<ReturnType<typeof loadBerthV1>[S]>> {
     const m = await this.store.member(member);
     if (!m) throw new ClusterError('NOT_FOUND', `no member named "${member}"`);
     const key = `${service}:${member}@${m.clusterAddress}`;
@@ -522,8 +604,16 @@ export class ClusterMember {
     return c as InstanceType<ReturnType<typeof loadBerthV1>[S]>;
   }
 
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | undefined;
+
+  /** Stops it all; a second call waits for the first. */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.stopOnce());
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true;
+    this.images?.stop();
     for (const c of this.peers.values()) c.close();
     for (const t of this.timers) clearInterval(t);
     if (this.watchId !== undefined) this.node.cancelWatch(this.watchId);

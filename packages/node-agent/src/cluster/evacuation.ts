@@ -7,15 +7,21 @@
  * Contract:
  * - move: refused (and nothing changes) for an unknown instance or member, a target that is
  *   where it runs already, offline, evacuated, or unfit for it (placement's verdict), or an
- *   instance already moving or being deleted. A running instance is stopped, moved and started
- *   again (cold move); the operation may be cancelled until the move commits.
+ *   instance already moving or being deleted. The mode (moveMode): cold (a running instance
+ *   is stopped, moved and started again) or live (stop-and-copy, moves.ts); by default live
+ *   when the instance runs, has migration.stateful=true and both members report `criu`, else
+ *   cold. A mode asked that the members cannot do is refused naming the missing feature
+ *   (pre-copy: CRIU's mem_dirty_track, post-copy: uffd lazy pages); pre-copy and post-copy are
+ *   not built yet (UNIMPLEMENTED when both members could). The operation may be cancelled
+ *   until the move commits; its result says the mode.
  * - evacuate: the member is marked evacuated at once (placement passes it by; `berth cluster
  *   list` says Evacuated), then every instance on it is moved (spread over the eligible
- *   members) or stopped, per the request's action, else its `cluster.evacuate` key (auto,
- *   migrate: cold move; stop: stopped in place; live-migrate: refused, live migration is not
- *   built yet). Each instance remembers where it came from and what it was asked to be.
- * - restore: the member takes placements again; what evacuate moved comes back and what it
- *   stopped is asked to be what it was before.
+ *   members) or stopped, per the request's action, else its `cluster.evacuate` key (auto:
+ *   live where it can, else cold; migrate: cold; live-migrate: live, or that instance stays
+ *   and the operation says why; stop: stopped in place). Each instance remembers where it
+ *   came from and what it was asked to be.
+ * - restore: the member takes placements again; what evacuate moved comes back (live where it
+ *   can) and what it stopped is asked to be what it was before.
  * - An instance that cannot move stays where it is (started again if it ran); the operation
  *   fails naming each such instance and why.
  */
@@ -31,6 +37,15 @@ import type { ClusterMember } from './cluster-member';
 const MOVE_WAIT_MS = 3600_000;
 
 export const EVACUATE_ACTIONS = ['auto', 'migrate', 'live-migrate', 'stop'] as const;
+/** What `berth move --mode` may ask ('' or auto: the best the members can do). */
+export const MOVE_REQUEST_MODES = ['auto', 'cold', 'stop-and-copy', 'pre-copy', 'post-copy'] as const;
+
+/** The capability (featureNames) each live technique needs on both members, and what it is. */
+const LIVE_NEEDS: Record<string, { feature: string; what: string }> = {
+  'stop-and-copy': { feature: 'criu', what: 'CRIU checkpoint/restore' },
+  'pre-copy': { feature: 'criu-dirty-tracking', what: 'memory dirty tracking (CRIU feature mem_dirty_track: the kernel\'s soft-dirty bits)' },
+  'post-copy': { feature: 'criu-lazy-pages', what: 'userfaultfd lazy pages (CRIU features uffd, uffd-noncoop)' },
+};
 
 /** One move the store was asked for, and what counts as landed. */
 interface Asked {
@@ -54,7 +69,29 @@ export class Moves {
     return (await readCandidates(this.store)).filter((c) => c.name !== except);
   }
 
-  async move(name: string, target: string): Promise<OperationResponse> {
+  /**
+   * How instance `i` moves from `from` to `to`: the mode asked, or (auto) live when it runs,
+   * is stateful and both members have CRIU, else cold. Throws (ClusterError, or UNIMPLEMENTED)
+   * for a mode that cannot be done, naming what is missing.
+   */
+  private async moveMode(i: InstanceIntent, from: string, to: string, asked: string): Promise<'cold' | 'stop-and-copy'> {
+    if (asked && !(MOVE_REQUEST_MODES as readonly string[]).includes(asked)) throw new ClusterError('INVALID_ARGUMENT', `mode: "${asked}" is not one of ${MOVE_REQUEST_MODES.join(', ')}`);
+    if (asked === 'cold') return 'cold';
+    const [live, observed] = await Promise.all([this.store.live(), this.store.observedOf(i.name)]);
+    const lacking = (feature: string): string[] => [from, to].filter((m) => !(live.get(m)?.features ?? []).includes(feature));
+    const running = i.desired === 'Running' && observed?.location === from && observed.status === 'Running';
+    const stateful = ['true', '1', 'yes', 'on'].includes((i.config['migration.stateful'] ?? '').toLowerCase());
+    if (!asked || asked === 'auto') return running && stateful && lacking('criu').length === 0 ? 'stop-and-copy' : 'cold';
+    const need = LIVE_NEEDS[asked]!;
+    const missing = lacking(need.feature);
+    if (missing.length > 0) throw new ClusterError('FAILED_PRECONDITION', `a ${asked} move needs ${need.what} on both members; ${missing.join(' and ')} ${missing.length > 1 ? 'lack' : 'lacks'} it (\`berth cluster list\` shows each member's capabilities)`);
+    if (asked !== 'stop-and-copy') throw Object.assign(new Error(`${asked} moves are not built yet: use --mode stop-and-copy (or cold)`), { code: grpc.status.UNIMPLEMENTED });
+    if (!stateful) throw new ClusterError('FAILED_PRECONDITION', `instance "${i.name}" needs config migration.stateful=true for a live move (set it while it is stopped), or move it with --mode cold`);
+    if (!running) throw new ClusterError('FAILED_PRECONDITION', `instance "${i.name}" is not running (${observed?.status ?? 'unknown'}): a live move needs it running; move it with --mode cold`);
+    return 'stop-and-copy';
+  }
+
+  async move(name: string, target: string, asked = ''): Promise<OperationResponse> {
     const cur = await this.store.instance(name);
     if (!cur) throw new ClusterError('NOT_FOUND', `instance "${name}" not found`);
     const i = cur.value;
@@ -70,11 +107,12 @@ export class Moves {
     if (!p.chosen) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" cannot move to ${target}: ${p.verdicts.find((v) => v.member === target)?.reason ?? p.why ?? 'not eligible'}`);
     const source = i.location;
     if (!all.find((c) => c.name === source)?.online) throw new ClusterError('FAILED_PRECONDITION', `member ${source}, where "${name}" is, is offline: its volume cannot be read`);
+    const mode = await this.moveMode(i, source, target, asked);
     const id = randomUUID();
     await this.store.changeInstance(name, (x) => {
       checkMovable(x);
       if (x.location !== source) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" moved to ${x.location} meanwhile`);
-      return { ...x, moving: { id, to: target }, moveError: undefined };
+      return { ...x, moving: { id, to: target, mode }, moveError: undefined };
     });
     return this.member.operations.start({
       description: `move ${name} from ${source} to ${target}`,
@@ -82,7 +120,7 @@ export class Moves {
       run: async (cancelled) => {
         const errors = await this.landed([{ name, id, to: target }], cancelled);
         if (errors.length > 0) throw errorOf(errors);
-        return { location: target };
+        return { location: target, mode };
       },
       // Before it commits, a move can be called off: the source sees `moving` gone and stops.
       cancel: async () => {
@@ -141,7 +179,6 @@ export class Moves {
     if (action && !(EVACUATE_ACTIONS as readonly string[]).includes(action)) {
       throw new ClusterError('INVALID_ARGUMENT', `action: "${action}" is not one of ${EVACUATE_ACTIONS.join(', ')}`);
     }
-    if (action === 'live-migrate') throw Object.assign(new Error('live migration is not built yet: evacuate with --action migrate (a cold move: stop, move, start) or stop'), { code: grpc.status.UNIMPLEMENTED });
     const m = await this.store.member(from);
     if (!m) throw new ClusterError('NOT_FOUND', `no member named "${from}"`);
     const live = await this.store.live();
@@ -159,16 +196,16 @@ export class Moves {
           asked.push({ name: i.name, status: 'Stopped' });
           continue;
         }
-        if (how === 'live-migrate') throw new Error('its cluster.evacuate is live-migrate, which is not built yet (evacuate with --action migrate or stop)');
         // Where placement would put it now (its --target, if any, no longer binds it).
         const req = placementRequest({ ...i, target: undefined });
         const p = place(req, candidates);
         if (!p.chosen) throw new Error(`no member can take it: ${p.why ?? ''}`);
         const id = randomUUID();
         const to = p.chosen;
+        const mode = await this.moveMode(i, from, to, how === 'live-migrate' ? 'stop-and-copy' : how === 'migrate' ? 'cold' : 'auto');
         await this.store.changeInstance(i.name, (x) => {
           checkMovable(x);
-          return { ...x, moving: { id, to }, moveError: undefined, evacuated: { from, action: 'migrate', desired: x.desired } };
+          return { ...x, moving: { id, to, mode }, moveError: undefined, evacuated: { from, action: 'migrate', desired: x.desired } };
         });
         const c = candidates.find((x) => x.name === to);
         if (c) take(c, req);
@@ -205,9 +242,10 @@ export class Moves {
           continue;
         }
         const id = randomUUID();
+        const mode = i.location ? await this.moveMode(i, i.location, to, 'auto') : 'cold';
         await this.store.changeInstance(i.name, (x) => {
           checkMovable(x);
-          return { ...x, moving: { id, to }, moveError: undefined };
+          return { ...x, moving: { id, to, mode }, moveError: undefined };
         });
         asked.push({ name: i.name, id, to });
       } catch (err) {

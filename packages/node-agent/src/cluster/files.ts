@@ -41,6 +41,17 @@ export function readMember(dataDir: string): { config: MemberConfig; pki: Member
   };
 }
 
+/**
+ * A member removed from the cluster: its cluster state (keys, Raft log, store) is moved aside
+ * to `cluster.removed-<time>`, so that berthd serves the host alone next time, or joins anew.
+ * Returns where it went.
+ */
+export function retireClusterState(dataDir: string, now = new Date()): string {
+  const to = path.join(dataDir, `cluster.removed-${now.toISOString().replace(/[:.]/g, '-')}`);
+  fs.renameSync(clusterDir(dataDir), to);
+  return to;
+}
+
 /** Writes the files (keys 0600), member.json last: a half-written folder is not a member. */
 export function writeMember(dataDir: string, config: MemberConfig, pki: MemberPki & { caKeyPem: string }): void {
   const dir = clusterDir(dataDir);

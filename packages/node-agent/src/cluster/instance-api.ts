@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ExecInput__Output, ExecOutput, Instance, InstanceServiceHandlers } from '@berth/proto';
-import { ClusterError, configDigest } from '@berth/control-plane';
+import { ClusterError, configDigest, launchTrace } from '@berth/control-plane';
 import type { InstanceIntent, InstanceObserved } from '@berth/control-plane';
 import { validateConfig, validateInstanceName } from '../agent/config';
 import { InvalidArgumentError } from '../errors';
@@ -23,21 +23,28 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
   const me = member.config.name;
   const moves = new Moves(member);
 
-  /** Waits (on the store's watch) until `done` says the instance reached what was asked, or fails with its error. */
+  /**
+   * Waits (on the store's watch) until `done` says the instance reached what was asked, or
+   * fails with its error. The first look is a linearizable read; after each wake-up by a
+   * change, the records as this member has applied them (at least as new as that first look:
+   * no leader round trip per change); after a quiet second, linearizable again (a member cut
+   * off from the leader fails the read within the request timeout, as before).
+   */
   async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean, cancelled: () => boolean = () => false): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
     const deadline = Date.now() + waitMs;
-    for (;;) {
+    for (let local = false; ;) {
       if (cancelled()) throw new CancelledError('cancelled');
       const next = member.changed(1000);
-      const [cur, observed] = await Promise.all([store.instance(name), store.observedOf(name)]);
+      const [cur, observed] = await Promise.all([store.instance(name, local), store.observedOf(name, local)]);
       const intent = cur?.value;
+      launchTrace(me, 'settle.read', name, `${intent?.location ?? '-'}/${observed?.status ?? '-'}`);
       if (done(intent, observed)) return { intent, observed };
       if (intent?.placementError && !intent.location) throw new ClusterError('FAILED_PRECONDITION', intent.placementError);
       if (observed?.status === 'Error' && observed.error) throw new ClusterError('FAILED_PRECONDITION', `on ${observed.location}: ${observed.error}`);
       if (Date.now() > deadline) {
         throw Object.assign(new Error(`instance "${name}" did not reach its state within ${waitMs / 1000} s (${intent?.location ? `on ${intent.location}, last seen ${observed?.status ?? 'nothing yet'}` : 'not placed yet'}); it is still being worked on`), { code: grpc.status.DEADLINE_EXCEEDED });
       }
-      await next;
+      local = await next;
     }
   }
 
@@ -113,6 +120,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
   return {
     ...local,
     CreateInstance: unary(async (r) => {
+      launchTrace(me, 'api.recv', r.name);
       validateInstanceName(r.name);
       if (!r.image) throw new InvalidArgumentError('image', 'image is empty');
       // Config keys, limits as placement reads them (bounded by the member, not this host), @group.
@@ -120,10 +128,14 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       // Explain, change nothing: each member's verdict and score as the leader's placement would see it now.
       if (r.dryRun) return explainPlacement(store, r);
       const desired = r.start ? 'Running' : 'Stopped';
-      await store.createInstance({ name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined });
+      launchTrace(me, 'api.checked', r.name);
+      const intent: InstanceIntent = { name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined };
       return member.operations.start({
         description: `launch ${r.name}`,
         resources: { instances: `/1.0/instances/${r.name}` },
+        // The intent and its operation in one txn: a taken name records neither. The owner
+        // ends the operation in the txn that records the state reached (reconciler.ts).
+        record: (op) => store.createInstance({ ...intent, launchOp: op.id }, op),
         run: async (cancelled) => ({ location: (await settle(r.name, reached(desired), cancelled)).intent?.location ?? '' }),
         // Cancelled before it runs: the instance goes (never placed: its records; else its owner deletes it).
         cancel: async () => {
@@ -202,7 +214,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
     RestoreSnapshot: owned('RestoreSnapshot', local.RestoreSnapshot),
     DeleteSnapshot: owned('DeleteSnapshot', local.DeleteSnapshot),
     Exec: exec,
-    MoveInstance: unary(async (r) => moves.move(r.name, r.target)),
+    MoveInstance: unary(async (r) => moves.move(r.name, r.target, r.mode)),
     CopyInstance: unary(async (r) => moves.copy(r)),
     RenameInstance: unary(async (r) => {
       validateInstanceName(r.newName, 'new_name');

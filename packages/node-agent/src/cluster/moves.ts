@@ -1,31 +1,61 @@
 /**
- * Cold moves of an instance between members (berth move, evacuate, restore): the store says
- * what should move where, the source member carries it out, a txn commits it.
+ * Moves of an instance between members (berth move, evacuate, restore): the store says what
+ * should move where and how (intent.moving = {id, to, mode}), the source member carries it
+ * out, a txn commits it.
  *
+ * Cold (mode cold, or a stopped instance):
  *   API member      intent.moving = {id, to}                        (any member; one txn)
- *   source (owner)  stop it; stream record + volume to `to`          (MigrationService.Migrate)
+ *   source (owner)  stop it; stream record + volume (+ CRIU images) to `to` (MigrationService.Migrate)
  *   target          import it stopped, marked incoming (the instance is not the target's yet)
  *   source          one txn: location = to, moving cleared, movedFrom = {source, id}
  *   target          its reconciler sees the intent here: settles the copy, starts it if wanted
  *   source          its reconciler sees movedFrom = itself: removes its copy, clears movedFrom
  *
+ * Live, stop-and-copy (a running instance with migration.stateful=true, CRIU on both):
+ *   phase volume      the volume is streamed while the instance runs (a walk of its folder is
+ *                     taken first; on a dir pool whose tar saw a file change under it, once
+ *                     more with the instance frozen); the target imports it, stopped, marked
+ *                     incoming: `volume`
+ *   phase checkpoint  the source checkpoints it (runc checkpoint = a stateful stop: its
+ *                     processes are gone here, the images in checkpoints/<name>/stop), sends
+ *                     the delta (paths removed since the walk, a tar of what changed:
+ *                     volume-delta.ts) and a tar of its CRIU images (stateful snapshots too)
+ *   phase restore     the target applies them and restores (Agent.start: the stateful stop's
+ *                     images), answers `running`; the copy stays marked incoming
+ *   commit            as cold; the source's copy (stopped, with its images) is removed after
+ *
  * Contract:
  * - Nothing is lost: the source keeps its copy until the txn that places the instance on the
  *   target has committed, and the target's copy is complete (the pool imports into staging;
  *   chunk offsets and CRC-32s and the volume stream's own digests are checked) before the
- *   target answers `received`.
- * - A failed move (target down or killed, link cut, disk full, refused) ends with
- *   intent.moveError = {id, error}, `moving` cleared; the source's reconciler then brings the
- *   instance back to what it is asked to be (started again if it ran); the target keeps
- *   nothing (its import reverts; a copy it had received is dropped with DropIncoming, and an
- *   incoming copy nobody claims is removed by its reconciler's sweep).
+ *   target answers `received` / `running`.
+ * - A failed move (target down or killed, link cut, disk full, CRIU failing on either side,
+ *   refused) ends with intent.moveError = {id, error}, `moving` cleared; the target keeps
+ *   nothing (its import reverts; a copy it had received is dropped by the target itself and
+ *   with DropIncoming, and an incoming copy nobody claims is removed by its reconciler's
+ *   sweep). A live move that had checkpointed resumes the instance on the source from its own
+ *   images; a cold one is started again by the source's reconciler.
+ * - Never in two places: the target restores only after the source's processes are gone (the
+ *   checkpoint ends them). A live move that fails after the target was asked to restore, when
+ *   the target cannot confirm it dropped its copy, sets intent.fenced = {member: to, id}: the
+ *   source keeps the instance stopped until that member answers DropIncoming (the reconciler
+ *   asks on each pass: unfence()). A target whose stream breaks before it answered `running`
+ *   drops its copy itself.
  * - A source that dies mid-move finds `moving` again when it comes back and tries again (the
- *   target replaces an incoming copy of the same move).
+ *   target replaces an incoming copy of the same move); a live move whose source died after
+ *   the checkpoint goes on cold, with the checkpoint's images (the target then restores them).
  * - A move the store abandons (cancelled: `moving` cleared or changed; the instance deleted)
  *   is not committed; the target's copy is dropped.
+ * - Test-only fault hook, off unless a file <data dir>/BERTH_TEST_MIGRATION_FAULT exists on the
+ *   member; it holds `dump` (the source refuses to checkpoint, as a failing CRIU dump) or
+ *   `restore` (the target removes the images' inventory.img first: CRIU's restore really fails).
  */
 import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import type { DropIncomingRequest__Output, MigrationFrame, MigrationFrame__Output, MigrationPhase, MigrationPhase__Output, MigrationServiceClient, MigrationServiceHandlers } from '@berth/proto';
@@ -33,11 +63,25 @@ import type { ClusterStore, InstanceIntent } from '@berth/control-plane';
 import type { Agent, InstanceRecord } from '../agent/agent';
 import { unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
-import { InvalidArgumentError } from '../errors';
+import { InternalError, InvalidArgumentError } from '../errors';
+import type { SectionSink } from '../storage/stream';
+import { removeFromVolume, tarOf, tarOfFolder, untarInto, volumeDelta, walkVolume } from './volume-delta';
 
 const CHUNK = 1 << 20;
+/** Frames a target keeps queued before it pauses the call (each at most CHUNK bytes). */
+const QUEUED = 8;
 /** No progress (a chunk taken, a phase answered) this long: the link is considered cut. */
 const STALL_MS = 30_000;
+export const MOVE_MODES = ['cold', 'stop-and-copy'] as const;
+
+/** The test-only fault hook (see the contract): never set outside tests. */
+function testFault(dataDir: string, what: 'dump' | 'restore'): boolean {
+  try {
+    return fs.readFileSync(path.join(dataDir, 'BERTH_TEST_MIGRATION_FAULT'), 'utf8').trim() === what;
+  } catch {
+    return false;
+  }
+}
 
 /** The source side: runs the moves the store asks of this member, one per instance at a time. */
 export class Mover {
@@ -58,7 +102,7 @@ export class Mover {
   /** Starts the move `i.moving` asks for, unless one of this instance runs already. */
   ensure(i: InstanceIntent): void {
     if (!i.moving || this.running.has(i.name)) return;
-    const p = this.run(i.name, i.moving.id, i.moving.to).finally(() => this.running.delete(i.name));
+    const p = this.run(i.name, i.moving.id, i.moving.to, i.moving.mode ?? 'cold').finally(() => this.running.delete(i.name));
     this.running.set(i.name, p);
   }
 
@@ -67,24 +111,67 @@ export class Mover {
     await Promise.all([...this.running.values()]);
   }
 
-  private async run(name: string, id: string, to: string): Promise<void> {
+  private async run(name: string, id: string, to: string, mode: string): Promise<void> {
+    const live = { checkpointed: false, restoreAsked: false };
     try {
       const local = await this.agent.get(name);
-      if (local.status === 'Running' || local.status === 'Frozen') await this.agent.stop(name, { force: false, timeoutMs: 30_000 });
-      await this.send(name, id, to);
+      const running = local.status === 'Running' || local.status === 'Frozen';
+      if (mode === 'stop-and-copy' && local.status === 'Running') {
+        try {
+          await this.sendLive(name, id, to, live, false);
+        } catch (e) {
+          // dir pools read the live folder with GNU tar, which gives up on a file that changes
+          // while it is read: once more, frozen during the first pass (btrfs reads a snapshot).
+          if (live.checkpointed || !/file changed as we read it/.test((e as Error).message)) throw e;
+          await this.dropRemote(to, name, id);
+          await this.sendLive(name, id, to, live, true);
+        }
+      } else {
+        // Cold (also a live move tried again after its checkpoint: the images go along).
+        if (running) await this.agent.stop(name, { force: false, timeoutMs: 30_000 });
+        await this.send(name, id, to);
+      }
       if (!(await this.commit(name, id, to))) {
-        await this.dropRemote(to, name, id);
+        const dropped = await this.dropRemote(to, name, id);
+        await this.resume(name, id, to, live, dropped, 'the move was called off');
         return;
       }
     } catch (e) {
-      await this.dropRemote(to, name, id);
+      const dropped = await this.dropRemote(to, name, id);
       const st = toStatus(e);
       const error = `moving ${name} from ${this.me} to ${to}: ${st.details ?? String(e)}`;
       const code = grpc.status[st.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN';
-      await this.store.changeInstance(name, (x) => (x.moving?.id === id ? { ...x, moving: undefined, moveError: { id, error, code } } : x)).catch(() => undefined);
+      await this.resume(name, id, to, live, dropped, error, code);
       return;
     }
     await this.removeMovedCopy(name, id).catch(() => undefined); // else the reconciler does it
+  }
+
+  /**
+   * After a failed or abandoned move: the instance goes on here. A live move that had
+   * checkpointed restores it from its own images, unless the target may run it (fenced).
+   */
+  private async resume(name: string, id: string, to: string, live: { checkpointed: boolean; restoreAsked: boolean }, dropped: boolean, error: string, code?: string): Promise<void> {
+    const fence = live.restoreAsked && !dropped;
+    if (live.checkpointed && !fence) await this.agent.start(name).catch(() => undefined); // else the reconciler tries
+    const said = fence ? `${error}; ${to} could not be reached to confirm it holds no copy: ${name} stays stopped here until it answers (never in two places)` : error;
+    await this.store.changeInstance(name, (x) => {
+      const next: InstanceIntent = { ...x, fenced: fence ? { member: to, id } : x.fenced };
+      if (code !== undefined && x.moving?.id === id) Object.assign(next, { moving: undefined, moveError: { id, error: said, code } });
+      return next;
+    }).catch(() => undefined);
+  }
+
+  /**
+   * A fenced instance (see the contract): asks the member that may hold a copy to drop it.
+   * True once it answered (the instance may run here again, and the fence is cleared).
+   */
+  async unfence(i: InstanceIntent): Promise<boolean> {
+    const f = i.fenced;
+    if (!f) return true;
+    if (!(await this.dropRemote(f.member, i.name, f.id, 2_000))) return false;
+    await this.store.changeInstance(i.name, (x) => (x.fenced?.id === f.id ? { ...x, fenced: undefined } : x));
+    return true;
   }
 
   /** One txn: the instance is the target's. False when the store abandoned this move. */
@@ -119,152 +206,367 @@ export class Mover {
     await this.store.changeInstance(name, (x) => (x.movedFrom?.id === id ? { ...x, movedFrom: undefined } : x));
   }
 
-  private async dropRemote(to: string, name: string, id: string): Promise<void> {
+  /** Asks the target to drop its incoming copy of this move; true when it answered. */
+  private async dropRemote(to: string, name: string, id: string, timeoutMs = 10_000): Promise<boolean> {
     try {
       const c = await this.peer(to);
-      await new Promise<void>((resolve) => c.DropIncoming({ instance: name, operationId: id }, { deadline: Date.now() + 10_000 }, () => resolve()));
+      return await new Promise<boolean>((resolve) => c.DropIncoming({ instance: name, operationId: id }, { deadline: Date.now() + timeoutMs }, (e) => resolve(!e)));
     } catch {
-      // The target is away: its reconciler's sweep removes an unclaimed incoming copy.
+      return false; // The target is away: its reconciler's sweep removes an unclaimed incoming copy.
     }
   }
 
   /** Streams the (stopped) instance to `to`; resolves once the target has it whole. */
   private async send(name: string, id: string, to: string): Promise<void> {
     const exp = await this.agent.exportInstance(name, 'tar');
-    const client = await this.peer(to);
-    const call = client.Migrate();
-    let last = Date.now();
-    let outcome: MigrationPhase__Output | undefined;
-    let failure: Error | undefined;
-    const ended = new Promise<void>((resolve) => {
-      call.on('data', (p: MigrationPhase__Output) => {
-        last = Date.now();
-        if (p.phase === 'received' || p.phase === 'failed') outcome = p;
-        if (p.phase === 'failed') exp.volume.destroy();
-      });
-      call.on('error', (e: grpc.ServiceError) => {
-        failure = new Error(e.code === grpc.status.UNAVAILABLE ? `member ${to} cannot be reached (${e.details})` : e.details || e.message);
-        exp.volume.destroy();
-        resolve();
-      });
-      call.on('end', () => resolve());
-    });
-    const stall = setInterval(() => {
-      if (Date.now() - last > STALL_MS) call.cancel();
-    }, 1000);
-    const refused = (p: MigrationPhase__Output): Error => Object.assign(new Error(`${to} refused it: ${p.error}`), { code: grpc.status[p.code as keyof typeof grpc.status] ?? grpc.status.UNKNOWN });
+    const s = new MigrationStream(await this.peer(to), to);
     try {
-      try {
-        const write = async (f: MigrationFrame): Promise<void> => {
-          if (failure || outcome) throw failure ?? refused(outcome!);
-          if (!call.write(f)) await Promise.race([once(call, 'drain'), ended]);
-          last = Date.now();
-        };
-        await write({ header: { operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me } });
-        let offset = 0;
-        let pending: Buffer = Buffer.alloc(0);
-        const flush = async (data: Buffer, isLast: boolean): Promise<void> => {
-          await write({ volume: { offset, data, crc32c: crc32(data), last: isLast } });
-          offset += data.length;
-        };
-        for await (const piece of exp.volume) {
-          pending = pending.length === 0 ? (piece as Buffer) : Buffer.concat([pending, piece as Buffer]);
-          while (pending.length >= CHUNK) {
-            await flush(pending.subarray(0, CHUNK), false);
-            pending = pending.subarray(CHUNK);
-          }
-        }
-        await flush(pending, true);
-        call.end();
-      } catch (e) {
-        call.cancel();
-        await ended;
-        if (outcome?.phase === 'failed') throw refused(outcome);
-        throw failure ?? e;
-      }
-      await ended;
+      s.write({ header: { operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints } });
+      await s.chunks('volume', exp.volume);
+      if (exp.checkpoints) await s.tool('checkpoint', tarOfFolder(exp.checkpoints));
+      s.end();
+      await s.phase('received');
+    } catch (e) {
+      throw s.cancel(e);
     } finally {
-      clearInterval(stall);
+      s.close();
       exp.volume.destroy();
     }
-    if (outcome?.phase === 'received') return;
-    if (outcome?.phase === 'failed') throw refused(outcome);
-    throw failure ?? new Error(Date.now() - last > STALL_MS ? `no progress from ${to} for ${STALL_MS / 1000} s (link cut?)` : `${to} ended the transfer without an answer`);
+  }
+
+  /** A live move (stop-and-copy, see the header); resolves once the target runs it. */
+  private async sendLive(name: string, id: string, to: string, live: { checkpointed: boolean; restoreAsked: boolean }, freeze: boolean): Promise<void> {
+    const before = await walkVolume(await this.agent.pool.volumePath(name));
+    // `freeze`: frozen while the first pass is read (see run()).
+    if (freeze) await this.agent.freeze(name);
+    let frozen = freeze;
+    const exp = await this.agent.exportInstance(name, 'tar', { live: true, frozen }).catch(async (e: unknown) => {
+      if (frozen) await this.agent.unfreeze(name);
+      throw e;
+    });
+    const s = new MigrationStream(await this.peer(to), to);
+    try {
+      s.write({ header: { operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true } });
+      await s.chunks('volume', exp.volume);
+      await s.phase('volume');
+      if (frozen) await this.agent.unfreeze(name);
+      frozen = false;
+      const t0 = performance.now();
+      if (testFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
+      try {
+        await this.agent.stop(name, { stateful: true });
+      } catch (e) {
+        throw new InternalError(`checkpoint of ${name} failed on ${this.me}: ${(e as Error).message}`, { cause: e });
+      }
+      live.checkpointed = true;
+      const t1 = performance.now();
+      const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
+      s.write({ delta: { removedPaths: delta.removed } });
+      await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
+      live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
+      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name)));
+      s.end();
+      await s.phase('restore');
+      const t2 = performance.now();
+      await s.phase('running');
+      // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
+      process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms, delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms, restore ${Math.round(performance.now() - t2)} ms\n`);
+    } catch (e) {
+      if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
+      throw s.cancel(e);
+    } finally {
+      s.close();
+      exp.volume.destroy();
+    }
+  }
+}
+
+/**
+ * The source's end of one Migrate call: frames written with flow control, the target's
+ * phases awaited; a stall of STALL_MS, the target's `failed` or a broken stream fail it.
+ */
+class MigrationStream {
+  private readonly call: grpc.ClientDuplexStream<MigrationFrame, MigrationPhase__Output>;
+  private last = Date.now();
+  private readonly seen: MigrationPhase__Output[] = [];
+  private failure: Error | undefined;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+  private readonly stall: NodeJS.Timeout;
+
+  constructor(client: MigrationServiceClient, private readonly to: string) {
+    this.call = client.Migrate();
+    this.call.on('data', (p: MigrationPhase__Output) => {
+      this.last = Date.now();
+      this.seen.push(p);
+      if (p.phase === 'failed') this.failure ??= Object.assign(new Error(`${to} refused it: ${p.error}`), { code: grpc.status[p.code as keyof typeof grpc.status] ?? grpc.status.UNKNOWN });
+      this.wake();
+    });
+    this.call.on('error', (e: grpc.ServiceError) => {
+      this.failure ??= new Error(e.code === grpc.status.UNAVAILABLE ? `member ${to} cannot be reached (${e.details})` : e.details || e.message);
+      this.closed = true;
+      this.wake();
+    });
+    this.call.on('end', () => {
+      this.closed = true;
+      this.wake();
+    });
+    this.stall = setInterval(() => {
+      if (Date.now() - this.last > STALL_MS) {
+        this.failure ??= new Error(`no progress from ${to} for ${STALL_MS / 1000} s (link cut?)`);
+        this.call.cancel();
+        this.wake();
+      }
+    }, 1000);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters) w();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => {
+      const w = (): void => { this.waiters.delete(w); resolve(); };
+      this.waiters.add(w);
+    });
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error(`${this.to} ended the transfer without an answer`);
+  }
+
+  write(f: MigrationFrame): void {
+    this.check();
+    this.call.write(f);
+    this.last = Date.now();
+  }
+
+  private async writeFlow(f: MigrationFrame): Promise<void> {
+    this.check();
+    if (!this.call.write(f)) await Promise.race([once(this.call, 'drain'), this.changed()]);
+    this.check();
+    this.last = Date.now();
+  }
+
+  /** A byte stream as DataChunks of `kind` (offsets from 0, the last one marked). */
+  async chunks(kind: 'volume' | 'checkpoint', data: AsyncIterable<unknown>): Promise<void> {
+    let offset = 0;
+    let pieces: Buffer[] = [];
+    let have = 0;
+    const flush = async (b: Buffer, last: boolean): Promise<void> => {
+      await this.writeFlow({ [kind]: { offset, data: b, crc32c: crc32(b), last } });
+      offset += b.length;
+    };
+    for await (const piece of data) {
+      pieces.push(piece as Buffer);
+      have += (piece as Buffer).length;
+      if (have < CHUNK) continue;
+      let pending = Buffer.concat(pieces, have);
+      while (pending.length >= CHUNK) {
+        await flush(pending.subarray(0, CHUNK), false);
+        pending = pending.subarray(CHUNK);
+      }
+      pieces = pending.length ? [pending] : [];
+      have = pending.length;
+    }
+    await flush(Buffer.concat(pieces, have), true);
+  }
+
+  /** A tool's output (tar) as chunks; its failure fails the move. */
+  async tool(kind: 'volume' | 'checkpoint', t: { data: Readable; done: () => Promise<void> }): Promise<void> {
+    const done = t.done();
+    done.catch(() => undefined);
+    try {
+      await this.chunks(kind, t.data);
+    } catch (e) {
+      t.data.destroy();
+      throw e;
+    }
+    await done;
+  }
+
+  end(): void {
+    this.call.end();
+  }
+
+  /** Waits for the target's phase `want` (a `failed`, a broken or stalled stream throw). */
+  async phase(want: string): Promise<void> {
+    for (;;) {
+      if (this.seen.some((p) => p.phase === want)) return;
+      this.check();
+      await this.changed();
+    }
+  }
+
+  /** Stops watching for stalls (the call is over, either way). */
+  close(): void {
+    clearInterval(this.stall);
+  }
+
+  /** Ends the call after a failure; answers the error to report (the target's own, if it said). */
+  cancel(e: unknown): Error {
+    this.close();
+    this.call.cancel();
+    return this.failure ?? (e instanceof Error ? e : new Error(String(e)));
   }
 }
 
 /**
  * The target side, served on the members' mutual-TLS listener: takes an instance streamed by
- * a source member and makes it here, stopped, marked incoming (Agent.importInstance).
+ * a source member and makes it here, marked incoming (Agent.importInstance): stopped (cold),
+ * or restored and running (stop-and-copy).
  */
 export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
   const Migrate: grpc.handleBidiStreamingCall<MigrationFrame__Output, MigrationPhase> = (call) => {
-    const data = new PassThrough({ highWaterMark: 4 * CHUNK });
+    /** What the next frames are: the first volume pass, the delta, its files, the images, nothing. */
+    let expect: 'header' | 'volume' | 'delta' | 'changes' | 'checkpoint' | 'done' = 'header';
+    let mode = 'cold';
+    let name = '';
+    let moveId = '';
+    let withCheckpoints = false;
+    const pass1 = new PassThrough({ highWaterMark: 4 * CHUNK });
+    pass1.on('error', () => undefined); // the import's failure is what is reported
     let importing: Promise<void> | undefined;
+    let sink: SectionSink | undefined;
     let offset = 0;
-    let complete = false;
     let answered = false;
+    let work: Promise<void> = Promise.resolve();
     const answer = (p: MigrationPhase): void => {
       if (answered) return;
-      if (p.phase !== 'accepted') answered = true;
+      if (p.phase === 'received' || p.phase === 'running' || p.phase === 'failed') answered = true;
       call.write(p);
       if (answered) call.end();
     };
-    const fail = (e: unknown): void => {
-      const st = toStatus(e);
-      data.destroy(e instanceof Error ? e : new Error(String(e)));
-      answer({ phase: 'failed', error: st.details ?? String(e), code: grpc.status[st.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN' });
+    const ok = (phase: string): void => answer({ phase, error: '', code: '' });
+    /** Whatever this call made here goes (the import's own revert, then the copy). */
+    const cleanUp = async (): Promise<void> => {
+      pass1.destroy();
+      sink?.abort();
+      if (importing) await importing.catch(() => undefined);
+      if (moveId) await agent.dropIncoming(name, moveId).catch(() => undefined);
     };
-    data.on('drain', () => call.resume());
-    data.on('error', () => undefined); // the import's failure is what is reported
-    call.on('data', (f: MigrationFrame__Output) => {
+    const fail = (e: unknown): void => {
+      if (answered) return;
+      const st = toStatus(e);
+      void cleanUp().finally(() => answer({ phase: 'failed', error: st.details ?? String(e), code: grpc.status[st.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN' }));
+    };
+    const chunk = (c: { offset: number | string; data: Buffer; crc32c: number }, field: string): Buffer => {
+      if (Number(c.offset) !== offset) throw new InvalidArgumentError(`${field}.offset`, `${c.offset}, expected ${offset}`);
+      if (crc32(c.data) !== c.crc32c) throw new InvalidArgumentError(`${field}.crc32c`, `chunk at ${c.offset} is corrupt`);
+      offset += c.data.length;
+      return c.data;
+    };
+    const finish = async (): Promise<void> => {
+      expect = 'done';
+      if (mode === 'cold') return ok('received');
+      ok('restore');
+      if (testFault(agent.dataDir, 'restore')) await fsp.rm(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'), { force: true });
       try {
-        if (f.header) {
-          if (importing) throw new InvalidArgumentError('header', 'a second header');
-          const h = f.header;
-          if (h.mode !== 'cold') throw new InvalidArgumentError('mode', `"${h.mode}" moves are not served by this member (cold only)`);
-          if (h.volumeFormat !== 'tar') throw new InvalidArgumentError('volume_format', `"${h.volumeFormat}" is not served (tar only)`);
-          let record: InstanceRecord;
-          try {
-            record = JSON.parse(h.recordJson) as InstanceRecord;
-          } catch {
-            throw new InvalidArgumentError('record_json', 'is not JSON');
-          }
-          if (record.name !== h.instance) throw new InvalidArgumentError('record_json', `names ${record.name}, not ${h.instance}`);
-          if (!h.operationId) throw new InvalidArgumentError('operation_id', 'is empty');
-          importing = agent.importInstance(record, data, h.operationId);
-          importing.then(() => answer({ phase: 'received', error: '', code: '' }), fail);
-          answer({ phase: 'accepted', error: '', code: '' });
-          return;
-        }
-        if (f.volume) {
-          if (!importing) throw new InvalidArgumentError('frame', 'volume data before the header');
-          if (complete) throw new InvalidArgumentError('frame', 'volume data after the last chunk');
-          const v = f.volume;
-          if (v.offset !== offset) throw new InvalidArgumentError('volume.offset', `${v.offset}, expected ${offset}`);
-          if (crc32(v.data) !== v.crc32c) throw new InvalidArgumentError('volume.crc32c', `chunk at ${v.offset} is corrupt`);
-          offset += v.data.length;
-          if (!data.write(v.data)) call.pause();
-          if (v.last) {
-            complete = true;
-            data.end();
-          }
-          return;
-        }
-        throw new InvalidArgumentError('frame', `${f.frame ?? 'an empty frame'} is not served`);
+        await agent.start(name); // restores the images of the source's checkpoint
       } catch (e) {
-        fail(e);
+        throw new InternalError(`restore of ${name} failed on this member: ${(e as Error).message}`, { cause: e });
       }
+      ok('running');
+    };
+    const handle = async (f: MigrationFrame__Output): Promise<void> => {
+      if (answered) return;
+      if (f.header) {
+        if (expect !== 'header') throw new InvalidArgumentError('header', 'a second header');
+        const h = f.header;
+        if (!(MOVE_MODES as readonly string[]).includes(h.mode)) throw new InvalidArgumentError('mode', `"${h.mode}" moves are not served by this member (${MOVE_MODES.join(', ')})`);
+        if (h.volumeFormat !== 'tar') throw new InvalidArgumentError('volume_format', `"${h.volumeFormat}" is not served (tar only)`);
+        let record: InstanceRecord;
+        try {
+          record = JSON.parse(h.recordJson) as InstanceRecord;
+        } catch {
+          throw new InvalidArgumentError('record_json', 'is not JSON');
+        }
+        if (record.name !== h.instance) throw new InvalidArgumentError('record_json', `names ${record.name}, not ${h.instance}`);
+        if (!h.operationId) throw new InvalidArgumentError('operation_id', 'is empty');
+        mode = h.mode;
+        name = record.name;
+        withCheckpoints = h.checkpoints || mode !== 'cold';
+        importing = agent.importInstance(record, pass1, h.operationId, { stopped: mode !== 'cold' });
+        importing.catch(() => undefined);
+        moveId = h.operationId;
+        expect = 'volume';
+        return ok('accepted');
+      }
+      if (f.volume && expect === 'volume') {
+        const data = chunk(f.volume, 'volume');
+        if (!pass1.write(data)) await Promise.race([once(pass1, 'drain'), importing]);
+        if (!f.volume.last) return;
+        pass1.end();
+        await importing;
+        offset = 0;
+        if (mode !== 'cold') {
+          expect = 'delta';
+          return ok('volume');
+        }
+        expect = withCheckpoints ? 'checkpoint' : 'done';
+        if (!withCheckpoints) await finish();
+        return;
+      }
+      if (f.delta && expect === 'delta') {
+        const dir = await agent.pool.volumePath(name);
+        await removeFromVolume(dir, f.delta.removedPaths);
+        sink = untarInto(dir);
+        expect = 'changes';
+        return;
+      }
+      if (f.volume && expect === 'changes') {
+        await sink!.write(chunk(f.volume, 'volume'));
+        if (!f.volume.last) return;
+        await sink!.end();
+        sink = undefined;
+        offset = 0;
+        expect = 'checkpoint';
+        return;
+      }
+      if (f.checkpoint && expect === 'checkpoint') {
+        if (!sink) {
+          const dir = agent.checkpointsDir(name);
+          await fsp.mkdir(path.dirname(dir), { recursive: true, mode: 0o711 });
+          await fsp.rm(dir, { recursive: true, force: true });
+          await fsp.mkdir(dir, { mode: 0o711 });
+          sink = untarInto(dir);
+        }
+        await sink.write(chunk(f.checkpoint, 'checkpoint'));
+        if (!f.checkpoint.last) return;
+        await sink.end();
+        sink = undefined;
+        if (!fs.existsSync(path.join(agent.checkpointsDir(name), 'stop')) && mode !== 'cold') throw new InvalidArgumentError('checkpoint', 'carries no checkpoint of the instance (stop/)');
+        await finish();
+        return;
+      }
+      throw new InvalidArgumentError('frame', `${f.frame ?? 'an empty frame'} is not expected here (${expect === 'changes' ? 'the delta\'s files' : expect} is)`);
+    };
+    // Frames are handled one at a time, in order; the call is paused only while QUEUED of them
+    // wait (pausing it per frame stalls HTTP/2's window updates: one round trip per 64 KiB).
+    let queued = 0;
+    call.on('data', (f: MigrationFrame__Output) => {
+      if (++queued > QUEUED) call.pause();
+      work = work.then(() => handle(f)).then(() => {
+        if (--queued === QUEUED && !answered) call.resume();
+      }, fail);
     });
     call.on('end', () => {
-      if (!complete) fail(new Error('the source ended the stream before the last chunk'));
+      void work.then(() => { if (expect !== 'done') fail(new Error('the source ended the stream before the last chunk')); });
     });
-    call.on('cancelled', () => {
-      if (!complete) data.destroy(new Error('the source went away mid-stream'));
-    });
-    call.on('error', () => {
-      if (!complete) data.destroy(new Error('the stream broke mid-transfer'));
-    });
+    // The source went away before we answered: what was made here goes (it may not come back).
+    const gone = (why: string): void => {
+      void work.then(() => undefined, () => undefined).then(() => {
+        if (!answered) {
+          answered = true;
+          void cleanUp();
+        }
+      });
+      pass1.destroy(new Error(why));
+      sink?.abort();
+    };
+    call.on('cancelled', () => gone('the source went away mid-stream'));
+    call.on('error', () => gone('the stream broke mid-transfer'));
   };
   return {
     Migrate,

@@ -7,9 +7,17 @@
  *
  * Contract:
  * - start() records the operation before it returns it, and every end (success, failure,
- *   cancelled) is written once, by the member running it, with a compare on the record.
+ *   cancelled) is written once, with a compare on the record: by the member running it, or,
+ *   for a launch, by the instance's owner in the txn that records the state it reached
+ *   (InstanceIntent.launchOp, reconciler.ts); the member running it then finds it ended.
+ * - start() records the operation alone, or (OperationWork.record) in the same txn as the
+ *   change it carries out: one Raft commit for both, and a refused change records nothing.
  * - A cancel request is a flag on the record; the running member sees it (the store's watch
- *   wakes it), runs the operation's undo, and records `cancelled`.
+ *   wakes it, and it reads the record as this member has applied it), runs the operation's
+ *   undo, and records `cancelled`.
+ * - get() reads the record linearizably first; then, woken by the store's watch, as this
+ *   member has applied it (what it applied since is at least as new); an end this member
+ *   wrote answers its waits here as soon as the store acknowledged it.
  * - A member that dies leaves its operations `running`: the leader marks the operations of an
  *   offline member `failure` ("member X went offline"), and removes finished operations an
  *   hour old.
@@ -17,6 +25,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Operation, OperationResponse } from '@berth/proto';
+import { launchTrace } from '@berth/control-plane';
 import type { ClusterStore, OperationRecord } from '@berth/control-plane';
 import { toStatus } from '../daemon/status';
 
@@ -32,10 +41,20 @@ export interface OperationWork {
   run: (cancelled: () => boolean) => Promise<Record<string, string> | void>;
   /** Undoes what can be undone when the operation is cancelled; absent: it cannot be. */
   cancel?: () => Promise<void>;
+  /**
+   * Writes the record together with the change the operation carries out, in one txn (one
+   * Raft commit); answers the revision it committed at. Throws, having written nothing, when
+   * the change is refused. Absent: the record is written alone.
+   */
+  record?: (op: OperationRecord) => Promise<number>;
 }
 
 export class Operations {
-  constructor(private readonly store: ClusterStore, private readonly me: string, private readonly changed: (ms: number) => Promise<void>) {}
+  /** Waits (get) on operations this member runs: called with the end it wrote, once acknowledged. */
+  private readonly endWaiters = new Map<string, Set<(op: OperationRecord | boolean) => void>>();
+
+  /** `changed`: resolves at the next change in the store (true) or after `ms` (false); see ClusterMember.changed. */
+  constructor(private readonly store: ClusterStore, private readonly me: string, private readonly changed: (ms: number) => Promise<boolean>) {}
 
   async start(w: OperationWork): Promise<OperationResponse> {
     const now = Date.now();
@@ -43,12 +62,13 @@ export class Operations {
       id: randomUUID(), description: w.description, status: 'running', mayCancel: !!w.cancel, resources: w.resources ?? {}, metadata: {},
       error: '', errorCode: '', createdAtUnixMs: now, updatedAtUnixMs: now, location: this.me,
     };
-    await this.store.putOperation(op);
-    void this.drive(op, w);
+    const rev = await (w.record ? w.record(op) : this.store.putOperation(op));
+    launchTrace(this.me, 'op.recorded', traceName(op));
+    void this.drive(op, rev, w);
     return { operation: toWire(op) };
   }
 
-  private async drive(op: OperationRecord, w: OperationWork): Promise<void> {
+  private async drive(op: OperationRecord, rev: number, w: OperationWork): Promise<void> {
     let cancelled = false;
     const isCancelled = (): boolean => cancelled;
     // Watch for a cancel request while the work runs.
@@ -56,7 +76,7 @@ export class Operations {
     const watcher = (async () => {
       while (!done && w.cancel) {
         const next = this.changed(1000);
-        const cur = await this.store.operation(op.id).catch(() => undefined);
+        const cur = await this.store.operation(op.id, true).catch(() => undefined);
         if (cur?.value.cancelRequested) {
           cancelled = true;
           return;
@@ -67,6 +87,7 @@ export class Operations {
     let end: Partial<OperationRecord>;
     try {
       const extra = await w.run(isCancelled);
+      launchTrace(this.me, 'op.ran', traceName(op));
       end = cancelled ? { status: 'cancelled' } : { status: 'success', resources: { ...op.resources, ...(extra ?? {}) } };
     } catch (e) {
       if (cancelled || e instanceof CancelledError) end = { status: 'cancelled' };
@@ -79,28 +100,73 @@ export class Operations {
     if (end.status === 'cancelled' && w.cancel) await w.cancel().catch(() => undefined);
     // Not awaited: it may sit in a wait of up to a second; it ends at its next wake (done).
     void watcher.catch(() => undefined);
-    await this.finish(op.id, end);
+    await this.finish(op.id, end, { value: op, modRevision: rev });
+    launchTrace(this.me, 'op.ended', traceName(op));
   }
 
-  /** Writes an operation's end once; keeps a `cancelled` or other end already there. */
-  async finish(id: string, end: Partial<OperationRecord>): Promise<void> {
+  /**
+   * Writes an operation's end once; keeps a `cancelled` or other end already there. `known`:
+   * the record as this member wrote it (tried first, without a read; a record changed since
+   * fails the compare, and then it is read).
+   */
+  async finish(id: string, end: Partial<OperationRecord>, known?: { value: OperationRecord; modRevision: number }): Promise<void> {
     for (let i = 0; i < 10; i++) {
-      const cur = await this.store.operation(id).catch(() => undefined);
+      const cur = i === 0 && known ? known : await this.store.operation(id).catch(() => undefined);
       if (!cur || FINAL.has(cur.value.status)) return;
-      if (await this.store.changeOperation({ ...cur.value, ...end, updatedAtUnixMs: Date.now() }, cur.modRevision).catch(() => false)) return;
+      const next = { ...cur.value, ...end, updatedAtUnixMs: Date.now() };
+      if (await this.store.changeOperation(next, cur.modRevision).catch(() => false)) {
+        for (const w of this.endWaiters.get(id) ?? []) w(next);
+        return;
+      }
     }
+  }
+
+  /**
+   * Resolves at the next change under /berth/ (true) or after `ms` (false), or with the end
+   * this member writes for `id`.
+   */
+  private wake(id: string, ms: number): Promise<OperationRecord | boolean> {
+    return new Promise((resolve) => {
+      let set = this.endWaiters.get(id);
+      if (!set) this.endWaiters.set(id, (set = new Set()));
+      const waiters = set;
+      const done = (op: OperationRecord | boolean): void => {
+        waiters.delete(done);
+        if (waiters.size === 0 && this.endWaiters.get(id) === waiters) this.endWaiters.delete(id);
+        resolve(op);
+      };
+      waiters.add(done);
+      void this.changed(ms).then(done);
+    });
   }
 
   /** Waits up to `waitMs` for the operation to end; answers its record as it is then. */
   async get(id: string, waitMs: number): Promise<Operation> {
     const deadline = Date.now() + waitMs;
+    let local = false;
     for (;;) {
       // Armed before the read: an end written while we read wakes us at once.
-      const next = this.changed(Math.max(0, Math.min(1000, deadline - Date.now())));
-      const cur = await this.store.operation(id);
-      if (!cur) throw Object.assign(new Error(`operation ${id} not found`), { code: grpc.status.NOT_FOUND });
-      if (FINAL.has(cur.value.status) || Date.now() >= deadline) return toWire(cur.value);
-      await next;
+      const next = this.wake(id, Math.max(0, Math.min(1000, deadline - Date.now())));
+      // Woken by a change: this member has applied it, a local read is as new (after a quiet
+      // second: linearizable, so a member cut off from the leader says so).
+      const cur = await this.store.operation(id, local);
+      if (!cur) {
+        if (local) {
+          local = false;
+          continue;
+        }
+        throw Object.assign(new Error(`operation ${id} not found`), { code: grpc.status.NOT_FOUND });
+      }
+      if (FINAL.has(cur.value.status) || Date.now() >= deadline) {
+        launchTrace(this.me, 'op.get', traceName(cur.value), cur.value.status);
+        return toWire(cur.value);
+      }
+      const ended = await next;
+      if (typeof ended !== 'boolean') {
+        launchTrace(this.me, 'op.get', traceName(ended), ended.status);
+        return toWire(ended);
+      }
+      local = ended;
     }
   }
 
@@ -133,6 +199,10 @@ export class Operations {
     }
     await this.store.deleteOperations(old);
   }
+}
+
+function traceName(op: OperationRecord): string {
+  return (op.resources['instances'] ?? op.id).split('/').pop() ?? op.id;
 }
 
 export function toWire(op: OperationRecord): Operation {

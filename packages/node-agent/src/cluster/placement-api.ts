@@ -4,7 +4,7 @@
  * a placement (`berth launch --dry-run`, `berth placement explain`) as the leader's placer
  * would decide it now. See packages/control-plane/design.md, "Placement".
  */
-import { DEFAULT_GROUP, GroupStore, LimitError, checkPlacementKeys, place, placementRequest, readCandidates } from '@berth/control-plane';
+import { DEFAULT_GROUP, GroupStore, ImageHoldings, LimitError, checkPlacementKeys, place, placementRequest, readCandidates } from '@berth/control-plane';
 import type { ClusterStore } from '@berth/control-plane';
 import type { OperationResponse } from '@berth/proto';
 import { validateConfig } from '../agent/config';
@@ -33,7 +33,7 @@ export async function checkLaunch(store: ClusterStore, r: { config: Record<strin
  * Each member's verdict for the request, changing nothing: metadata `verdict.<member>` =
  * "chosen|eligible|refused: reason", `score.<member>`, and `why` (nothing fits) or `note`.
  */
-export async function explainPlacement(store: ClusterStore, r: { name: string; config: Record<string, string>; target?: string | undefined }): Promise<OperationResponse> {
+export async function explainPlacement(store: ClusterStore, r: { name: string; image?: string; config: Record<string, string>; target?: string | undefined }): Promise<OperationResponse> {
   let req;
   try {
     req = placementRequest({ name: r.name, config: r.config, target: r.target }, true);
@@ -41,6 +41,8 @@ export async function explainPlacement(store: ClusterStore, r: { name: string; c
     if (e instanceof LimitError) throw new InvalidArgumentError(`config.${e.key}`, e.message);
     throw e;
   }
+  // Image availability: a member that neither holds the image nor can pull it from an online holder.
+  if (r.image) req.image = (await ImageHoldings.read(store.node)).need(r.image);
   const p = place(req, await readCandidates(store));
   const op = finished(`placement of ${r.name} (dry run)`, p.chosen ? { location: p.chosen } : {});
   const md: Record<string, string> = {};

@@ -11,12 +11,16 @@ import { watchEvents } from '../cluster/events';
 import { RecordingServer, trustHandlers } from '../cluster/api-listener';
 import { Moves } from '../cluster/evacuation';
 import { memberGroupHandlers } from '../cluster/groups-api';
+import { clusterImageHandlers } from '../cluster/image-api';
 import { finished, unary } from './grpc';
 import { featureNames, probeHost } from '../capabilities';
 import type { HostCapabilities } from '../capabilities';
 import { API_EXTENSIONS, BERTH_VERSION } from '../version';
 import { Agent } from '../agent/agent';
-import { imageHandlers } from './image-service';
+import { deleteLocalImage, imageHandlers } from './image-service';
+import { DEFAULT_AUTO_UPDATE_INTERVAL_MS, imageServerCertificate, startImageSources } from './image-copy';
+import { SimplestreamsServer } from '../images/simplestreams';
+import type { ImageSources } from '../images/sources';
 import { instanceHandlers } from './instance-service';
 
 export const DEFAULT_DATA_DIR = '/var/lib/berth';
@@ -32,6 +36,12 @@ export interface DaemonOptions {
   name?: string;
   /** The default storage pool's driver when it is created (dir or btrfs). */
   storageDriver?: string;
+  /** A cluster member learnt it was removed from its cluster (see ClusterMemberOptions). */
+  onRemoved?: (why: string) => void;
+  /** images.auto_update_interval: how often images copied with --auto-update are refreshed (0: never). */
+  imagesAutoUpdateIntervalMs?: number;
+  /** host:port where this berthd serves its public images as a simplestreams server (https). */
+  imagesAddress?: string | undefined;
 }
 
 /**
@@ -43,6 +53,10 @@ export class Daemon {
   private server: grpc.Server | undefined;
   private capabilities: HostCapabilities | undefined;
   agent: Agent | undefined;
+  /** Images copied from remote image servers, refreshed when they auto-update. */
+  sources: ImageSources | undefined;
+  /** The simplestreams server of this host's public images (--images-address), and its certificate's fingerprint. */
+  imageServer: { server: SimplestreamsServer; fingerprint: string } | undefined;
   /** Set when the data folder belongs to a cluster (berthd init / berthd join). */
   cluster: ClusterMember | undefined;
   private readonly pidFile: string;
@@ -63,7 +77,9 @@ export class Daemon {
     const server = new RecordingServer();
     const v1 = loadBerthV1();
     const instances = instanceHandlers(this.agent);
-    server.addService(v1.ImageService.service, imageHandlers(this.agent));
+    const agent = this.agent;
+    this.sources = startImageSources(agent, this.opts.imagesAutoUpdateIntervalMs ?? DEFAULT_AUTO_UPDATE_INTERVAL_MS, (fp) => deleteLocalImage(agent, fp));
+    const images = imageHandlers(this.agent, this.sources);
     const handlers: ServerServiceHandlers = {
       GetServerInfo: (_call, callback) => callback(null, this.serverInfo()),
     };
@@ -71,7 +87,7 @@ export class Daemon {
     if (isClustered(this.opts.dataDir)) {
       const criu = this.capabilities.criu?.checkpointRestore.supported ?? false;
       const features = featureNames(this.capabilities);
-      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu, features }) });
+      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu, features }), onRemoved: this.opts.onRemoved });
       server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
       const ops = this.cluster.operations;
       const opHandlers: OperationServiceHandlers = {
@@ -82,8 +98,10 @@ export class Daemon {
       server.addService(v1.OperationService.service, opHandlers);
       server.addService(v1.EventService.service, { WatchEvents: watchEvents(this.cluster.node) });
       server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
+      server.addService(v1.ImageService.service, clusterImageHandlers(this.cluster.registry, this.cluster.store, images));
     } else {
       server.addService(v1.InstanceService.service, instances);
+      server.addService(v1.ImageService.service, images);
     }
     if (this.cluster) {
       // The trust store (both listeners), then the whole API on the member's address too.
@@ -97,6 +115,11 @@ export class Daemon {
     });
     fs.chmodSync(this.socket, 0o660);
     this.server = server;
+    if (this.opts.imagesAddress) {
+      const tls = imageServerCertificate(this.opts.dataDir);
+      const images = await SimplestreamsServer.start({ store: agent.images, listen: this.opts.imagesAddress, tls, filter: (r) => !!r.public });
+      this.imageServer = { server: images, fingerprint: tls.fingerprint };
+    }
   }
 
   async stop(): Promise<void> {
@@ -109,6 +132,9 @@ export class Daemon {
     this.cluster = undefined;
     await cluster?.stop();
     await this.agent?.quiesce();
+    this.sources?.stop();
+    await this.imageServer?.server.close();
+    this.imageServer = undefined;
     fs.rmSync(this.socket, { force: true });
     fs.rmSync(this.pidFile, { force: true });
   }

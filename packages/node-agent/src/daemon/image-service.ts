@@ -5,9 +5,11 @@
  */
 import type { Image, ImageServiceHandlers, ImportImageChunk__Output, ImportImageHeader__Output } from '@berth/proto';
 import type { Agent } from '../agent/agent';
-import { InvalidArgumentError } from '../errors';
+import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import type { ImageRecord } from '../images/store';
 import { finished, unary } from './grpc';
+import { copyImageHandler } from './image-copy';
+import type { ImageSources } from '../images/sources';
 import { toStatus } from './status';
 
 async function toWire(agent: Agent, r: ImageRecord): Promise<Image> {
@@ -16,11 +18,19 @@ async function toWire(agent: Agent, r: ImageRecord): Promise<Image> {
   for (const [k, v] of Object.entries(r.metadata.properties ?? {})) props[k] = String(v);
   return {
     fingerprint: r.fingerprint, aliases, architecture: r.metadata.architecture, description: props['description'] ?? '',
-    properties: props, sizeBytes: r.size, public: false, createdAtUnixMs: Date.parse(r.importedAt) || 0, locations: [],
+    properties: props, sizeBytes: r.size, public: !!r.public, createdAtUnixMs: Date.parse(r.importedAt) || 0, locations: [],
   };
 }
 
-export function imageHandlers(agent: Agent): ImageServiceHandlers {
+/** Deletes an image from this host (the store, its spare volumes, the pool's copy); refused while an instance uses it. */
+export async function deleteLocalImage(agent: Agent, fp: string): Promise<void> {
+  if ((await agent.list()).some((i) => i.image === fp)) throw new InvalidArgumentError('image', `image ${fp.slice(0, 12)} is used by an instance`);
+  await agent.images.delete(fp);
+  await agent.dropSpare(fp);
+  if ((await agent.pool.listImages()).includes(fp)) await agent.pool.deleteImage(fp);
+}
+
+export function imageHandlers(agent: Agent, sources: ImageSources): ImageServiceHandlers {
   const images = agent.images;
   return {
     ListImages: unary(async () => ({ images: await Promise.all((await images.list()).map((r) => toWire(agent, r))) })),
@@ -42,7 +52,7 @@ export function imageHandlers(agent: Agent): ImageServiceHandlers {
       // The header comes first on the stream; aliases are created after the image is in.
       images.import({ unified: body() }).then(async (rec) => {
         for (const a of header?.aliases ?? []) await images.createAlias(a, rec.fingerprint);
-        callback(null, await toWire(agent, rec));
+        callback(null, await toWire(agent, header?.public ? await images.setPublic(rec.fingerprint, true) : rec));
       }, (e: unknown) => callback(toStatus(e)));
     },
     ExportImage: (call) => {
@@ -64,15 +74,15 @@ export function imageHandlers(agent: Agent): ImageServiceHandlers {
     }),
     DeleteImage: unary(async (r) => {
       const fp = await images.resolve(r.image);
-      if ((await agent.list()).some((i) => i.image === fp)) throw new InvalidArgumentError('image', `image ${fp.slice(0, 12)} is used by an instance`);
-      await images.delete(fp);
-      await agent.dropSpare(fp);
-      if ((await agent.pool.listImages()).includes(fp)) await agent.pool.deleteImage(fp);
+      await deleteLocalImage(agent, fp);
       return finished(`delete image ${fp.slice(0, 12)}`, {}, fp);
     }),
     PublishImage: unary(async (r) => {
-      const rec = await agent.publish(r.instance, { ...(r.snapshot ? { snapshot: r.snapshot } : {}), aliases: r.aliases, properties: r.properties });
+      const rec = await agent.publish(r.instance, { ...(r.snapshot ? { snapshot: r.snapshot } : {}), aliases: r.aliases, properties: r.properties, public: r.public });
       return finished(`publish ${r.instance}${r.snapshot ? `/${r.snapshot}` : ''}`, { images: rec.fingerprint }, rec.fingerprint);
     }),
+    CopyImage: copyImageHandler(sources, (r) => toWire(agent, r)),
+    // A cluster's setting (cluster/image-api.ts serves it there); a single host keeps its images.
+    ImageSettings: unary(async () => { throw new FailedPreconditionError('cluster.images_minimal_replica is a cluster setting; this berthd is a single host'); }),
   };
 }

@@ -39,6 +39,8 @@ export interface ImportOptions {
   aliases?: string[];
   /** Allow device nodes (an image for privileged containers). Default: the store's setting. */
   allowDevices?: boolean;
+  /** Served to anyone by berthd's image server (`--images-address`); default private. */
+  public?: boolean | undefined;
 }
 
 export type ImageRole = 'unified' | 'metadata' | 'rootfs';
@@ -64,6 +66,8 @@ export interface ImageRecord {
   /** Whether device nodes were allowed (privileged-only image). */
   allowDevices: boolean;
   importedAt: string;
+  /** Served to anyone by berthd's image server (see setPublic). */
+  public?: boolean | undefined;
 }
 
 export interface ImageAlias {
@@ -71,6 +75,13 @@ export interface ImageAlias {
   fingerprint: string;
   description: string;
 }
+
+/** A change of what the store holds, told to onChange() listeners once it is on disk. */
+export type ImageStoreChange =
+  | { type: 'imported'; record: ImageRecord; aliases: string[] }
+  | { type: 'deleted'; fingerprint: string; aliases: string[] }
+  | { type: 'alias-created'; name: string; fingerprint: string; description: string }
+  | { type: 'alias-deleted'; name: string; fingerprint: string };
 
 export interface ImageStoreOptions {
   /** The agent's data folder; images live in <dataDir>/images. */
@@ -92,6 +103,7 @@ export class ImageStore {
   private readonly tmpRoot: string;
   private readonly limits: UnpackLimits;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(c: ImageStoreChange) => void>();
 
   private constructor(opts: ImageStoreOptions) {
     this.root = path.join(opts.dataDir, 'images');
@@ -107,6 +119,24 @@ export class ImageStore {
     await fsp.rm(s.tmpRoot, { recursive: true, force: true });
     await fsp.mkdir(s.tmpRoot, { mode: 0o700 });
     return s;
+  }
+
+  /**
+   * Calls `fn` after every change of what the store holds (an import, a delete, an alias made
+   * or removed), once it is on disk; the cluster records its images from these. Returns the
+   * unsubscribe. A listener that throws is ignored (the change stands).
+   */
+  onChange(fn: (c: ImageStoreChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(c: ImageStoreChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(c);
+      } catch { /* see onChange */ }
+    }
   }
 
   /** Runs fn with the store's lock (alias file and folder renames). */
@@ -185,6 +215,7 @@ export class ImageStore {
         entries: budget.entries,
         allowDevices: limits.allowDevices,
         importedAt: new Date().toISOString(),
+        ...(opts.public ? { public: true } : {}),
       };
       await writeFileAtomic(path.join(tmp, 'image.json'), `${JSON.stringify(record, null, 2)}\n`);
 
@@ -206,6 +237,7 @@ export class ImageStore {
         }
       });
       revert.success();
+      this.emit({ type: 'imported', record, aliases: [...aliases] });
       return record;
     } finally {
       await revert.fail();
@@ -300,21 +332,35 @@ export class ImageStore {
 
   // ------------------------------------------------------------ delete / export
 
+  /** Makes an image public (served by berthd's image server) or private again. */
+  async setPublic(ref: string, value: boolean): Promise<ImageRecord> {
+    const fp = await this.fingerprintOf(ref);
+    return this.locked(async () => {
+      const file = path.join(this.dirOf(fp), 'image.json');
+      const rec = JSON.parse(await fsp.readFile(file, 'utf8')) as ImageRecord;
+      if (!!rec.public === value) return rec;
+      const next: ImageRecord = { ...rec, public: value || undefined };
+      await writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
+      return next;
+    });
+  }
+
   /** Deletes an image and the aliases pointing to it. */
   async delete(ref: string): Promise<void> {
     const fp = await this.fingerprintOf(ref);
+    const gone: string[] = [];
     await this.locked(async () => {
       const table = await this.readAliases();
-      let changed = false;
       for (const [n, a] of Object.entries(table)) {
         if (a.fingerprint === fp) {
           delete table[n];
-          changed = true;
+          gone.push(n);
         }
       }
       await this.removeDir(this.dirOf(fp));
-      if (changed) await this.writeAliases(table);
+      if (gone.length > 0) await this.writeAliases(table);
     });
+    this.emit({ type: 'deleted', fingerprint: fp, aliases: gone });
   }
 
   /** Renames a folder into .tmp (it is gone at once), then removes it. */
@@ -353,15 +399,15 @@ export class ImageStore {
     }
   }
 
-  /** The original tarball(s) as streams (for transfer between members). */
-  async exportStreams(ref: string): Promise<Array<{ role: ImageRole; name: string; size: number; compression: Compression; open: () => Readable }>> {
+  /** The original tarball(s) as streams (for transfer between members); `open` may read a byte range (end inclusive). */
+  async exportStreams(ref: string): Promise<Array<{ role: ImageRole; name: string; size: number; compression: Compression; open: (range?: { start?: number; end?: number; highWaterMark?: number }) => Readable }>> {
     const rec = await this.get(ref);
     return rec.files.map((f) => ({
       role: f.role,
       name: this.exportName(rec.fingerprint, f),
       size: f.size,
       compression: f.compression,
-      open: () => createReadStream(path.join(this.dirOf(rec.fingerprint), 'original', f.file)),
+      open: (range?: { start?: number; end?: number; highWaterMark?: number }) => createReadStream(path.join(this.dirOf(rec.fingerprint), 'original', f.file), range ?? {}),
     }));
   }
 
@@ -404,16 +450,22 @@ export class ImageStore {
       table[name] = { fingerprint: fp, description };
       await this.writeAliases(table);
       return { name, fingerprint: fp, description };
+    }).then((a) => {
+      this.emit({ type: 'alias-created', ...a });
+      return a;
     });
   }
 
   async deleteAlias(name: string): Promise<void> {
-    await this.locked(async () => {
+    const fingerprint = await this.locked(async () => {
       const table = await this.readAliases();
-      if (!table[name]) throw new NotFoundError(`alias ${JSON.stringify(name)} not found`);
+      const a = table[name];
+      if (!a) throw new NotFoundError(`alias ${JSON.stringify(name)} not found`);
       delete table[name];
       await this.writeAliases(table);
+      return a.fingerprint;
     });
+    this.emit({ type: 'alias-deleted', name, fingerprint });
   }
 
   /** The fingerprint an alias points to. */
@@ -438,7 +490,7 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const fh = await fsp.open(tmp, 'wx', 0o600);

@@ -3,9 +3,13 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AliasRequest as _berth_v1_AliasRequest, AliasRequest__Output as _berth_v1_AliasRequest__Output } from '../../berth/v1/AliasRequest';
+import type { CopyImageProgress as _berth_v1_CopyImageProgress, CopyImageProgress__Output as _berth_v1_CopyImageProgress__Output } from '../../berth/v1/CopyImageProgress';
+import type { CopyImageRequest as _berth_v1_CopyImageRequest, CopyImageRequest__Output as _berth_v1_CopyImageRequest__Output } from '../../berth/v1/CopyImageRequest';
 import type { ExportImageChunk as _berth_v1_ExportImageChunk, ExportImageChunk__Output as _berth_v1_ExportImageChunk__Output } from '../../berth/v1/ExportImageChunk';
 import type { Image as _berth_v1_Image, Image__Output as _berth_v1_Image__Output } from '../../berth/v1/Image';
 import type { ImageRef as _berth_v1_ImageRef, ImageRef__Output as _berth_v1_ImageRef__Output } from '../../berth/v1/ImageRef';
+import type { ImageSettings as _berth_v1_ImageSettings, ImageSettings__Output as _berth_v1_ImageSettings__Output } from '../../berth/v1/ImageSettings';
+import type { ImageSettingsRequest as _berth_v1_ImageSettingsRequest, ImageSettingsRequest__Output as _berth_v1_ImageSettingsRequest__Output } from '../../berth/v1/ImageSettingsRequest';
 import type { ImportImageChunk as _berth_v1_ImportImageChunk, ImportImageChunk__Output as _berth_v1_ImportImageChunk__Output } from '../../berth/v1/ImportImageChunk';
 import type { ListImagesRequest as _berth_v1_ListImagesRequest, ListImagesRequest__Output as _berth_v1_ListImagesRequest__Output } from '../../berth/v1/ListImagesRequest';
 import type { ListImagesResponse as _berth_v1_ListImagesResponse, ListImagesResponse__Output as _berth_v1_ListImagesResponse__Output } from '../../berth/v1/ListImagesResponse';
@@ -13,6 +17,11 @@ import type { OperationResponse as _berth_v1_OperationResponse, OperationRespons
 import type { PublishRequest as _berth_v1_PublishRequest, PublishRequest__Output as _berth_v1_PublishRequest__Output } from '../../berth/v1/PublishRequest';
 
 export interface ImageServiceClient extends grpc.Client {
+  CopyImage(argument: _berth_v1_CopyImageRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_v1_CopyImageProgress__Output>;
+  CopyImage(argument: _berth_v1_CopyImageRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_v1_CopyImageProgress__Output>;
+  copyImage(argument: _berth_v1_CopyImageRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_v1_CopyImageProgress__Output>;
+  copyImage(argument: _berth_v1_CopyImageRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_berth_v1_CopyImageProgress__Output>;
+  
   CreateAlias(argument: _berth_v1_AliasRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientUnaryCall;
   CreateAlias(argument: _berth_v1_AliasRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientUnaryCall;
   CreateAlias(argument: _berth_v1_AliasRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientUnaryCall;
@@ -54,6 +63,15 @@ export interface ImageServiceClient extends grpc.Client {
   getImage(argument: _berth_v1_ImageRef, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientUnaryCall;
   getImage(argument: _berth_v1_ImageRef, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientUnaryCall;
   
+  ImageSettings(argument: _berth_v1_ImageSettingsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  ImageSettings(argument: _berth_v1_ImageSettingsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  ImageSettings(argument: _berth_v1_ImageSettingsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  ImageSettings(argument: _berth_v1_ImageSettingsRequest, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  imageSettings(argument: _berth_v1_ImageSettingsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  imageSettings(argument: _berth_v1_ImageSettingsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  imageSettings(argument: _berth_v1_ImageSettingsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  imageSettings(argument: _berth_v1_ImageSettingsRequest, callback: grpc.requestCallback<_berth_v1_ImageSettings__Output>): grpc.ClientUnaryCall;
+  
   ImportImage(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientWritableStream<_berth_v1_ImportImageChunk>;
   ImportImage(metadata: grpc.Metadata, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientWritableStream<_berth_v1_ImportImageChunk>;
   ImportImage(options: grpc.CallOptions, callback: grpc.requestCallback<_berth_v1_Image__Output>): grpc.ClientWritableStream<_berth_v1_ImportImageChunk>;
@@ -84,6 +102,8 @@ export interface ImageServiceClient extends grpc.Client {
 }
 
 export interface ImageServiceHandlers extends grpc.UntypedServiceImplementation {
+  CopyImage: grpc.handleServerStreamingCall<_berth_v1_CopyImageRequest__Output, _berth_v1_CopyImageProgress>;
+  
   CreateAlias: grpc.handleUnaryCall<_berth_v1_AliasRequest__Output, _berth_v1_Image>;
   
   DeleteAlias: grpc.handleUnaryCall<_berth_v1_AliasRequest__Output, _berth_v1_Image>;
@@ -94,6 +114,8 @@ export interface ImageServiceHandlers extends grpc.UntypedServiceImplementation 
   
   GetImage: grpc.handleUnaryCall<_berth_v1_ImageRef__Output, _berth_v1_Image>;
   
+  ImageSettings: grpc.handleUnaryCall<_berth_v1_ImageSettingsRequest__Output, _berth_v1_ImageSettings>;
+  
   ImportImage: grpc.handleClientStreamingCall<_berth_v1_ImportImageChunk__Output, _berth_v1_Image>;
   
   ListImages: grpc.handleUnaryCall<_berth_v1_ListImagesRequest__Output, _berth_v1_ListImagesResponse>;
@@ -103,11 +125,13 @@ export interface ImageServiceHandlers extends grpc.UntypedServiceImplementation 
 }
 
 export interface ImageServiceDefinition extends grpc.ServiceDefinition {
+  CopyImage: MethodDefinition<_berth_v1_CopyImageRequest, _berth_v1_CopyImageProgress, _berth_v1_CopyImageRequest__Output, _berth_v1_CopyImageProgress__Output>
   CreateAlias: MethodDefinition<_berth_v1_AliasRequest, _berth_v1_Image, _berth_v1_AliasRequest__Output, _berth_v1_Image__Output>
   DeleteAlias: MethodDefinition<_berth_v1_AliasRequest, _berth_v1_Image, _berth_v1_AliasRequest__Output, _berth_v1_Image__Output>
   DeleteImage: MethodDefinition<_berth_v1_ImageRef, _berth_v1_OperationResponse, _berth_v1_ImageRef__Output, _berth_v1_OperationResponse__Output>
   ExportImage: MethodDefinition<_berth_v1_ImageRef, _berth_v1_ExportImageChunk, _berth_v1_ImageRef__Output, _berth_v1_ExportImageChunk__Output>
   GetImage: MethodDefinition<_berth_v1_ImageRef, _berth_v1_Image, _berth_v1_ImageRef__Output, _berth_v1_Image__Output>
+  ImageSettings: MethodDefinition<_berth_v1_ImageSettingsRequest, _berth_v1_ImageSettings, _berth_v1_ImageSettingsRequest__Output, _berth_v1_ImageSettings__Output>
   ImportImage: MethodDefinition<_berth_v1_ImportImageChunk, _berth_v1_Image, _berth_v1_ImportImageChunk__Output, _berth_v1_Image__Output>
   ListImages: MethodDefinition<_berth_v1_ListImagesRequest, _berth_v1_ListImagesResponse, _berth_v1_ListImagesRequest__Output, _berth_v1_ListImagesResponse__Output>
   PublishImage: MethodDefinition<_berth_v1_PublishRequest, _berth_v1_OperationResponse, _berth_v1_PublishRequest__Output, _berth_v1_OperationResponse__Output>

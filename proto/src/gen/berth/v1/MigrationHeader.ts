@@ -8,7 +8,8 @@ export interface MigrationHeader {
   'operationId'?: (string);
   'instance'?: (string);
   /**
-   * cold (the instance is stopped: its volume only); later stop-and-copy, pre-copy, post-copy
+   * cold (the instance is stopped) or stop-and-copy (it runs: the volume while it runs, then
+   * delta + checkpoint; see moves.ts); pre-copy and post-copy are not served yet.
    */
   'mode'?: (string);
   'config'?: ({[key: string]: string});
@@ -21,6 +22,11 @@ export interface MigrationHeader {
    */
   'recordJson'?: (string);
   'sourceMember'?: (string);
+  /**
+   * Checkpoint chunks follow the volume (a GNU tar of the instance's CRIU images: stateful
+   * snapshots, a stateful stop, a live move's dump). Always true for stop-and-copy.
+   */
+  'checkpoints'?: (boolean);
 }
 
 export interface MigrationHeader__Output {
@@ -30,7 +36,8 @@ export interface MigrationHeader__Output {
   'operationId': (string);
   'instance': (string);
   /**
-   * cold (the instance is stopped: its volume only); later stop-and-copy, pre-copy, post-copy
+   * cold (the instance is stopped) or stop-and-copy (it runs: the volume while it runs, then
+   * delta + checkpoint; see moves.ts); pre-copy and post-copy are not served yet.
    */
   'mode': (string);
   'config': ({[key: string]: string});
@@ -43,4 +50,9 @@ export interface MigrationHeader__Output {
    */
   'recordJson': (string);
   'sourceMember': (string);
+  /**
+   * Checkpoint chunks follow the volume (a GNU tar of the instance's CRIU images: stateful
+   * snapshots, a stateful stop, a live move's dump). Always true for stop-and-copy.
+   */
+  'checkpoints': (boolean);
 }

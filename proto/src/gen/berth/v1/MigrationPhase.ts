@@ -3,8 +3,10 @@
 
 export interface MigrationPhase {
   /**
-   * accepted (header checked), received (the instance is made, stopped and marked incoming),
-   * failed (error says why; the target kept nothing); later checkpoint, restore, running.
+   * Target to source: accepted (header checked), received (cold: the instance is made,
+   * stopped and marked incoming), volume (live: the first pass is in), restore (live: delta
+   * and images applied, CRIU restoring), running (live: restored, running, marked incoming),
+   * failed (error says why; the target kept nothing).
    */
   'phase'?: (string);
   'error'?: (string);
@@ -16,8 +18,10 @@ export interface MigrationPhase {
 
 export interface MigrationPhase__Output {
   /**
-   * accepted (header checked), received (the instance is made, stopped and marked incoming),
-   * failed (error says why; the target kept nothing); later checkpoint, restore, running.
+   * Target to source: accepted (header checked), received (cold: the instance is made,
+   * stopped and marked incoming), volume (live: the first pass is in), restore (live: delta
+   * and images applied, CRIU restoring), running (live: restored, running, marked incoming),
+   * failed (error says why; the target kept nothing).
    */
   'phase': (string);
   'error': (string);

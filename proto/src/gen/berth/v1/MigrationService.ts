@@ -8,9 +8,10 @@ import type { MigrationFrame as _berth_v1_MigrationFrame, MigrationFrame__Output
 import type { MigrationPhase as _berth_v1_MigrationPhase, MigrationPhase__Output as _berth_v1_MigrationPhase__Output } from '../../berth/v1/MigrationPhase';
 
 /**
- * A source member drives a move: header, then the volume in chunks; the target answers
- * phases and ends the stream. A cold move leaves the instance marked incoming on the target
- * until the store places it there (see packages/node-agent/src/cluster/moves.ts).
+ * A source member drives a move: header, then the volume in chunks (then, live, a delta,
+ * the changed files and the checkpoint; cold, the checkpoint chunks when the header says so);
+ * the target answers phases and ends the stream. A move leaves the instance marked incoming
+ * on the target until the store places it there (packages/node-agent/src/cluster/moves.ts).
  */
 export interface MigrationServiceClient extends grpc.Client {
   /**
@@ -36,9 +37,10 @@ export interface MigrationServiceClient extends grpc.Client {
 }
 
 /**
- * A source member drives a move: header, then the volume in chunks; the target answers
- * phases and ends the stream. A cold move leaves the instance marked incoming on the target
- * until the store places it there (see packages/node-agent/src/cluster/moves.ts).
+ * A source member drives a move: header, then the volume in chunks (then, live, a delta,
+ * the changed files and the checkpoint; cold, the checkpoint chunks when the header says so);
+ * the target answers phases and ends the stream. A move leaves the instance marked incoming
+ * on the target until the store places it there (packages/node-agent/src/cluster/moves.ts).
  */
 export interface MigrationServiceHandlers extends grpc.UntypedServiceImplementation {
   /**

@@ -7,6 +7,11 @@ export interface MoveInstanceRequest {
    * The member to move it to.
    */
   'target'?: (string);
+  /**
+   * cold, stop-and-copy, pre-copy, post-copy; empty: live (stop-and-copy) when the instance
+   * runs, has migration.stateful=true and both members have CRIU, else cold.
+   */
+  'mode'?: (string);
 }
 
 export interface MoveInstanceRequest__Output {
@@ -15,4 +20,9 @@ export interface MoveInstanceRequest__Output {
    * The member to move it to.
    */
   'target': (string);
+  /**
+   * cold, stop-and-copy, pre-copy, post-copy; empty: live (stop-and-copy) when the instance
+   * runs, has migration.stateful=true and both members have CRIU, else cold.
+   */
+  'mode': (string);
 }
