@@ -109,14 +109,22 @@ describe('instances in a cluster', () => {
     mon.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
     const exited = new Promise<number | null>((r) => mon.on('exit', (code) => r(code)));
     try {
-      await new Promise((r) => setTimeout(r, 1000)); // the watch is set up
+      // The monitor is watching once it reports an instance made after it started (its start
+      // takes a while on a loaded host): probe with stopped instances until one is seen.
+      for (let k = 0; ; k++) {
+        expect(c.berth(1, ['init', 'busybox', `probe${k}`]).code).toBe(0);
+        const seen = await waitFor(`probe${k}`, () => (out.includes(`"probe${k}"`) ? true : undefined), 3000).catch(() => false);
+        expect(c.berth(1, ['delete', `probe${k}`, '--force']).code).toBe(0);
+        if (seen) break;
+        if (k >= 20) throw new Error(`berth monitor never reported an event:\n${out}`);
+      }
       const launched = c.berth(1, ['launch', 'busybox', 'ev1']);
       expect(launched.err).toBe('');
       const at = /on (member\d)/.exec(launched.out)![1];
       expect(c.berth(2, ['delete', 'ev1', '--force']).code).toBe(0);
       const seen = await waitFor('the deletion event', () => {
         const evs = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; location: string; metadata: { action: string; name: string } });
-        return evs.some((e) => e.metadata.action === 'instance-deleted') ? evs : undefined;
+        return evs.some((e) => e.metadata.action === 'instance-deleted' && e.metadata.name === 'ev1') ? evs : undefined;
       }, 20_000);
       const mine = seen.filter((e) => e.metadata.name === 'ev1');
       expect(mine.map((e) => e.metadata.action)).toEqual(['instance-created', 'instance-placed', 'instance-started', 'instance-deleted']);

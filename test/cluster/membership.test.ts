@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../support/berthd';
-import { BerthCluster, waitFor } from '../support/berth-cluster';
+import { BerthCluster, sleep, waitFor } from '../support/berth-cluster';
+import type { NetHost } from '../support/netns';
 
 jest.setTimeout(180_000);
 
@@ -84,49 +85,12 @@ describe('a cluster of berthd members', () => {
     expect(ms.filter((m) => m.roles.includes('learner')).map((m) => m.server_name)).toEqual(['member4']);
   });
 
-  it('refuses Raft traffic from a peer without a certificate of the cluster CA, at the handshake', async () => {
-    const { dir, remove } = tempDir('cluster-peer');
-    try {
-      const script = path.join(dir, 'peer.js');
-      const pkiDir = path.join(c.dir(1), 'cluster');
-      fs.writeFileSync(script, `
-        const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});
-        const { loadBerthV1 } = require(${JSON.stringify(require.resolve('@berth/proto'))});
-        const { createCertificateAuthority, issueCertificate } = require(${JSON.stringify(require.resolve('@berth/control-plane'))});
-        const fs = require('fs');
-        const read = (f) => fs.readFileSync(${JSON.stringify(pkiDir)} + '/' + f);
-        const v1 = loadBerthV1();
-        const target = ${JSON.stringify(c.clusterAddress(2))};
-        const other = createCertificateAuthority({ commonName: 'intruder', validDays: 1 });
-        const intruder = issueCertificate(other, { commonName: 'intruder', ipAddresses: ['127.0.0.1'], validDays: 1, usage: 'server-and-client' });
-        const tries = {
-          member: grpc.credentials.createSsl(read('ca.crt'), read('member.key'), read('member.crt')),
-          otherCa: grpc.credentials.createSsl(read('ca.crt'), Buffer.from(intruder.keyPem), Buffer.from(intruder.certPem)),
-          noClientCert: grpc.credentials.createSsl(read('ca.crt')),
-          plaintext: grpc.credentials.createInsecure(),
-        };
-        (async () => {
-          const out = {};
-          for (const [name, creds] of Object.entries(tries)) {
-            const client = new v1.RaftTransport(target, creds);
-            out[name] = await new Promise((resolve) => {
-              const call = client.Stream({ deadline: Date.now() + 5000 }, (e) => resolve(e ? 'refused: ' + e.details : 'accepted'));
-              call.on('error', () => undefined);
-              call.write({ messages: [] });
-              call.end();
-            });
-            client.close();
-          }
-          console.log(JSON.stringify(out));
-        })();`);
-      const p = c.net.spawnNode(c.net.client, script, []);
-      await p.exited;
-      const res = JSON.parse(p.output().trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as Record<string, string>;
-      expect(res['member']).toBe('accepted');
-      for (const k of ['otherCa', 'noClientCert', 'plaintext']) expect(res[k]).toMatch(/^refused/);
-    } finally {
-      remove();
-    }
+  it('refuses Raft traffic from a peer without a certificate of the cluster CA, at the handshake, and from certificates of no member', async () => {
+    const res = await peerCalls(c.net.client, path.join(c.dir(1), 'cluster'), c.clusterAddress(2));
+    expect(res['member']).toBe('accepted');
+    for (const k of ['otherCa', 'noClientCert', 'plaintext']) expect(res[k]).toMatch(/^refused/);
+    // Signed by the cluster CA (every member holds its key) but no member's certificate.
+    expect(res['minted']).toMatch(/^refused: .*certificate [0-9a-f]{16} \(CN=member2\) is not a member's/);
   });
 
   it('elects a new leader within a few election timeouts when the leader is killed; the old one shows offline, then comes back', async () => {
@@ -232,7 +196,19 @@ describe('a cluster of berthd members', () => {
     // Three left, all voters again (the stand-by promoted).
     const three = await waitFor('three voters left', c.settled(3, asker), 30_000);
     expect(three.map((m) => m.server_name)).not.toContain(voter);
-    await c.kill9(Number(voter.replace('member', '')));
+    // The removed member's berthd learns it (its peers refuse its certificate), stops, and
+    // keeps its cluster state aside; it then serves this host alone when started again.
+    const gone = Number(voter.replace('member', ''));
+    const exit = await Promise.race([c.procs.get(gone)!.exited, sleep(60_000).then(() => 'still running')]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(c.procs.get(gone)!.output()).toMatch(new RegExp(`member ${voter} was removed from the cluster`));
+    expect(fs.existsSync(path.join(c.dir(gone), 'cluster'))).toBe(false);
+    const kept = fs.readdirSync(c.dir(gone)).filter((f) => f.startsWith('cluster.removed-'));
+    expect(kept).toHaveLength(1);
+    // Its certificate, and one it mints with the CA key it still has, are refused by the rest.
+    const res = await peerCalls(c.host(gone), path.join(c.dir(gone), kept[0]!), c.clusterAddress(asker));
+    expect(res['member']).toMatch(new RegExp(`^refused: .*member ${voter} was removed from the cluster.*\\[removed ${voter}\\]$`));
+    expect(res['minted']).toMatch(/^refused: .*is not a member's/);
     // The leader itself: it hands leadership over, then the new leader removes it.
     const leader = three.find((m) => m.leader)!.server_name;
     const other = Number(three.find((m) => !m.leader)!.server_name.replace('member', ''));
@@ -244,3 +220,56 @@ describe('a cluster of berthd members', () => {
     expect(two.map((m) => m.server_name)).not.toContain(leader);
   });
 });
+
+/**
+ * Raft calls to `target` from host `from`, with the member certificate in `pkiDir` and with
+ * others: one of another CA, none, plaintext, and one `minted` with the cluster CA's key
+ * (CN member2, a new key). What each got: accepted, or refused with the status details (and
+ * `[removed X]` when the refusal names a removed member).
+ */
+async function peerCalls(from: NetHost, pkiDir: string, target: string): Promise<Record<string, string>> {
+  const { dir, remove } = tempDir('cluster-peer');
+  try {
+    const script = path.join(dir, 'peer.js');
+    fs.writeFileSync(script, `
+      const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});
+      const { loadBerthV1 } = require(${JSON.stringify(require.resolve('@berth/proto'))});
+      const { createCertificateAuthority, issueCertificate } = require(${JSON.stringify(require.resolve('@berth/control-plane'))});
+      const fs = require('fs');
+      const read = (f) => fs.readFileSync(${JSON.stringify(pkiDir)} + '/' + f);
+      const v1 = loadBerthV1();
+      const target = ${JSON.stringify(target)};
+      const other = createCertificateAuthority({ commonName: 'intruder', validDays: 1 });
+      const intruder = issueCertificate(other, { commonName: 'intruder', ipAddresses: ['127.0.0.1'], validDays: 1, usage: 'server-and-client' });
+      const minted = issueCertificate({ certPem: read('ca.crt').toString(), keyPem: read('ca.key').toString() }, { commonName: 'member2', ipAddresses: ['127.0.0.1'], validDays: 1, usage: 'server-and-client' });
+      const tries = {
+        member: grpc.credentials.createSsl(read('ca.crt'), read('member.key'), read('member.crt')),
+        otherCa: grpc.credentials.createSsl(read('ca.crt'), Buffer.from(intruder.keyPem), Buffer.from(intruder.certPem)),
+        noClientCert: grpc.credentials.createSsl(read('ca.crt')),
+        plaintext: grpc.credentials.createInsecure(),
+        minted: grpc.credentials.createSsl(read('ca.crt'), Buffer.from(minted.keyPem), Buffer.from(minted.certPem)),
+      };
+      (async () => {
+        const out = {};
+        for (const [name, creds] of Object.entries(tries)) {
+          const client = new v1.RaftTransport(target, creds);
+          out[name] = await new Promise((resolve) => {
+            const call = client.Stream({ deadline: Date.now() + 5000 }, (e) => {
+              const removed = e && e.metadata ? e.metadata.get('berth-removed') : [];
+              resolve(e ? 'refused: ' + e.details + (removed.length ? ' [removed ' + removed[0] + ']' : '') : 'accepted');
+            });
+            call.on('error', () => undefined);
+            call.write({ messages: [] });
+            call.end();
+          });
+          client.close();
+        }
+        console.log(JSON.stringify(out));
+      })();`);
+    const p = c.net.spawnNode(from, script, []);
+    await p.exited;
+    return JSON.parse(p.output().trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as Record<string, string>;
+  } finally {
+    remove();
+  }
+}

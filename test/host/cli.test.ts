@@ -191,6 +191,44 @@ describe('the berth CLI', () => {
     expect(r.stdout).toMatch(/^cli1,RUNNING,/);
   });
 
+  it('REMOTE:NAME selects the remote for that call (lxc\'s form); an unknown one is a usage error naming the known', () => {
+    // A remote "prod" on a loopback port nothing listens on: reaching for it shows it was chosen.
+    const conf = path.join(tmp.dir, 'conf');
+    fs.mkdirSync(conf, { recursive: true });
+    fs.writeFileSync(path.join(conf, 'config.json'), JSON.stringify({ defaultRemote: 'local', remotes: { prod: { address: '127.0.0.1:1', caPem: 'unused' } } }));
+    const run = (args: string[]): { code: number | null; out: string; err: string } => {
+      const r = spawnSync(process.execPath, [BERTH, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_DIR: tmp.dir, BERTH_CONF: conf }, timeout: 30_000 });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    expect(run(['list', 'local:', '--format', 'csv'])).toEqual(run(['list', '--format', 'csv']));
+    expect(run(['list', 'local:', '--format', 'csv']).out).toMatch(/^cli1,RUNNING,/);
+    expect(run(['info', 'local:cli1']).out).toMatch(/^Name: cli1\nStatus: RUNNING\n/);
+    expect(run(['info', 'local:']).out).toMatch(/^server: /);
+    const exec = run(['exec', 'local:cli1', '--', 'echo', 'a:b']);
+    expect([exec.code, exec.out]).toEqual([0, 'a:b\n']);
+    expect(run(['config', 'get', 'local:cli1', 'limits.memory']).out).toBe('128MiB\n');
+
+    for (const args of [['info', 'prod:cli1'], ['list', 'prod:'], ['exec', 'prod:cli1', '--', 'true'], ['launch', 'busybox', 'prod:c9']]) {
+      const r = run(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 3 });
+      expect(r.err).toMatch(/cannot reach berth remote 'prod' at 127\.0\.0\.1:1/);
+    }
+    // A remote's unary calls take the CLI's light client over TLS too, not grpc-js.
+    const probe = path.join(tmp.dir, 'probe-remote.js');
+    fs.writeFileSync(probe, `process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`);
+    const probed = spawnSync(process.execPath, ['-r', probe, BERTH, 'list', 'prod:'], { encoding: 'utf8', env: { ...process.env, BERTH_DIR: tmp.dir, BERTH_CONF: conf }, timeout: 30_000 });
+    expect(probed.status).toBe(3);
+    expect((JSON.parse(/MODULES (.*)/.exec(probed.stderr)![1]!) as string[]).filter((m) => m.includes(`${path.sep}@grpc${path.sep}`))).toEqual([]);
+    const unknown = run(['info', 'nope:cli1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^Error: no remote named "nope" in "nope:cli1" \(the remotes: local, prod; see: berth remote list/);
+    expect(unknown.out).toBe('');
+    for (const args of [['list', 'nope:'], ['--remote', 'prod', 'info', 'local:cli1'], ['copy', 'local:cli1', 'prod:c2'], ['start', 'local:'], ['list', 'cli1']]) {
+      expect({ args, code: run(args).code }).toEqual({ args, code: 2 });
+    }
+    expect(JSON.parse(run(['list', '--format', 'json']).out)).toHaveLength(1); // nothing was created anywhere
+  });
+
   it('delete --force of the running instance', () => {
     expect(berth(tmp.dir, ['delete', 'cli1', '--force']).code).toBe(0);
     expect(berth(tmp.dir, ['list', '--format', 'json']).out.trim()).toBe('[]');

@@ -23,8 +23,8 @@ export interface RunningBerthd {
 }
 
 /** Starts a real berthd process and waits until its socket answers. */
-export async function startBerthd(dataDir: string, timeoutMs = 20_000): Promise<RunningBerthd> {
-  const proc = spawn(process.execPath, [BERTHD, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startBerthd(dataDir: string, timeoutMs = 20_000, args: string[] = []): Promise<RunningBerthd> {
+  const proc = spawn(process.execPath, [BERTHD, '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });

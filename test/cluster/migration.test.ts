@@ -1,0 +1,217 @@
+/**
+ * Live moves (stop-and-copy: CRIU through runc, streamed over the members' mutual TLS) on a
+ * three-member cluster of real berthd processes on test hosts. A running busybox instance
+ * keeps a counter in a shell loop variable and appends it, with the wall clock (the file's
+ * mtime), to a file every 10 ms: after a move the counter goes on from where it was (a restart would begin again
+ * at 1), the file shows the gap, and runc runs it on the target only. Faults: a target whose
+ * CRIU restore fails (test hook, see moves.ts), a source whose checkpoint fails (test hook), a
+ * target killed mid-stream (real kill -9), a link cut mid-stream (real nftables drop).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BERTH } from '../support/berthd';
+import { BerthCluster, sleep, waitFor } from '../support/berth-cluster';
+
+jest.setTimeout(600_000);
+
+let c: BerthCluster;
+
+const where = (name: string, on = 1): { status: string; location: string } | undefined => c.instances(on).find((x) => x.name === name);
+
+function held(i: number, name: string): string[] {
+  const d = c.dir(i);
+  return [path.join(d, 'instances', `${name}.json`), path.join(d, 'storage', 'default', 'volumes', name), path.join(d, 'checkpoints', name)]
+    .filter((p) => fs.existsSync(p)).map((p) => path.relative(d, p));
+}
+
+const LOOP = '(i=0; while :; do i=$((i+1)); echo "$i $(stat -c %y /root/counter 2>/dev/null)" >> /root/counter; sleep 0.01; done) </dev/null >/dev/null 2>&1 &';
+
+/** A running stateful instance on member `on` whose counter runs. */
+async function launchCounter(name: string, on: number): Promise<void> {
+  const l = c.berth(1, ['launch', 'busybox', name, '--target', `member${on}`, '-c', 'migration.stateful=true']);
+  expect(l.err).toBe('');
+  expect(c.berth(1, ['exec', name, '--', 'sh', '-c', LOOP]).code).toBe(0);
+  await waitFor(`${name}'s counter`, () => (counter(on, name).length > 20 ? true : undefined));
+}
+
+/**
+ * One line of the counter file: the value, and (in s) the file's mtime before it was written
+ * (the wall clock: the restored processes' monotonic clocks are CRIU's time namespace's).
+ */
+function row(l: string): [number, number] {
+  const [n, date, time] = l.split(' ');
+  return [Number(n), Date.parse(`${date}T${(time ?? '').slice(0, 12)}Z`) / 1000];
+}
+
+/** The counter file as member i's volume holds it: [value, time] per complete line. */
+function counter(i: number, name: string): Array<[number, number]> {
+  const f = path.join(c.dir(i), 'storage', 'default', 'volumes', name, 'root', 'counter');
+  const text = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+  return text.split('\n').slice(0, -1).map(row).filter(([n, t]) => Number.isFinite(n) && Number.isFinite(t));
+}
+
+/** The counter went on by one each line (never back to 1); answers the longest gap in s. */
+function continuity(rows: Array<[number, number]>): number {
+  let gap = 0;
+  for (let k = 1; k < rows.length; k++) {
+    expect(rows[k]![0]).toBe(rows[k - 1]![0] + 1);
+    gap = Math.max(gap, rows[k]![1] - rows[k - 1]![1]);
+  }
+  return gap;
+}
+
+/** Sets (or clears) member i's test-only migration fault hook (moves.ts). */
+function fault(i: number, what: string | undefined): void {
+  const f = path.join(c.dir(i), 'BERTH_TEST_MIGRATION_FAULT');
+  if (what) fs.writeFileSync(f, what);
+  else fs.rmSync(f, { force: true });
+}
+
+beforeAll(async () => {
+  c = BerthCluster.create(3, 'migr');
+  await c.form(3);
+});
+
+afterAll(async () => {
+  c.net.heal();
+  await c.destroy();
+});
+
+describe('live migration (stop-and-copy)', () => {
+  it('moves a running instance live: its counter goes on, it runs on the target only', async () => {
+    const caps = c.list(1)!.map((m) => m.capabilities);
+    for (const cap of caps) expect(cap).toEqual(expect.arrayContaining(['criu', 'criu-lazy-pages']));
+    await launchCounter('live1', 1);
+    expect(c.berth(1, ['snapshot', 'live1', 'mem', '--stateful']).code).toBe(0);
+    const before = counter(1, 'live1').length;
+    const r = c.berth(3, ['move', 'live1', '--target', 'member2']);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/live1 moved to member2 \(stop-and-copy\)/);
+    await sleep(500);
+    expect(c.runc(2, 'live1')?.status).toBe('running');
+    await waitFor('member1 to drop its copy', () => (held(1, 'live1').length === 0 && c.runc(1, 'live1') === undefined ? true : undefined));
+    const rows = counter(2, 'live1');
+    expect(rows.length).toBeGreaterThan(before + 10);
+    expect(rows[0]![0]).toBeLessThanOrEqual(2); // the first line has no time yet
+    const gap = continuity(rows);
+    console.log(`live move: counter ${before} -> ${rows.length}, longest gap ${gap.toFixed(2)} s`);
+    expect(where('live1')).toMatchObject({ location: 'member2', status: 'Running' });
+    // The stateful snapshot came along: restoring it brings the counter back near its value.
+    expect(c.berth(2, ['restore', 'live1', 'mem']).code).toBe(0);
+    expect(c.runc(2, 'live1')?.status).toBe('running');
+    // Memory goes back to the snapshot, the file to a little later (the filesystem is copied
+    // after the dump): the counter repeats a few values. The next tests start a clean file.
+    expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', ': > /root/counter']).code).toBe(0);
+  });
+
+  it('refuses modes the members cannot do, naming what is missing, and changes nothing', () => {
+    expect(c.berth(1, ['launch', 'busybox', 'plain', '--target', 'member1']).code).toBe(0);
+    for (const [args, msg] of [
+      [['move', 'live1', '--target', 'member3', '--mode', 'pre-copy'], /mem_dirty_track/],
+      [['move', 'live1', '--target', 'member3', '--mode', 'post-copy'], /not built yet/],
+      [['move', 'plain', '--target', 'member3', '--mode', 'stop-and-copy'], /migration\.stateful=true/],
+    ] as const) {
+      const r = c.berth(1, [...args]);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(msg);
+    }
+    expect(where('live1')).toMatchObject({ location: 'member2', status: 'Running' });
+    expect(held(3, 'live1')).toEqual([]);
+    expect(c.berth(1, ['delete', 'plain', '--force']).code).toBe(0);
+  });
+
+  it('a CRIU restore failing on the target: the instance goes on on the source, the target keeps nothing', async () => {
+    fault(3, 'restore');
+    const r = c.berth(1, ['move', 'live1', '--target', 'member3']);
+    fault(3, undefined);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/moving live1 from member2 to member3: .*restore of live1 failed/);
+    await waitFor('live1 running on member2 again', () => (c.runc(2, 'live1')?.status === 'running' ? true : undefined), 60_000);
+    const n = counter(2, 'live1').length;
+    await sleep(1000);
+    const rows = counter(2, 'live1');
+    expect(rows.length).toBeGreaterThan(n);
+    continuity(rows);
+    expect(c.runc(3, 'live1')).toBeUndefined();
+    expect(held(3, 'live1')).toEqual([]);
+  });
+
+  it('a checkpoint failing on the source: the instance never stops there; the target keeps nothing', async () => {
+    fault(2, 'dump');
+    const r = c.berth(1, ['move', 'live1', '--target', 'member3']);
+    fault(2, undefined);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/checkpoint of live1 failed on member2/);
+    expect(c.runc(2, 'live1')?.status).toBe('running');
+    expect(held(3, 'live1')).toEqual([]);
+    expect(where('live1')).toMatchObject({ location: 'member2', status: 'Running' });
+  });
+
+  it('a target killed mid-stream: the move fails naming it, the instance runs on; the target keeps nothing', async () => {
+    // Enough bytes that the first pass is still going when the target dies.
+    expect(c.berth(1, ['exec', 'live1', '--', 'sh', '-c', 'dd if=/dev/zero of=/root/big bs=1M count=400 2>/dev/null']).code).toBe(0);
+    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const staging = path.join(c.dir(3), 'storage', 'default', '.staging');
+    await waitFor('the import to start on member3', () => (fs.existsSync(staging) && fs.readdirSync(staging).some((n) => n.startsWith('import-')) ? true : undefined), 60_000);
+    await c.kill9(3);
+    expect(await exited).not.toBe(0);
+    expect(err).toMatch(/moving live1 from member2 to member3/);
+    expect(err).toMatch(/member3/);
+    expect(c.runc(2, 'live1')?.status).toBe('running');
+    await c.start(3);
+    await waitFor('member3 back online', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    expect(held(3, 'live1')).toEqual([]);
+    expect(c.runc(3, 'live1')).toBeUndefined();
+    continuity(counter(2, 'live1'));
+  });
+
+  it('a link cut mid-stream: the move fails after its stall time, the instance runs on', async () => {
+    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const staging = path.join(c.dir(3), 'storage', 'default', '.staging');
+    let ended = false;
+    void exited.then(() => { ended = true; });
+    await waitFor('the import to start on member3', () => {
+      if (ended) throw new Error(`the move ended before the import started: ${err}`);
+      return fs.existsSync(staging) && fs.readdirSync(staging).some((n) => n.startsWith('import-')) ? true : undefined;
+    }, 60_000);
+    c.net.cut(2, 3);
+    try {
+      expect(await exited).not.toBe(0);
+    } finally {
+      c.net.heal();
+    }
+    expect(err).toMatch(/moving live1 from member2 to member3: .*(no progress from member3|member3)/);
+    expect(c.runc(2, 'live1')?.status).toBe('running');
+    await waitFor('member3 to drop what it received', () => (held(3, 'live1').length === 0 ? true : undefined), 90_000);
+    expect(c.runc(3, 'live1')).toBeUndefined();
+    continuity(counter(2, 'live1'));
+    expect(c.berth(2, ['exec', 'live1', '--', 'rm', '/root/big']).code).toBe(0);
+  });
+
+  it('evacuate moves it live (cluster.evacuate=live-migrate) and restore brings it back live', async () => {
+    expect(c.berth(1, ['config', 'set', 'live1', 'cluster.evacuate=live-migrate']).code).toBe(0);
+    const n = counter(2, 'live1').length;
+    const r = c.berth(1, ['cluster', 'evacuate', 'member2', '--yes']);
+    expect(r.err).toBe('');
+    const to = where('live1')!.location;
+    expect(to).not.toBe('member2');
+    const i = Number(to.slice('member'.length));
+    expect(c.runc(i, 'live1')?.status).toBe('running');
+    await waitFor('member2 to drop its copy', () => (c.runc(2, 'live1') === undefined && held(2, 'live1').length === 0 ? true : undefined));
+    await sleep(300);
+    const rows = counter(i, 'live1');
+    expect(rows.length).toBeGreaterThan(n);
+    continuity(rows);
+    expect(c.berth(1, ['cluster', 'restore', 'member2', '--yes']).err).toBe('');
+    expect(where('live1')).toMatchObject({ location: 'member2', status: 'Running' });
+    continuity(counter(2, 'live1'));
+    expect(c.berth(1, ['delete', 'live1', '--force']).code).toBe(0);
+  });
+});
