@@ -9,9 +9,13 @@
  * 3. Launch through the API of member1 (BerthClient on its socket): intent -> placement by
  *    the leader -> the owner's agent starts it -> observed state; both Raft commits included.
  *    The same through the CLI (`berth launch`, Node's start-up included). Delete --force too.
- * 4. `berth list` with 100 instances (created stopped), CLI wall time; the API call alone.
+ *    Each API launch starts on a settled cluster: `--gap` ms (default 1000) after the one
+ *    before, whose member meanwhile makes its next spare volume (as bench:launch's
+ *    interleaved trials give the single host time to); `--gap 0`: back to back.
+ * 4. `berth list` with 100 instances (created stopped), CLI wall time and CPU time against
+ *    `node -e 0` interleaved; the API call alone.
  *
- *   npm run bench:cluster -- [--trials 10] [--instances 100] [--keep]
+ *   npm run bench:cluster -- [--trials 10] [--gap 1000] [--instances 100] [--keep]
  *   npm run bench:cluster -- --only list [--members 1] [--runs 20]   # just step 4: the CLI's list
  *     on a single-member cluster (no references, no launches), with `berth --help` and the API
  *     call alone, interleaved, `--runs` times each (medians)
@@ -29,10 +33,10 @@ const LOCAL_CLUSTER = path.join(REPO, 'deploy', 'local-cluster');
 const BERTH_BIN = path.join(REPO, 'packages/cli/dist/bin/berth.js');
 const LAUNCH_BENCH = path.join(__dirname, 'launch.js');
 
-interface Options { trials: number; instances: number; keep: boolean; only: 'all' | 'list'; members: number; runs: number }
+interface Options { trials: number; instances: number; keep: boolean; only: 'all' | 'list'; members: number; runs: number; gapMs: number }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { trials: 10, instances: 100, keep: false, only: 'all', members: 0, runs: 0 };
+  const o: Options = { trials: 10, instances: 100, keep: false, only: 'all', members: 0, runs: 0, gapMs: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const n = (): number => {
@@ -45,13 +49,17 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--members') o.members = n();
     else if (a === '--runs') o.runs = n();
+    else if (a === '--gap') {
+      o.gapMs = Number(argv[++i]);
+      if (!Number.isInteger(o.gapMs) || o.gapMs < 0) throw new Error('--gap needs a whole number of ms >= 0');
+    }
     else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'list' && v !== 'all') throw new Error('--only: list (or all)');
       o.only = v;
     }
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench:cluster -- [--trials 10] [--instances 100] [--keep] [--only list [--members 1] [--runs 20]]');
+      console.log('npm run bench:cluster -- [--trials 10] [--gap 1000] [--instances 100] [--keep] [--only list [--members 1] [--runs 20]]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -85,6 +93,17 @@ function nodeBare(): number {
   const t = performance.now();
   spawnSync(process.execPath, ['-e', '0']);
   return performance.now() - t;
+}
+
+/**
+ * CPU time (user + system) of the children this process has waited for, ms. /proc counts in
+ * 10 ms ticks, so one run is coarse; the sum over a step's runs gives an exact enough mean, and
+ * CPU time depends far less on the machine's other load than wall time does.
+ */
+function childCpuMs(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10; // cutime, cstime (fields 16, 17), USER_HZ 100
 }
 
 async function main(): Promise<void> {
@@ -131,8 +150,10 @@ async function main(): Promise<void> {
       const launch: number[] = [];
       const del: number[] = [];
       for (let i = 0; i < (o.only === 'all' ? o.trials : 0); i++) {
+        if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));
         launch.push(await timeIt(() => client.rpc('CreateInstance', { name: `a${i}`, image: 'busybox', config: {}, start: true })));
       }
+      if (launch.length) log(`API launches (${o.gapMs} ms apart): ${launch.map((x) => x.toFixed(0)).join(' ')} ms`);
       for (let i = 0; i < launch.length; i++) del.push(await timeIt(() => client.rpc('DeleteInstance', { name: `a${i}`, force: true })));
       if (launch.length) log(`API launch median ${median(launch).toFixed(0)} ms`);
       const cliLaunch: number[] = [];
@@ -154,12 +175,22 @@ async function main(): Promise<void> {
       const help: number[] = [];
       const bare: number[] = [];
       log(`berth list, berth --help, node -e 0 and the API call, interleaved, ${o.runs} runs each`);
+      const cpu = { list: 0, help: 0, bare: 0 };
+      const cpuOf = <T>(k: keyof typeof cpu, fn: () => T): T => {
+        const before = childCpuMs();
+        const r = fn();
+        cpu[k] += childCpuMs() - before;
+        return r;
+      };
       for (let i = 0; i < o.runs; i++) {
-        listCli.push(cli(berthEnv, ['list']));
-        help.push(cli(berthEnv, ['--help']));
-        bare.push(nodeBare());
+        listCli.push(cpuOf('list', () => cli(berthEnv, ['list'])));
+        help.push(cpuOf('help', () => cli(berthEnv, ['--help'])));
+        bare.push(cpuOf('bare', nodeBare));
         listApi.push(await timeIt(() => client.rpc('ListInstances', { location: '' })));
       }
+      figures.berth_list_cli_cpu_ms = cpu.list / o.runs;
+      figures.berth_help_cli_cpu_ms = cpu.help / o.runs;
+      figures.node_bare_cpu_ms = cpu.bare / o.runs;
       figures.berth_list_cli_ms = median(listCli);
       figures.berth_list_cli_min_ms = Math.min(...listCli);
       figures.berth_list_api_ms = median(listApi);
@@ -177,6 +208,8 @@ async function main(): Promise<void> {
     launch_cli_over_runc_floor: (figures.berth_launch_cli_ms ?? NaN) / floor,
     lxd_over_launch_api: lxd ? lxd / (figures.berth_launch_api_ms ?? NaN) : null,
     list_cli_over_target_200ms: (figures.berth_list_cli_ms ?? NaN) / 200,
+    list_cli_over_node_bare: (figures.berth_list_cli_ms ?? NaN) / (figures.node_bare_start_ms ?? NaN),
+    list_cli_cpu_over_node_bare_cpu: (figures.berth_list_cli_cpu_ms ?? NaN) / (figures.node_bare_cpu_ms ?? NaN),
   };
   const rows: Array<[string, string]> = [
     ['runc run -d (floor), median ms', floor.toFixed(1)],
@@ -189,6 +222,8 @@ async function main(): Promise<void> {
     ['  berth --help, median ms', (figures.berth_help_cli_ms ?? NaN).toFixed(0)],
     ['  berth --version, median ms', (figures.node_cli_start_ms ?? NaN).toFixed(0)],
     ['  node -e 0 (Node\'s own start-up), median ms', (figures.node_bare_start_ms ?? NaN).toFixed(0)],
+    ['  CPU (user+sys), mean ms: berth list / --help / node -e 0', [figures.berth_list_cli_cpu_ms, figures.berth_help_cli_cpu_ms, figures.node_bare_cpu_ms].map((x) => (x ?? NaN).toFixed(0)).join(' / ')],
+    ['  berth list / node -e 0: wall (medians), CPU (means)', `${ratios.list_cli_over_node_bare.toFixed(2)}, ${ratios.list_cli_cpu_over_node_bare_cpu.toFixed(2)}`],
     ['launch (API) / runc floor (target <= 2)', ratios.launch_api_over_runc_floor.toFixed(2)],
     ['LXD launch / berth launch (target > 1)', ratios.lxd_over_launch_api === null ? '-' : ratios.lxd_over_launch_api.toFixed(2)],
     ['berth list / 200 ms (target < 1)', ratios.list_cli_over_target_200ms.toFixed(2)],

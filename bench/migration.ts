@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:migration — live moves of a running container, in one run on this host:
+ *
+ * 1. The floor, by hand: a busybox container (made by berth on member1, stateful, holding
+ *    SIZE MB in a shell variable, a counter process appending "i mtime" to a file every
+ *    10 ms) is checkpointed with `runc checkpoint` (CRIU 4.1.1 through berth's wrapper), the
+ *    image files copied (`cp -a`), and restored with `runc restore -d` into another runc root
+ *    from a copy of its bundle (a move, minus the network). Downtime = the counter's gap.
+ * 2. berth: the same container moved with `berth move NAME --target member2` on a 2-member
+ *    cluster (test/support/berth-cluster.ts: each berthd in its own network namespace on a
+ *    bridge with no uplink; build the tests first), for each technique this machine allows (stop-and-copy;
+ *    pre-copy needs soft-dirty tracking, which this kernel lacks; post-copy is not built):
+ *    downtime (the counter's gap, read from the file on the target), total (the CLI's wall
+ *    time), and where the downtime went (berthd's own line on its stderr).
+ *
+ *   npm run bench:migration -- [--sizes 64,512] [--trials 3]
+ *
+ * Output: progress on stderr; a table, then one JSON line (the last line) on stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const CLUSTER_JS = path.join(REPO, 'test/dist/support/berth-cluster.js');
+/** berth's CRIU wrapper first on runc's PATH, as berthd runs it (deploy/setup-host). */
+const TOOL_PATH = `/usr/local/lib/berth/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+
+interface Options { sizes: number[]; trials: number }
+
+/** The part of test/support/berth-cluster.ts used here (loaded at run time from test/dist). */
+interface Cluster {
+  dir(i: number): string;
+  berth(i: number, args: string[], timeoutMs?: number): { code: number | null; out: string; err: string };
+  form(n: number): Promise<void>;
+  destroy(): Promise<void>;
+  procs: Map<number, { output(): string }>;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { sizes: [64, 512], trials: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = (): string => { const x = argv[++i]; if (x === undefined) throw new Error(`${a} needs a value`); return x; };
+    switch (a) {
+      case '--sizes': o.sizes = v().split(',').map(Number); break;
+      case '--trials': o.trials = Number(v()); break;
+      default: throw new Error(`unknown option ${a} (see the header of bench/migration.ts)`);
+    }
+  }
+  if (o.sizes.some((s) => !(s > 0)) || !(o.trials > 0)) throw new Error('--sizes and --trials take positive numbers');
+  return o;
+}
+
+function log(s: string): void { process.stderr.write(`${s}\n`); }
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN; };
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: timeoutMs });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+function timed(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return (performance.now() - t) / 1000;
+}
+
+const COUNTER = '(i=0; while :; do i=$((i+1)); echo "$i $(stat -c %y /root/counter 2>/dev/null)" >> /root/counter; sleep 0.01; done) </dev/null >/dev/null 2>&1 &';
+const holder = (mb: number): string => `(x=$(head -c ${mb * 1024 * 1024} /dev/zero | tr '\\0' x); touch /root/held; while :; do sleep 3600; done) </dev/null >/dev/null 2>&1 &`;
+
+/** The counter's longest gap (s) in a volume's file, checking it never went back. */
+function gapOf(volume: string): number {
+  // "i mtime": the wall clock (the restored processes' monotonic clocks are CRIU's time namespace's).
+  const rows = fs.readFileSync(path.join(volume, 'root', 'counter'), 'utf8').trim().split('\n').slice(1).map((l) => {
+    const [n, date, time] = l.split(' ');
+    return [Number(n), Date.parse(`${date}T${(time ?? '').slice(0, 12)}Z`) / 1000];
+  });
+  let gap = 0;
+  for (let k = 1; k < rows.length; k++) {
+    if (rows[k]![0] !== rows[k - 1]![0]! + 1) throw new Error(`the counter went from ${rows[k - 1]![0]} to ${rows[k]![0]}: the processes restarted`);
+    gap = Math.max(gap, rows[k]![1]! - rows[k - 1]![1]!);
+  }
+  return gap;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(CLUSTER_JS)) throw new Error(`${CLUSTER_JS} is missing: run npx tsc --build`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { BerthCluster } = require(CLUSTER_JS) as { BerthCluster: { create(n: number, label: string): Cluster } };
+  const c = BerthCluster.create(2, 'benchmig');
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-benchmig-floor-'));
+  let downed = false;
+  const down = async (): Promise<void> => {
+    if (downed) return;
+    downed = true;
+    for (const n of fs.readdirSync(scratch).filter((x) => x.startsWith('root-'))) {
+      const root = path.join(scratch, n);
+      for (const id of spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync('runc', ['--root', root, 'delete', '--force', id]);
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+    await c.destroy();
+  };
+  process.on('SIGINT', () => { void down().finally(() => process.exit(130)); });
+  const m = (i: number): string => c.dir(i);
+  const berth = (args: string[], on = 1): string => {
+    const r = c.berth(on, args, 600_000);
+    if (r.code !== 0) throw new Error(`berth ${args.join(' ')}: ${r.err}${r.out}`);
+    return r.out;
+  };
+  const volume = (i: number, name: string): string => path.join(m(i), 'storage', 'default', 'volumes', name);
+  const figures: Record<string, number | string | null> = {};
+  const table: string[][] = [['size', 'technique', 'downtime s', 'total s', 'downtime / floor', 'breakdown']];
+  try {
+    log('cluster: 2 members on test hosts');
+    await c.form(2);
+    const caps = JSON.parse(berth(['cluster', 'list', '--format', 'json'])) as Array<{ server_name: string; capabilities: string[] }>;
+    const both = (f: string): boolean => caps.every((c) => c.capabilities.includes(f));
+    const techniques = ['stop-and-copy'];
+    figures['pre_copy'] = both('criu-dirty-tracking') ? 'not built' : 'impossible here (no mem_dirty_track)';
+    figures['post_copy'] = both('criu-lazy-pages') ? 'not built' : 'impossible here (no uffd)';
+
+    /** A running stateful instance on member1 holding `mb` MB, its counter going. */
+    const prepare = async (name: string, mb: number): Promise<void> => {
+      berth(['launch', 'busybox', name, '--target', 'member1', '-c', 'migration.stateful=true']);
+      berth(['exec', name, '--', 'sh', '-c', holder(mb)]);
+      berth(['exec', name, '--', 'sh', '-c', COUNTER]);
+      const deadline = Date.now() + 300_000;
+      while (!fs.existsSync(path.join(volume(1, name), 'root', 'held'))) {
+        if (Date.now() > deadline) throw new Error(`${name} did not fill ${mb} MB`);
+        await sleep(200);
+      }
+      await sleep(1000);
+    };
+
+    for (const mb of o.sizes) {
+      // ---- the floor, by hand
+      const floor: Array<{ down: number; checkpoint: number; copy: number; restore: number; imageMb: number }> = [];
+      for (let t = 0; t < o.trials; t++) {
+        const name = `floor${mb}x${t}`;
+        log(`floor ${mb} MB, trial ${t + 1}`);
+        await prepare(name, mb);
+        const root1 = path.join(m(1), 'runc');
+        const root2 = path.join(scratch, `root-${name}`);
+        const images = path.join(scratch, `img-${name}`);
+        const copy = path.join(scratch, `copy-${name}`);
+        const bundle = path.join(scratch, `bundle-${name}`);
+        const toolEnv = { ...process.env, PATH: TOOL_PATH };
+        run('cp', ['-a', path.join(m(1), 'bundles', name), bundle]);
+        const checkpoint = timed(() => run('runc', ['--root', root1, 'checkpoint', '--image-path', images, '--work-path', `${images}.work`, name], toolEnv));
+        // Copied, then made readable by the container's root (CRIU restores from inside its user
+        // namespace), as berth does with its images.
+        const cp = timed(() => {
+          run('cp', ['-a', images, copy]);
+          run('chown', ['-R', '1000000:1000000', copy]);
+          run('chmod', ['-R', 'a+rX', copy]);
+        });
+        let restore = 0;
+        try {
+          restore = timed(() => run('runc', ['--root', root2, 'restore', '--detach', '--image-path', copy, '--work-path', `${copy}.work`, '--bundle', bundle, name], toolEnv));
+        } catch (e) {
+          const tail = fs.readFileSync(path.join(`${copy}.work`, 'restore.log'), 'utf8').split('\n').filter((l) => /Error/.test(l)).slice(0, 5).join('\n');
+          throw new Error(`the floor's restore failed: ${tail || (e as Error).message.slice(0, 400)}`);
+        }
+        await sleep(500);
+        const imageMb = Number(run('du', ['-sm', images]).split('\t')[0]);
+        floor.push({ down: gapOf(volume(1, name)), checkpoint, copy: cp, restore, imageMb });
+        run('runc', ['--root', root2, 'delete', '--force', name]);
+        berth(['delete', name, '--force']);
+        for (const p of [images, copy, bundle, root2, `${images}.work`, `${copy}.work`]) fs.rmSync(p, { recursive: true, force: true });
+      }
+      const floorDown = median(floor.map((f) => f.down));
+      const floorSum = median(floor.map((f) => f.checkpoint + f.copy + f.restore));
+      figures[`floor_${mb}mb_downtime_s`] = r3(floorDown);
+      figures[`floor_${mb}mb_checkpoint_s`] = r3(median(floor.map((f) => f.checkpoint)));
+      figures[`floor_${mb}mb_copy_s`] = r3(median(floor.map((f) => f.copy)));
+      figures[`floor_${mb}mb_restore_s`] = r3(median(floor.map((f) => f.restore)));
+      figures[`floor_${mb}mb_image_mb`] = median(floor.map((f) => f.imageMb));
+      table.push([`${mb} MB`, 'floor (runc + CRIU by hand)', floorDown.toFixed(3), floorSum.toFixed(3), '1.00', `checkpoint ${figures[`floor_${mb}mb_checkpoint_s`]} + cp ${figures[`floor_${mb}mb_copy_s`]} + restore ${figures[`floor_${mb}mb_restore_s`]} s`]);
+
+      // ---- berth, each technique
+      for (const tech of techniques) {
+        const runs: Array<{ down: number; total: number; line: string }> = [];
+        for (let t = 0; t < o.trials; t++) {
+          const name = `mv${mb}x${t}`;
+          log(`berth move --mode ${tech}, ${mb} MB, trial ${t + 1}`);
+          await prepare(name, mb);
+          const total = timed(() => berth(['move', name, '--target', 'member2', '--mode', tech]));
+          await sleep(500);
+          const logText = c.procs.get(1)?.output() ?? '';
+          const line = [...logText.matchAll(new RegExp(`live move ${name} to member2: (.*)`, 'g'))].pop()?.[1] ?? '';
+          runs.push({ down: gapOf(volume(2, name)), total, line });
+          berth(['delete', name, '--force']);
+        }
+        const down = median(runs.map((r) => r.down));
+        const key = `${tech.replace(/-/g, '_')}_${mb}mb`;
+        figures[`${key}_downtime_s`] = r3(down);
+        figures[`${key}_total_s`] = r3(median(runs.map((r) => r.total)));
+        figures[`${key}_downtime_over_floor`] = r3(down / floorDown);
+        figures[`${key}_breakdown`] = runs.map((r) => r.line).join(' | ');
+        table.push([`${mb} MB`, `berth ${tech}`, down.toFixed(3), String(figures[`${key}_total_s`]), (down / floorDown).toFixed(2), runs[0]?.line ?? '']);
+      }
+    }
+  } finally {
+    await down();
+  }
+  const widths = table[0]!.map((_, k) => Math.max(...table.map((r) => r[k]!.length)));
+  for (const r of table) console.log(r.map((c, k) => c.padEnd(widths[k]!)).join('  '));
+  console.log(JSON.stringify({ bench: 'migration', date: new Date().toISOString(), host: { cores: os.cpus().length, loadavg: os.loadavg() }, config: o, figures }));
+}
+
+main().catch((e: unknown) => {
+  log(e instanceof Error ? e.stack ?? e.message : String(e));
+  process.exit(1);
+});
