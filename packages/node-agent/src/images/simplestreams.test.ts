@@ -60,8 +60,11 @@ describe('simplestreams: berth serves its images, and copies from such a server'
     b = await ImageStore.open({ dataDir: path.join(tmp, `b-${crypto.randomUUID()}`) });
   });
   afterAll(async () => {
-    await server?.close();
-    removeTestDir(tmp);
+    try {
+      await server?.close();
+    } finally {
+      removeTestDir(tmp);
+    }
   });
 
   it('serves a simplestreams catalog: a product per os:release:arch:variant, its aliases, one item per file', async () => {

@@ -36,8 +36,11 @@ describe('ImageSources: images copied from a simplestreams server, kept up to da
     used.clear();
   });
   afterEach(async () => {
-    await server?.close();
-    removeTestDir(tmp);
+    try {
+      await server?.close();
+    } finally {
+      removeTestDir(tmp);
+    }
   });
 
   it('copies an image and records where it came from; a second copy downloads nothing and adds the aliases', async () => {
