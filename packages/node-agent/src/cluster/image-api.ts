@@ -17,13 +17,40 @@ function toWire(i: ClusterImageView): Image {
 }
 
 /**
+ * The local handler, answering only once `recorded()` resolves: a change of this member's
+ * images (import, copy, publish, aliases) is in the cluster's records before the client hears
+ * it is done, so a launch asked right after, on any member, finds the image.
+ */
+function afterRecorded<H>(handler: H, recorded: () => Promise<void>): H {
+  return ((call: { end?: () => void }, callback?: (e: unknown, res?: unknown) => void) => {
+    if (callback) {
+      (handler as (c: unknown, cb: (e: unknown, res?: unknown) => void) => void)(call, (e, res) => {
+        if (e) callback(e);
+        else void recorded().then(() => callback(null, res));
+      });
+      return;
+    }
+    // A server stream (CopyImage): its end waits.
+    const end = call.end!.bind(call);
+    call.end = () => void recorded().then(() => end());
+    (handler as (c: unknown) => void)(call);
+  }) as H;
+}
+
+/**
  * DeleteImage deletes the image from the whole cluster (as LXD does): refused while an instance
  * of the cluster was launched from it; else the registry's record goes with a tombstone, and
- * each member removes its copy on its next tick (ImageDistributor.removeDeleted).
+ * each member removes its copy on its next tick (ImageDistributor.removeDeleted). The calls
+ * that change this member's images answer once the change is recorded in the cluster.
  */
-export function clusterImageHandlers(registry: ImageRegistry, store: ClusterStore, local: ImageServiceHandlers): ImageServiceHandlers {
+export function clusterImageHandlers(registry: ImageRegistry, store: ClusterStore, local: ImageServiceHandlers, recorded: () => Promise<void>): ImageServiceHandlers {
   return {
     ...local,
+    ImportImage: afterRecorded(local.ImportImage, recorded),
+    CopyImage: afterRecorded(local.CopyImage, recorded),
+    PublishImage: afterRecorded(local.PublishImage, recorded),
+    CreateAlias: afterRecorded(local.CreateAlias, recorded),
+    DeleteAlias: afterRecorded(local.DeleteAlias, recorded),
     DeleteImage: unary(async (r: { image: string }) => {
       const fp = await registry.resolve(r.image);
       const img = fp ? await registry.image(fp) : undefined;

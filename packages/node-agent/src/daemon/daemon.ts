@@ -98,7 +98,7 @@ export class Daemon {
       server.addService(v1.OperationService.service, opHandlers);
       server.addService(v1.EventService.service, { WatchEvents: watchEvents(this.cluster.node) });
       server.addService(v1.InstanceService.service, clusterInstanceHandlers(this.cluster, instances));
-      server.addService(v1.ImageService.service, clusterImageHandlers(this.cluster.registry, this.cluster.store, images));
+      server.addService(v1.ImageService.service, clusterImageHandlers(this.cluster.registry, this.cluster.store, images, () => this.cluster?.images?.recorded() ?? Promise.resolve()));
     } else {
       server.addService(v1.InstanceService.service, instances);
       server.addService(v1.ImageService.service, images);
