@@ -104,8 +104,12 @@ describe('cold moves', () => {
     await waitFor('member3 back online', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
     expect(held(3, 'big')).toEqual([]);
     expect(staging(3)).toEqual([]);
-    // And the same move, tried again with the target up, goes through.
-    const again = c.berth(1, ['move', 'big', '--target', 'member3']);
+    // And the same move, tried again with the target up, goes through (the leader takes a
+    // moment to hear member3 again after its liveness key is back: "offline" until then).
+    const again = await waitFor('the move to be taken', () => {
+      const r = c.berth(1, ['move', 'big', '--target', 'member3']);
+      return /cannot move to member3: offline/.test(r.err) ? undefined : r;
+    }, 30_000);
     expect(again.err).toBe('');
     expect(c.berth(3, ['exec', 'big', '--', 'cat', '/root/note']).out).toBe('still-here\n');
     await waitFor('member1 to drop its copy of big', () => (held(1, 'big').length === 0 ? true : undefined));
