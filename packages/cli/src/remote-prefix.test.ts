@@ -31,6 +31,14 @@ describe('REMOTE:NAME arguments (lxc\'s form)', () => {
     expect(splitRemote('prod:')).toEqual({ remote: 'prod', name: '' });
   });
 
+  it('takes a bare REMOTE: for monitor and cluster list too', () => {
+    expect(apply({ _: ['monitor'], server: 'prod:' })).toMatchObject({ remote: 'prod' });
+    expect(apply({ _: ['cluster'], action: 'list', name: 'lab:' })).toMatchObject({ argv: { name: undefined }, remote: 'lab' });
+    expect(apply({ _: ['cluster'], action: 'show', name: 'lab:member2' })).toMatchObject({ argv: { name: 'member2' }, remote: 'lab' });
+    expect(usageError({ _: ['cluster'], action: 'show', name: 'lab:' })).toMatch(/the member's name is missing after "lab:"/);
+    expect(usageError({ _: ['monitor'], server: 'nope:' })).toMatch(/no remote named "nope" in "nope:"/);
+  });
+
   it('selects the remote and strips the prefix, for the commands that name instances', () => {
     expect(apply({ _: ['info'], name: 'prod:c1' })).toMatchObject({ argv: { name: 'c1' }, remote: 'prod' });
     expect(apply({ _: ['launch'], image: 'busybox', name: 'lab:c2' })).toMatchObject({ argv: { image: 'busybox', name: 'c2' }, remote: 'lab' });

@@ -8,7 +8,8 @@
  * - the remote must be `local` or one of `berth remote list`; the error names it and lists them;
  * - every prefixed argument of one command, and `--remote` if given, name the same remote
  *   (berth does not copy or move between remotes);
- * - only `info` and `list` take a bare `REMOTE:` (the server itself / all its instances).
+ * - only `info`, `list`, `monitor` and `cluster list` take a bare `REMOTE:` (the server itself,
+ *   all its instances, its events, its members).
  */
 import { UsageError } from './exit';
 import { LOCAL, loadConfig, selectRemote, unknownRemote } from './remotes';
@@ -21,10 +22,10 @@ const INSTANCE_ARGS: Record<string, string[]> = {
   info: ['name'], launch: ['name'], init: ['name'], exec: ['name'], console: ['name'],
   start: ['name'], stop: ['name'], restart: ['name'], pause: ['name'], resume: ['name'], delete: ['name'], rm: ['name'],
   snapshot: ['name'], restore: ['name'], move: ['name', 'new-name'], copy: ['source', 'name'], rename: ['name', 'new-name'],
-  publish: ['source'], list: ['server'], ls: ['server'],
+  publish: ['source'], list: ['server'], ls: ['server'], monitor: ['server'], 'cluster list': ['name'], 'cluster show': ['name'],
   'config get': ['name'], 'config set': ['name'], 'config unset': ['name'], 'config show': ['name'],
 };
-const BARE_REMOTE_OK = new Set(['info', 'list', 'ls']);
+const BARE_REMOTE_OK = new Set(['info', 'list', 'ls', 'monitor', 'cluster list']);
 
 /** `prod:c1` -> {remote: 'prod', name: 'c1'}; `c1` -> {name: 'c1'}. */
 export function splitRemote(ref: string): { remote?: string; name: string } {
@@ -41,6 +42,8 @@ const camel = (k: string): string => k.replace(/-([a-z])/g, (_m, c: string) => c
  */
 export function applyRemotePrefixes(argv: Record<string, unknown>, knownRemotes?: () => string[]): void {
   const words = (argv['_'] as unknown[] | undefined ?? []).map(String);
+  // `berth cluster ACTION`: the action is a positional, not a subcommand.
+  if (words[0] === 'cluster' && words.length === 1 && typeof argv['action'] === 'string') words.push(argv['action']);
   const command = INSTANCE_ARGS[`${words[0]} ${words[1]}`] ? `${words[0]} ${words[1]}` : words[0] ?? '';
   const keys = INSTANCE_ARGS[command];
   if (!keys) return;
@@ -57,7 +60,7 @@ export function applyRemotePrefixes(argv: Record<string, unknown>, knownRemotes?
       const known = knownRemotes ? knownRemotes() : Object.keys(loadConfig().remotes);
       if (!known.includes(remote)) throw unknownRemote(remote, known, ` in "${value}"`);
     }
-    if (name === '' && !BARE_REMOTE_OK.has(command)) throw new UsageError(`${value}: the instance's name is missing after "${remote}:"`);
+    if (name === '' && !BARE_REMOTE_OK.has(command)) throw new UsageError(`${value}: the ${command.startsWith('cluster') ? 'member' : 'instance'}'s name is missing after "${remote}:"`);
     if (chosen && chosen.remote !== remote) throw new UsageError(`${chosen.from} and ${value} name different remotes: berth ${command} works within one remote`);
     chosen = { remote, from: value };
     argv[key] = name === '' && key !== 'server' ? undefined : name;

@@ -506,7 +506,8 @@ async function main(): Promise<void> {
       const op = await c.rpc<Op>(argv.action === 'cancel' ? 'CancelOperation' : 'GetOperation', argv.action === 'cancel' ? { id: argv.id } : { id: argv.id, waitSeconds: argv.wait }, 60_000 + argv.wait * 1000, 'operations');
       console.log(JSON.stringify({ id: op.id, description: op.description, status: op.status, may_cancel: op.mayCancel, err: op.error, location: op.location }, null, 2));
     }))
-    .command('monitor', 'Print the cluster\'s events as they happen, one JSON object a line (Ctrl-C ends)', (y) => y
+    .command('monitor [server]', 'Print the cluster\'s events as they happen, one JSON object a line (Ctrl-C ends)', (y) => y
+      .positional('server', { type: 'string', describe: 'REMOTE: to watch that remote (as lxc monitor prod:)' })
       .option('type', { type: 'string', array: true, default: [] as string[], describe: 'lifecycle, operation (all when absent)' })
       .option('instance', { type: 'string', default: '', describe: 'Only events about this instance' }),
     (argv) => new Promise<void>((resolve, reject) => {
