@@ -173,6 +173,9 @@ describe('live migration (stop-and-copy)', () => {
   });
 
   it('a link cut mid-stream: the move fails after its stall time, the instance runs on', async () => {
+    // member3 was just restarted: member2's channel to it reconnects within its 2 s backoff.
+    await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    await sleep(2500);
     const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
     let err = '';
     move.stderr.on('data', (d: Buffer) => { err += d.toString(); });

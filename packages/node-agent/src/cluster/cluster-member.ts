@@ -598,7 +598,11 @@ export class ClusterMember {
     const key = `${service}:${member}@${m.clusterAddress}`;
     let c = this.peers.get(key);
     if (!c) {
-      c = new (loadBerthV1()[service])(m.clusterAddress, channelCredentials(this.pki), { 'grpc.max_send_message_length': 64 << 20 });
+      // Reconnect backoff capped at 2 s (grpc-js' default grows to 120 s): a member back from a
+      // restart is reachable again from here within seconds, not minutes.
+      c = new (loadBerthV1()[service])(m.clusterAddress, channelCredentials(this.pki), {
+        'grpc.max_send_message_length': 64 << 20, 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 2000,
+      });
       this.peers.set(key, c);
     }
     return c as InstanceType<ReturnType<typeof loadBerthV1>[S]>;
