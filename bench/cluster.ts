@@ -27,6 +27,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BerthClient } from '@berth/cli';
+import { median, positiveInt } from './common';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const LOCAL_CLUSTER = path.join(REPO, 'deploy', 'local-cluster');
@@ -39,11 +40,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = { trials: 10, instances: 100, keep: false, only: 'all', members: 0, runs: 0, gapMs: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const n = (): number => {
-      const x = Number(argv[++i]);
-      if (!Number.isInteger(x) || x <= 0) throw new Error(`${a} needs a positive integer`);
-      return x;
-    };
+    const n = (): number => positiveInt(a, argv[++i]);
     if (a === '--trials') o.trials = n();
     else if (a === '--instances') o.instances = n();
     else if (a === '--keep') o.keep = true;
@@ -69,10 +66,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();

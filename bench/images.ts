@@ -27,6 +27,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median, positiveInt } from './common';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const BERTH_BIN = path.join(REPO, 'packages/cli/dist/bin/berth.js');
@@ -46,11 +47,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = { sizeMiB: 200, runs: 3, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const n = (): number => {
-      const x = Number(argv[++i]);
-      if (!Number.isInteger(x) || x <= 0) throw new Error(`${a} needs a positive integer`);
-      return x;
-    };
+    const n = (): number => positiveInt(a, argv[++i]);
     if (a === '--size-mib') o.sizeMiB = n();
     else if (a === '--runs') o.runs = n();
     else if (a === '--keep') o.keep = true;
@@ -63,10 +60,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
-const median = (xs: number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { BerthClient } from '@berth/cli';
 import { images } from '@berth/node-agent';
+import { median } from './common';
 
 // ---------------------------------------------------------------- options
 
@@ -101,12 +102,6 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function rssKb(pid: number): number {
   try {

@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median } from './common';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLUSTER_JS = path.join(REPO, 'test/dist/support/berth-cluster.js');
@@ -56,7 +57,6 @@ function parseArgs(argv: string[]): Options {
 
 function log(s: string): void { process.stderr.write(`${s}\n`); }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN; };
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): string {

@@ -26,6 +26,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Member } from '@berth/raft-store';
 import type { RaftNode } from '@berth/raft-store';
 import { freePort } from '@berth/raft-store/dist/testing';
+import { positiveInt } from './common';
 
 const RAFT_BIN = path.resolve(__dirname, '..', '..', 'packages/raft-store/dist/bin/raft-store.js');
 
@@ -83,11 +84,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = { members: 1000, instances: 100_000, batch: 1000, inFlight: 2, cold: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const v = (): number => {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${a} needs a positive integer`);
-      return n;
-    };
+    const v = (): number => positiveInt(a, argv[++i]);
     if (a === '--members') o.members = v();
     else if (a === '--instances') o.instances = v();
     else if (a === '--batch') o.batch = v();
