@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     }).option('images-address', {
       type: 'string',
       describe: 'HOST:PORT where berthd serves its public images as a simplestreams image server (https, a self-signed certificate to pin)',
+    }).option('data-address', {
+      type: 'string',
+      describe: 'HOST:PORT where this cluster member takes data links (bulk bytes of moves and image transfers, TLS with the member certificates); default: the cluster address\'s host, any free port; "off": none (the bytes go on the gRPC streams)',
     }).option('images-auto-update-interval', {
       type: 'number', default: 6,
       describe: 'images.auto_update_interval: hours between refreshes of images copied with --auto-update (0: never)',
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
         storageDriver: argv.storage,
         imagesAutoUpdateIntervalMs: argv['images-auto-update-interval'] * 3600_000,
         imagesAddress: argv['images-address'],
+        dataAddress: argv['data-address'] === 'off' ? false : argv['data-address'],
         // Removed from the cluster: stop, keep the cluster state aside, and say what now.
         onRemoved: (why) => {
           console.error(`berthd: ${why}; stopping`);

@@ -37,6 +37,8 @@ import { ImageDistributor } from './images';
 import { imageTransferHandlers, serveTestFaultsFromEnv } from './image-transfer';
 import { deleteLocalImage } from '../daemon/image-service';
 import { PeerAuth, checkMembership } from './peer-auth';
+import { DataListener } from './data-link';
+import type { DataLinks } from './data-link';
 import { clusterDir, hostOf, readMember, writeMember } from './files';
 import { TrustAnchors, authorizer, guardService } from './api-listener';
 import type { ApiService } from './api-listener';
@@ -96,6 +98,12 @@ export interface ClusterMemberOptions {
    * member's): `why` says so. ClusterMember has stopped its loops; the caller stops the rest.
    */
   onRemoved?: (why: string) => void;
+  /**
+   * Where this member listens for data links (data-link.ts: bulk bytes of moves and image
+   * transfers on plain TLS): host:port; default the cluster address's host, any port (the
+   * port travels in each offer). `false`: none (the bytes go on the gRPC streams).
+   */
+  dataAddress?: string | false;
 }
 
 export class ClusterMember {
@@ -120,6 +128,8 @@ export class ClusterMember {
   readonly registry: ImageRegistry;
   /** Records this member's images, pulls and replicates them (with an agent; see images.ts). */
   images: ImageDistributor | undefined;
+  /** Data links for bulk bytes (data-link.ts); undefined when turned off. */
+  links: DataLinks | undefined;
 
   private constructor(
     private readonly opts: ClusterMemberOptions,
@@ -140,13 +150,27 @@ export class ClusterMember {
   static async start(opts: ClusterMemberOptions): Promise<ClusterMember> {
     const { config, pki } = readMember(opts.dataDir);
     const auth = new PeerAuth({ name: config.name, id: config.memberId });
+    let links: DataLinks | undefined;
+    if (opts.dataAddress !== false) {
+      const host = hostOf(config.clusterAddress);
+      const listener = await DataListener.start(opts.dataAddress ?? `${host.includes(':') ? `[${host}]` : host}:0`, pki, (cert) => {
+        const v = auth.verdict(cert);
+        return v.ok ? undefined : v.details;
+      });
+      links = { listener, pki };
+    }
     const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, interceptors: [auth.interceptor] });
     peerServer.addService(loadBerthV1().Membership.service, { Check: (_call: unknown, cb: grpc.sendUnaryData<{ member: string }>) => cb(null, { member: config.name }) });
     const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
     if (opts.localInstances) peerServer.addService(loadBerthV1().InstanceService.service, opts.localInstances);
-    if (opts.agent) peerServer.addService(loadBerthV1().MigrationService.service, migrationHandlers(opts.agent));
-    if (opts.agent) peerServer.addService(loadBerthV1().ImageTransfer.service, imageTransferHandlers(opts.agent.images, serveTestFaultsFromEnv(process.env, opts.dataDir)));
-    await bind(peerServer, config.clusterAddress, serverCredentials(pki));
+    if (opts.agent) peerServer.addService(loadBerthV1().MigrationService.service, migrationHandlers(opts.agent, links));
+    if (opts.agent) peerServer.addService(loadBerthV1().ImageTransfer.service, imageTransferHandlers(opts.agent.images, serveTestFaultsFromEnv(process.env, opts.dataDir), links));
+    try {
+      await bind(peerServer, config.clusterAddress, serverCredentials(pki));
+    } catch (e) {
+      await links?.listener.close();
+      throw e;
+    }
     let node: RaftNode;
     try {
       node = await RaftNode.start({
@@ -161,14 +185,17 @@ export class ClusterMember {
       });
     } catch (e) {
       peerServer.forceShutdown();
+      await links?.listener.close();
       throw e;
     }
     const m = new ClusterMember(opts, config, pki, node, peerServer, undefined, auth);
+    m.links = links;
     try {
       m.joinServer = await m.serveJoin();
     } catch (e) {
       await node.stop();
       peerServer.forceShutdown();
+      await links?.listener.close();
       throw e;
     }
     m.every(1000, () => m.tick());
@@ -193,11 +220,12 @@ export class ClusterMember {
     });
     let kickReconcile: (() => void) | undefined;
     if (opts.agent) {
-      m.mover = new Mover(config.name, m.store, opts.agent, (member) => m.peerClient(member, 'MigrationService'));
+      m.mover = new Mover(config.name, m.store, opts.agent, (member) => m.peerClient(member, 'MigrationService'), links);
       const images = await ImageDistributor.start({
         me: config.name, store: m.store, registry: m.registry, images: opts.agent.images, dataDir: opts.dataDir, operations: m.operations,
         removeLocal: (fp) => deleteLocalImage(opts.agent!, fp),
         peer: (member) => m.peerClient(member, 'ImageTransfer'),
+        links,
       });
       m.images = images;
       m.every(2000, async () => {
@@ -627,6 +655,7 @@ export class ClusterMember {
     this.trust.stop();
     await this.node.stop();
     this.peerServer.forceShutdown();
+    await this.links?.listener.close();
   }
 }
 

@@ -31,6 +31,13 @@ import { InvalidArgumentError, NotFoundError } from '../errors';
 import type { ImageStore } from '../images/store';
 import { unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
+import { peerCertificateFingerprint } from '@berth/control-plane';
+import type { MemberPki } from '@berth/control-plane';
+import { CorruptFrameError, dial, FrameWriter, readFrames } from './data-link';
+import type { DataLinks } from './data-link';
+
+/** Data-link frame kind of an image's bytes. */
+const K_IMAGE = 1;
 
 /** Bytes per DataChunk. */
 export const CHUNK = 1 << 20;
@@ -97,7 +104,7 @@ async function streamOf(images: ImageStore, fingerprint: string): Promise<{ size
 }
 
 /** The serving side: Stat and Fetch over this member's image store. */
-export function imageTransferHandlers(images: ImageStore, faults: ServeTestFaults = {}): ImageTransferHandlers {
+export function imageTransferHandlers(images: ImageStore, faults: ServeTestFaults = {}, links?: DataLinks): ImageTransferHandlers {
   return {
     Stat: unary(async (r: ImageChunkRequest__Output): Promise<ImageHolding> => {
       try {
@@ -111,6 +118,7 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
     Fetch: (call: grpc.ServerWritableStream<ImageChunkRequest__Output, DataChunk>) => {
       let gone = false;
       call.on('cancelled', () => { gone = true; });
+      let linkSocket: { end(): void; destroy(): void } | undefined;
       (async () => {
         const r = call.request;
         const s = await streamOf(images, r.fingerprint);
@@ -119,13 +127,29 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
         if (from > s.size) throw new InvalidArgumentError('offset', `${from} is past the image's end (${s.size} bytes)`);
         const cut = faults.cutAt !== undefined && from < faults.cutAt && faults.cutAt < to ? faults.cutAt : undefined;
         let pos = from;
+        // Asked for a data link: the bytes go there, as frames of K_IMAGE (see the proto).
+        let link: FrameWriter | undefined;
+        if (r.dataLink && links) {
+          const caller = peerCertificateFingerprint(call);
+          if (!caller) throw new InvalidArgumentError('data_link', 'the caller presented no certificate');
+          const { offer, socket } = links.listener.expect(caller);
+          call.write({ offset: from, data: Buffer.alloc(0), crc32c: 0, last: false, linkAddress: offer.address, linkTicket: offer.ticket });
+          call.on('cancelled', () => links.listener.cancel(offer));
+          const sock = await socket;
+          sock.on('error', () => undefined);
+          linkSocket = sock;
+          call.on('cancelled', () => sock.destroy());
+          link = new FrameWriter(sock);
+        }
         const send = async (data: Buffer, last: boolean): Promise<void> => {
           const t = faults.tamper;
           const hit = t !== undefined && data.length > 0 && pos <= t.at && t.at < pos + data.length;
           if (hit && t.mode === 'sha256') data[t.at - pos] = data[t.at - pos]! ^ 0xff;
-          const chunk: DataChunk = { offset: pos, data, crc32c: crc32(data), last };
+          const crc = crc32(data);
           if (hit && t.mode === 'crc') data[t.at - pos] = data[t.at - pos]! ^ 0xff;
           pos += data.length;
+          if (link) return link.frame(K_IMAGE, data, last, crc);
+          const chunk: DataChunk = { offset: pos - data.length, data, crc32c: crc, last };
           if (!call.write(chunk)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
         };
         for (const p of s.parts) {
@@ -144,8 +168,12 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
           }
         }
         if (pos === from && !gone) await send(Buffer.alloc(0), true); // an empty range still ends
+        if (link) await link.end();
         call.end();
-      })().catch((e: unknown) => { if (!gone) call.emit('error', toStatus(e)); });
+      })().catch((e: unknown) => {
+        linkSocket?.end(); // what was written goes; the puller sees the range end early and resumes
+        if (!gone) call.emit('error', toStatus(e));
+      });
     },
   };
 }
@@ -179,6 +207,8 @@ export interface FetchImageOptions {
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
   stallMs?: number;
+  /** This member's certificates: ask the holders for data links (data-link.ts). */
+  links?: { pki: MemberPki } | undefined;
 }
 
 export interface FetchReport {
@@ -187,6 +217,8 @@ export interface FetchReport {
   byPeer: Record<string, number>;
   /** Ranges resumed from an offset after a broken attempt. */
   resumed: number;
+  /** Bytes that came on data links (the rest came on gRPC streams). */
+  linked: number;
   /** Peers dropped (corrupt chunk, or failing again and again), with why. */
   dropped: Record<string, string>;
 }
@@ -204,7 +236,7 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
   const queue: Range[] = [];
   for (let s = 0; s < o.size; s += rangeBytes) queue.push({ start: s, end: Math.min(o.size, s + rangeBytes) });
   if (queue.length === 0) queue.push({ start: 0, end: 0 });
-  const report: FetchReport = { bytes: 0, byPeer: {}, resumed: 0, dropped: {} };
+  const report: FetchReport = { bytes: 0, byPeer: {}, resumed: 0, dropped: {}, linked: 0 };
   const fh = await fsp.open(o.file, 'w+', 0o600);
   let ok = false;
   try {
@@ -221,24 +253,58 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
 
     const attempt = async (peer: PeerState, r: Range): Promise<number> => {
       let pos = r.start;
-      const call = peer.client.Fetch({ fingerprint: o.fingerprint, offset: r.start, length: r.end - r.start });
+      const call = peer.client.Fetch({ fingerprint: o.fingerprint, offset: r.start, length: r.end - r.start, dataLink: !!o.links });
       let last = Date.now();
-      const stall = setInterval(() => { if (Date.now() - last > (o.stallMs ?? STALL_MS)) call.cancel(); }, 1000);
+      let sock: import('node:tls').TLSSocket | undefined;
+      const stall = setInterval(() => {
+        if (Date.now() - last > (o.stallMs ?? STALL_MS)) {
+          call.cancel();
+          sock?.destroy(new Error(`no bytes for ${(o.stallMs ?? STALL_MS) / 1000} s`));
+        }
+      }, 1000);
+      /** The bytes of one chunk or frame at `pos` (checked), into the file and the hash. */
+      const take = async (data: Buffer): Promise<void> => {
+        if (pos + data.length > r.end) throw new Error(`chunk at offset ${pos} runs past the range's end ${r.end}`);
+        if (data.length > 0) await fh.write(data, 0, data.length, pos);
+        if (pos === hashed) {
+          hash.update(data);
+          hashed += data.length;
+        }
+        pos += data.length;
+        report.bytes += data.length;
+        report.byPeer[peer.name] = (report.byPeer[peer.name] ?? 0) + data.length;
+        o.onProgress?.(report.bytes, o.size);
+      };
       try {
         for await (const c of call as AsyncIterable<DataChunk__Output>) {
           last = Date.now();
+          if (c.linkTicket && o.links && !sock) {
+            // The bytes come on a data link: frames of K_IMAGE, each CRC-checked by readFrames.
+            const s = await dial({ address: c.linkAddress, ticket: c.linkTicket }, o.links.pki);
+            sock = s;
+            s.on('error', () => undefined);
+            let ended = false;
+            try {
+              for await (const f of readFrames(s)) {
+                last = Date.now();
+                if (f.kind !== K_IMAGE) throw new Error(`a data-link frame of kind ${f.kind} at offset ${pos}`);
+                await take(f.data);
+                report.linked += f.data.length;
+                if (f.last) {
+                  ended = true;
+                  break;
+                }
+              }
+            } catch (e) {
+              if (e instanceof CorruptFrameError) throw new CorruptChunkError(`chunk at offset ${pos} failed its CRC-32 check (corrupt or tampered)`);
+              throw e;
+            }
+            if (!ended || pos < r.end) throw new Error(`the data link ended at offset ${pos}, before ${r.end}`);
+            return pos;
+          }
           if (Number(c.offset) !== pos) throw new Error(`chunk at offset ${c.offset}, expected ${pos}`);
           if (crc32(c.data) !== c.crc32c) throw new CorruptChunkError(`chunk at offset ${pos} failed its CRC-32 check (corrupt or tampered)`);
-          if (pos + c.data.length > r.end) throw new Error(`chunk at offset ${pos} runs past the range's end ${r.end}`);
-          if (c.data.length > 0) await fh.write(c.data, 0, c.data.length, pos);
-          if (pos === hashed) {
-            hash.update(c.data);
-            hashed += c.data.length;
-          }
-          pos += c.data.length;
-          report.bytes += c.data.length;
-          report.byPeer[peer.name] = (report.byPeer[peer.name] ?? 0) + c.data.length;
-          o.onProgress?.(report.bytes, o.size);
+          await take(c.data);
         }
         if (pos < r.end) throw new Error(`the stream ended at offset ${pos}, before ${r.end}`);
         return pos;
@@ -247,6 +313,7 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
       } finally {
         clearInterval(stall);
         call.cancel();
+        sock?.destroy();
       }
     };
 

@@ -26,7 +26,7 @@
 import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ClusterImage, ClusterStore, ImageRegistry } from '@berth/control-plane';
+import type { ClusterImage, ClusterStore, ImageRegistry, MemberPki } from '@berth/control-plane';
 import { replicaPullers } from '@berth/control-plane';
 import type { ImageTransferClient } from '@berth/proto';
 import { InvalidArgumentError, NotFoundError } from '../errors';
@@ -54,6 +54,8 @@ export interface ImageDistributorOptions {
   /** Progress of pulls as operations; absent: none recorded. */
   operations?: Operations | undefined;
   log?: (line: string) => void;
+  /** Pull over data links (data-link.ts) with these certificates; absent: on the gRPC streams. */
+  links?: { pki: MemberPki } | undefined;
 }
 
 /** The registry's record of a local image. */
@@ -222,6 +224,7 @@ export class ImageDistributor {
         fingerprint: fp, size: image.size, peers, file,
         onProgress: (done, total) => progress.update(done, total),
         log: (l) => this.log(l),
+        links: this.o.links,
       });
       const fetchMs = Date.now() - fetchStart;
       await progress.update(image.size, image.size, true);
@@ -242,7 +245,7 @@ export class ImageDistributor {
       await this.o.images.import(src, { expectedFingerprint: fp, aliases: free });
       const ms = Date.now() - t0;
       this.history.push({ fingerprint: fp, why, report, ms });
-      this.log(`images: pulled ${short} (${image.size} bytes) for ${why} from ${Object.entries(report.byPeer).map(([m, n]) => `${m}=${n}`).join(',')} in ${ms} ms (fetched and verified in ${fetchMs} ms, then imported); resumed ${report.resumed}`);
+      this.log(`images: pulled ${short} (${image.size} bytes) for ${why} from ${Object.entries(report.byPeer).map(([m, n]) => `${m}=${n}`).join(',')} in ${ms} ms (fetched and verified in ${fetchMs} ms, ${report.linked === report.bytes ? 'all' : `${report.linked} bytes`} on data links, then imported); resumed ${report.resumed}`);
       await progress.end();
     } catch (e) {
       this.log(`images: pull of ${short} for ${why} failed: ${(e as Error).message}`);

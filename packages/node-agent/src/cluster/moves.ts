@@ -66,6 +66,14 @@ import { toStatus } from '../daemon/status';
 import { InternalError, InvalidArgumentError } from '../errors';
 import type { SectionSink } from '../storage/stream';
 import { removeFromVolume, tarOf, tarOfFolder, untarInto, volumeDelta, walkVolume } from './volume-delta';
+import { dial, FrameWriter, readFrames } from './data-link';
+import type { DataLinks } from './data-link';
+import { peerCertificateFingerprint } from '@berth/control-plane';
+
+/** Data-link frame kinds of a move: MigrationFrame's field numbers. */
+const K_VOLUME = 2;
+const K_CHECKPOINT = 3;
+const K_DELTA = 5;
 
 const CHUNK = 1 << 20;
 /** Frames a target keeps queued before it pauses the call (each at most CHUNK bytes). */
@@ -92,6 +100,8 @@ export class Mover {
     private readonly store: ClusterStore,
     private readonly agent: Agent,
     private readonly peer: (member: string) => Promise<MigrationServiceClient>,
+    /** Bulk bytes on a data link (data-link.ts) when given; else on the gRPC stream. */
+    private readonly links?: DataLinks,
   ) {}
 
   /** Whether a move of `name` is being carried out here now. */
@@ -219,12 +229,12 @@ export class Mover {
   /** Streams the (stopped) instance to `to`; resolves once the target has it whole. */
   private async send(name: string, id: string, to: string): Promise<void> {
     const exp = await this.agent.exportInstance(name, 'tar');
-    const s = new MigrationStream(await this.peer(to), to);
+    const s = new MigrationStream(await this.peer(to), to, this.links);
     try {
-      s.write({ header: { operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints } });
+      await s.open({ operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints });
       await s.chunks('volume', exp.volume);
       if (exp.checkpoints) await s.tool('checkpoint', tarOfFolder(exp.checkpoints));
-      s.end();
+      await s.end();
       await s.phase('received');
     } catch (e) {
       throw s.cancel(e);
@@ -244,9 +254,9 @@ export class Mover {
       if (frozen) await this.agent.unfreeze(name);
       throw e;
     });
-    const s = new MigrationStream(await this.peer(to), to);
+    const s = new MigrationStream(await this.peer(to), to, this.links);
     try {
-      s.write({ header: { operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true } });
+      await s.open({ operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true });
       await s.chunks('volume', exp.volume);
       await s.phase('volume');
       if (frozen) await this.agent.unfreeze(name);
@@ -261,11 +271,11 @@ export class Mover {
       live.checkpointed = true;
       const t1 = performance.now();
       const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
-      s.write({ delta: { removedPaths: delta.removed } });
+      await s.delta(delta.removed);
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
       await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name)));
-      s.end();
+      await s.end();
       await s.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
@@ -293,8 +303,11 @@ class MigrationStream {
   private closed = false;
   private readonly waiters = new Set<() => void>();
   private readonly stall: NodeJS.Timeout;
+  /** The data link, once the target offered one (then every frame after the header goes there). */
+  private link: FrameWriter | undefined;
+  private socket: import('node:tls').TLSSocket | undefined;
 
-  constructor(client: MigrationServiceClient, private readonly to: string) {
+  constructor(client: MigrationServiceClient, private readonly to: string, private readonly links?: DataLinks) {
     this.call = client.Migrate();
     this.call.on('data', (p: MigrationPhase__Output) => {
       this.last = Date.now();
@@ -315,9 +328,38 @@ class MigrationStream {
       if (Date.now() - this.last > STALL_MS) {
         this.failure ??= new Error(`no progress from ${to} for ${STALL_MS / 1000} s (link cut?)`);
         this.call.cancel();
+        this.socket?.destroy();
         this.wake();
       }
     }, 1000);
+  }
+
+  /**
+   * Sends the header and waits for the target's `accepted`; with data links, connects to the
+   * link it offers (a target that offers none gets the frames on this stream).
+   */
+  async open(header: NonNullable<MigrationFrame['header']>): Promise<void> {
+    this.write({ header: { ...header, dataLink: !!this.links } });
+    await this.phase('accepted');
+    const offer = this.seen.find((p) => p.phase === 'accepted');
+    if (!this.links || !offer?.linkTicket) return;
+    try {
+      this.socket = await dial({ address: offer.linkAddress, ticket: offer.linkTicket }, this.links.pki);
+    } catch (e) {
+      throw new Error(`member ${this.to}: ${(e as Error).message}`);
+    }
+    this.socket.on('error', (e) => {
+      this.failure ??= new Error(`the data link to ${this.to} broke: ${e.message}`);
+      this.wake();
+    });
+    this.link = new FrameWriter(this.socket);
+  }
+
+  /** Live: the paths gone from the volume since its first pass. */
+  async delta(removed: string[]): Promise<void> {
+    if (!this.link) return this.write({ delta: { removedPaths: removed } });
+    this.check();
+    await this.link.frame(K_DELTA, Buffer.from(JSON.stringify(removed)), true);
   }
 
   private wake(): void {
@@ -355,7 +397,13 @@ class MigrationStream {
     let pieces: Buffer[] = [];
     let have = 0;
     const flush = async (b: Buffer, last: boolean): Promise<void> => {
-      await this.writeFlow({ [kind]: { offset, data: b, crc32c: crc32(b), last } });
+      if (this.link) {
+        this.check();
+        await this.link.frame(kind === 'volume' ? K_VOLUME : K_CHECKPOINT, b, last);
+        this.last = Date.now();
+      } else {
+        await this.writeFlow({ [kind]: { offset, data: b, crc32c: crc32(b), last } });
+      }
       offset += b.length;
     };
     for await (const piece of data) {
@@ -386,7 +434,12 @@ class MigrationStream {
     await done;
   }
 
-  end(): void {
+  /** The source's last frame is written (on the link: handed to the kernel). */
+  async end(): Promise<void> {
+    if (this.link) {
+      this.check();
+      await this.link.end();
+    }
     this.call.end();
   }
 
@@ -402,6 +455,7 @@ class MigrationStream {
   /** Stops watching for stalls (the call is over, either way). */
   close(): void {
     clearInterval(this.stall);
+    this.socket?.destroy();
   }
 
   /** Ends the call after a failure; answers the error to report (the target's own, if it said). */
@@ -417,7 +471,7 @@ class MigrationStream {
  * a source member and makes it here, marked incoming (Agent.importInstance): stopped (cold),
  * or restored and running (stop-and-copy).
  */
-export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
+export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationServiceHandlers {
   const Migrate: grpc.handleBidiStreamingCall<MigrationFrame__Output, MigrationPhase> = (call) => {
     /** What the next frames are: the first volume pass, the delta, its files, the images, nothing. */
     let expect: 'header' | 'volume' | 'delta' | 'changes' | 'checkpoint' | 'done' = 'header';
@@ -432,6 +486,9 @@ export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
     let offset = 0;
     let answered = false;
     let work: Promise<void> = Promise.resolve();
+    /** The data link the source took (frames after the header come on it, CRC-checked by readFrames). */
+    let linked: import('node:tls').TLSSocket | undefined;
+    let offered: import('./data-link').LinkOffer | undefined;
     const answer = (p: MigrationPhase): void => {
       if (answered) return;
       if (p.phase === 'received' || p.phase === 'running' || p.phase === 'failed') answered = true;
@@ -441,6 +498,8 @@ export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
     const ok = (phase: string): void => answer({ phase, error: '', code: '' });
     /** Whatever this call made here goes (the import's own revert, then the copy). */
     const cleanUp = async (): Promise<void> => {
+      if (offered) links?.listener.cancel(offered);
+      linked?.destroy();
       pass1.destroy();
       sink?.abort();
       if (importing) await importing.catch(() => undefined);
@@ -453,7 +512,7 @@ export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
     };
     const chunk = (c: { offset: number | string; data: Buffer; crc32c: number }, field: string): Buffer => {
       if (Number(c.offset) !== offset) throw new InvalidArgumentError(`${field}.offset`, `${c.offset}, expected ${offset}`);
-      if (crc32(c.data) !== c.crc32c) throw new InvalidArgumentError(`${field}.crc32c`, `chunk at ${c.offset} is corrupt`);
+      if (!linked && crc32(c.data) !== c.crc32c) throw new InvalidArgumentError(`${field}.crc32c`, `chunk at ${c.offset} is corrupt`);
       offset += c.data.length;
       return c.data;
     };
@@ -491,7 +550,37 @@ export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
         importing.catch(() => undefined);
         moveId = h.operationId;
         expect = 'volume';
-        return ok('accepted');
+        if (!h.dataLink || !links) return ok('accepted');
+        const caller = peerCertificateFingerprint(call);
+        if (!caller) throw new InvalidArgumentError('data_link', 'the caller presented no certificate');
+        const { offer, socket } = links.listener.expect(caller);
+        offered = offer;
+        answer({ phase: 'accepted', error: '', code: '', linkAddress: offer.address, linkTicket: offer.ticket });
+        // Everything after the header comes on the link, in order, one frame at a time.
+        work = work.then(async () => {
+          const sock = await socket;
+          linked = sock;
+          offered = undefined;
+          sock.on('error', () => undefined); // its end is read below; a break fails the move
+          for await (const fr of readFrames(sock)) {
+            if (answered) return;
+            if (fr.kind === K_DELTA) {
+              let removedPaths: string[];
+              try {
+                removedPaths = JSON.parse(fr.data.toString('utf8')) as string[];
+              } catch {
+                throw new InvalidArgumentError('delta', 'is not a JSON list of paths');
+              }
+              await handle({ delta: { removedPaths }, frame: 'delta' } as MigrationFrame__Output);
+              continue;
+            }
+            if (fr.kind !== K_VOLUME && fr.kind !== K_CHECKPOINT) throw new InvalidArgumentError('data link', `a frame of kind ${fr.kind} at offset ${fr.at}`);
+            const field = fr.kind === K_VOLUME ? 'volume' : 'checkpoint';
+            await handle({ [field]: { offset, data: fr.data, crc32c: 0, last: fr.last }, frame: field } as unknown as MigrationFrame__Output);
+          }
+          if (expect !== 'done' && !answered) throw new Error('the source ended the data link before the last chunk');
+        }).then(undefined, fail);
+        return;
       }
       if (f.volume && expect === 'volume') {
         const data = chunk(f.volume, 'volume');
@@ -552,7 +641,8 @@ export function migrationHandlers(agent: Agent): MigrationServiceHandlers {
       }, fail);
     });
     call.on('end', () => {
-      void work.then(() => { if (expect !== 'done') fail(new Error('the source ended the stream before the last chunk')); });
+      // On a data link, the link's own end says whether everything came.
+      void work.then(() => { if (expect !== 'done' && !linked && !offered) fail(new Error('the source ended the stream before the last chunk')); });
     });
     // The source went away before we answered: what was made here goes (it may not come back).
     const gone = (why: string): void => {

@@ -42,6 +42,8 @@ export interface DaemonOptions {
   imagesAutoUpdateIntervalMs?: number;
   /** host:port where this berthd serves its public images as a simplestreams server (https). */
   imagesAddress?: string | undefined;
+  /** Cluster members: where to take data links (ClusterMemberOptions.dataAddress). */
+  dataAddress?: string | false | undefined;
 }
 
 /**
@@ -87,7 +89,7 @@ export class Daemon {
     if (isClustered(this.opts.dataDir)) {
       const criu = this.capabilities.criu?.checkpointRestore.supported ?? false;
       const features = featureNames(this.capabilities);
-      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu, features }), onRemoved: this.opts.onRemoved });
+      this.cluster = await ClusterMember.start({ dataDir: this.opts.dataDir, agent: this.agent, localInstances: instances, resources: () => ({ cpus: os.cpus().length, memoryBytes: os.totalmem(), instances: 0, criu, features }), onRemoved: this.opts.onRemoved, dataAddress: this.opts.dataAddress });
       server.addService(v1.ClusterService.service, clusterHandlers(this.cluster));
       const ops = this.cluster.operations;
       const opHandlers: OperationServiceHandlers = {

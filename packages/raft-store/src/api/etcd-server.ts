@@ -18,6 +18,7 @@ import { CompactedError } from '../kv/watch';
 import type { RaftNode } from '../node/raft-node';
 import { NotLeaderNodeError } from '../node/errors';
 import { decodePutRequest, decodeRangeRequest, encodePutResponse, encodeRangeResponse } from './kv-wire';
+import { installFastUnary } from './fast-unary';
 import { refusal, toStatus } from './status';
 import { deleteFromWire, eventToWire, kvToWire, putFromWire, rangeFromWire, txnFromWire, txnToWire, WireError } from './wire';
 
@@ -53,6 +54,17 @@ export class EtcdApi {
       DeleteRange: this.unary((r: etcd.DeleteRangeRequest__Output, md) => this.deleteRange(r, md)),
       Txn: this.unary((r: etcd.TxnRequest__Output, md) => this.txn(r, md)),
       Compact: this.unary((r: etcd.CompactionRequest__Output, md) => this.compact(r, md)),
+    });
+    // ... and, on a server without interceptors, grpc-js's call machinery too (fast-unary.ts).
+    installFastUnary(server, {
+      '/etcdserverpb.KV/Put': {
+        decode: decodePutRequest, encode: (res) => encodePutResponse(res as etcd.PutResponse),
+        handle: (req, md) => this.put(req as etcd.PutRequest__Output, md),
+      },
+      '/etcdserverpb.KV/Range': {
+        decode: decodeRangeRequest, encode: (res) => encodeRangeResponse(res as etcd.RangeResponse),
+        handle: (req) => this.range(req as etcd.RangeRequest__Output),
+      },
     });
     server.addService(e.Watch.service, { Watch: (call: grpc.ServerDuplexStream<etcd.WatchRequest__Output, etcd.WatchResponse>) => this.watch(call) });
     server.addService(e.Lease.service, {

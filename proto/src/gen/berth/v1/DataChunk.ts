@@ -13,6 +13,11 @@ export interface DataChunk {
    */
   'crc32c'?: (number);
   'last'?: (boolean);
+  /**
+   * A Fetch asked with data_link: where the bytes come instead (see ImageChunkRequest).
+   */
+  'linkAddress'?: (string);
+  'linkTicket'?: (string);
 }
 
 export interface DataChunk__Output {
@@ -26,4 +31,9 @@ export interface DataChunk__Output {
    */
   'crc32c': (number);
   'last': (boolean);
+  /**
+   * A Fetch asked with data_link: where the bytes come instead (see ImageChunkRequest).
+   */
+  'linkAddress': (string);
+  'linkTicket': (string);
 }

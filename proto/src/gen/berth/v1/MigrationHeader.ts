@@ -27,6 +27,13 @@ export interface MigrationHeader {
    * snapshots, a stateful stop, a live move's dump). Always true for stop-and-copy.
    */
   'checkpoints'?: (boolean);
+  /**
+   * The source asks for a data link (packages/node-agent/src/cluster/data-link.ts): the
+   * target's `accepted` offers one, and every frame after the header travels on it instead of
+   * this stream (the same frames: volume, delta, checkpoint, as data-link frames of kind 2, 5,
+   * 3). This stream then carries only the target's phases.
+   */
+  'dataLink'?: (boolean);
 }
 
 export interface MigrationHeader__Output {
@@ -55,4 +62,11 @@ export interface MigrationHeader__Output {
    * snapshots, a stateful stop, a live move's dump). Always true for stop-and-copy.
    */
   'checkpoints': (boolean);
+  /**
+   * The source asks for a data link (packages/node-agent/src/cluster/data-link.ts): the
+   * target's `accepted` offers one, and every frame after the header travels on it instead of
+   * this stream (the same frames: volume, delta, checkpoint, as data-link frames of kind 2, 5,
+   * 3). This stream then carries only the target's phases.
+   */
+  'dataLink': (boolean);
 }

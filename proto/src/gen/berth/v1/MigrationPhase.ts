@@ -14,6 +14,12 @@ export interface MigrationPhase {
    * The error's gRPC code name when failed.
    */
   'code'?: (string);
+  /**
+   * On `accepted`, when the header asked for a data link: where to connect, and the one-time
+   * ticket to present (hex).
+   */
+  'linkAddress'?: (string);
+  'linkTicket'?: (string);
 }
 
 export interface MigrationPhase__Output {
@@ -29,4 +35,10 @@ export interface MigrationPhase__Output {
    * The error's gRPC code name when failed.
    */
   'code': (string);
+  /**
+   * On `accepted`, when the header asked for a data link: where to connect, and the one-time
+   * ticket to present (hex).
+   */
+  'linkAddress': (string);
+  'linkTicket': (string);
 }

@@ -1,0 +1,129 @@
+import { once } from 'node:events';
+import * as tls from 'node:tls';
+import { createHash, randomBytes } from 'node:crypto';
+import { createCertificateAuthority, fingerprint, fingerprintDer, issueCertificate } from '@berth/control-plane';
+import type { MemberPki } from '@berth/control-plane';
+import { CorruptFrameError, DataListener, dial, FrameWriter, LAST, readFrames } from './data-link';
+
+const ca = createCertificateAuthority({ commonName: 'berth-test-ca', validDays: 1 });
+const pkiOf = (cn: string, authority = ca): MemberPki => {
+  const c = issueCertificate(authority, { commonName: cn, ipAddresses: ['127.0.0.1'], validDays: 1, usage: 'server-and-client' });
+  return { caPem: authority.certPem, certPem: c.certPem, keyPem: c.keyPem };
+};
+
+describe('data links', () => {
+  const server = pkiOf('m1');
+  const client = pkiOf('m2');
+  const outsider = pkiOf('m9');
+  let l: DataListener;
+  beforeAll(async () => {
+    const members = new Set([fingerprint(server.certPem), fingerprint(client.certPem)]);
+    l = await DataListener.start('127.0.0.1:0', server, (cert) => (members.has(fingerprintDer(cert.raw)) ? undefined : 'not a member'));
+  });
+  afterAll(() => l.close());
+
+  it('carries frames whole and in order, each CRC-checked, at the caller\'s ticket', async () => {
+    const { offer, socket } = l.expect(fingerprint(client.certPem));
+    const out = await dial(offer, client);
+    const sent = createHash('sha256');
+    const w = new FrameWriter(out);
+    const writing = (async () => {
+      for (let i = 0; i < 40; i++) {
+        const b = randomBytes(i % 3 === 0 ? 1 << 20 : 1000 + i);
+        sent.update(b);
+        await w.frame(i % 2 ? 2 : 3, b, i === 39);
+      }
+      await w.end();
+    })();
+    const inn = await socket;
+    const got = createHash('sha256');
+    const kinds: number[] = [];
+    let last = false;
+    for await (const f of readFrames(inn)) {
+      got.update(f.data);
+      kinds.push(f.kind);
+      last = f.last;
+    }
+    await writing;
+    expect(kinds).toHaveLength(40);
+    expect(kinds.slice(0, 3)).toEqual([3, 2, 3]);
+    expect(last).toBe(true);
+    expect(got.digest('hex')).toBe(sent.digest('hex'));
+    inn.destroy();
+  });
+
+  it('refuses a frame whose bytes do not match its CRC-32, naming where', async () => {
+    const { offer, socket } = l.expect(fingerprint(client.certPem));
+    const out = await dial(offer, client);
+    const payload = Buffer.from('hello world');
+    const h = Buffer.alloc(9);
+    h[0] = 2 | LAST;
+    h.writeUInt32BE(payload.length, 1);
+    h.writeUInt32BE(12345, 5);
+    out.end(Buffer.concat([h, payload]));
+    const inn = await socket;
+    await expect((async () => { for await (const _ of readFrames(inn)); })()).rejects.toThrow(CorruptFrameError);
+    inn.destroy();
+  });
+
+  it('refuses a link that ends inside a frame, and a frame announcing more than the limit', async () => {
+    const a = l.expect(fingerprint(client.certPem));
+    const out = await dial(a.offer, client);
+    const h = Buffer.alloc(9);
+    h.writeUInt32BE(100, 1);
+    out.end(Buffer.concat([h, Buffer.alloc(10)]));
+    const inn = await a.socket;
+    await expect((async () => { for await (const _ of readFrames(inn)); })()).rejects.toThrow(/ended inside a frame at offset 0/);
+    const b = l.expect(fingerprint(client.certPem));
+    const out2 = await dial(b.offer, client);
+    const big = Buffer.alloc(9);
+    big.writeUInt32BE(1 << 30, 1);
+    out2.write(big);
+    const inn2 = await b.socket;
+    await expect((async () => { for await (const _ of readFrames(inn2)); })()).rejects.toThrow(/a frame of 1073741824 bytes/);
+    out2.destroy();
+    inn.destroy();
+    inn2.destroy();
+  });
+
+  /** Dials and reports whether the listener closed the connection without handing it over. */
+  const refusedAt = async (ticket: string, pki: MemberPki): Promise<boolean> => {
+    let s: tls.TLSSocket;
+    try {
+      s = await dial({ address: l.address, ticket }, pki);
+    } catch {
+      return true; // TLS itself refused it
+    }
+    s.on('error', () => undefined);
+    // Refused: the listener closes it at once; handed over, it stays open.
+    const closed = s.destroyed || await Promise.race([once(s, 'close').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1500))]);
+    s.destroy();
+    return closed;
+  };
+
+  it('refuses a ticket it never made, one used already, and another caller\'s', async () => {
+    expect(await refusedAt(randomBytes(32).toString('hex'), client)).toBe(true);
+    const used = l.expect(fingerprint(client.certPem));
+    (await dial(used.offer, client)).destroy();
+    (await used.socket).destroy();
+    expect(await refusedAt(used.offer.ticket, client)).toBe(true);
+    const mine = l.expect(fingerprint(client.certPem));
+    // The server's own certificate (a member's, but not the caller's) cannot use the client's ticket.
+    expect(await refusedAt(mine.offer.ticket, server)).toBe(true);
+    expect(l.refused.some((r) => /another caller/.test(r))).toBe(true);
+    l.cancel(mine.offer);
+    await expect(mine.socket).rejects.toThrow(/ended before its data link/);
+  });
+
+  it('refuses a certificate of the CA that the peer check refuses, and one of another CA', async () => {
+    const t = l.expect(fingerprint(outsider.certPem), 2000);
+    expect(await refusedAt(t.offer.ticket, outsider)).toBe(true);
+    expect(l.refused).toContain('not a member');
+    await expect(t.socket).rejects.toThrow(/no data link arrived within 2000 ms/);
+    const other = createCertificateAuthority({ commonName: 'other-ca', validDays: 1 });
+    const foreign = pkiOf('m2', other);
+    const u = l.expect(fingerprint(foreign.certPem), 2000);
+    expect(await refusedAt(u.offer.ticket, { ...foreign, caPem: ca.certPem })).toBe(true);
+    await expect(u.socket).rejects.toThrow(/no data link arrived/);
+  });
+});
