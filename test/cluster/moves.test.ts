@@ -67,6 +67,7 @@ describe('cold moves', () => {
     const r = c.berth(3, ['move', 'm1', '--target', 'member2']);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/m1 moved to member2/);
+    expect(r.out).toMatch(/\n {2}stop \d+\.\d\ds; volume \d+\.\d\ds \d+\.\dMiB\n/);
     console.log(`cold move of a running busybox instance: ${Date.now() - t0} ms`);
     expect(where('m1', 2)).toMatchObject({ location: 'member2', status: 'Running' });
     expect(runcStatus(2, 'm1')).toBe('running');

@@ -119,18 +119,18 @@ export class BerthClient {
   get trust(): TrustServiceClient { return this.grpcClients().trust; }
 
   /** Calls a unary method by name; errors become ApiError (or DaemonUnreachableError). */
-  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: ServiceName = 'instances'): Promise<Res> {
+  rpc<Res>(method: string, req: object, timeoutMs = 120_000, service: ServiceName = 'instances', watch?: { onOperation: (op: Operation__Output) => void }): Promise<Res> {
     const deadline = Date.now() + timeoutMs;
     return this.wire.call<Res>(SERVICE[service], method, req, deadline)
       .catch((e: unknown) => { throw (e as { code?: unknown }).code !== undefined && (e as { metadata?: unknown }).metadata ? this.toError(e as GrpcJs.ServiceError) : e; })
-      .then((res) => this.awaitOperation(res, deadline));
+      .then((res) => this.awaitOperation(res, deadline, watch?.onOperation));
   }
 
   /**
    * A cluster answers changes with a running operation: wait for its end (GetOperation, up to
    * 30 s per call) and answer with the finished operation, or its failure as an ApiError.
    */
-  private async awaitOperation<Res>(res: Res, deadline: number): Promise<Res> {
+  private async awaitOperation<Res>(res: Res, deadline: number, onOperation?: (op: Operation__Output) => void): Promise<Res> {
     const first = (res as { operation?: Operation__Output | null } | undefined)?.operation;
     if (!first || !['running', 'pending'].includes(first.status)) return res;
     let op: Operation__Output = first;
@@ -139,8 +139,10 @@ export class BerthClient {
       const left = deadline - Date.now();
       if (left <= 0) throw new ApiError(Status.DEADLINE_EXCEEDED, `operation ${op.id} (${op.description}) still running; see: berth operation show ${op.id}`);
       try {
-        op = await this.rpc<Operation__Output>('GetOperation', { id: op.id, waitSeconds: Math.max(1, Math.min(30, Math.floor(left / 1000))) }, left + 5_000, 'operations');
+        // Watched (progress shown from its metadata): read again every second.
+        op = await this.rpc<Operation__Output>('GetOperation', { id: op.id, waitSeconds: onOperation ? 1 : Math.max(1, Math.min(30, Math.floor(left / 1000))) }, left + 5_000, 'operations');
         troubleSince = 0;
+        if (op.status === 'running') onOperation?.(op);
       } catch (e) {
         // The operation lives in the cluster's store: a store that is electing a leader, or a
         // connection that broke, is asked again for up to 15 s before the wait gives up.

@@ -71,3 +71,22 @@ export async function withProgress<T>(label: string, fn: (p: Progress) => Promis
     p.done();
   }
 }
+
+/**
+ * The progress of moves from their operation's metadata (node-agent cluster/moves.ts writes
+ * `move.<instance>.phase|bytes|total|rate_bps|eta_s`): "images 41.0MiB/120.0MiB (34%),
+ * 12.00MiB/s, ETA 7s" for one instance, "c1: volume ... | c2: restore" for several (`names`
+ * absent: every instance the metadata has).
+ */
+export function moveProgressDetail(m: Record<string, string> | undefined, names?: string[]): string {
+  if (!m) return '';
+  const all = names ?? [...new Set(Object.keys(m).filter((k) => k.startsWith('move.') && k.endsWith('.phase')).map((k) => k.slice(5, -6)))].sort();
+  return all.flatMap((n) => {
+    const phase = m[`move.${n}.phase`];
+    if (!phase || phase === 'done') return [];
+    const bytes = Number(m[`move.${n}.bytes`] ?? 0);
+    const total = Number(m[`move.${n}.total`] ?? 0);
+    const detail = bytes > 0 ? ` ${bytesDetail(bytes, total)}, ${humanBytes(Number(m[`move.${n}.rate_bps`] ?? 0))}/s, ETA ${Math.ceil(Number(m[`move.${n}.eta_s`] ?? 0))}s` : '';
+    return [`${all.length === 1 ? '' : `${n}: `}${phase}${detail}`];
+  }).join(' | ');
+}

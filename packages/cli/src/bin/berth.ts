@@ -11,7 +11,7 @@ import { ApiError, BerthClient, localDataDir } from '../client';
 import { EXIT, UsageError, exitCodeFor } from '../exit';
 import { formatList, humanBytes, lxdInstance, sortedObject, table, toYaml } from '../format';
 import type { ApiInstance } from '../format';
-import { bytesDetail, setQuiet, transferDetail, withProgress } from '../progress';
+import { bytesDetail, moveProgressDetail, setQuiet, transferDetail, withProgress } from '../progress';
 import { Status } from '../wire';
 import { currentRemote, imageServerRef, openClient, selectRemote, withClient } from '../remotes';
 import { applyRemotePrefixes } from '../remote-prefix';
@@ -267,9 +267,13 @@ async function main(): Promise<void> {
         return;
       }
       if (!argv.target) throw new UsageError('berth move NAME: give --target MEMBER (move) or NEW-NAME (rename)');
-      const op = await withProgress(`Moving ${argv.name} to ${argv.target}`, () => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target, mode: argv.mode ?? '' }, 3_700_000));
+      const op = await withProgress(`Moving ${argv.name} to ${argv.target}`, (p) => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target, mode: argv.mode ?? '' }, 3_700_000, 'instances', {
+        onOperation: (o) => p.update(moveProgressDetail(o.metadata, [argv.name])),
+      }));
       const mode = op.operation?.resources?.['mode'];
       console.log(`Instance ${argv.name} moved to ${argv.target}${mode ? ` (${mode})` : ''}`);
+      const phases = op.operation?.metadata?.[`move.${argv.name}.phases`];
+      if (phases) console.log(`  ${phases}`);
     }))
     .command('copy <source> <name>', 'Copy an instance (SOURCE, or SOURCE/SNAPSHOT) to a new one, stopped: its files, config and snapshots', (y) => y
       .positional('source', { type: 'string', demandOption: true })
@@ -455,9 +459,10 @@ async function main(): Promise<void> {
         if (!argv.yes && !argv.force && !(await confirm(`${verb} cluster member ${argv.name}? Its instances ${argv.action === 'evacuate' ? 'move to other members or stop' : 'come back to it'}. (yes/no) `))) {
           throw new Error(`${verb} not done (answer yes, or pass --yes)`);
         }
-        const r = await withProgress(`${argv.action === 'evacuate' ? 'Evacuating' : 'Restoring'} ${argv.name}`, () => (argv.action === 'evacuate'
-          ? c.rpc<OperationResponse__Output>('EvacuateMember', { name: argv.name, mode: argv.mode ?? '' }, 3_700_000, 'cluster')
-          : c.rpc<OperationResponse__Output>('RestoreMember', { name: argv.name }, 3_700_000, 'cluster')));
+        const watch = (p: { update: (d: string) => void }): { onOperation: (o: { metadata: Record<string, string> }) => void } => ({ onOperation: (o) => p.update(moveProgressDetail(o.metadata)) });
+        const r = await withProgress(`${argv.action === 'evacuate' ? 'Evacuating' : 'Restoring'} ${argv.name}`, (p) => (argv.action === 'evacuate'
+          ? c.rpc<OperationResponse__Output>('EvacuateMember', { name: argv.name, mode: argv.mode ?? '' }, 3_700_000, 'cluster', watch(p))
+          : c.rpc<OperationResponse__Output>('RestoreMember', { name: argv.name }, 3_700_000, 'cluster', watch(p))));
         const res = r.operation?.resources ?? {};
         console.log(argv.action === 'evacuate' ? `Member ${argv.name} evacuated (${res['moved'] ?? 0} moved, ${res['stopped'] ?? 0} stopped)` : `Member ${argv.name} restored (${res['returned'] ?? 0} instance(s) back)`);
         return;

@@ -108,6 +108,11 @@ export interface MoveIntent {
   to: string;
   /** cold (default; stopped, moved, started) or stop-and-copy (live: CRIU through runc). */
   mode?: 'cold' | 'stop-and-copy' | undefined;
+  /**
+   * The operation that asked for it (move, evacuate, restore, copy): the source writes the
+   * move's progress into its metadata (`move.<instance>.*`, node-agent cluster/moves.ts).
+   */
+  operation?: string | undefined;
 }
 
 /** What the owning agent last saw and did. */

@@ -109,12 +109,14 @@ export class Moves {
     if (!all.find((c) => c.name === source)?.online) throw new ClusterError('FAILED_PRECONDITION', `member ${source}, where "${name}" is, is offline: its volume cannot be read`);
     const mode = await this.moveMode(i, source, target, asked);
     const id = randomUUID();
+    const operation = randomUUID();
     await this.store.changeInstance(name, (x) => {
       checkMovable(x);
       if (x.location !== source) throw new ClusterError('FAILED_PRECONDITION', `instance "${name}" moved to ${x.location} meanwhile`);
-      return { ...x, moving: { id, to: target, mode }, moveError: undefined };
+      return { ...x, moving: { id, to: target, mode, operation }, moveError: undefined };
     });
     return this.member.operations.start({
+      id: operation,
       description: `move ${name} from ${source} to ${target}`,
       resources: { instances: `/1.0/instances/${name}` },
       run: async (cancelled) => {
@@ -156,7 +158,9 @@ export class Moves {
       name: r.name, image: cur.value.image, config, desired, createdAt: Date.now(), location: at,
       copyFrom: { name: src, snapshot: snap, instanceOnly: r.instanceOnly || undefined },
     });
+    const opId = randomUUID();
     return this.member.operations.start({
+      id: opId,
       description: `copy ${r.source} to ${r.name}`,
       resources: { instances: `/1.0/instances/${r.name}` },
       run: async (cancelled) => {
@@ -165,7 +169,7 @@ export class Moves {
           const id = randomUUID();
           await this.store.changeInstance(r.name, (x) => {
             checkMovable(x);
-            return { ...x, moving: { id, to: r.target } };
+            return { ...x, moving: { id, to: r.target, operation: opId } };
           });
           errors = await this.landed([{ name: r.name, id, to: r.target }], cancelled);
         }
@@ -176,6 +180,7 @@ export class Moves {
   }
 
   async evacuate(from: string, action: string): Promise<OperationResponse> {
+    const operation = randomUUID();
     if (action && !(EVACUATE_ACTIONS as readonly string[]).includes(action)) {
       throw new ClusterError('INVALID_ARGUMENT', `action: "${action}" is not one of ${EVACUATE_ACTIONS.join(', ')}`);
     }
@@ -205,7 +210,7 @@ export class Moves {
         const mode = await this.moveMode(i, from, to, how === 'live-migrate' ? 'stop-and-copy' : how === 'migrate' ? 'cold' : 'auto');
         await this.store.changeInstance(i.name, (x) => {
           checkMovable(x);
-          return { ...x, moving: { id, to, mode }, moveError: undefined, evacuated: { from, action: 'migrate', desired: x.desired } };
+          return { ...x, moving: { id, to, mode, operation }, moveError: undefined, evacuated: { from, action: 'migrate', desired: x.desired } };
         });
         const c = candidates.find((x) => x.name === to);
         if (c) take(c, req);
@@ -215,6 +220,7 @@ export class Moves {
       }
     }
     return this.member.operations.start({
+      id: operation,
       description: `evacuate ${from}`,
       resources: { members: `/1.0/cluster/members/${from}` },
       run: async () => {
@@ -226,6 +232,7 @@ export class Moves {
   }
 
   async restore(to: string): Promise<OperationResponse> {
+    const operation = randomUUID();
     const m = await this.store.member(to);
     if (!m) throw new ClusterError('NOT_FOUND', `no member named "${to}"`);
     if (!(await this.store.live()).has(to)) throw new ClusterError('FAILED_PRECONDITION', `member ${to} is offline: bring it back before restoring it`);
@@ -245,7 +252,7 @@ export class Moves {
         const mode = i.location ? await this.moveMode(i, i.location, to, 'auto') : 'cold';
         await this.store.changeInstance(i.name, (x) => {
           checkMovable(x);
-          return { ...x, moving: { id, to, mode }, moveError: undefined };
+          return { ...x, moving: { id, to, mode, operation }, moveError: undefined };
         });
         asked.push({ name: i.name, id, to });
       } catch (err) {
@@ -253,6 +260,7 @@ export class Moves {
       }
     }
     return this.member.operations.start({
+      id: operation,
       description: `restore ${to}`,
       resources: { members: `/1.0/cluster/members/${to}` },
       run: async () => {

@@ -112,7 +112,7 @@ export class Mover {
   /** Starts the move `i.moving` asks for, unless one of this instance runs already. */
   ensure(i: InstanceIntent): void {
     if (!i.moving || this.running.has(i.name)) return;
-    const p = this.run(i.name, i.moving.id, i.moving.to, i.moving.mode ?? 'cold').finally(() => this.running.delete(i.name));
+    const p = this.run(i.name, i.moving.id, i.moving.to, i.moving.mode ?? 'cold', new MoveProgress(this.store, i.moving.operation, i.name)).finally(() => this.running.delete(i.name));
     this.running.set(i.name, p);
   }
 
@@ -121,32 +121,38 @@ export class Mover {
     await Promise.all([...this.running.values()]);
   }
 
-  private async run(name: string, id: string, to: string, mode: string): Promise<void> {
+  private async run(name: string, id: string, to: string, mode: string, progress: MoveProgress): Promise<void> {
     const live = { checkpointed: false, restoreAsked: false };
     try {
       const local = await this.agent.get(name);
       const running = local.status === 'Running' || local.status === 'Frozen';
       if (mode === 'stop-and-copy' && local.status === 'Running') {
         try {
-          await this.sendLive(name, id, to, live, false);
+          await this.sendLive(name, id, to, live, false, progress);
         } catch (e) {
           // dir pools read the live folder with GNU tar, which gives up on a file that changes
           // while it is read: once more, frozen during the first pass (btrfs reads a snapshot).
           if (live.checkpointed || !/file changed as we read it/.test((e as Error).message)) throw e;
           await this.dropRemote(to, name, id);
-          await this.sendLive(name, id, to, live, true);
+          await this.sendLive(name, id, to, live, true, progress);
         }
       } else {
         // Cold (also a live move tried again after its checkpoint: the images go along).
-        if (running) await this.agent.stop(name, { force: false, timeoutMs: 30_000 });
-        await this.send(name, id, to);
+        if (running) {
+          progress.phase('stop');
+          await this.agent.stop(name, { force: false, timeoutMs: 30_000 });
+        }
+        await this.send(name, id, to, progress);
       }
+      // The summary lands before the commit: the operation may end as soon as it commits.
+      await progress.finish();
       if (!(await this.commit(name, id, to))) {
         const dropped = await this.dropRemote(to, name, id);
         await this.resume(name, id, to, live, dropped, 'the move was called off');
         return;
       }
     } catch (e) {
+      await progress.finish();
       const dropped = await this.dropRemote(to, name, id);
       const st = toStatus(e);
       const error = `moving ${name} from ${this.me} to ${to}: ${st.details ?? String(e)}`;
@@ -227,13 +233,18 @@ export class Mover {
   }
 
   /** Streams the (stopped) instance to `to`; resolves once the target has it whole. */
-  private async send(name: string, id: string, to: string): Promise<void> {
+  private async send(name: string, id: string, to: string, progress: MoveProgress): Promise<void> {
+    const volumeBytes = manifestBytes(await walkVolume(await this.agent.pool.volumePath(name)));
     const exp = await this.agent.exportInstance(name, 'tar');
-    const s = new MigrationStream(await this.peer(to), to, this.links);
+    const s = new MigrationStream(await this.peer(to), to, this.links, (n) => progress.add(n));
+    progress.phase('volume', volumeBytes);
     try {
       await s.open({ operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints });
       await s.chunks('volume', exp.volume);
-      if (exp.checkpoints) await s.tool('checkpoint', tarOfFolder(exp.checkpoints));
+      if (exp.checkpoints) {
+        progress.phase('images', manifestBytes(await walkVolume(exp.checkpoints)));
+        await s.tool('checkpoint', tarOfFolder(exp.checkpoints));
+      }
       await s.end();
       await s.phase('received');
     } catch (e) {
@@ -245,7 +256,7 @@ export class Mover {
   }
 
   /** A live move (stop-and-copy, see the header); resolves once the target runs it. */
-  private async sendLive(name: string, id: string, to: string, live: { checkpointed: boolean; restoreAsked: boolean }, freeze: boolean): Promise<void> {
+  private async sendLive(name: string, id: string, to: string, live: { checkpointed: boolean; restoreAsked: boolean }, freeze: boolean, progress: MoveProgress): Promise<void> {
     const before = await walkVolume(await this.agent.pool.volumePath(name));
     // `freeze`: frozen while the first pass is read (see run()).
     if (freeze) await this.agent.freeze(name);
@@ -254,13 +265,15 @@ export class Mover {
       if (frozen) await this.agent.unfreeze(name);
       throw e;
     });
-    const s = new MigrationStream(await this.peer(to), to, this.links);
+    const s = new MigrationStream(await this.peer(to), to, this.links, (n) => progress.add(n));
+    progress.phase('volume', manifestBytes(before));
     try {
       await s.open({ operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true });
       await s.chunks('volume', exp.volume);
       await s.phase('volume');
       if (frozen) await this.agent.unfreeze(name);
       frozen = false;
+      progress.phase('checkpoint');
       const t0 = performance.now();
       if (testFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
       try {
@@ -271,12 +284,14 @@ export class Mover {
       live.checkpointed = true;
       const t1 = performance.now();
       const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
+      progress.phase('images', manifestBytes(await walkVolume(this.agent.checkpointsDir(name))));
       await s.delta(delta.removed);
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
       await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name)));
       await s.end();
       await s.phase('restore');
+      progress.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
@@ -287,6 +302,111 @@ export class Mover {
     } finally {
       s.close();
       exp.volume.destroy();
+    }
+  }
+}
+
+/** Bytes of the files a walk saw (a tar of them is a little more). */
+function manifestBytes(m: { entries: Map<string, { sig: string; type: string }> }): number {
+  let n = 0;
+  for (const e of m.entries.values()) if (e.type === 'f') n += Number(e.sig.split(':')[1] ?? 0);
+  return n;
+}
+
+const mib = (n: number): string => `${(n / 1048576).toFixed(1)}MiB`;
+
+/**
+ * A move's progress, in the metadata of the operation that asked for it (MoveIntent.operation),
+ * under `move.<instance>.`: `phase` (now), `bytes`, `total`, `rate_bps`, `eta_s` (the phase's
+ * transfer), `phases` (those done: "volume 1.20s 12.0MiB; checkpoint 0.44s; ..."). Written
+ * when a phase starts and at most once a second between; best effort (a write that loses a
+ * race with another writer of the record is dropped), but the last one is retried.
+ */
+export class MoveProgress {
+  private phaseName = '';
+  private phaseAt = 0;
+  private bytes = 0;
+  private total = 0;
+  private readonly done: string[] = [];
+  private lastWrite = 0;
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+
+  constructor(private readonly store: ClusterStore, private readonly operation: string | undefined, private readonly name: string) {}
+
+  /** Ends the phase in progress (recording its time and bytes) and starts `phase`. */
+  phase(phase: string, total = 0): void {
+    this.close();
+    this.phaseName = phase;
+    this.phaseAt = performance.now();
+    this.bytes = 0;
+    this.total = total;
+    this.flush(true);
+  }
+
+  /** Bytes of this phase sent. */
+  add(n: number): void {
+    this.bytes += n;
+    this.flush(false);
+  }
+
+  /** What was done, phase by phase ("volume 1.20s 12.0MiB; checkpoint 0.44s"). */
+  summary(): string {
+    return this.done.join('; ');
+  }
+
+  /** Ends the last phase and writes the summary (waits for it, a few tries). */
+  async finish(): Promise<void> {
+    if (this.phaseName === 'done') return;
+    this.close();
+    this.phaseName = 'done';
+    for (let i = 0; i < 5; i++) {
+      await this.writing;
+      if (await this.write()) return;
+    }
+  }
+
+  private close(): void {
+    if (!this.phaseName || this.phaseName === 'done') return;
+    const secs = (performance.now() - this.phaseAt) / 1000;
+    this.done.push(`${this.phaseName} ${secs.toFixed(2)}s${this.bytes > 0 ? ` ${mib(this.bytes)}` : ''}`);
+    this.phaseName = '';
+  }
+
+  private flush(now: boolean): void {
+    if (!this.operation) return;
+    if (this.writing) {
+      this.dirty ||= now;
+      return;
+    }
+    if (!now && Date.now() - this.lastWrite < 1000) return;
+    this.lastWrite = Date.now();
+    this.writing = this.write().then(() => undefined).finally(() => {
+      this.writing = undefined;
+      if (this.dirty) {
+        this.dirty = false;
+        this.flush(true);
+      }
+    });
+  }
+
+  /** One compare-and-put of the metadata; true when it landed (or there is nothing to write to). */
+  private async write(): Promise<boolean> {
+    if (!this.operation) return true;
+    try {
+      const cur = await this.store.operation(this.operation);
+      if (!cur || cur.value.status !== 'running') return !!cur;
+      const k = `move.${this.name}.`;
+      const secs = Math.max(0.001, (performance.now() - this.phaseAt) / 1000);
+      const rate = this.bytes / secs;
+      const m: Record<string, string> = { ...cur.value.metadata, [`${k}phase`]: this.phaseName, [`${k}phases`]: this.summary() };
+      for (const f of ['bytes', 'total', 'rate_bps', 'eta_s']) delete m[k + f];
+      if (this.phaseName !== 'done' && this.bytes > 0) {
+        Object.assign(m, { [`${k}bytes`]: String(this.bytes), [`${k}total`]: String(Math.max(this.total, this.bytes)), [`${k}rate_bps`]: String(Math.round(rate)), [`${k}eta_s`]: (rate > 0 ? Math.max(0, (this.total - this.bytes) / rate) : 0).toFixed(1) });
+      }
+      return await this.store.changeOperation({ ...cur.value, metadata: m, updatedAtUnixMs: Date.now() }, cur.modRevision);
+    } catch {
+      return false;
     }
   }
 }
@@ -307,7 +427,7 @@ class MigrationStream {
   private link: FrameWriter | undefined;
   private socket: import('node:tls').TLSSocket | undefined;
 
-  constructor(client: MigrationServiceClient, private readonly to: string, private readonly links?: DataLinks) {
+  constructor(client: MigrationServiceClient, private readonly to: string, private readonly links?: DataLinks, private readonly onBytes?: (n: number) => void) {
     this.call = client.Migrate();
     this.call.on('data', (p: MigrationPhase__Output) => {
       this.last = Date.now();
@@ -405,6 +525,7 @@ class MigrationStream {
         await this.writeFlow({ [kind]: { offset, data: b, crc32c: crc32(b), last } });
       }
       offset += b.length;
+      this.onBytes?.(b.length);
     };
     for await (const piece of data) {
       pieces.push(piece as Buffer);

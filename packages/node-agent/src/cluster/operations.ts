@@ -35,6 +35,8 @@ export const KEEP_FINISHED_MS = 3600_000;
 export class CancelledError extends Error {}
 
 export interface OperationWork {
+  /** The operation's id when the caller needs it before start() (absent: a new UUID). */
+  id?: string | undefined;
   description: string;
   resources?: Record<string, string>;
   /** The work; resolves with resources to add (e.g. the location), rejects with the error. */
@@ -59,7 +61,7 @@ export class Operations {
   async start(w: OperationWork): Promise<OperationResponse> {
     const now = Date.now();
     const op: OperationRecord = {
-      id: randomUUID(), description: w.description, status: 'running', mayCancel: !!w.cancel, resources: w.resources ?? {}, metadata: {},
+      id: w.id ?? randomUUID(), description: w.description, status: 'running', mayCancel: !!w.cancel, resources: w.resources ?? {}, metadata: {},
       error: '', errorCode: '', createdAtUnixMs: now, updatedAtUnixMs: now, location: this.me,
     };
     const rev = await (w.record ? w.record(op) : this.store.putOperation(op));

@@ -36,6 +36,8 @@ export class Raft {
   readonly confHistory: ConfigHistory;
   /** Outgoing messages, drained by RawNode.ready(). */
   msgs: Message[] = [];
+  /** Proposals were appended since the last flushProposals(): their appends are not sent yet. */
+  private proposalsUnsent = false;
   /** Reads that became safe, drained by RawNode.ready(). */
   readStates: ReadState[] = [];
   /** Target of an ongoing leadership transfer, NONE otherwise. */
@@ -537,7 +539,14 @@ export class Raft {
   /** Leader only: appends entries of the current term; returns the new last index. */
   private appendEntries(es: readonly Omit<Entry, 'index' | 'term'>[]): number {
     const li = this.log.lastIndex();
-    const ents: Entry[] = es.map((e, i) => ({ ...e, index: li + 1 + i, term: this.term }));
+    // Built field by field: an object spread per proposal was 2% of a leader's CPU.
+    const ents: Entry[] = es.map((e, i) => {
+      const o: { -readonly [K in keyof Entry]: Entry[K] } = { index: li + 1 + i, term: this.term, type: e.type, data: e.data };
+      if (e.confChange !== undefined) o.confChange = e.confChange;
+      if (e.clientId !== undefined) o.clientId = e.clientId;
+      if (e.seq !== undefined) o.seq = e.seq;
+      return o;
+    });
     this.appendToLog(ents);
     const last = this.log.lastIndex();
     this.tracker.progress.get(this.id)?.maybeUpdate(last);
@@ -655,10 +664,29 @@ export class Raft {
     }
     this.uncommittedSize += size;
     const index = this.appendEntries([
-      { type: 'normal', data, ...(meta ? { clientId: meta.clientId, seq: meta.seq } : {}) },
+      meta ? { type: 'normal', data, clientId: meta.clientId, seq: meta.seq } : { type: 'normal', data },
     ]);
-    this.bcastAppend();
+    // The MsgApps go out when the caller next asks for a Ready (flushProposals), one per
+    // follower for every proposal since the last one, instead of one per proposal.
+    this.proposalsUnsent = true;
     return index;
+  }
+
+  /**
+   * Sends the appends of the proposals made since the last call (RawNode calls it before it
+   * looks for a Ready). etcd broadcasts at every proposal; with many proposals per event-loop
+   * turn that built, sent and (in the node) merged one MsgApp per proposal and follower, and
+   * took one inflight slot for each.
+   */
+  flushProposals(): void {
+    if (!this.proposalsUnsent) return;
+    this.proposalsUnsent = false;
+    if (this.role !== 'leader') return;
+    // As many messages as the window allows, as the per-proposal broadcasts did (one message
+    // holds up to maxSizePerMsg bytes of entries).
+    for (const id of [...this.tracker.progress.keys()].sort((a, b) => a - b)) {
+      if (id !== this.id && this.sendAppend(id, true)) while (this.sendAppend(id, false)) { /* more */ }
+    }
   }
 
   proposeConfChange(cc: ConfChange): number {

@@ -107,6 +107,7 @@ export class RawNode {
   hasReady(): boolean {
     if (this.outstanding) return false;
     const r = this.raft;
+    r.flushProposals();
     const soft = r.softState();
     if (soft.lead !== this.prevSoft.lead || soft.role !== this.prevSoft.role) return true;
     if (!hardStateEqual(r.hardState(), this.prevHard)) return true;
@@ -120,6 +121,7 @@ export class RawNode {
   ready(): Ready {
     if (this.outstanding) throw new ReadyProtocolError('ready() called again before advance()');
     const r = this.raft;
+    r.flushProposals();
     const soft = r.softState();
     const hard = r.hardState();
     const entries = r.log.unstableEntries();

@@ -25,8 +25,8 @@ export type Plain = null | undefined | boolean | number | string | Buffer | Plai
 class Writer {
   buf: Buffer;
   pos = 0;
-  constructor(size = 256) {
-    this.buf = Buffer.allocUnsafe(size);
+  constructor(buf: Buffer) {
+    this.buf = buf;
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -102,10 +102,21 @@ function write(w: Writer, v: Plain): void {
   }
 }
 
+/**
+ * Where encode() writes before copying out the exact bytes: one copy per value, instead of
+ * a 256-byte start doubled (and copied) for every value larger than that (a 256-byte put's
+ * command, log entry and history record each grew twice). encode() is synchronous and
+ * never re-entered, so one buffer serves every call; it keeps a grown size up to 1 MiB.
+ */
+let scratch: Buffer = Buffer.allocUnsafe(16 << 10);
+
 export function encode(v: Plain): Buffer {
-  const w = new Writer();
+  const w = new Writer(scratch);
   write(w, v);
-  return w.buf.subarray(0, w.pos);
+  if (w.buf !== scratch && w.buf.length <= 1 << 20) scratch = w.buf;
+  const out = Buffer.allocUnsafe(w.pos);
+  w.buf.copy(out, 0, 0, w.pos);
+  return out;
 }
 
 /** Thrown when bytes are not a valid encoding (a corrupt record or entry). */

@@ -73,8 +73,11 @@ export class MvccStore {
   private written = { index: 0, term: 0, rev: 0, compacted: 0 };
   /** Changes of the batches computed but not yet in the database, oldest first; replaced, never mutated. */
   private unwritten: readonly UnwrittenBatch[] = [];
-  /** The chain of batch writes: each waits for the one before. */
+  /** Settles when the latest queued batch write has (and so every earlier one). */
   private writeTail: Promise<void> = Promise.resolve();
+  /** Batches waiting to be written, oldest first (see enqueueWrite). */
+  private readonly writeQueue: WriteJob[] = [];
+  private writePumping = false;
   private writeError: Error | undefined;
   /** Bytes of the batches not yet written (their records stay in memory until then). */
   private unwrittenBytes = 0;
@@ -190,15 +193,7 @@ export class MvccStore {
     let bytes = 0;
     for (const op of tx.batch) bytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
     this.unwrittenBytes += bytes;
-    const written = this.writeTail.then(async () => {
-      if (this.writeError) throw this.writeError;
-      try {
-        await db.batch(tx.batch);
-      } catch (e) {
-        // Every later batch would leave a hole: refuse them; the caller fails this member.
-        this.writeError = e instanceof Error ? e : new Error(String(e));
-        throw e;
-      }
+    const written = this.enqueueWrite(db, tx.batch, async () => {
       this.written = { index: last.index, term: last.term, rev: tx.rev, compacted: tx.compacted };
       this.unwritten = this.unwritten.filter((b) => b !== pending);
       this.unwrittenBytes -= bytes;
@@ -209,6 +204,56 @@ export class MvccStore {
     onComputed?.(results, tx.rev);
     await written;
     return results;
+  }
+
+  /**
+   * Queues one apply's batch; `done` runs once it is in the database, in apply order. The
+   * batches that queued up while one was being written go to LevelDB together, as ONE
+   * batch (in order, so later puts of a key and of the applied index win; atomic, so the
+   * applied index still matches the data): every LevelDB call is a trip through libuv's
+   * thread pool, whose wake-up costs the event loop tens of µs on this kind of host, however
+   * small the batch. A write error refuses every later batch (the caller fails the member).
+   */
+  private enqueueWrite(db: DB, ops: BatchOp[], done: () => Promise<void>): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => this.writeQueue.push({ db, ops, done, resolve, reject }));
+    if (!this.writePumping) {
+      this.writePumping = true;
+      void Promise.resolve().then(() => this.pumpWrites());
+    }
+    return p;
+  }
+
+  private async pumpWrites(): Promise<void> {
+    try {
+      while (this.writeQueue.length > 0) {
+        const first = this.writeQueue[0]!;
+        let n = 1;
+        let count = first.ops.length;
+        while (n < this.writeQueue.length && this.writeQueue[n]!.db === first.db && count + this.writeQueue[n]!.ops.length <= MERGE_MAX_OPS) count += this.writeQueue[n++]!.ops.length;
+        const jobs = this.writeQueue.splice(0, n);
+        if (this.writeError) {
+          for (const j of jobs) j.reject(this.writeError);
+          continue;
+        }
+        try {
+          await first.db.batch(n === 1 ? first.ops : jobs.flatMap((j) => j.ops));
+        } catch (e) {
+          this.writeError = e instanceof Error ? e : new Error(String(e));
+          for (const j of jobs) j.reject(this.writeError);
+          continue;
+        }
+        for (const j of jobs) {
+          try {
+            await j.done();
+            j.resolve();
+          } catch (e) {
+            j.reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        }
+      }
+    } finally {
+      this.writePumping = false;
+    }
   }
 
   /** Waits until every batch computed so far is in the database. */
@@ -884,6 +929,18 @@ interface UnwrittenBatch {
   readonly kvs: ReadonlyMap<string, KeyValue | null>;
   readonly dedup: ReadonlyMap<string, { seq: number; result: CommandResult }>;
 }
+
+/** One apply's batch waiting for the database. */
+interface WriteJob {
+  db: DB;
+  ops: BatchOp[];
+  done: () => Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** Operations merged into one LevelDB batch at most (see enqueueWrite). */
+const MERGE_MAX_OPS = 20_000;
 
 /** Batches (and bytes of them) computed ahead of the database at most; the next apply() waits for them. */
 const MAX_UNWRITTEN = 8;

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Level } from 'level';
 import { InMemoryLogStore } from '../core/inmem-log-store';
-import { encodeEntry, ForeignClusterError, LevelLogStore, LogStoreCorruptError } from './level-log-store';
+import { decodeRecord, encodeEntry, encodeRecord, ForeignClusterError, LevelLogStore, LogStoreCorruptError } from './level-log-store';
 import { logStoreConformance } from './log-store-suite';
 
 const tmpDirs: string[] = [];
@@ -59,11 +59,12 @@ describe('LevelLogStore: refusing to start', () => {
     const s = await LevelLogStore.open(dir, ID);
     await s.save({ entries: [1, 2, 3].map((i) => ({ index: i, term: 1, type: 'normal' as const, data: Buffer.from(`v${i}`) })), sync: true });
     await s.close();
-    // Flip one payload byte of entry 2 behind the store's back.
+    // Flip one payload byte of entry 2 (the second of the record of entries 1-3) behind the store's back.
     const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    const key = Buffer.from([0x65, 0, 0, 0, 0, 0, 0, 0, 2]);
+    const key = Buffer.from([0x72, 0, 0, 0, 0, 0, 0, 0, 1]);
     const raw = Buffer.from((await db.get(key))!);
-    raw[raw.length - 3]! ^= 0x40;
+    const second = 4 + raw.readUInt32BE(0);
+    raw[second + 4 + raw.readUInt32BE(second) - 3]! ^= 0x40;
     await db.put(key, raw);
     await db.close();
     await expect(LevelLogStore.open(dir, ID)).rejects.toThrow(LogStoreCorruptError);
@@ -73,10 +74,11 @@ describe('LevelLogStore: refusing to start', () => {
   it('refuses a log with a hole', async () => {
     const dir = tmp();
     const s = await LevelLogStore.open(dir, ID);
-    await s.save({ entries: [1, 2, 3].map((i) => ({ index: i, term: 1, type: 'normal' as const, data: Buffer.from('x') })), sync: true });
+    // One record per save: entries 1, 2 and 3 in records of their own; record 2 goes.
+    for (const i of [1, 2, 3]) await s.save({ entries: [{ index: i, term: 1, type: 'normal' as const, data: Buffer.from('x') }], sync: true });
     await s.close();
     const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.del(Buffer.from([0x65, 0, 0, 0, 0, 0, 0, 0, 2]));
+    await db.del(Buffer.from([0x72, 0, 0, 0, 0, 0, 0, 0, 2]));
     await db.close();
     await expect(LevelLogStore.open(dir, ID)).rejects.toThrow(/entry 2 is missing/);
   });
@@ -84,6 +86,96 @@ describe('LevelLogStore: refusing to start', () => {
   it('encodes entries with a checksum over the payload', () => {
     const raw = encodeEntry({ index: 5, term: 2, type: 'normal', data: Buffer.from('abc') });
     expect(raw.length).toBeGreaterThan(4);
+  });
+
+  it('refuses a record whose framing is broken, naming the entry', () => {
+    const rec = encodeRecord([5, 6].map((i) => ({ index: i, term: 2, type: 'normal' as const, data: Buffer.from(`v${i}`) })));
+    expect(decodeRecord(rec, 5).map((e) => e.index)).toEqual([5, 6]);
+    expect(() => decodeRecord(rec.subarray(0, rec.length - 1), 5)).toThrow(/entry 6 is corrupt: its length/);
+    expect(() => decodeRecord(Buffer.alloc(0), 5)).toThrow(/record 5 is empty/);
+  });
+});
+
+describe('LevelLogStore: records (the entries of one write in one LevelDB value)', () => {
+  const ent = (i: number, term = 1) => ({ index: i, term, type: 'normal' as const, data: Buffer.from(`v${i}-${term}`) });
+  const range = (a: number, b: number, term = 1) => Array.from({ length: b - a + 1 }, (_, k) => ent(a + k, term));
+  async function keys(dir: string): Promise<string[]> {
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const out: string[] = [];
+    for await (const k of db.keys()) if (k[0] === 0x72 || k[0] === 0x65) out.push(`${String.fromCharCode(k[0]!)}${k.readUInt32BE(5)}`);
+    await db.close();
+    return out;
+  }
+  const dump = (s: LevelLogStore) => s.entries(s.firstIndex(), s.lastIndex() + 1, Infinity).map((e) => `${e.index}:${Buffer.from(e.data).toString()}`);
+
+  it('overwrites a conflicting suffix inside a record: keeps the prefix, across a reopen', async () => {
+    const dir = tmp();
+    let s = await LevelLogStore.open(dir, ID);
+    await s.save({ entries: range(1, 5), sync: true });
+    await s.save({ entries: range(6, 10), sync: true });
+    await s.save({ entries: range(4, 7, 2), sync: true }); // conflicts from 4: 4-5 of record 1, all of record 6
+    const want = [...range(1, 3), ...range(4, 7, 2)].map((e) => `${e.index}:${e.data.toString()}`);
+    expect(dump(s)).toEqual(want);
+    expect(await (async () => { await s.close(); return keys(dir); })()).toEqual(['r1', 'r4']);
+    s = await LevelLogStore.open(dir, ID);
+    expect(dump(s)).toEqual(want);
+    await s.close();
+  });
+
+  it('compacts whole records; a record holding the compaction point stays and is skipped at open', async () => {
+    const dir = tmp();
+    let s = await LevelLogStore.open(dir, ID);
+    await s.save({ entries: range(1, 5), sync: true });
+    await s.save({ entries: range(6, 10), sync: true });
+    await s.save({ entries: range(11, 12), sync: true });
+    await s.compact(7, { voters: [1], learners: [] });
+    await s.close();
+    expect(await keys(dir)).toEqual(['r6', 'r11']);
+    s = await LevelLogStore.open(dir, ID);
+    expect(s.firstIndex()).toBe(8);
+    expect(dump(s)).toEqual(range(8, 12).map((e) => `${e.index}:${e.data.toString()}`));
+    // A conflict right after the compaction point rewrites the straddling record from there.
+    await s.save({ entries: range(9, 9, 3), sync: true });
+    await s.close();
+    expect(await keys(dir)).toEqual(['r8', 'r9']);
+    s = await LevelLogStore.open(dir, ID);
+    expect(dump(s)).toEqual(['8:v8-1', '9:v9-3']);
+    await s.compact(9, { voters: [1], learners: [] });
+    await s.close();
+    expect(await keys(dir)).toEqual([]);
+    s = await LevelLogStore.open(dir, ID);
+    expect(s.firstIndex()).toBe(10);
+    expect(s.lastIndex()).toBe(9);
+    await s.close();
+  });
+
+  it('splits a large write into several records', async () => {
+    const dir = tmp();
+    let s = await LevelLogStore.open(dir, ID);
+    await s.save({ entries: range(1, 2500), sync: true });
+    await s.close();
+    expect(await keys(dir)).toEqual(['r1', 'r1025', 'r2049']);
+    s = await LevelLogStore.open(dir, ID);
+    expect(s.lastIndex()).toBe(2500);
+    expect(s.term(2500)).toBe(1);
+    await s.close();
+  });
+
+  it('reads a log written one entry per key (the layout before records) and goes on in records', async () => {
+    const dir = tmp();
+    await (await LevelLogStore.open(dir, ID)).close();
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    for (const e of range(1, 4)) await db.put(Buffer.from([0x65, 0, 0, 0, 0, 0, 0, 0, e.index]), encodeEntry(e));
+    await db.close();
+    let s = await LevelLogStore.open(dir, ID);
+    expect(dump(s)).toEqual(range(1, 4).map((e) => `${e.index}:${e.data.toString()}`));
+    await s.save({ entries: range(3, 5, 2), sync: true }); // replaces old 3 and 4
+    await s.compact(2, { voters: [1], learners: [] });
+    await s.close();
+    expect(await keys(dir)).toEqual(['r3']);
+    s = await LevelLogStore.open(dir, ID);
+    expect(dump(s)).toEqual(range(3, 5, 2).map((e) => `${e.index}:${e.data.toString()}`));
+    await s.close();
   });
 });
 
