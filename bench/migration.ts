@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const both = (f: string): boolean => caps.every((c) => c.capabilities.includes(f));
     const techniques = ['stop-and-copy'];
     figures['pre_copy'] = both('criu-dirty-tracking') ? 'not built' : 'impossible here (no mem_dirty_track)';
-    figures['post_copy'] = both('criu-lazy-pages') ? 'not built' : 'impossible here (no uffd)';
+    figures['post_copy'] = both('criu-lazy-pages') ? 'not built (CRIU lazy page server fails here)' : 'impossible here (lazy pages unusable: see berth cluster list capabilities)';
 
     /** A running stateful instance on member1 holding `mb` MB, its counter going. */
     const prepare = async (name: string, mb: number): Promise<void> => {

@@ -81,7 +81,7 @@ afterAll(async () => {
 describe('live migration (stop-and-copy)', () => {
   it('moves a running instance live: its counter goes on, it runs on the target only', async () => {
     const caps = c.list(1)!.map((m) => m.capabilities);
-    for (const cap of caps) expect(cap).toEqual(expect.arrayContaining(['criu', 'criu-lazy-pages']));
+    for (const cap of caps) expect(cap).toEqual(expect.arrayContaining(['criu']));
     await launchCounter('live1', 1);
     expect(c.berth(1, ['snapshot', 'live1', 'mem', '--stateful']).code).toBe(0);
     const before = counter(1, 'live1').length;
@@ -112,7 +112,9 @@ describe('live migration (stop-and-copy)', () => {
     expect(c.berth(1, ['launch', 'busybox', 'plain', '--target', 'member1']).code).toBe(0);
     for (const [args, msg] of [
       [['move', 'live1', '--target', 'member3', '--mode', 'pre-copy'], /mem_dirty_track/],
-      [['move', 'live1', '--target', 'member3', '--mode', 'post-copy'], /not built yet/],
+      // Post-copy: these hosts' unprivileged containers cannot open a userfaultfd unless the
+      // sysctl allows it (the capability says so); where it does, berth says it is not built.
+      [['move', 'live1', '--target', 'member3', '--mode', 'post-copy'], fs.readFileSync('/proc/sys/vm/unprivileged_userfaultfd', 'utf8').trim() === '1' ? /not built yet/ : /post-copy move needs userfaultfd lazy pages .*member2 and member3 lack it/],
       [['move', 'plain', '--target', 'member3', '--mode', 'stop-and-copy'], /migration\.stateful=true/],
     ] as const) {
       const r = c.berth(1, [...args]);

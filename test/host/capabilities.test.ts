@@ -63,7 +63,10 @@ describe('host capability report', () => {
       const r = sh(`"${found}" check --feature ${name}`);
       return r.code === 0 && /is supported/.test(r.out + r.err);
     };
-    expect(c.lazyPages.supported).toBe(feat('uffd') && feat('uffd-noncoop'));
+    // Lazy pages also need the kernel to let an unprivileged container open a userfaultfd.
+    const unprivUffd = fs.readFileSync('/proc/sys/vm/unprivileged_userfaultfd', 'utf8').trim() === '1';
+    expect(c.lazyPages.supported).toBe(feat('uffd') && feat('uffd-noncoop') && unprivUffd);
+    if (!unprivUffd && feat('uffd')) expect(c.lazyPages.detail).toMatch(/vm\.unprivileged_userfaultfd=0/);
     expect(c.memDirtyTrack.supported).toBe(feat('mem_dirty_track'));
     expect(c.userNamespaces.supported).toBe(feat('userns'));
   });

@@ -130,11 +130,19 @@ async function probeCriu(): Promise<CriuInfo> {
     const detail = `${criuPath} check failed: ${checkSaid || describeResult('criu check', check)}`;
     return { available: false, version, path: criuPath, detail, source, checkpointRestore: no(detail), lazyPages: no(detail), memDirtyTrack: no(detail), userNamespaces: no(detail) };
   }
-  const [lazyPages, memDirtyTrack, userNamespaces] = await Promise.all([
+  const [uffd, memDirtyTrack, userNamespaces] = await Promise.all([
     criuFeature(criuPath, ['uffd', 'uffd-noncoop']),
     criuFeature(criuPath, ['mem_dirty_track']),
     criuFeature(criuPath, ['userns']),
   ]);
+  // berth's containers are unprivileged: their restored processes open the userfaultfd
+  // themselves, from inside their user namespace, which the kernel allows only with
+  // vm.unprivileged_userfaultfd=1 (else CRIU's restore fails: "Unable to open an userfaultfd
+  // descriptor: Operation not permitted", measured here).
+  const unprivUffd = (await readText('/proc/sys/vm/unprivileged_userfaultfd')).trim();
+  const lazyPages = uffd.supported && unprivUffd !== '1'
+    ? feature(false, `${uffd.detail}; but vm.unprivileged_userfaultfd=${unprivUffd || 'unknown'}: an unprivileged container cannot open a userfaultfd when restored (sysctl vm.unprivileged_userfaultfd=1 allows it)`)
+    : uffd;
   return {
     available: true, version, path: criuPath, source, detail: `criu check: ${checkSaid}`,
     checkpointRestore: feature(true, `criu check: ${checkSaid}`),

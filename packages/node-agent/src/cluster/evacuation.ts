@@ -85,7 +85,10 @@ export class Moves {
     const need = LIVE_NEEDS[asked]!;
     const missing = lacking(need.feature);
     if (missing.length > 0) throw new ClusterError('FAILED_PRECONDITION', `a ${asked} move needs ${need.what} on both members; ${missing.join(' and ')} ${missing.length > 1 ? 'lack' : 'lacks'} it (\`berth cluster list\` shows each member's capabilities)`);
-    if (asked !== 'stop-and-copy') throw Object.assign(new Error(`${asked} moves are not built yet: use --mode stop-and-copy (or cold)`), { code: grpc.status.UNIMPLEMENTED });
+    if (asked !== 'stop-and-copy') {
+      const why = asked === 'post-copy' ? ' (CRIU 4.1.1\'s lazy page server failed on these hosts: node-agent design.md, "Post-copy")' : '';
+      throw Object.assign(new Error(`${asked} moves are not built yet${why}: use --mode stop-and-copy (or cold)`), { code: grpc.status.UNIMPLEMENTED });
+    }
     if (!stateful) throw new ClusterError('FAILED_PRECONDITION', `instance "${i.name}" needs config migration.stateful=true for a live move (set it while it is stopped), or move it with --mode cold`);
     if (!running) throw new ClusterError('FAILED_PRECONDITION', `instance "${i.name}" is not running (${observed?.status ?? 'unknown'}): a live move needs it running; move it with --mode cold`);
     return 'stop-and-copy';
