@@ -67,6 +67,8 @@ import { InternalError, InvalidArgumentError } from '../errors';
 import type { SectionSink } from '../storage/stream';
 import { removeFromVolume, tarOf, tarOfFolder, untarInto, volumeDelta, walkVolume } from './volume-delta';
 import { dial, FrameWriter, readFrames } from './data-link';
+import { decodePages, encodePages, PagesSink, PagesTail } from './pages-tail';
+import type { PagesFileSum } from './pages-tail';
 import type { DataLinks } from './data-link';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 
@@ -74,6 +76,9 @@ import { peerCertificateFingerprint } from '@berth/control-plane';
 const K_VOLUME = 2;
 const K_CHECKPOINT = 3;
 const K_DELTA = 5;
+/** Memory pages sent while CRIU writes them (pages-tail.ts), and their files' sums once it is done. */
+const K_PAGES = 6;
+const K_PAGES_END = 7;
 
 const CHUNK = 1 << 20;
 /** Frames a target keeps queued before it pauses the call (each at most CHUNK bytes). */
@@ -276,26 +281,39 @@ export class Mover {
       progress.phase('checkpoint');
       const t0 = performance.now();
       if (testFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
+      // On a data link the memory goes while CRIU writes it (pages-tail.ts); the folder is
+      // emptied first (runc's checkpoint would, a moment later) so only this dump is followed.
+      const stopDir = path.join(this.agent.checkpointsDir(name), 'stop');
+      let tail: PagesTail | undefined;
+      if (s.linked) {
+        await fsp.rm(stopDir, { recursive: true, force: true });
+        tail = new PagesTail(stopDir, (file, offset, data) => s.pages(file, offset, data));
+        tail.start();
+      }
       try {
         await this.agent.stop(name, { stateful: true });
       } catch (e) {
+        tail?.stop();
         throw new InternalError(`checkpoint of ${name} failed on ${this.me}: ${(e as Error).message}`, { cause: e });
       }
       live.checkpointed = true;
       const t1 = performance.now();
+      const sums = tail?.finish();
+      sums?.catch(() => undefined);
       const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
-      progress.phase('images', manifestBytes(await walkVolume(this.agent.checkpointsDir(name))));
+      progress.phase('images', manifestBytes(await walkVolume(this.agent.checkpointsDir(name))) - s.pageBytes);
       await s.delta(delta.removed);
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
-      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name)));
+      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : []));
+      if (sums) await s.pagesEnd(await sums);
       await s.end();
       await s.phase('restore');
       progress.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
-      process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms, delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms, restore ${Math.round(performance.now() - t2)} ms\n`);
+      process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms, restore ${Math.round(performance.now() - t2)} ms\n`);
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
       throw s.cancel(e);
@@ -475,6 +493,29 @@ class MigrationStream {
     this.link = new FrameWriter(this.socket);
   }
 
+  /** Whether the frames go on a data link (then pages may be sent while CRIU dumps). */
+  get linked(): boolean {
+    return !!this.link;
+  }
+
+  /** Page bytes sent so far (pages-tail.ts). */
+  pageBytes = 0;
+
+  /** Bytes of a pages file of the dump in progress (data link only). */
+  async pages(file: string, offset: number, data: Buffer): Promise<void> {
+    this.check();
+    await this.link!.frame(K_PAGES, encodePages(file, offset, data));
+    this.pageBytes += data.length;
+    this.last = Date.now();
+    this.onBytes?.(data.length);
+  }
+
+  /** The pages files' sizes and CRC-32s, once every byte of them is sent. */
+  async pagesEnd(sums: PagesFileSum[]): Promise<void> {
+    this.check();
+    await this.link!.frame(K_PAGES_END, Buffer.from(JSON.stringify(sums)), true);
+  }
+
   /** Live: the paths gone from the volume since its first pass. */
   async delta(removed: string[]): Promise<void> {
     if (!this.link) return this.write({ delta: { removedPaths: removed } });
@@ -610,6 +651,10 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
     /** The data link the source took (frames after the header come on it, CRC-checked by readFrames). */
     let linked: import('node:tls').TLSSocket | undefined;
     let offered: import('./data-link').LinkOffer | undefined;
+    /** Live on a data link: pages come while the source dumps, their sums at the end (pages-tail.ts). */
+    let pages: PagesSink | undefined;
+    let pagesChecked = false;
+    let restoreAfterPages = false;
     const answer = (p: MigrationPhase): void => {
       if (answered) return;
       if (p.phase === 'received' || p.phase === 'running' || p.phase === 'failed') answered = true;
@@ -619,6 +664,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
     const ok = (phase: string): void => answer({ phase, error: '', code: '' });
     /** Whatever this call made here goes (the import's own revert, then the copy). */
     const cleanUp = async (): Promise<void> => {
+      await pages?.close();
       if (offered) links?.listener.cancel(offered);
       linked?.destroy();
       pass1.destroy();
@@ -648,6 +694,41 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
         throw new InternalError(`restore of ${name} failed on this member: ${(e as Error).message}`, { cause: e });
       }
       ok('running');
+    };
+    /** The instance's checkpoints folder, emptied (the source sends all of it). */
+    const freshCheckpoints = async (): Promise<void> => {
+      const dir = agent.checkpointsDir(name);
+      await fsp.mkdir(path.dirname(dir), { recursive: true, mode: 0o711 });
+      await fsp.rm(dir, { recursive: true, force: true });
+      await fsp.mkdir(dir, { mode: 0o711 });
+    };
+    /** A pages frame (K_PAGES) or their sums (K_PAGES_END) of a live move on a data link. */
+    const pageFrame = async (kind: number, data: Buffer): Promise<void> => {
+      if (mode === 'cold' || expect === 'header' || expect === 'volume' || expect === 'done') throw new InvalidArgumentError('pages', `memory pages are not expected here (${expect === 'done' ? 'nothing' : expect} is)`);
+      if (kind === K_PAGES) {
+        if (pagesChecked) throw new InvalidArgumentError('pages', 'more pages after their sums');
+        if (!pages) {
+          await freshCheckpoints();
+          pages = new PagesSink(path.join(agent.checkpointsDir(name), 'stop'));
+        }
+        const p = decodePages(data);
+        await pages.write(p.name, p.offset, p.data);
+        return;
+      }
+      let sums: PagesFileSum[];
+      try {
+        sums = JSON.parse(data.toString('utf8')) as PagesFileSum[];
+        if (!Array.isArray(sums)) throw new Error('not a list');
+      } catch {
+        throw new InvalidArgumentError('pages', 'the sums are not a JSON list');
+      }
+      if (!pages && sums.some((x) => x.size > 0)) throw new InvalidArgumentError('pages', 'sums of pages that never came');
+      await pages?.check(sums);
+      pagesChecked = true;
+      if (restoreAfterPages) {
+        await pages?.ownLike(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'));
+        await finish();
+      }
     };
     const handle = async (f: MigrationFrame__Output): Promise<void> => {
       if (answered) return;
@@ -685,6 +766,10 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
           sock.on('error', () => undefined); // its end is read below; a break fails the move
           for await (const fr of readFrames(sock)) {
             if (answered) return;
+            if (fr.kind === K_PAGES || fr.kind === K_PAGES_END) {
+              await pageFrame(fr.kind, fr.data);
+              continue;
+            }
             if (fr.kind === K_DELTA) {
               let removedPaths: string[];
               try {
@@ -736,17 +821,22 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
       }
       if (f.checkpoint && expect === 'checkpoint') {
         if (!sink) {
-          const dir = agent.checkpointsDir(name);
-          await fsp.mkdir(path.dirname(dir), { recursive: true, mode: 0o711 });
-          await fsp.rm(dir, { recursive: true, force: true });
-          await fsp.mkdir(dir, { mode: 0o711 });
-          sink = untarInto(dir);
+          // (The pages that came during the dump are there already.)
+          if (!pages) await freshCheckpoints();
+          sink = untarInto(agent.checkpointsDir(name));
         }
         await sink.write(chunk(f.checkpoint, 'checkpoint'));
         if (!f.checkpoint.last) return;
         await sink.end();
         sink = undefined;
         if (!fs.existsSync(path.join(agent.checkpointsDir(name), 'stop')) && mode !== 'cold') throw new InvalidArgumentError('checkpoint', 'carries no checkpoint of the instance (stop/)');
+        if (linked && mode !== 'cold') {
+          if (!pagesChecked) {
+            restoreAfterPages = true; // the pages' sums come next
+            return;
+          }
+          await pages?.ownLike(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'));
+        }
         await finish();
         return;
       }

@@ -76,8 +76,8 @@ export async function tarOf(root: string, paths: string[], listFile: string): Pr
 }
 
 /** A GNU tar of a whole folder (a live move's CRIU images). */
-export function tarOfFolder(root: string): { data: Readable; done: () => Promise<void> } {
-  const src = toolSource({ kind: 'volume', name: 'checkpoints' }, 'tar', [...TAR_CREATE, root, '.']);
+export function tarOfFolder(root: string, exclude: readonly string[] = []): { data: Readable; done: () => Promise<void> } {
+  const src = toolSource({ kind: 'volume', name: 'checkpoints' }, 'tar', [...exclude.map((x) => `--exclude=${x}`), ...TAR_CREATE, root, '.']);
   return { data: src.data, done: src.done };
 }
 
