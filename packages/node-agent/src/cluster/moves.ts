@@ -304,16 +304,20 @@ export class Mover {
       progress.phase('images', manifestBytes(await walkVolume(this.agent.checkpointsDir(name))) - s.pageBytes);
       await s.delta(delta.removed);
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
+      const tDelta = performance.now();
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
       await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : []));
+      const tImages = performance.now();
       if (sums) await s.pagesEnd(await sums);
+      const tSums = performance.now();
       await s.end();
       await s.phase('restore');
+      const steps = `delta ${Math.round(tDelta - t1)}, other images ${Math.round(tImages - tDelta)}, pages' tail and sums ${Math.round(tSums - tImages)}, target applying ${Math.round(performance.now() - tSums)} ms`;
       progress.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
-      process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms, restore ${Math.round(performance.now() - t2)} ms\n`);
+      process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
       throw s.cancel(e);
