@@ -253,7 +253,7 @@ export class Mover {
       await s.end();
       await s.phase('received');
     } catch (e) {
-      throw s.cancel(e);
+      throw await s.cancel(e);
     } finally {
       s.close();
       exp.volume.destroy();
@@ -320,7 +320,7 @@ export class Mover {
       process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
-      throw s.cancel(e);
+      throw await s.cancel(e);
     } finally {
       s.close();
       exp.volume.destroy();
@@ -447,6 +447,8 @@ class MigrationStream {
   private readonly stall: NodeJS.Timeout;
   /** The data link, once the target offered one (then every frame after the header goes there). */
   private link: FrameWriter | undefined;
+  /** The link broke (the target's own reason, when it gave one, is reported instead). */
+  private linkError: Error | undefined;
   private socket: import('node:tls').TLSSocket | undefined;
 
   constructor(client: MigrationServiceClient, private readonly to: string, private readonly links?: DataLinks, private readonly onBytes?: (n: number) => void) {
@@ -491,7 +493,7 @@ class MigrationStream {
       throw new Error(`member ${this.to}: ${(e as Error).message}`);
     }
     this.socket.on('error', (e) => {
-      this.failure ??= new Error(`the data link to ${this.to} broke: ${e.message}`);
+      this.linkError ??= new Error(`the data link to ${this.to} broke: ${e.message}`);
       this.wake();
     });
     this.link = new FrameWriter(this.socket);
@@ -540,6 +542,7 @@ class MigrationStream {
 
   private check(): void {
     if (this.failure) throw this.failure;
+    if (this.linkError) throw this.linkError;
     if (this.closed) throw new Error(`${this.to} ended the transfer without an answer`);
   }
 
@@ -625,10 +628,14 @@ class MigrationStream {
   }
 
   /** Ends the call after a failure; answers the error to report (the target's own, if it said). */
-  cancel(e: unknown): Error {
+  async cancel(e: unknown): Promise<Error> {
+    // A target that fails closes its end of the link at once: its own reason (the `failed`
+    // phase on the call) may come a moment after the broken link; wait for it a little.
+    const until = Date.now() + 2000;
+    while (this.link && !this.failure && !this.closed && Date.now() < until) await Promise.race([this.changed(), new Promise((r) => setTimeout(r, 100))]);
     this.close();
     this.call.cancel();
-    return this.failure ?? (e instanceof Error ? e : new Error(String(e)));
+    return this.failure ?? this.linkError ?? (e instanceof Error ? e : new Error(String(e)));
   }
 }
 

@@ -146,7 +146,11 @@ export class PagesSink {
       f.crc = 0;
     }
     if (offset !== f.size) throw new InvalidArgumentError('pages', `${name} at offset ${offset}, expected ${f.size}`);
-    await f.fh.write(data, 0, data.length, offset);
+    try {
+      await f.fh.write(data, 0, data.length, offset);
+    } catch (e) {
+      throw new Error(`writing the memory pages (${name}) at offset ${offset}: ${(e as Error).message}`, { cause: e });
+    }
     f.size += data.length;
     f.crc = crc32(data, f.crc);
   }
