@@ -21,8 +21,13 @@ export function setQuiet(q: boolean): void {
   quiet = q;
 }
 
+/** Whether progress lines are drawn (stdout a terminal, no --quiet): else nothing need be fetched for them. */
+export function progressShown(out: NodeJS.WriteStream = process.stdout): boolean {
+  return !quiet && !!out.isTTY;
+}
+
 export function progress(label: string, out: NodeJS.WriteStream = process.stdout): Progress {
-  if (quiet || !out.isTTY) return NONE;
+  if (!progressShown(out)) return NONE;
   const frames = ['|', '/', '-', '\\'];
   const start = Date.now();
   let detail = '';
@@ -89,4 +94,15 @@ export function moveProgressDetail(m: Record<string, string> | undefined, names?
     const detail = bytes > 0 ? ` ${bytesDetail(bytes, total)}, ${humanBytes(Number(m[`move.${n}.rate_bps`] ?? 0))}/s, ETA ${Math.ceil(Number(m[`move.${n}.eta_s`] ?? 0))}s` : '';
     return [`${all.length === 1 ? '' : `${n}: `}${phase}${detail}`];
   }).join(' | ');
+}
+
+/**
+ * An image pull between members from its operation's metadata (node-agent cluster/images.ts
+ * writes `progress.bytes|total|rate_bps|eta_s|peers`): "41.00MiB/120.00MiB (34%), 12.00MiB/s,
+ * ETA 7s from member1", or "starting".
+ */
+export function pullProgressDetail(m: Record<string, string> | undefined): string {
+  const total = Number(m?.['progress.total'] ?? 0);
+  if (!m || !total) return 'starting';
+  return `${bytesDetail(Number(m['progress.bytes'] ?? 0), total)}, ${humanBytes(Number(m['progress.rate_bps'] ?? 0))}/s, ETA ${Math.ceil(Number(m['progress.eta_s'] ?? 0))}s from ${m['progress.peers'] ?? '?'}`;
 }

@@ -11,7 +11,7 @@ import { ApiError, BerthClient, localDataDir } from '../client';
 import { EXIT, UsageError, exitCodeFor } from '../exit';
 import { formatList, humanBytes, lxdInstance, sortedObject, table, toYaml } from '../format';
 import type { ApiInstance } from '../format';
-import { bytesDetail, moveProgressDetail, setQuiet, transferDetail, withProgress } from '../progress';
+import { bytesDetail, moveProgressDetail, progressShown, pullProgressDetail, setQuiet, transferDetail, withProgress } from '../progress';
 import { Status } from '../wire';
 import { currentRemote, imageServerRef, openClient, selectRemote, withClient } from '../remotes';
 import { applyRemotePrefixes } from '../remote-prefix';
@@ -185,7 +185,15 @@ async function main(): Promise<void> {
       .option('dry-run', { type: 'boolean', default: false, describe: 'Cluster: show where it would go and why, each member\'s verdict and score; create nothing' }),
     async (argv) => withClient(async (c) => {
       const image = await imageFrom(c, argv.image);
-      const op = await c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image, config: withPlacement(parseConfig(argv.config), argv.placement), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] });
+      // On a terminal: the pull of its image by the member it goes to, when there is one.
+      type Op = { description: string; status: string; metadata: Record<string, string> };
+      const pull = async (p: { update: (d: string) => void }): Promise<void> => {
+        const ops = (await c.rpc<{ operations: Op[] }>('ListOperations', {}, 10_000, 'operations').catch(() => ({ operations: [] as Op[] }))).operations;
+        const o = ops.find((x) => x.status === 'running' && x.description.startsWith('Pulling image ') && x.description.endsWith(`(launch of ${argv.name})`));
+        p.update(o ? `Retrieving image: ${pullProgressDetail(o.metadata)}` : '');
+      };
+      const op = await withProgress(`Launching ${argv.name}`, (p) => c.rpc<OperationResponse__Output>('CreateInstance', { name: argv.name, image, config: withPlacement(parseConfig(argv.config), argv.placement), start: true, target: argv.target, storagePool: '', dryRun: argv['dry-run'] }, 120_000, 'instances',
+        progressShown() && !argv['dry-run'] ? { onOperation: () => void pull(p) } : undefined));
       if (argv['dry-run']) {
         printPlacement(argv.name, op);
         return;
@@ -402,13 +410,7 @@ async function main(): Promise<void> {
           type Op = { id: string; description: string; status: string; metadata: Record<string, string> };
           const pulls = async (): Promise<Op[]> => (await c.rpc<{ operations: Op[] }>('ListOperations', {}, 30_000, 'operations')).operations
             .filter((o) => o.status === 'running' && o.description.startsWith('Pulling image '));
-          const detail = (o: Op): string => {
-            const m = o.metadata;
-            const total = Number(m['progress.total'] ?? 0);
-            if (!total) return 'starting';
-            const rate = Number(m['progress.rate_bps'] ?? 0);
-            return `${bytesDetail(Number(m['progress.bytes'] ?? 0), total)}, ${humanBytes(rate)}/s, ETA ${Math.ceil(Number(m['progress.eta_s'] ?? 0))}s from ${m['progress.peers'] ?? '?'}`;
-          };
+          const detail = (o: Op): string => pullProgressDetail(o.metadata);
           if (!argv.watch) {
             console.log(table([['OPERATION', 'TRANSFER', 'PROGRESS'], ...(await pulls()).map((o) => [o.id, o.description, detail(o)])]));
             break;

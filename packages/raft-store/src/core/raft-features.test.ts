@@ -350,6 +350,26 @@ describe('flow control and proposal limits', () => {
     expect(h.raft(2).log.lastIndex()).toBe(h.raft(1).log.lastIndex());
   });
 
+  test('the proposals made before a Ready leave in one MsgApp per follower (split only by maxSizePerMsg)', () => {
+    const h = new Harness([1, 2, 3], { maxSizePerMsg: 200 });
+    h.campaign(1);
+    const first = h.node(1).raw.propose(Buffer.from('a'));
+    for (let k = 0; k < 4; k++) h.node(1).raw.propose(Buffer.from(String(k)));
+    expect(h.raft(1).msgs.filter((m) => m.type === 'MsgApp')).toHaveLength(0); // not sent at propose
+    const sent = h.flush(1).filter((m) => m.type === 'MsgApp');
+    expect(sent.map((m) => [m.to, m.entries.map((e) => e.index)])).toEqual([2, 3].map((to) => [to, [0, 1, 2, 3, 4].map((i) => first + i)]));
+    // More than maxSizePerMsg: several messages at once, as the window allows.
+    for (let k = 0; k < 5; k++) h.node(1).raw.propose(Buffer.from('b'.repeat(60))); // 84 bytes each with overhead
+    const big = h.flush(1).filter((m) => m.type === 'MsgApp' && m.to === 2);
+    expect(big.map((m) => m.entries.length)).toEqual([2, 2, 1]);
+    // A leader that lost its role before the Ready sends nothing for them.
+    h.deliverAll();
+    h.node(1).raw.propose(Buffer.from('c'));
+    h.node(1).raw.step({ type: 'MsgHeartbeat', from: 2, to: 1, term: h.raft(1).term + 1, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0 });
+    expect(h.raft(1).role).toBe('follower');
+    expect(h.flush(1).filter((m) => m.type === 'MsgApp')).toHaveLength(0);
+  });
+
   test('maxSizePerMsg batches entries per MsgApp', () => {
     const h = new Harness([1, 2, 3], { maxSizePerMsg: 100 });
     h.campaign(1);

@@ -112,6 +112,26 @@ describe('MvccStore: answering before the write', () => {
     expect(await store.leaseKeys(7)).toEqual([]);
   });
 
+  it('writes the batches that queued up behind a write as one LevelDB batch, in order', async () => {
+    const db = (store as unknown as { db: { batch: (...a: unknown[]) => Promise<void> } }).db;
+    const batch = db.batch.bind(db);
+    const sizes: number[] = [];
+    db.batch = (...a: unknown[]) => { sizes.push((a[0] as unknown[]).length); return batch(...a); };
+    const runs: Array<Promise<unknown>> = [];
+    for (let k = 0; k < 10; k++) {
+      await new Promise<void>((resolve) => {
+        runs.push(store.apply([{ index: ++index, term: 1, command: { put: { key: b('same'), value: b(`v${k}`) } } }], () => resolve()));
+      });
+    }
+    await Promise.all(runs);
+    expect(sizes.length).toBeLessThan(10);
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(10 * 4); // key, history, applied index, revision: none lost
+    await store.close();
+    store = await MvccStore.open(dir);
+    expect(await get('same')).toBe('v9');
+    expect([store.appliedIndex, store.revision]).toEqual([10, 10]);
+  });
+
   it('warms its cache ahead of apply without ever caching a value older than an apply', async () => {
     for (let i = 0; i < 20; i++) await put(`w${i}`, 'v0');
     await store.close();
