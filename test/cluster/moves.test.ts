@@ -132,8 +132,8 @@ describe('cold moves', () => {
     await waitFor('member2 to drop the partial import', () => (staging(2).length === 0 ? true : undefined), 30_000);
     expect(held(2, 'big2')).toEqual([]);
     await c.start(1);
-    expect(await exited).toBe(0);
-    expect(err).toBe('');
+    // (Code and stderr together: a failure then says why.)
+    expect({ code: await exited, err }).toEqual({ code: 0, err: '' });
     expect(out).toMatch(/big2 moved to member2/);
     expect(where('big2', 3)).toMatchObject({ location: 'member2', status: 'Running' });
     expect(c.berth(2, ['exec', 'big2', '--', 'cat', '/root/note']).out).toBe('survived\n');

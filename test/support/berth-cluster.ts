@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { BERTH, BERTHD, removeCgroupParent, tempDir } from './berthd';
+import { findLeftovers } from './leftovers';
 import { TestNetwork } from './netns';
 import type { NetHost, NsProcess } from './netns';
 
@@ -34,11 +35,11 @@ export class BerthCluster {
   readonly dirs: Array<{ dir: string; remove: () => void }> = [];
   readonly procs = new Map<number, NsProcess>();
 
-  private constructor(readonly net: TestNetwork) {}
+  private constructor(readonly net: TestNetwork, private readonly berthdArgs: readonly string[]) {}
 
-  /** n test hosts with a data folder each; nothing runs yet. */
-  static create(n: number, label: string): BerthCluster {
-    const c = new BerthCluster(TestNetwork.create(n));
+  /** n test hosts with a data folder each; nothing runs yet. `berthdArgs`: for every berthd (e.g. --storage btrfs). */
+  static create(n: number, label: string, berthdArgs: readonly string[] = []): BerthCluster {
+    const c = new BerthCluster(TestNetwork.create(n), berthdArgs);
     for (let i = 1; i <= n; i++) c.dirs.push(tempDir(`${label}${i}`));
     return c;
   }
@@ -61,7 +62,7 @@ export class BerthCluster {
   }
 
   async start(i: number): Promise<void> {
-    const p = this.net.spawnNode(this.host(i), BERTHD, ['--data-dir', this.dir(i)], { netOnly: true });
+    const p = this.net.spawnNode(this.host(i), BERTHD, ['--data-dir', this.dir(i), ...this.berthdArgs], { netOnly: true });
     this.procs.set(i, p);
     await TestNetwork.waitExecd(p);
     const deadline = Date.now() + 30_000;
@@ -136,6 +137,10 @@ export class BerthCluster {
       const names = spawnSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8', timeout: 20_000 }).stdout?.split('\n').filter(Boolean) ?? [];
       for (const n of names) spawnSync('runc', ['--root', root, 'delete', '--force', n], { timeout: 20_000 });
       await removeCgroupParent(d.dir);
+      // A btrfs pool stays mounted on its loop device after berthd stops (its containers could
+      // go on): unmounted (deepest first) and detached here.
+      for (const l of findLeftovers().filter((x) => x.kind === 'mount' && x.id.startsWith(`${d.dir}/`)).sort((a, b) => b.id.length - a.id.length)) l.remove();
+      for (const l of findLeftovers().filter((x) => x.kind === 'loop device' && x.id.includes(`${d.dir}/`))) l.remove();
       d.remove();
     }
   }

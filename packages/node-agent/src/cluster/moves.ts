@@ -11,15 +11,21 @@
  *   target          its reconciler sees the intent here: settles the copy, starts it if wanted
  *   source          its reconciler sees movedFrom = itself: removes its copy, clears movedFrom
  *
+ * The bytes go on a data link (data-link.ts) when both members have one, else on the call.
+ * The volume goes as `btrfs send` when the source's pool is btrfs and the target's imports it
+ * (the header offers formats, best first; `accepted` says which the target took), else tar.
+ *
  * Live, stop-and-copy (a running instance with migration.stateful=true, CRIU on both):
  *   phase volume      the volume is streamed while the instance runs (a walk of its folder is
  *                     taken first; on a dir pool whose tar saw a file change under it, once
  *                     more with the instance frozen); the target imports it, stopped, marked
  *                     incoming: `volume`
  *   phase checkpoint  the source checkpoints it (runc checkpoint = a stateful stop: its
- *                     processes are gone here, the images in checkpoints/<name>/stop), sends
- *                     the delta (paths removed since the walk, a tar of what changed:
- *                     volume-delta.ts) and a tar of its CRIU images (stateful snapshots too)
+ *                     processes are gone here, the images in checkpoints/<name>/stop; on a
+ *                     data link the memory pages go while CRIU writes them: pages-tail.ts),
+ *                     sends the delta (paths removed since the walk, a tar of what changed:
+ *                     volume-delta.ts), a tar of its other CRIU images (stateful snapshots
+ *                     too), then the pages files' sums, which the target checks
  *   phase restore     the target applies them and restores (Agent.start: the stateful stop's
  *                     images), answers `running`; the copy stays marked incoming
  *   commit            as cold; the source's copy (stopped, with its images) is removed after
@@ -237,6 +243,19 @@ export class Mover {
     }
   }
 
+  /** The volume formats this member's pool can send, best first (its own, then tar). */
+  private volumeFormats(): string[] {
+    const native = this.agent.pool.streamFormats().native;
+    return native === 'tar' ? ['tar'] : [native, 'tar'];
+  }
+
+  /** The volume stream in the format the target took (exportInstance's tar stream is lazy: unread, it is dropped). */
+  private volumeIn(name: string, format: string, tar: Readable): Readable {
+    if (format === 'tar') return tar;
+    tar.destroy();
+    return this.agent.pool.export(name, { format: format as import('../storage/types').StreamFormat });
+  }
+
   /** Streams the (stopped) instance to `to`; resolves once the target has it whole. */
   private async send(name: string, id: string, to: string, progress: MoveProgress): Promise<void> {
     const volumeBytes = manifestBytes(await walkVolume(await this.agent.pool.volumePath(name)));
@@ -244,7 +263,8 @@ export class Mover {
     const s = new MigrationStream(await this.peer(to), to, this.links, (n) => progress.add(n));
     progress.phase('volume', volumeBytes);
     try {
-      await s.open({ operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints });
+      await s.open({ operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', volumeFormats: this.volumeFormats(), recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints });
+      exp.volume = this.volumeIn(name, s.volumeFormat, exp.volume);
       await s.chunks('volume', exp.volume);
       if (exp.checkpoints) {
         progress.phase('images', manifestBytes(await walkVolume(exp.checkpoints)));
@@ -252,6 +272,7 @@ export class Mover {
       }
       await s.end();
       await s.phase('received');
+      process.stderr.write(`cold move ${name} to ${to} (volume as ${s.volumeFormat}${s.linked ? ', on a data link' : ''}): sent ${mib(s.bytes)}\n`);
     } catch (e) {
       throw await s.cancel(e);
     } finally {
@@ -273,7 +294,8 @@ export class Mover {
     const s = new MigrationStream(await this.peer(to), to, this.links, (n) => progress.add(n));
     progress.phase('volume', manifestBytes(before));
     try {
-      await s.open({ operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true });
+      await s.open({ operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', volumeFormats: this.volumeFormats(), recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true });
+      exp.volume = this.volumeIn(name, s.volumeFormat, exp.volume);
       await s.chunks('volume', exp.volume);
       await s.phase('volume');
       if (frozen) await this.agent.unfreeze(name);
@@ -317,7 +339,7 @@ export class Mover {
       const t2 = performance.now();
       await s.phase('running');
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
-      process.stderr.write(`live move ${name} to ${to}: checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
+      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}): checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
       throw await s.cancel(e);
@@ -486,6 +508,8 @@ class MigrationStream {
     this.write({ header: { ...header, dataLink: !!this.links } });
     await this.phase('accepted');
     const offer = this.seen.find((p) => p.phase === 'accepted');
+    this.volumeFormat = offer?.volumeFormat || 'tar';
+    if (!(header.volumeFormats ?? ['tar']).includes(this.volumeFormat) && this.volumeFormat !== 'tar') throw new Error(`${this.to} took volume format "${this.volumeFormat}", which was not offered`);
     if (!this.links || !offer?.linkTicket) return;
     try {
       this.socket = await dial({ address: offer.linkAddress, ticket: offer.linkTicket }, this.links.pki);
@@ -499,6 +523,9 @@ class MigrationStream {
     this.link = new FrameWriter(this.socket);
   }
 
+  /** The volume format the target took (`accepted`); tar when it said none. */
+  volumeFormat = 'tar';
+
   /** Whether the frames go on a data link (then pages may be sent while CRIU dumps). */
   get linked(): boolean {
     return !!this.link;
@@ -506,6 +533,8 @@ class MigrationStream {
 
   /** Page bytes sent so far (pages-tail.ts). */
   pageBytes = 0;
+  /** Volume and checkpoint bytes sent so far. */
+  bytes = 0;
 
   /** Bytes of a pages file of the dump in progress (data link only). */
   async pages(file: string, offset: number, data: Buffer): Promise<void> {
@@ -573,6 +602,7 @@ class MigrationStream {
         await this.writeFlow({ [kind]: { offset, data: b, crc32c: crc32(b), last } });
       }
       offset += b.length;
+      this.bytes += b.length;
       this.onBytes?.(b.length);
     };
     for await (const piece of data) {
@@ -747,7 +777,10 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
         if (expect !== 'header') throw new InvalidArgumentError('header', 'a second header');
         const h = f.header;
         if (!(MOVE_MODES as readonly string[]).includes(h.mode)) throw new InvalidArgumentError('mode', `"${h.mode}" moves are not served by this member (${MOVE_MODES.join(', ')})`);
-        if (h.volumeFormat !== 'tar') throw new InvalidArgumentError('volume_format', `"${h.volumeFormat}" is not served (tar only)`);
+        const takes = agent.pool.streamFormats().import;
+        const sendable = h.volumeFormats.length > 0 ? h.volumeFormats : [h.volumeFormat];
+        const format = sendable.find((f) => takes.includes(f as never));
+        if (!format) throw new InvalidArgumentError('volume_formats', `none of ${sendable.map((f) => `"${f}"`).join(', ')} is imported by this member's pool (${takes.join(', ')})`);
         let record: InstanceRecord;
         try {
           record = JSON.parse(h.recordJson) as InstanceRecord;
@@ -763,12 +796,12 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
         importing.catch(() => undefined);
         moveId = h.operationId;
         expect = 'volume';
-        if (!h.dataLink || !links) return ok('accepted');
+        if (!h.dataLink || !links) return answer({ phase: 'accepted', error: '', code: '', volumeFormat: format });
         const caller = peerCertificateFingerprint(call);
         if (!caller) throw new InvalidArgumentError('data_link', 'the caller presented no certificate');
         const { offer, socket } = links.listener.expect(caller);
         offered = offer;
-        answer({ phase: 'accepted', error: '', code: '', linkAddress: offer.address, linkTicket: offer.ticket });
+        answer({ phase: 'accepted', error: '', code: '', linkAddress: offer.address, linkTicket: offer.ticket, volumeFormat: format });
         // Everything after the header comes on the link, in order, one frame at a time.
         work = work.then(async () => {
           const sock = await socket;

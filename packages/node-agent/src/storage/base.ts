@@ -299,6 +299,10 @@ export abstract class StorageDriverBase implements StorageDriver {
   }
 
   // ---- stream form ------------------------------------------------------------------------
+  streamFormats(): { import: readonly StreamFormat[]; native: StreamFormat } {
+    return { import: this.importFormats, native: this.nativeFormat };
+  }
+
   export(vol: string, opts: ExportOptions = {}): Readable {
     const format = opts.format ?? this.nativeFormat;
     return Readable.from(this.exportFrames(vol, format, opts.volumeOnly === true));

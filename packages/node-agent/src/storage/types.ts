@@ -37,6 +37,8 @@ export interface StorageDriver {
   readonly pool: PoolRef;
   /** Whether this driver can be used on this host, and why not. */
   info(): StorageDriverInfo;
+  /** The stream formats import reads, and the one export writes natively (export also writes tar). */
+  streamFormats(): { import: readonly StreamFormat[]; native: StreamFormat };
 
   /** Makes the pool. Refused (AlreadyExistsError) if the pool was already made. */
   createPool(cfg?: PoolConfig): Promise<void>;

@@ -34,6 +34,12 @@ export interface MigrationHeader {
    * 3). This stream then carries only the target's phases.
    */
   'dataLink'?: (boolean);
+  /**
+   * The volume formats the source can send, best first (btrfs when its pool is btrfs, then
+   * tar); the target takes the first its pool imports and says which in `accepted`
+   * (MigrationPhase.volume_format). Empty: volume_format.
+   */
+  'volumeFormats'?: (string)[];
 }
 
 export interface MigrationHeader__Output {
@@ -69,4 +75,10 @@ export interface MigrationHeader__Output {
    * 3). This stream then carries only the target's phases.
    */
   'dataLink': (boolean);
+  /**
+   * The volume formats the source can send, best first (btrfs when its pool is btrfs, then
+   * tar); the target takes the first its pool imports and says which in `accepted`
+   * (MigrationPhase.volume_format). Empty: volume_format.
+   */
+  'volumeFormats': (string)[];
 }

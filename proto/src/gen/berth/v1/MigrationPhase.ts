@@ -20,6 +20,10 @@ export interface MigrationPhase {
    */
   'linkAddress'?: (string);
   'linkTicket'?: (string);
+  /**
+   * On `accepted`: the volume format the target takes (one of the header's volume_formats).
+   */
+  'volumeFormat'?: (string);
 }
 
 export interface MigrationPhase__Output {
@@ -41,4 +45,8 @@ export interface MigrationPhase__Output {
    */
   'linkAddress': (string);
   'linkTicket': (string);
+  /**
+   * On `accepted`: the volume format the target takes (one of the header's volume_formats).
+   */
+  'volumeFormat': (string);
 }
