@@ -194,7 +194,7 @@ async function main(): Promise<void> {
           const total = timed(() => berth(['move', name, '--target', 'member2', '--mode', tech]));
           await sleep(500);
           const logText = c.procs.get(1)?.output() ?? '';
-          const line = [...logText.matchAll(new RegExp(`live move ${name} to member2: (.*)`, 'g'))].pop()?.[1] ?? '';
+          const line = [...logText.matchAll(new RegExp(`live move ${name} to member2[^:]*: (.*)`, 'g'))].pop()?.[1] ?? '';
           runs.push({ down: gapOf(volume(2, name)), total, line });
           berth(['delete', name, '--force']);
         }

@@ -31,6 +31,9 @@ function freeMiB(dir: string): number {
 }
 
 beforeAll(async () => {
+  // The pages of a live move go while CRIU dumps (moves.ts pagesDuringDump; by default only on
+  // hosts with more than 2 cores): this file covers that path, migration.test.ts the other.
+  process.env['BERTH_MOVE_PAGES_TAIL'] = '1';
   c = BerthCluster.create(2, 'diskfull');
   // member2's data folder: a tmpfs of 96 MiB (its mode kept: containers must reach into it).
   const d = c.dir(2);
@@ -42,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env['BERTH_MOVE_PAGES_TAIL'];
   // Lazily: berthd (and its containers) may still hold files there until destroy() ends them.
   if (mounted) spawnSync('umount', ['-l', mounted]);
   await c.destroy();
@@ -86,7 +90,8 @@ describe('a target whose disk is full', () => {
     const before = n();
     const r = c.berth(1, ['move', 'mem', '--target', 'member2']);
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/moving mem from member1 to member2: member2 refused it: writing the memory pages \(pages-\d+\.img\) at offset \d+: ENOSPC: no space left on device/);
+    // (The pages, or the other images beside them, whichever found the disk full first.)
+    expect(r.err).toMatch(/moving mem from member1 to member2: member2 refused it: .*no space left on device/i);
     // Restored on member1 from its checkpoint: the loop goes on from where it was (not from 1).
     const n0 = n();
     await waitFor('the loop to go on on member1', () => (n() > n0 + 5 ? true : undefined));

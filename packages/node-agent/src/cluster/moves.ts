@@ -59,6 +59,7 @@
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
@@ -92,6 +93,18 @@ const QUEUED = 8;
 /** No progress (a chunk taken, a phase answered) this long: the link is considered cut. */
 const STALL_MS = 30_000;
 export const MOVE_MODES = ['cold', 'stop-and-copy'] as const;
+
+/**
+ * Whether a live move sends the memory pages while CRIU writes them (pages-tail.ts). It needs
+ * a core to spare beside CRIU's dump and the target's writer: on this 2-core host it slowed
+ * the dump more than it saved (bench/README.md, session 5), so by default only on hosts with
+ * more than 2 cores. BERTH_MOVE_PAGES_TAIL=1|0 in berthd's environment decides instead.
+ */
+export function pagesDuringDump(env: NodeJS.ProcessEnv = process.env, cores = os.cpus().length): boolean {
+  const v = env['BERTH_MOVE_PAGES_TAIL'];
+  if (v === '1' || v === '0') return v === '1';
+  return cores > 2;
+}
 
 /** The test-only fault hook (see the contract): never set outside tests. */
 function testFault(dataDir: string, what: 'dump' | 'restore'): boolean {
@@ -307,7 +320,7 @@ export class Mover {
       // emptied first (runc's checkpoint would, a moment later) so only this dump is followed.
       const stopDir = path.join(this.agent.checkpointsDir(name), 'stop');
       let tail: PagesTail | undefined;
-      if (s.linked) {
+      if (s.linked && pagesDuringDump()) {
         await fsp.rm(stopDir, { recursive: true, force: true });
         tail = new PagesTail(stopDir, (file, offset, data) => s.pages(file, offset, data));
         tail.start();
@@ -320,9 +333,11 @@ export class Mover {
       }
       live.checkpointed = true;
       const t1 = performance.now();
+      // The walk first: run beside the pages' tail it waits behind the tail's reads.
+      const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
+      const tWalk = performance.now();
       const sums = tail?.finish();
       sums?.catch(() => undefined);
-      const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
       progress.phase('images', manifestBytes(await walkVolume(this.agent.checkpointsDir(name))) - s.pageBytes);
       await s.delta(delta.removed);
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
@@ -330,11 +345,12 @@ export class Mover {
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
       await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : []));
       const tImages = performance.now();
-      if (sums) await s.pagesEnd(await sums);
+      // On a link the target waits for the pages' sums (none when they went in the tar).
+      if (s.linked) await s.pagesEnd(sums ? await sums : []);
       const tSums = performance.now();
       await s.end();
       await s.phase('restore');
-      const steps = `delta ${Math.round(tDelta - t1)}, other images ${Math.round(tImages - tDelta)}, pages' tail and sums ${Math.round(tSums - tImages)}, target applying ${Math.round(performance.now() - tSums)} ms`;
+      const steps = `delta ${Math.round(tDelta - t1)} (walk ${Math.round(tWalk - t1)}), other images ${Math.round(tImages - tDelta)}, pages' tail and sums ${Math.round(tSums - tImages)}, target applying ${Math.round(performance.now() - tSums)} ms`;
       progress.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
@@ -404,9 +420,12 @@ export class MoveProgress {
     if (this.phaseName === 'done') return;
     this.close();
     this.phaseName = 'done';
-    for (let i = 0; i < 5; i++) {
+    // A compare that lost to another write (one of ours still in flight, a read of a record
+    // this member had not caught up with yet) is tried again, a moment later.
+    for (let i = 0; i < 20; i++) {
       await this.writing;
       if (await this.write()) return;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

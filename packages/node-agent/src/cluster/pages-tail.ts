@@ -23,7 +23,7 @@ import { crc32 } from 'node:zlib';
 import { InvalidArgumentError } from '../errors';
 
 export const POLL_MS = 15;
-const READ = 4 << 20;
+const READ = 1 << 20;
 const PAGES_FILE = /^pages-\d+\.img$/;
 
 export interface PagesFileSum {
