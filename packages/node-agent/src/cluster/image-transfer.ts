@@ -41,6 +41,8 @@ const K_IMAGE = 1;
 
 /** Bytes per DataChunk. */
 export const CHUNK = 1 << 20;
+/** File writes a pull keeps going at once (each at most a chunk or frame). */
+const WRITES_IN_FLIGHT = 8;
 /** No chunk for this long: the attempt is considered cut (a dead peer, a cut link). */
 export const STALL_MS = 30_000;
 
@@ -262,10 +264,24 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
           sock?.destroy(new Error(`no bytes for ${(o.stallMs ?? STALL_MS) / 1000} s`));
         }
       }, 1000);
+      // Writes at their offsets go on while the next bytes arrive: up to WRITES_IN_FLIGHT at
+      // once (awaited one by one, each write held the stream up for its whole time).
+      const writing = new Set<Promise<unknown>>();
+      let writeError: Error | undefined;
+      const settled = async (): Promise<void> => {
+        await Promise.all(writing);
+        if (writeError) throw writeError;
+      };
       /** The bytes of one chunk or frame at `pos` (checked), into the file and the hash. */
       const take = async (data: Buffer): Promise<void> => {
         if (pos + data.length > r.end) throw new Error(`chunk at offset ${pos} runs past the range's end ${r.end}`);
-        if (data.length > 0) await fh.write(data, 0, data.length, pos);
+        if (writeError) throw writeError;
+        if (data.length > 0) {
+          const w = fh.write(data, 0, data.length, pos).then(() => undefined, (e: Error) => { writeError ??= e; });
+          writing.add(w);
+          void w.finally(() => writing.delete(w));
+          if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
+        }
         if (pos === hashed) {
           hash.update(data);
           hashed += data.length;
@@ -300,6 +316,7 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
               throw e;
             }
             if (!ended || pos < r.end) throw new Error(`the data link ended at offset ${pos}, before ${r.end}`);
+            await settled();
             return pos;
           }
           if (Number(c.offset) !== pos) throw new Error(`chunk at offset ${c.offset}, expected ${pos}`);
@@ -307,8 +324,13 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
           await take(c.data);
         }
         if (pos < r.end) throw new Error(`the stream ended at offset ${pos}, before ${r.end}`);
+        await settled();
         return pos;
       } catch (e) {
+        // What was written stays (a resumed range starts after it); the writes must be over first.
+        await Promise.all(writing);
+        // A write that failed leaves a hole somewhere before `pos`: the range starts over.
+        if (writeError) throw Object.assign(writeError, { reachedOffset: r.start });
         throw Object.assign(e instanceof Error ? e : new Error(String(e)), { reachedOffset: pos });
       } finally {
         clearInterval(stall);
