@@ -1,6 +1,8 @@
 /**
- * A move to a member whose disk is full (issue 6, point 3): member2's whole data folder is a
- * small tmpfs, so its import of a volume bigger than what is left really runs out of space.
+ * A move to a member whose disk is full (issue 6, point 3): member2's storage pool and its
+ * CRIU images folder are small tmpfs mounts, so its import of a volume (or of memory pages)
+ * bigger than what is left really runs out of space. (Its Raft store stays on the real disk: a
+ * member whose store cannot write drops out of the cluster, which is another test.)
  * The move must fail saying so, the instance must go on where it was (a live move never
  * stopped it; a cold one starts it again), and member2 must keep nothing of it.
  */
@@ -12,7 +14,7 @@ import { BerthCluster, sleep, waitFor } from '../support/berth-cluster';
 jest.setTimeout(600_000);
 
 let c: BerthCluster;
-let mounted = '';
+const mounted: string[] = [];
 
 const where = (name: string): { status: string; location: string } | undefined => c.instances(1).find((x) => x.name === name);
 
@@ -35,19 +37,23 @@ beforeAll(async () => {
   // hosts with more than 2 cores): this file covers that path, migration.test.ts the other.
   process.env['BERTH_MOVE_PAGES_TAIL'] = '1';
   c = BerthCluster.create(2, 'diskfull');
-  // member2's data folder: a tmpfs of 96 MiB (its mode kept: containers must reach into it).
-  const d = c.dir(2);
-  const mode = (fs.statSync(d).mode & 0o7777).toString(8);
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=96m,mode=${mode}`, 'berth-test-diskfull', d], { encoding: 'utf8' });
-  if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr}`);
-  mounted = d;
+  // member2's pool and images folders: 96 MiB each, searchable by others as berthd makes them
+  // (an unprivileged container's root must reach its rootfs and images through them).
+  const mode = '711';
+  for (const sub of ['storage', 'checkpoints']) {
+    const d = path.join(c.dir(2), sub);
+    fs.mkdirSync(d);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=96m,mode=${mode}`, 'berth-test-diskfull', d], { encoding: 'utf8' });
+    if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr}`);
+    mounted.push(d);
+  }
   await c.form(2);
 });
 
 afterAll(async () => {
   delete process.env['BERTH_MOVE_PAGES_TAIL'];
   // Lazily: berthd (and its containers) may still hold files there until destroy() ends them.
-  if (mounted) spawnSync('umount', ['-l', mounted]);
+  for (const d of mounted) spawnSync('umount', ['-l', d]);
   await c.destroy();
 });
 
@@ -58,7 +64,8 @@ describe('a target whose disk is full', () => {
     // bytes as they are), random bytes are what they are anywhere.
     expect(c.berth(1, ['exec', 'fat', '--', 'sh', '-c', 'head -c 134217728 /dev/urandom > /root/big']).code).toBe(0);
     expect(c.berth(1, ['exec', 'fat', '--', 'sh', '-c', '(i=0; while :; do i=$((i+1)); echo $i > /root/n; sleep 0.05; done) </dev/null >/dev/null 2>&1 &']).code).toBe(0);
-    const free = freeMiB(c.dir(2));
+    const pool = path.join(c.dir(2), 'storage');
+    const free = freeMiB(pool);
     expect(free).toBeLessThan(128);
     const r = c.berth(1, ['move', 'fat', '--target', 'member2']);
     expect(r.code).not.toBe(0);
@@ -71,7 +78,7 @@ describe('a target whose disk is full', () => {
     expect(n()).toBeGreaterThan(n0);
     // member2 keeps nothing: no record, volume, images or import work, and its space is back.
     await waitFor('member2 to drop what it had taken', () => (held(2, 'fat').length === 0 ? true : undefined));
-    await waitFor('member2\'s space to come back', () => (freeMiB(c.dir(2)) >= free - 2 ? true : undefined));
+    await waitFor('member2\'s space to come back', () => (freeMiB(pool) >= free - 2 ? true : undefined));
     // The cluster still works on member2 (a small instance fits).
     expect(c.berth(1, ['launch', 'busybox', 'thin', '--target', 'member2']).err).toBe('');
     expect(c.berth(1, ['delete', 'thin', '--force']).code).toBe(0);
