@@ -32,6 +32,7 @@ import { ClusterError, place, placementRequest, readCandidates } from '@berth/co
 import type { Candidate, ClusterStore, InstanceIntent, PlacementRequest } from '@berth/control-plane';
 import { validateConfig, validateInstanceName } from '../agent/config';
 import type { ClusterMember } from './cluster-member';
+import { toStatus } from '../daemon/status';
 
 /** How long an operation waits for its moves (a volume of gigabytes takes minutes). */
 const MOVE_WAIT_MS = 3600_000;
@@ -285,7 +286,17 @@ export class Moves {
     while (left.length > 0) {
       if (cancelled()) throw Object.assign(new Error('cancelled'), { code: grpc.status.CANCELLED });
       const next = this.member.changed(1000);
-      const [intents, observed] = await Promise.all([this.store.instances(), this.store.observed()]);
+      let read: [Awaited<ReturnType<ClusterStore['instances']>>, Awaited<ReturnType<ClusterStore['observed']>>];
+      try {
+        read = await Promise.all([this.store.instances(), this.store.observed()]);
+      } catch (e) {
+        // The store electing a leader (a member killed, as in a move whose source died) is a
+        // wait, not the operation's failure: read again once it answers.
+        if (toStatus(e).code !== grpc.status.UNAVAILABLE || Date.now() > deadline) throw e;
+        await next;
+        continue;
+      }
+      const [intents, observed] = read;
       const byName = new Map(intents.map((x) => [x.value.name, x.value]));
       left = left.filter((a) => {
         const i = byName.get(a.name);
