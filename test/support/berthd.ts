@@ -11,7 +11,9 @@ export const BERTH = path.join(packageDir('@berth/cli'), 'dist', 'bin', 'berth.j
 /** A temp folder whose name marks it as berth's test debris, removed by the returned function. */
 export function tempDir(label: string): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `berth-test-${label}-`));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  // (Retried: a file written at the last moment by something still winding down, e.g. a
+  // request in flight, makes the final rmdir fail with ENOTEMPTY once; seen in CI.)
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 export interface RunningBerthd {
