@@ -645,6 +645,7 @@ export class ClusterMember {
 
   private async stopOnce(): Promise<void> {
     this.stopped = true;
+    this.operations.stop();
     this.images?.stop();
     for (const c of this.peers.values()) c.close();
     for (const t of this.timers) clearInterval(t);

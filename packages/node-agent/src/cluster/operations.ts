@@ -31,6 +31,8 @@ import { toStatus } from '../daemon/status';
 
 const FINAL = new Set(['success', 'failure', 'cancelled']);
 export const KEEP_FINISHED_MS = 3600_000;
+/** How long an operation's end is tried while the store cannot answer. */
+const FINISH_WAIT_MS = 30_000;
 
 export class CancelledError extends Error {}
 
@@ -111,14 +113,32 @@ export class Operations {
    * the record as this member wrote it (tried first, without a read; a record changed since
    * fails the compare, and then it is read).
    */
+  private stopped = false;
+
+  /** The member is stopping: ends are no longer waited for. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   async finish(id: string, end: Partial<OperationRecord>, known?: { value: OperationRecord; modRevision: number }): Promise<void> {
-    for (let i = 0; i < 10; i++) {
-      const cur = i === 0 && known ? known : await this.store.operation(id).catch(() => undefined);
-      if (!cur || FINAL.has(cur.value.status)) return;
-      const next = { ...cur.value, ...end, updatedAtUnixMs: Date.now() };
-      if (await this.store.changeOperation(next, cur.modRevision).catch(() => false)) {
-        for (const w of this.endWaiters.get(id) ?? []) w(next);
-        return;
+    // A store that cannot answer (electing a leader) is waited for, up to FINISH_WAIT_MS: an
+    // end given up on then would leave the operation `running` for good. A lost compare (the
+    // record changed) is read again at once, up to 10 times.
+    const until = Date.now() + FINISH_WAIT_MS;
+    let lost = 0;
+    for (let first = true; lost < 10; first = false) {
+      try {
+        const cur = first && known ? known : await this.store.operation(id);
+        if (!cur || FINAL.has(cur.value.status)) return;
+        const next = { ...cur.value, ...end, updatedAtUnixMs: Date.now() };
+        if (await this.store.changeOperation(next, cur.modRevision)) {
+          for (const w of this.endWaiters.get(id) ?? []) w(next);
+          return;
+        }
+        lost++;
+      } catch {
+        if (this.stopped || Date.now() > until) return;
+        await new Promise((r) => setTimeout(r, 200));
       }
     }
   }
