@@ -29,3 +29,11 @@ export function exitCodeFor(e: unknown): number {
   if (err.name === 'ApiError' && err.code === Status.NOT_FOUND) return EXIT.NOT_FOUND;
   return EXIT.FAILURE;
 }
+
+/** Prints a command's failure as berth does ("Error: ...", a usage hint) and exits with its code. */
+export function reportAndExit(e: unknown): never {
+  console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
+  const code = exitCodeFor(e);
+  if (code === EXIT.USAGE) console.error('See: berth --help (or berth COMMAND --help)');
+  process.exit(code);
+}

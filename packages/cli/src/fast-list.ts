@@ -6,7 +6,7 @@
  * exactly as before. The output and the exit codes are those of main.ts's `list`.
  */
 import type { ListInstancesResponse__Output } from '@berth/proto';
-import { exitCodeFor, EXIT } from './exit';
+import { reportAndExit } from './exit';
 import { formatList } from './format';
 import type { ApiInstance } from './format';
 import { withClient } from './remotes';
@@ -43,11 +43,6 @@ export function listFastPath(args: readonly string[]): boolean {
   withClient(async (c) => {
     const { instances } = await c.rpc<ListInstancesResponse__Output>('ListInstances', { location: o.target });
     process.stdout.write(formatList(instances as ApiInstance[], o.format));
-  }).catch((e: unknown) => {
-    console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
-    const code = exitCodeFor(e);
-    if (code === EXIT.USAGE) console.error('See: berth --help (or berth COMMAND --help)');
-    process.exit(code);
-  });
+  }).catch(reportAndExit);
   return true;
 }

@@ -7,7 +7,7 @@ import type {
   OperationResponse__Output, ServerInfo__Output,
 } from '@berth/proto';
 import { ApiError, BerthClient, localDataDir } from '../client';
-import { EXIT, UsageError, exitCodeFor } from '../exit';
+import { UsageError, reportAndExit } from '../exit';
 import { formatList, humanBytes, lxdInstance, sortedObject, table, toYaml } from '../format';
 import type { ApiInstance } from '../format';
 import { bytesDetail, moveProgressDetail, progressShown, pullProgressDetail, setQuiet, transferDetail, withProgress } from '../progress';
@@ -543,9 +543,4 @@ async function main(): Promise<void> {
     .parseAsync();
 }
 
-main().catch((e: unknown) => {
-  console.error(`Error: ${e instanceof Error ? e.message : String(e)}`);
-  const code = exitCodeFor(e);
-  if (code === EXIT.USAGE) console.error('See: berth --help (or berth COMMAND --help)');
-  process.exit(code);
-});
+main().catch(reportAndExit);

@@ -28,6 +28,7 @@ import * as tls from 'node:tls';
 import { crc32 } from 'node:zlib';
 import { fingerprintDer } from '@berth/control-plane';
 import type { MemberPki } from '@berth/control-plane';
+import { splitAddress } from './files';
 
 export const TICKET_BYTES = 32;
 /** Kind flag: the last frame of its section. */
@@ -77,12 +78,10 @@ export class DataListener {
    */
   static async start(listen: string, pki: MemberPki, admit: (cert: tls.PeerCertificate) => string | undefined): Promise<DataListener> {
     const server = tls.createServer({ ca: pki.caPem, cert: pki.certPem, key: pki.keyPem, requestCert: true, rejectUnauthorized: true });
-    const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]+):(\d+)$/.exec(listen);
-    if (!m) throw new Error(`data address ${JSON.stringify(listen)}: want host:port`);
-    const host = m[1]!;
+    const { host, port: wanted } = splitAddress(listen);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(Number(m[2]), host, () => { server.off('error', reject); resolve(); });
+      server.listen(wanted, host, () => { server.off('error', reject); resolve(); });
     }).catch((e: Error) => { throw new Error(`cannot listen for data links on ${listen}: ${e.message}`); });
     const port = (server.address() as net.AddressInfo).port;
     const l = new DataListener(server, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -168,10 +167,9 @@ export class DataListener {
 
 /** Connects to an offer and hands over its ticket (see the contract). */
 export async function dial(offer: LinkOffer, pki: MemberPki, timeoutMs = 10_000): Promise<tls.TLSSocket> {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(offer.address) ?? /^([^:]+):(\d+)$/.exec(offer.address);
-  if (!m) throw new Error(`data link offer: address ${JSON.stringify(offer.address)} is not host:port`);
+  const { host, port } = splitAddress(offer.address);
   if (!/^[0-9a-f]{64}$/.test(offer.ticket)) throw new Error('data link offer: the ticket is not 32 bytes of hex');
-  const s = tls.connect({ host: m[1]!, port: Number(m[2]), ca: pki.caPem, cert: pki.certPem, key: pki.keyPem, servername: net.isIP(m[1]!) ? undefined : m[1]! });
+  const s = tls.connect({ host, port, ca: pki.caPem, cert: pki.certPem, key: pki.keyPem, servername: net.isIP(host) ? undefined : host });
   s.setNoDelay(true);
   const t = setTimeout(() => s.destroy(new Error(`data link to ${offer.address}: no TLS connection within ${timeoutMs} ms`)), timeoutMs);
   try {

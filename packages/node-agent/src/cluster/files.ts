@@ -69,9 +69,14 @@ export function writeMember(dataDir: string, config: MemberConfig, pki: MemberPk
   write('member.json', `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }
 
-/** host:port -> host (brackets of an IPv6 literal removed). */
-export function hostOf(address: string): string {
+/** host:port or [v6]:port -> its host (brackets removed) and port. */
+export function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:]+):(\d+)$/.exec(address);
   if (!m) throw new Error(`invalid address ${JSON.stringify(address)}: want host:port or [v6]:port`);
-  return m[1]!;
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** host:port -> host (brackets of an IPv6 literal removed). */
+export function hostOf(address: string): string {
+  return splitAddress(address).host;
 }

@@ -271,16 +271,17 @@ export class Mover {
 
   /** Streams the (stopped) instance to `to`; resolves once the target has it whole. */
   private async send(name: string, id: string, to: string, progress: MoveProgress): Promise<void> {
-    const volumeBytes = manifestBytes(await walkVolume(await this.agent.pool.volumePath(name)));
     const exp = await this.agent.exportInstance(name, 'tar');
     const s = new MigrationStream(await this.peer(to), to, this.links, (n) => progress.add(n));
-    progress.phase('volume', volumeBytes);
+    progress.phase('volume');
+    progress.totalOf('volume', exp.volumeDir);
     try {
       await s.open({ operationId: id, instance: name, mode: 'cold', config: exp.record.config, volumeFormat: 'tar', volumeFormats: this.volumeFormats(), recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: !!exp.checkpoints });
       exp.volume = this.volumeIn(name, s.volumeFormat, exp.volume);
       await s.chunks('volume', exp.volume);
       if (exp.checkpoints) {
-        progress.phase('images', manifestBytes(await walkVolume(exp.checkpoints)));
+        progress.phase('images');
+        progress.totalOf('images', exp.checkpoints);
         await s.tool('checkpoint', tarOfFolder(exp.checkpoints));
       }
       await s.end();
@@ -338,7 +339,8 @@ export class Mover {
       const tWalk = performance.now();
       const sums = tail?.finish();
       sums?.catch(() => undefined);
-      progress.phase('images', manifestBytes(await walkVolume(this.agent.checkpointsDir(name))) - s.pageBytes);
+      progress.phase('images');
+      progress.totalOf('images', this.agent.checkpointsDir(name), s.pageBytes);
       await s.delta(delta.removed);
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
       const tDelta = performance.now();
@@ -402,6 +404,16 @@ export class MoveProgress {
     this.bytes = 0;
     this.total = total;
     this.flush(true);
+  }
+
+  /**
+   * The phase's total, from a walk of `dir` (less `sent` earlier) done beside the transfer: the
+   * total only feeds the ETA, so nothing waits for the walk (dropped if the phase is over).
+   */
+  totalOf(phase: string, dir: string, sent = 0): void {
+    walkVolume(dir).then((m) => {
+      if (this.phaseName === phase) this.total = Math.max(0, manifestBytes(m) - sent);
+    }, () => undefined);
   }
 
   /** Bytes of this phase sent. */

@@ -185,8 +185,4 @@ export class PagesSink {
   async close(): Promise<void> {
     for (const f of this.files.values()) await f.fh.close().catch(() => undefined);
   }
-
-  get count(): number {
-    return this.files.size;
-  }
 }
