@@ -21,7 +21,9 @@ const where = (name: string, on = 1): { status: string; location: string } | und
 
 function held(i: number, name: string): string[] {
   const d = c.dir(i);
-  return [path.join(d, 'instances', `${name}.json`), path.join(d, 'storage', 'default', 'volumes', name), path.join(d, 'checkpoints', name)]
+  // (A page server's work folder too: it goes with the move.)
+  const pageServers = fs.readdirSync(d).filter((n) => n.startsWith('.page-server-')).map((n) => path.join(d, n));
+  return [path.join(d, 'instances', `${name}.json`), path.join(d, 'storage', 'default', 'volumes', name), path.join(d, 'checkpoints', name), ...pageServers]
     .filter((p) => fs.existsSync(p)).map((p) => path.relative(d, p));
 }
 
@@ -81,7 +83,7 @@ afterAll(async () => {
 describe('live migration (stop-and-copy)', () => {
   it('moves a running instance live: its counter goes on, it runs on the target only', async () => {
     const caps = c.list(1)!.map((m) => m.capabilities);
-    for (const cap of caps) expect(cap).toEqual(expect.arrayContaining(['criu']));
+    for (const cap of caps) expect(cap).toEqual(expect.arrayContaining(['criu', 'criu-page-server']));
     await launchCounter('live1', 1);
     expect(c.berth(1, ['snapshot', 'live1', 'mem', '--stateful']).code).toBe(0);
     const before = counter(1, 'live1').length;
@@ -92,6 +94,8 @@ describe('live migration (stop-and-copy)', () => {
     // bytes of those that sent some): the first pass of the volume, CRIU's dump, the images.
     expect(r.out).toMatch(/\n {2}volume \d+\.\d\ds \d+\.\dMiB; checkpoint \d+\.\d\ds( \d+\.\dMiB)?; images \d+\.\d\ds \d+\.\dMiB; restore \d+\.\d\ds\n/);
     await sleep(500);
+    // The pages went from CRIU's dump on member1 straight to member2's CRIU page server.
+    expect(c.procs.get(1)!.output()).toMatch(/live move live1 to member2 \(volume as tar, pages to the target's CRIU page server\)/);
     expect(c.runc(2, 'live1')?.status).toBe('running');
     await waitFor('member1 to drop its copy', () => (held(1, 'live1').length === 0 && c.runc(1, 'live1') === undefined ? true : undefined));
     const rows = counter(2, 'live1');
@@ -204,6 +208,43 @@ describe('live migration (stop-and-copy)', () => {
     expect(c.runc(3, 'live1')).toBeUndefined();
     continuity(counter(2, 'live1'));
     expect(c.berth(2, ['exec', 'live1', '--', 'rm', '/root/big']).code).toBe(0);
+  });
+
+  it('a link cut while CRIU dumps to the target\'s page server: the dump is cut short, the instance runs on', async () => {
+    // 384 MiB held in memory, so the dump is still sending pages when the link goes.
+    expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', '(x=$(head -c 402653184 /dev/zero | tr "\\0" x); mkfifo /root/f; touch /root/held; read l < /root/f) </dev/null >/dev/null 2>&1 & echo $! > /root/holder']).code).toBe(0);
+    await waitFor('384 MiB held', () => (fs.existsSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'live1', 'root', 'held')) ? true : undefined), 120_000);
+    await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    let ended = false;
+    void exited.then(() => { ended = true; });
+    const stop = path.join(c.dir(3), 'checkpoints', 'live1', 'stop');
+    await waitFor('pages arriving on member3', () => {
+      if (ended) throw new Error(`the move ended before the pages came: ${err}`);
+      return fs.existsSync(stop) && fs.readdirSync(stop).some((n) => n.startsWith('pages-') && fs.statSync(path.join(stop, n)).size > 0) ? true : undefined;
+    }, 60_000, 20);
+    c.net.cut(2, 3);
+    try {
+      expect(await exited).not.toBe(0);
+    } finally {
+      c.net.heal();
+    }
+    expect(err).toMatch(/moving live1 from member2 to member3: .*(no progress from member3|checkpoint of live1 failed on member2)/);
+    // CRIU's dump failed (its connection was cut here) and gave the processes back: thawed, the same ones.
+    await waitFor('live1 running on member2', () => (c.runc(2, 'live1')?.status === 'running' ? true : undefined), 60_000);
+    await waitFor('member3 to drop what it received', () => (held(3, 'live1').length === 0 ? true : undefined), 90_000);
+    expect(c.runc(3, 'live1')).toBeUndefined();
+    const n = counter(2, 'live1').length;
+    await sleep(1000);
+    expect(counter(2, 'live1').length).toBeGreaterThan(n);
+    continuity(counter(2, 'live1'));
+    // The holder goes (it waits on a FIFO: no child left behind). Exec'd after live1 was
+    // restored here, it lives outside the time namespace CRIU restored live1 into, and CRIU
+    // cannot restore such a tree ("Can't restore sub-task in NS (cflags 80)").
+    expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', 'kill $(cat /root/holder); rm /root/held /root/holder /root/f']).code).toBe(0);
   });
 
   it('evacuate moves it live (cluster.evacuate=live-migrate) and restore brings it back live', async () => {

@@ -2,6 +2,7 @@
 // checked here against a separate run of the tool or a different kernel interface than
 // the one the probe reads, never against values written into the test.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { berthBinDir, probeHost } from '@berth/node-agent';
 import type { HostCapabilities } from '@berth/node-agent';
@@ -69,6 +70,35 @@ describe('host capability report', () => {
     if (!unprivUffd && feat('uffd')) expect(c.lazyPages.detail).toMatch(/vm\.unprivileged_userfaultfd=0/);
     expect(c.memDirtyTrack.supported).toBe(feat('mem_dirty_track'));
     expect(c.userNamespaces.supported).toBe(feat('userns'));
+  });
+
+  it('says whether CRIU\'s page server speaks TLS as a real TLS session with it does', () => {
+    if (!report.criu.available) return;
+    const found = sh('command -v criu').out.trim();
+    // A CA and a certificate made by openssl (not berth's PKI), a page server with them, and
+    // openssl s_client presenting the same certificate: the handshake completes or not.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-pstls-'));
+    try {
+      const r = sh(`set -e; cd "${dir}"
+        openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+        openssl req -x509 -new -key ca.key -subj /CN=t-ca -days 1 -out ca.crt 2>/dev/null
+        openssl ecparam -name prime256v1 -genkey -noout -out m.key
+        openssl req -new -key m.key -subj /CN=m -out m.csr 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > ext
+        openssl x509 -req -in m.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile ext -out m.crt 2>/dev/null
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        mkdir img
+        timeout 20 "${found}" page-server --images-dir "${dir}/img" --address 127.0.0.1 --port $port --tls --tls-cacert "${dir}/ca.crt" --tls-cert "${dir}/m.crt" --tls-key "${dir}/m.key" -o "${dir}/ps.log" -v4 &
+        for i in $(seq 50); do grep -q "Starting page server" "${dir}/ps.log" 2>/dev/null && break; sleep 0.1; done
+        echo | timeout 10 openssl s_client -connect 127.0.0.1:$port -CAfile ca.crt -cert m.crt -key m.key >/dev/null 2>&1 || true
+        wait || true
+        grep -c "TLS handshake completed" "${dir}/ps.log" || true`);
+      const handshake = Number(r.out.trim().split('\n').pop()) > 0;
+      expect(report.criu.pageServerTls.supported).toBe(handshake);
+      expect(report.criu.pageServerTls.detail.length).toBeGreaterThan(5);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports kernel features as they behave', () => {

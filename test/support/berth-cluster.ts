@@ -16,7 +16,7 @@ export interface ListedMember { server_name: string; url: string; roles: string[
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -27,7 +27,7 @@ export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutM
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(250);
+    await sleep(intervalMs);
   }
 }
 

@@ -24,6 +24,7 @@ import type { ContainerSpec, ExecProcess, ExecSpec, RuntimeDriver, RuntimeState 
 import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
 import type { PoolConfig, StorageDriver } from '../storage';
 import { isTrue, limitsFromConfig, SPARE_PREFIX, validateConfig, validateInstanceName } from './config';
+import type { PageServerTarget } from '../runtime/page-server';
 
 export interface SnapshotRecord {
   name: string;
@@ -76,6 +77,8 @@ export interface AgentOptions {
 }
 
 const POOL = 'default';
+/** A live move's dump whose pages went to the target's page server (dumpFrozen); sent as STATEFUL_STOP. */
+export const MOVE_DUMP = '.move';
 /** The checkpoint a stateful stop leaves for the next start. */
 const STATEFUL_STOP = 'stop';
 /** Spare volumes of one image made at once (copies here wait on the disk more than on the CPU). */
@@ -426,7 +429,7 @@ export class Agent {
     });
   }
 
-  async stop(name: string, opts: { force?: boolean; timeoutMs?: number; stateful?: boolean } = {}): Promise<void> {
+  async stop(name: string, opts: { force?: boolean; timeoutMs?: number; stateful?: boolean; pageServer?: PageServerTarget | undefined } = {}): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
       const s = await this.runtime.state(name);
@@ -434,7 +437,7 @@ export class Agent {
       if (opts.stateful) {
         this.requireStateful(r);
         if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running for a stateful stop (it is ${s.status.toLowerCase()})`);
-        await this.runtime.checkpoint(name, this.checkpointDir(name, STATEFUL_STOP), { leaveRunning: false });
+        await this.runtime.checkpoint(name, this.checkpointDir(name, STATEFUL_STOP), { leaveRunning: false, pageServer: opts.pageServer });
         return;
       }
       await this.runtime.stop(name, { force: opts.force ?? false, timeoutMs: opts.timeoutMs ?? 30_000 });
@@ -457,6 +460,39 @@ export class Agent {
   async restart(name: string, opts: { force?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.stop(name, opts);
     await this.start(name);
+  }
+
+  /**
+   * A live move's dump to a CRIU page server (moves.ts): frozen, dumped into
+   * checkpoints/<name>/.move with its memory pages going to `pageServer`, and LEFT FROZEN here,
+   * so the instance can run on here (thawDump) until the target runs it. Failing, it is thawed.
+   */
+  async dumpFrozen(name: string, pageServer: PageServerTarget): Promise<void> {
+    await this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      this.requireStateful(r);
+      const s = await this.runtime.state(name);
+      if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running to be moved live (it is ${s.status.toLowerCase()})`);
+      await this.runtime.freeze(name);
+      try {
+        await this.runtime.checkpoint(name, this.checkpointDir(name, MOVE_DUMP), { leaveRunning: true, pageServer });
+      } catch (e) {
+        await fsp.rm(this.checkpointDir(name, MOVE_DUMP), { recursive: true, force: true });
+        await this.runtime.unfreeze(name).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** After dumpFrozen, the move not done: the dump goes and the instance runs on. False when there was none. */
+  async thawDump(name: string): Promise<boolean> {
+    return this.locked(name, async () => {
+      const dir = this.checkpointDir(name, MOVE_DUMP);
+      if (!fs.existsSync(dir)) return false;
+      await fsp.rm(dir, { recursive: true, force: true });
+      if ((await this.runtime.state(name)).status === 'Frozen') await this.runtime.unfreeze(name);
+      return true;
+    });
   }
 
   async freeze(name: string): Promise<void> {

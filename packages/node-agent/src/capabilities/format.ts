@@ -16,6 +16,7 @@ export function formatCapabilities(c: HostCapabilities): string {
   feat('  checkpoint/restore', c.criu.checkpointRestore);
   feat('  lazy pages (uffd)', c.criu.lazyPages);
   feat('  dirty tracking', c.criu.memDirtyTrack);
+  if (c.criu.pageServerTls) feat('  page server (TLS)', c.criu.pageServerTls);
   feat('  user namespaces', c.criu.userNamespaces);
   feat('user namespaces', c.userNamespaces);
   feat('seccomp', c.seccomp);

@@ -8,6 +8,7 @@ export function featureNames(c: HostCapabilities): string[] {
   const out: string[] = [];
   if (c.criu?.checkpointRestore.supported) out.push('criu');
   if (c.criu?.lazyPages.supported) out.push('criu-lazy-pages');
+  if (c.criu?.pageServerTls?.supported) out.push('criu-page-server');
   if (c.criu?.memDirtyTrack.supported) out.push('criu-dirty-tracking');
   const named: Array<[string, { supported: boolean } | undefined]> = [
     ['btrfs', c.btrfs], ['overlay', c.overlay], ['user-namespaces', c.userNamespaces], ['seccomp', c.seccomp],

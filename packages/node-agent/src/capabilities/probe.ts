@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { berthBinDir } from '../host/paths';
 import { describeResult, runTool } from '../host/run';
+import { probePageServerTls } from '../runtime/page-server';
 import type { CgroupInfo, CgroupLayout, CriuInfo, Feature, HostCapabilities, ToolInfo } from './types';
 
 /**
@@ -120,7 +121,7 @@ async function probeCriu(): Promise<CriuInfo> {
   const criuPath = await which('criu');
   if (!criuPath) {
     const detail = 'criu not found (deploy/setup-host installs it)';
-    return { available: false, version: '', path: '', detail, source: 'none', checkpointRestore: no(detail), lazyPages: no(detail), memDirtyTrack: no(detail), userNamespaces: no(detail) };
+    return { available: false, version: '', path: '', detail, source: 'none', checkpointRestore: no(detail), lazyPages: no(detail), memDirtyTrack: no(detail), userNamespaces: no(detail), pageServerTls: no(detail) };
   }
   const source = path.dirname(criuPath) === berthBinDir() ? 'berth-private' : 'host';
   const [ver, check] = await Promise.all([runTool(criuPath, ['--version']), runTool(criuPath, ['check'])]);
@@ -128,12 +129,13 @@ async function probeCriu(): Promise<CriuInfo> {
   const checkSaid = (check.stdout + check.stderr).trim().split('\n').pop() ?? '';
   if (check.code !== 0) {
     const detail = `${criuPath} check failed: ${checkSaid || describeResult('criu check', check)}`;
-    return { available: false, version, path: criuPath, detail, source, checkpointRestore: no(detail), lazyPages: no(detail), memDirtyTrack: no(detail), userNamespaces: no(detail) };
+    return { available: false, version, path: criuPath, detail, source, checkpointRestore: no(detail), lazyPages: no(detail), memDirtyTrack: no(detail), userNamespaces: no(detail), pageServerTls: no(detail) };
   }
-  const [uffd, memDirtyTrack, userNamespaces] = await Promise.all([
+  const [uffd, memDirtyTrack, userNamespaces, pageServerTls] = await Promise.all([
     criuFeature(criuPath, ['uffd', 'uffd-noncoop']),
     criuFeature(criuPath, ['mem_dirty_track']),
     criuFeature(criuPath, ['userns']),
+    probePageServerTls(criuPath, os.tmpdir()).then((r) => feature(r.supported, r.detail)),
   ]);
   // berth's containers are unprivileged: their restored processes open the userfaultfd
   // themselves, from inside their user namespace, which the kernel allows only with
@@ -146,7 +148,7 @@ async function probeCriu(): Promise<CriuInfo> {
   return {
     available: true, version, path: criuPath, source, detail: `criu check: ${checkSaid}`,
     checkpointRestore: feature(true, `criu check: ${checkSaid}`),
-    lazyPages, memDirtyTrack, userNamespaces,
+    lazyPages, memDirtyTrack, userNamespaces, pageServerTls,
   };
 }
 

@@ -36,6 +36,8 @@ export interface CriuInfo extends ToolInfo {
   /** Soft-dirty memory tracking: pre-dumps, so pre-copy migration. */
   memDirtyTrack: Feature;
   userNamespaces: Feature;
+  /** A page server with TLS (CRIU built with GnuTLS): a live move's pages go straight to the target. */
+  pageServerTls: Feature;
 }
 
 export interface HostCapabilities {

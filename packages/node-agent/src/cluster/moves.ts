@@ -20,9 +20,15 @@
  *                     taken first; on a dir pool whose tar saw a file change under it, once
  *                     more with the instance frozen); the target imports it, stopped, marked
  *                     incoming: `volume`
- *   phase checkpoint  the source checkpoints it (runc checkpoint = a stateful stop: its
- *                     processes are gone here, the images in checkpoints/<name>/stop; on a
- *                     data link the memory pages go while CRIU writes them: pages-tail.ts),
+ *   phase checkpoint  the source checkpoints it. With a page server (both members report
+ *                     criu-page-server, data link; design.md "Memory to a CRIU page server"):
+ *                     the target runs `criu page-server --tls` for this dump, the source
+ *                     freezes the instance and dumps it with --leave-running, the pages going
+ *                     straight into the target's images folder; its processes stay here,
+ *                     frozen, until the target runs them (a failure thaws them). Else a
+ *                     stateful stop (runc checkpoint: its processes are gone here, the images
+ *                     in checkpoints/<name>/stop; on a data link the memory pages may go
+ *                     while CRIU writes them: pages-tail.ts),
  *                     sends the delta (paths removed since the walk, a tar of what changed:
  *                     volume-delta.ts), a tar of its other CRIU images (stateful snapshots
  *                     too), then the pages files' sums, which the target checks
@@ -77,6 +83,11 @@ import { dial, FrameWriter, readFrames } from './data-link';
 import { decodePages, encodePages, PagesSink, PagesTail } from './pages-tail';
 import type { PagesFileSum } from './pages-tail';
 import type { DataLinks } from './data-link';
+import { clusterDir, hostOf, splitAddress } from './files';
+import { MOVE_DUMP } from '../agent/agent';
+import { runTool } from '../host/run';
+import { servePages } from '../runtime/page-server';
+import type { CriuTls, PageServer, PageServerTarget } from '../runtime/page-server';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 
 /** Data-link frame kinds of a move: MigrationFrame's field numbers. */
@@ -86,6 +97,8 @@ const K_DELTA = 5;
 /** Memory pages sent while CRIU writes them (pages-tail.ts), and their files' sums once it is done. */
 const K_PAGES = 6;
 const K_PAGES_END = 7;
+/** The source asks for a CRIU page server (design.md, "Memory to a CRIU page server"). */
+const K_PAGE_SERVER = 8;
 
 const CHUNK = 1 << 20;
 /** Frames a target keeps queued before it pauses the call (each at most CHUNK bytes). */
@@ -104,6 +117,35 @@ export function pagesDuringDump(env: NodeJS.ProcessEnv = process.env, cores = os
   const v = env['BERTH_MOVE_PAGES_TAIL'];
   if (v === '1' || v === '0') return v === '1';
   return cores > 2;
+}
+
+/**
+ * Whether a live move on a data link sends the memory through CRIU's page server when both
+ * members report `criu-page-server` (the default); BERTH_MOVE_PAGE_SERVER=0 in berthd's
+ * environment says no (the pages then go through berth: pages-tail.ts, or the images' tar).
+ */
+export function pageServerWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['BERTH_MOVE_PAGE_SERVER'] !== '0';
+}
+
+/** The CRIU TLS files of this member: the cluster CA, its certificate and key (files.ts). */
+function criuTlsFiles(dataDir: string): CriuTls {
+  const dir = clusterDir(dataDir);
+  return { caFile: path.join(dir, 'ca.crt'), certFile: path.join(dir, 'member.crt'), keyFile: path.join(dir, 'member.key') };
+}
+
+/** Bytes of the pages files in `dir` so far (a page server's progress). */
+async function pagesBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const f of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if (f.startsWith('pages-')) n += (await fsp.stat(path.join(dir, f)).catch(() => ({ size: 0 }))).size;
+  }
+  return n;
+}
+
+/** Cuts this host's TCP connections to address:port (ss -K: the kernel aborts them; best effort). */
+async function cutConnections(address: string, port: number): Promise<void> {
+  await runTool('ss', ['-K', 'dst', address.includes(':') ? `[${address}]` : address, 'dport', '=', String(port)], { timeoutMs: 5_000 });
 }
 
 /** The test-only fault hook (see the contract): never set outside tests. */
@@ -146,8 +188,10 @@ export class Mover {
   }
 
   private async run(name: string, id: string, to: string, mode: string, progress: MoveProgress): Promise<void> {
-    const live = { checkpointed: false, restoreAsked: false };
+    const live: LiveState = { checkpointed: false, dumped: false, restoreAsked: false };
     try {
+      // A dump left frozen here by an earlier try of this move (this member died meanwhile): thawed first.
+      if (await this.agent.thawDump(name)) process.stderr.write(`move of ${name}: thawed here, from an earlier try's dump\n`);
       const local = await this.agent.get(name);
       const running = local.status === 'Running' || local.status === 'Frozen';
       if (mode === 'stop-and-copy' && local.status === 'Running') {
@@ -191,9 +235,10 @@ export class Mover {
    * After a failed or abandoned move: the instance goes on here. A live move that had
    * checkpointed restores it from its own images, unless the target may run it (fenced).
    */
-  private async resume(name: string, id: string, to: string, live: { checkpointed: boolean; restoreAsked: boolean }, dropped: boolean, error: string, code?: string): Promise<void> {
+  private async resume(name: string, id: string, to: string, live: LiveState, dropped: boolean, error: string, code?: string): Promise<void> {
     const fence = live.restoreAsked && !dropped;
     if (live.checkpointed && !fence) await this.agent.start(name).catch(() => undefined); // else the reconciler tries
+    if (live.dumped && !fence) await this.agent.thawDump(name).catch(() => undefined); // (fenced: frozen until unfence)
     const said = fence ? `${error}; ${to} could not be reached to confirm it holds no copy: ${name} stays stopped here until it answers (never in two places)` : error;
     await this.store.changeInstance(name, (x) => {
       const next: InstanceIntent = { ...x, fenced: fence ? { member: to, id } : x.fenced };
@@ -210,6 +255,7 @@ export class Mover {
     const f = i.fenced;
     if (!f) return true;
     if (!(await this.dropRemote(f.member, i.name, f.id, 2_000))) return false;
+    await this.agent.thawDump(i.name).catch(() => undefined); // a dump to a page server left it frozen
     await this.store.changeInstance(i.name, (x) => (x.fenced?.id === f.id ? { ...x, fenced: undefined } : x));
     return true;
   }
@@ -256,6 +302,12 @@ export class Mover {
     }
   }
 
+  /** Whether this member and `to` both report the capability `feature` (featureNames). */
+  private async bothHave(to: string, feature: string): Promise<boolean> {
+    const live = await this.store.live().catch(() => undefined);
+    return !!live && [this.me, to].every((m) => (live.get(m)?.features ?? []).includes(feature));
+  }
+
   /** The volume formats this member's pool can send, best first (its own, then tar). */
   private volumeFormats(): string[] {
     const native = this.agent.pool.streamFormats().native;
@@ -296,7 +348,7 @@ export class Mover {
   }
 
   /** A live move (stop-and-copy, see the header); resolves once the target runs it. */
-  private async sendLive(name: string, id: string, to: string, live: { checkpointed: boolean; restoreAsked: boolean }, freeze: boolean, progress: MoveProgress): Promise<void> {
+  private async sendLive(name: string, id: string, to: string, live: LiveState, freeze: boolean, progress: MoveProgress): Promise<void> {
     const before = await walkVolume(await this.agent.pool.volumePath(name));
     // `freeze`: frozen while the first pass is read (see run()).
     if (freeze) await this.agent.freeze(name);
@@ -314,6 +366,8 @@ export class Mover {
       await s.phase('volume');
       if (frozen) await this.agent.unfreeze(name);
       frozen = false;
+      // Still running: the target starts its page server (if both members have one).
+      const pageServer = s.linked && pageServerWanted() && (await this.bothHave(to, 'criu-page-server')) ? await s.pageServer(criuTlsFiles(this.agent.dataDir)) : undefined;
       progress.phase('checkpoint');
       const t0 = performance.now();
       if (testFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
@@ -321,18 +375,22 @@ export class Mover {
       // emptied first (runc's checkpoint would, a moment later) so only this dump is followed.
       const stopDir = path.join(this.agent.checkpointsDir(name), 'stop');
       let tail: PagesTail | undefined;
-      if (s.linked && pagesDuringDump()) {
+      if (s.linked && !pageServer && pagesDuringDump()) {
         await fsp.rm(stopDir, { recursive: true, force: true });
         tail = new PagesTail(stopDir, (file, offset, data) => s.pages(file, offset, data));
         tail.start();
       }
       try {
-        await this.agent.stop(name, { stateful: true });
+        // To a page server the instance is dumped and left frozen here (its memory is only
+        // there): it runs on here, thawed, until the target runs it. Else a stateful stop.
+        if (pageServer) await s.whileDumping(pageServer, () => this.agent.dumpFrozen(name, pageServer));
+        else await this.agent.stop(name, { stateful: true });
       } catch (e) {
         tail?.stop();
         throw new InternalError(`checkpoint of ${name} failed on ${this.me}: ${(e as Error).message}`, { cause: e });
       }
-      live.checkpointed = true;
+      if (pageServer) live.dumped = true;
+      else live.checkpointed = true;
       const t1 = performance.now();
       // The walk first: run beside the pages' tail it waits behind the tail's reads.
       const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
@@ -345,7 +403,7 @@ export class Mover {
       await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
       const tDelta = performance.now();
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
-      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : []));
+      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : [], pageServer ? { from: MOVE_DUMP, to: 'stop' } : undefined));
       const tImages = performance.now();
       // On a link the target waits for the pages' sums (none when they went in the tar).
       if (s.linked) await s.pagesEnd(sums ? await sums : []);
@@ -357,7 +415,7 @@ export class Mover {
       const t2 = performance.now();
       await s.phase('running');
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
-      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}): checkpoint ${Math.round(t1 - t0)} ms (${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
+      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${pageServer ? ', pages to the target\'s CRIU page server' : ''}): checkpoint ${Math.round(t1 - t0)} ms (${pageServer ? 'the pages written by CRIU to the target' : `${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}`}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
       throw await s.cancel(e);
@@ -366,6 +424,17 @@ export class Mover {
       exp.volume.destroy();
     }
   }
+}
+
+/**
+ * What a live move did to the instance here, for a failure's resume: a stateful stop
+ * (checkpointed: restored from its images), a dump to a page server (dumped: frozen here,
+ * thawed), and whether the target was asked to restore it (then it may run there: fenced).
+ */
+interface LiveState {
+  checkpointed: boolean;
+  dumped: boolean;
+  restoreAsked: boolean;
 }
 
 /** Bytes of the files a walk saw (a tar of them is a little more). */
@@ -567,6 +636,48 @@ class MigrationStream {
   /** Volume and checkpoint bytes sent so far. */
   bytes = 0;
 
+  /**
+   * Asks the target for a CRIU page server for the dump to come (data link only): where the
+   * dump sends its pages, or undefined when the target could not start one (then the pages go
+   * as before). The server's name is checked when its certificate names that host.
+   */
+  async pageServer(tls: CriuTls): Promise<PageServerTarget | undefined> {
+    this.check();
+    await this.link!.frame(K_PAGE_SERVER, Buffer.alloc(0));
+    this.last = Date.now();
+    await this.phase('page-server');
+    const said = this.seen.find((p) => p.phase === 'page-server');
+    if (!said?.linkAddress) return undefined;
+    const { host, port } = splitAddress(said.linkAddress);
+    const san = (this.socket?.getPeerCertificate().subjectaltname ?? '').split(', ');
+    return { address: host, port, tls, verifyName: san.includes(`IP Address:${host}`) || san.includes(`DNS:${host}`) };
+  }
+
+  /**
+   * Runs `dump` (to the page server `ps`); should the move fail meanwhile (the target's word, a
+   * broken link, a stall), CRIU's own connection to that server is cut (`ss -K`), so its dump
+   * fails at once instead of waiting for TCP to give up on a cut link (minutes).
+   */
+  async whileDumping<T>(ps: PageServerTarget, dump: () => Promise<T>): Promise<T> {
+    let over = false;
+    const watch = (async (): Promise<void> => {
+      while (!over) {
+        if (this.failure || this.linkError || this.closed) {
+          await cutConnections(ps.address, ps.port);
+          return;
+        }
+        await Promise.race([this.changed(), new Promise((r) => setTimeout(r, 1000))]);
+      }
+    })();
+    try {
+      return await dump();
+    } finally {
+      over = true;
+      this.wake();
+      await watch;
+    }
+  }
+
   /** Bytes of a pages file of the dump in progress (data link only). */
   async pages(file: string, offset: number, data: Buffer): Promise<void> {
     this.check();
@@ -727,6 +838,8 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
     let pages: PagesSink | undefined;
     let pagesChecked = false;
     let restoreAfterPages = false;
+    /** Live on a data link: the CRIU page server the source's dump writes the pages to. */
+    let pageServer: PageServer | undefined;
     const answer = (p: MigrationPhase): void => {
       if (answered) return;
       if (p.phase === 'received' || p.phase === 'running' || p.phase === 'failed') answered = true;
@@ -736,6 +849,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
     const ok = (phase: string): void => answer({ phase, error: '', code: '' });
     /** Whatever this call made here goes (the import's own revert, then the copy). */
     const cleanUp = async (): Promise<void> => {
+      pageServer?.stop();
       await pages?.close();
       if (offered) links?.listener.cancel(offered);
       linked?.destroy();
@@ -774,6 +888,58 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
       await fsp.rm(dir, { recursive: true, force: true });
       await fsp.mkdir(dir, { mode: 0o711 });
     };
+    /** The source asks for a page server (K_PAGE_SERVER): started, its address answered ('' when it could not). */
+    const startPageServer = async (): Promise<void> => {
+      if (expect !== 'delta' || pageServer || pages) throw new InvalidArgumentError('page server', `not expected here (${expect === 'done' ? 'nothing' : expect} is)`);
+      await freshCheckpoints();
+      const dir = path.join(agent.checkpointsDir(name), 'stop');
+      await fsp.mkdir(dir, { mode: 0o700 });
+      const host = hostOf(links!.listener.address);
+      try {
+        pageServer = await servePages(dir, path.join(agent.dataDir, `.page-server-${moveId}`), { address: host, tls: criuTlsFiles(agent.dataDir) });
+      } catch (e) {
+        process.stderr.write(`move of ${name}: no page server here (${(e as Error).message}); the source sends the pages\n`);
+        return answer({ phase: 'page-server', error: (e as Error).message, code: '', linkAddress: '' });
+      }
+      // A server that fails (its disk full, the source gone mid-dump) fails the move at once:
+      // the source's dump fails too (its instance runs on) and reports this reason. While it
+      // receives, the source hears from us each second (its stall timer); a server that gets
+      // nothing new for STALL_MS (a cut link: TCP alone would wait for minutes) is ended.
+      const ps = pageServer;
+      let stalled = false;
+      let seen = -1;
+      let seenAt = Date.now();
+      const beat = setInterval(() => {
+        void pagesBytes(dir).then((n) => {
+          if (n !== seen) [seen, seenAt] = [n, Date.now()];
+          else if (Date.now() - seenAt > STALL_MS) {
+            stalled = true;
+            ps.stop();
+          }
+          ok('pages');
+        });
+      }, 1000);
+      ps.done.finally(() => clearInterval(beat)).catch((e: Error) => fail(new InternalError(`the memory pages did not arrive whole: ${stalled ? `no pages from the source's dump for ${STALL_MS / 1000} s (link cut?)` : e.message}`, { cause: e })));
+      answer({ phase: 'page-server', error: '', code: '', linkAddress: `${host.includes(':') ? `[${host}]` : host}:${pageServer.port}` });
+    };
+    /** After the dump: the page server must have ended its session well; its files get the images' owner and mode. */
+    const pageServerDone = async (): Promise<void> => {
+      if (!pageServer) return;
+      try {
+        await pageServer.done;
+      } catch (e) {
+        throw new InternalError(`the memory pages did not arrive whole: ${(e as Error).message}`, { cause: e });
+      } finally {
+        pageServer.stop(); // (it has exited: its work folder goes)
+      }
+      const dir = path.join(agent.checkpointsDir(name), 'stop');
+      const st = await fsp.stat(path.join(dir, 'inventory.img'));
+      for (const f of await fsp.readdir(dir)) {
+        if (!/^page(s|map)-\d+\.img$/.test(f)) continue;
+        await fsp.chown(path.join(dir, f), st.uid, st.gid);
+        await fsp.chmod(path.join(dir, f), st.mode & 0o777);
+      }
+    };
     /** A pages frame (K_PAGES) or their sums (K_PAGES_END) of a live move on a data link. */
     const pageFrame = async (kind: number, data: Buffer): Promise<void> => {
       if (mode === 'cold' || expect === 'header' || expect === 'volume' || expect === 'done') throw new InvalidArgumentError('pages', `memory pages are not expected here (${expect === 'done' ? 'nothing' : expect} is)`);
@@ -798,6 +964,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
       await pages?.check(sums);
       pagesChecked = true;
       if (restoreAfterPages) {
+        await pageServerDone();
         await pages?.ownLike(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'));
         await finish();
       }
@@ -841,6 +1008,10 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
           sock.on('error', () => undefined); // its end is read below; a break fails the move
           for await (const fr of readFrames(sock)) {
             if (answered) return;
+            if (fr.kind === K_PAGE_SERVER) {
+              await startPageServer();
+              continue;
+            }
             if (fr.kind === K_PAGES || fr.kind === K_PAGES_END) {
               await pageFrame(fr.kind, fr.data);
               continue;
@@ -897,7 +1068,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
       if (f.checkpoint && expect === 'checkpoint') {
         if (!sink) {
           // (The pages that came during the dump are there already.)
-          if (!pages) await freshCheckpoints();
+          if (!pages && !pageServer) await freshCheckpoints();
           sink = untarInto(agent.checkpointsDir(name));
         }
         await sink.write(chunk(f.checkpoint, 'checkpoint'));
@@ -910,6 +1081,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
             restoreAfterPages = true; // the pages' sums come next
             return;
           }
+          await pageServerDone();
           await pages?.ownLike(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'));
         }
         await finish();

@@ -155,8 +155,9 @@ export class FakeRuntimeDriver implements RuntimeDriver {
   /** Checkpoints live in memory: the fake keeps the pid it would restore. */
   readonly checkpoints = new Map<string, { name: string; pid: number }>();
 
-  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void> {
+  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: unknown }): Promise<void> {
     this.enter('checkpoint', name);
+    if (opts.pageServer) throw new FailedPreconditionError('the fake runtime has no CRIU page server');
     const c = this.get(name);
     if (c.status !== 'Running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed`);
     this.checkpoints.set(imageDir, { name, pid: c.pid });

@@ -20,6 +20,8 @@ import { toolEnv } from '../host/paths';
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
+import { criuTlsConfig } from './page-server';
+import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
 import type { OciConfig } from './bundle';
 import { shiftOwnership } from './idmap';
@@ -448,10 +450,11 @@ export class RuncDriver implements RuntimeDriver {
     return pid;
   }
 
-  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void> {
+  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined }): Promise<void> {
     checkName(name);
     const st = await this.runcState(name);
-    if (st?.status !== 'running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
+    // A frozen container may be dumped and left as it is (a live move to a page server).
+    if (st?.status !== 'running' && !(st?.status === 'paused' && opts.leaveRunning)) throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
     const rec = this.readRecord(name);
     if (rec?.spec.console !== 'none') {
       throw new FailedPreconditionError(`container ${name} keeps a console log held by init, which CRIU cannot dump; create it with console "none" (berth: migration.stateful=true)`);
@@ -464,8 +467,11 @@ export class RuncDriver implements RuntimeDriver {
     const work = `${imageDir}.work`;
     await fsp.mkdir(work, { recursive: true, mode: 0o700 });
     try {
-      const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), name];
-      const r = await this.runc(args);
+      const ps = opts.pageServer;
+      const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), ...(ps ? ['--page-server', `${ps.address}:${ps.port}`] : []), name];
+      // runc has no TLS options for the page server: CRIU reads them from this file (page-server.ts).
+      const env = ps ? { ...toolEnv(), CRIU_CONFIG_FILE: await criuTlsConfig(path.join(work, 'criu.conf'), ps) } : undefined;
+      const r = env ? await runTool(this.runcBin, this.runcArgs(args), { timeoutMs: 120_000, env }) : await this.runc(args);
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });
         throw new InternalError(`runc checkpoint ${name} failed: ${criuError(work, 'dump.log') || r.stderr.trim()}`);

@@ -19,6 +19,8 @@
  */
 
 /** What `info()` says about a driver on this host. */
+import type { PageServerTarget } from './page-server';
+
 export interface DriverInfo {
   usable: boolean;
   /** Why not, when not usable; what was probed otherwise. */
@@ -204,8 +206,10 @@ export interface RuntimeDriver {
    * CRIU through runc: dumps the running container's processes into `imageDir` (created;
    * made readable by the container's root, which restores them inside its user namespace).
    * Without leaveRunning the container is gone afterwards (runc forgets it; the bundle stays).
+   * `pageServer`: the memory pages (and pagemaps) go to that CRIU page server over TLS
+   * (page-server.ts) instead of `imageDir`; a dump that fails leaves the container running.
    */
-  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean }): Promise<void>;
+  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined }): Promise<void>;
   /** Restores a checkpoint into the (stopped) container from its bundle: processes resume. */
   restore(name: string, imageDir: string): Promise<void>;
 }
