@@ -6,7 +6,9 @@ export interface MigrationPhase {
    * Target to source: accepted (header checked), received (cold: the instance is made,
    * stopped and marked incoming), volume (live: the first pass is in), restore (live: delta
    * and images applied, CRIU restoring), running (live: restored, running, marked incoming),
-   * failed (error says why; the target kept nothing).
+   * failed (error says why; the target kept nothing); on a data link, page-server (its CRIU
+   * page server listens at link_address; empty: none, error says why) and pages (once a
+   * second while that server receives: the source's dump is alive).
    */
   'phase'?: (string);
   'error'?: (string);
@@ -31,7 +33,9 @@ export interface MigrationPhase__Output {
    * Target to source: accepted (header checked), received (cold: the instance is made,
    * stopped and marked incoming), volume (live: the first pass is in), restore (live: delta
    * and images applied, CRIU restoring), running (live: restored, running, marked incoming),
-   * failed (error says why; the target kept nothing).
+   * failed (error says why; the target kept nothing); on a data link, page-server (its CRIU
+   * page server listens at link_address; empty: none, error says why) and pages (once a
+   * second while that server receives: the source's dump is alive).
    */
   'phase': (string);
   'error': (string);
