@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { startCpuProfile } from '../daemon/cpu-profile';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { formatCapabilities, probeHost } from '../capabilities';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
           });
         },
       });
+      const profiled = startCpuProfile(process.env['BERTH_CPU_PROFILE']);
       await daemon.start();
       const c = daemon.cluster?.config;
       console.log(`berthd ${process.pid} serving on unix://${daemon.socket}${c ? `, member ${c.name} of cluster ${c.clusterId} on ${c.address} and ${c.clusterAddress}` : ''}`);
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
         if (stopping) return;
         stopping = true;
         console.log(`berthd: ${sig}, stopping`);
-        daemon.stop().then(() => process.exit(0), (e: unknown) => {
+        daemon.stop().then(() => profiled()).then(() => process.exit(0), (e: unknown) => {
           console.error(`berthd: stop failed: ${String(e)}`);
           process.exit(1);
         });
