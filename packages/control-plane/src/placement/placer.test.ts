@@ -120,6 +120,32 @@ describe('Placer: limits, member groups, anti-affinity, pipelined passes', () =>
     expect(cs.find((c) => c.name === 'm3')!.used).toEqual({ cpus: 3, memoryBytes: 1.5 * GiB, memoryPercent: 0 });
   });
 
+  it('places at creation from its view (chooseNow): counted at once, so creations and passes never overfill a member; a create that wrote nothing gives its count back', async () => {
+    await onlineWithResources();
+    const p = new Placer(store);
+    // No view yet: nothing chosen (the intent would wait for a pass).
+    expect(await p.chooseNow(intent('x0', { config: { 'limits.memory': '3GiB' } }))).toBeUndefined();
+    await p.warm();
+    // 3 GiB fits m3 only; chosen and counted before its txn commits.
+    const c1 = await p.chooseNow(intent('c1', { config: { 'limits.memory': '3GiB' } }));
+    expect(c1?.location).toBe('m3');
+    // A second 3 GiB one, chosen while the first is in flight: nowhere (m3 has 1 GiB left).
+    expect(await p.chooseNow(intent('c2', { config: { 'limits.memory': '3GiB' } }))).toBeUndefined();
+    const rev = await store.createInstance({ ...intent('c1', { config: { 'limits.memory': '3GiB' } }), location: c1!.location });
+    c1!.settle(rev);
+    // A waiting intent the pass places sees c1 counted: 1.5 GiB cannot go to m3 any more.
+    await store.createInstance(intent('w1', { config: { 'limits.memory': '1536MiB' } }));
+    for (let i = 0; i < 50 && (await p.runOnce()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await locations())['w1']).toBe('m2');
+    // Chosen, then its create wrote nothing (the name was taken): the 1.5 GiB go back to m2.
+    const c3 = await p.chooseNow(intent('w1', { config: { 'limits.memory': '512MiB' } }));
+    expect(c3?.location).toBeDefined();
+    const before = (await p.candidates()).find((c) => c.name === c3!.location)!.used!.memoryBytes;
+    await expect(store.createInstance({ ...intent('w1'), location: c3!.location })).rejects.toThrow(/already exists/);
+    c3!.settle();
+    expect((await p.candidates()).find((c) => c.name === c3!.location)!.used!.memoryBytes).toBe(before - 512 * 2 ** 20);
+  });
+
   it('places --target @group into the group only, and spreads one placement.group over distinct members, then over the least loaded', async () => {
     await online('m1', 'm2', 'm3');
     const groups = new GroupStore(node);

@@ -140,6 +140,17 @@ export class PlacementView {
     this.queue.delete(v.name);
   }
 
+  /** The txn of `placing(v)` wrote nothing: its count goes; a record seen meanwhile applies now. */
+  unplaced(name: string): void {
+    const e = this.entries.get(name);
+    if (e?.rev !== IN_FLIGHT) return;
+    this.account(e, -1);
+    this.entries.delete(name);
+    const s = this.stash.get(name);
+    this.stash.delete(name);
+    if (s) this.instance(name, s.rev, s.parse);
+  }
+
   /** The txn of `placing(v)` committed at `rev`: what was seen meanwhile, if newer, applies now. */
   placed(name: string, rev: number): void {
     const e = this.entries.get(name);
@@ -292,6 +303,36 @@ export class Placer {
   /** Loads the view now (it is kept by the watch from then on, until reset()). */
   async warm(): Promise<void> {
     if (!this.view) await this.load();
+  }
+
+  /**
+   * Placement at creation, on the leader (the API member that is the leader places the intent
+   * in the txn that creates it: one Raft commit and one watch hop less per launch): a member for
+   * `intent` (not in the store yet) chosen from this placer's view as a pass would, counted at
+   * once as in flight. Call `settle(rev)` with the create txn's revision, or `settle()` when it
+   * wrote nothing. Undefined (the intent then waits for a pass, as before) when this placer has
+   * no view loaded yet or nothing fits now (a pass records why).
+   */
+  async chooseNow(intent: InstanceIntent): Promise<{ location: string; settle: (rev?: number) => void } | undefined> {
+    const view = this.view;
+    if (!view) return undefined;
+    const { members, live, groups, images } = await this.membersNow();
+    if (this.view !== view) return undefined;
+    const req = placementRequest(intent);
+    req.image = images.need(intent.image);
+    const chosen = new BatchChooser(sortCandidates(candidatesOf(members, live, groups, view.usage, this.reachable))).choose(req);
+    if (!chosen) return undefined;
+    const v: InstanceIntent = { ...intent, location: chosen };
+    view.placing(v);
+    if (launchTraceOn) launchTrace('leader', 'placer.chosen', v.name, `${chosen} (at creation)`);
+    return {
+      location: chosen,
+      settle: (rev?: number) => {
+        if (this.view !== view) return;
+        if (rev === undefined) view.unplaced(v.name);
+        else view.placed(v.name, rev);
+      },
+    };
   }
 
   /**

@@ -329,11 +329,13 @@ export class Agent {
 
   // ---- instances ----
 
-  async launch(req: { name: string; image: string; config?: Record<string, string>; start?: boolean }): Promise<InstanceView> {
+  /** `stage`: told when each step is done (launch traces: BERTH_LAUNCH_TRACE). */
+  async launch(req: { name: string; image: string; config?: Record<string, string>; start?: boolean }, stage?: (s: string) => void): Promise<InstanceView> {
     validateInstanceName(req.name);
     const config = { ...(req.config ?? {}) };
     validateConfig(config);
     return this.locked(req.name, async () => {
+      stage?.('locked');
       if (fs.existsSync(this.recordPath(req.name))) throw new AlreadyExistsError(`instance "${req.name}" already exists`);
       let fingerprint: string;
       try {
@@ -352,13 +354,18 @@ export class Agent {
         // A spare that is gone (another agent over the same folder took it) is no reason to fail.
         const fromSpare = spare !== undefined && (await this.pool.renameVolume(spare, req.name).then(() => true, () => false));
         if (!fromSpare) await this.pool.createVolume(req.name, { image: fingerprint });
+        stage?.(fromSpare ? 'volume-from-spare' : 'volume-made');
         revert.add(() => this.pool.deleteVolume(req.name));
         const record: InstanceRecord = { name: req.name, image: fingerprint, config, pool: POOL, createdAtUnixMs: Date.now(), snapshots: [] };
         // With start, one step (runc run --detach); it returns once init runs (it checks).
         const start = req.start !== false;
-        await this.runtime.create(await this.spec(record), { start });
+        const spec = await this.spec(record);
+        stage?.('spec');
+        await this.runtime.create(spec, { start });
+        stage?.('runc');
         revert.add(() => this.runtime.delete(req.name));
         await this.writeRecord(record);
+        stage?.('recorded');
         revert.success();
         return { ...record, status: start ? 'Running' : 'Created' };
       } finally {

@@ -27,6 +27,7 @@ import {
 } from '@berth/control-plane';
 import { ImageRegistry, TrustStore } from '@berth/control-plane';
 import { DEFAULT_GROUP, GroupStore } from '@berth/control-plane';
+import type { InstanceIntent } from '@berth/control-plane';
 import type { ClusterInfo, MemberInfo } from '@berth/control-plane';
 import type { Agent } from '../agent/agent';
 import { toStatus } from '../daemon/status';
@@ -124,6 +125,8 @@ export class ClusterMember {
   private readonly requestTimeoutMs: number;
   /** Carries out the moves of instances that leave this member (with an agent). */
   mover: Mover | undefined;
+  /** The leader's placer (every member has one; only the leader's runs passes). */
+  private placer: Placer | undefined;
   /** The cluster's images in the store: which member holds which image. */
   readonly registry: ImageRegistry;
   /** Records this member's images, pulls and replicates them (with an agent; see images.ts). */
@@ -210,6 +213,7 @@ export class ClusterMember {
         return silent !== null && silent < 1000;
       },
     });
+    m.placer = placer;
     let leading = false;
     const kickPlace = m.every(1000, async () => {
       if (m.node.isLeader !== leading) {
@@ -238,6 +242,15 @@ export class ClusterMember {
     }
     m.watchStore(kickPlace, kickReconcile);
     return m;
+  }
+
+  /**
+   * Placement in the txn that creates the intent, when this member leads and its placer's view
+   * is loaded (Placer.chooseNow); undefined otherwise: the intent waits for the leader's pass.
+   */
+  async placeAtCreation(intent: InstanceIntent): Promise<{ location: string; settle: (rev?: number) => void } | undefined> {
+    if (!this.node.isLeader || !this.placer || !this.info) return undefined;
+    return this.placer.chooseNow(intent).catch(() => undefined);
   }
 
   /**

@@ -26,7 +26,11 @@ export function toEvents(e: StoreEvent, now = Date.now()): Event[] {
     const name = key.slice(P_INSTANCES.length);
     if (e.type === 'DELETE') return [ev('lifecycle', prev<InstanceIntent>()?.location ?? '', { action: 'instance-deleted', source: `/1.0/instances/${name}`, name })];
     const i = value<InstanceIntent>();
-    if (e.kv.version === 1) return [ev('lifecycle', i.location ?? '', { action: 'instance-created', source: `/1.0/instances/${name}`, name })];
+    if (e.kv.version === 1) {
+      const created = ev('lifecycle', i.location ?? '', { action: 'instance-created', source: `/1.0/instances/${name}`, name });
+      // Placed in the txn that created it (the API member leads): both, as when placed after.
+      return i.location ? [created, ev('lifecycle', i.location, { action: 'instance-placed', source: `/1.0/instances/${name}`, name })] : [created];
+    }
     if (i.location && !prev<InstanceIntent>()?.location) return [ev('lifecycle', i.location, { action: 'instance-placed', source: `/1.0/instances/${name}`, name })];
     return [];
   }

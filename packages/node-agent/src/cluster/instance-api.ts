@@ -130,12 +130,23 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       const desired = r.start ? 'Running' : 'Stopped';
       launchTrace(me, 'api.checked', r.name);
       const intent: InstanceIntent = { name: r.name, image: r.image, config: r.config, desired, createdAt: Date.now(), target: r.target || undefined };
+      // On the leader, placed in the same txn (else the leader's placer takes it from the store).
+      const early = await member.placeAtCreation(intent);
+      if (early) intent.location = early.location;
       return member.operations.start({
         description: `launch ${r.name}`,
         resources: { instances: `/1.0/instances/${r.name}` },
         // The intent and its operation in one txn: a taken name records neither. The owner
         // ends the operation in the txn that records the state reached (reconciler.ts).
-        record: (op) => store.createInstance({ ...intent, launchOp: op.id }, op),
+        record: async (op) => {
+          let rev: number | undefined;
+          try {
+            rev = await store.createInstance({ ...intent, launchOp: op.id }, op);
+            return rev;
+          } finally {
+            early?.settle(rev);
+          }
+        },
         run: async (cancelled) => ({ location: (await settle(r.name, reached(desired), cancelled)).intent?.location ?? '' }),
         // Cancelled before it runs: the instance goes (never placed: its records; else its owner deletes it).
         cancel: async () => {

@@ -252,7 +252,8 @@ export class Reconciler {
     if (!local) {
       launchTrace(this.me, 'rec.launch', i.name);
       await this.images?.ensure(i.image, `launch of ${i.name}`);
-      const v = await this.agent.launch({ name: i.name, image: i.image, config: i.config, start: i.desired === 'Running' });
+      launchTrace(this.me, 'rec.image', i.name);
+      const v = await this.agent.launch({ name: i.name, image: i.image, config: i.config, start: i.desired === 'Running' }, launchTraceOn ? (stage) => launchTrace(this.me, `agent.${stage}`, i.name) : undefined);
       return v.status === 'Created' ? 'Stopped' : v.status;
     }
     // Config changes, applied live where the key allows it (limits), as the agent does alone.
