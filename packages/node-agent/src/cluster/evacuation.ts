@@ -282,6 +282,8 @@ export class Moves {
   private async landed(asked: Asked[], cancelled: () => boolean): Promise<string[]> {
     const deadline = Date.now() + MOVE_WAIT_MS;
     const errors: string[] = [];
+    /** When each failed move was first seen failed (its instance may still be observed Moving). */
+    const failedAt = new Map<string, number>();
     let left = asked;
     while (left.length > 0) {
       if (cancelled()) throw Object.assign(new Error('cancelled'), { code: grpc.status.CANCELLED });
@@ -307,6 +309,11 @@ export class Moves {
         const o = observed.get(a.name);
         if (a.id) {
           if (i.moveError?.id === a.id) {
+            // Reported once its source observes it again as it is now (running on, or fenced),
+            // not still `Moving` (a next move asked at once would see a stale state), up to 10 s.
+            const at = failedAt.get(a.name) ?? Date.now();
+            failedAt.set(a.name, at);
+            if (o?.status === 'Moving' && o.location === i.location && Date.now() - at < 10_000) return true;
             errors.push(`${a.name}: ${i.moveError.error}`);
             return false;
           }

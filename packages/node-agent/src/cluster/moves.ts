@@ -86,7 +86,7 @@ import type { DataLinks } from './data-link';
 import { clusterDir, hostOf, splitAddress } from './files';
 import { MOVE_DUMP } from '../agent/agent';
 import { runTool } from '../host/run';
-import { servePages } from '../runtime/page-server';
+import { servePages, sweepPageServers } from '../runtime/page-server';
 import type { CriuTls, PageServer, PageServerTarget } from '../runtime/page-server';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 
@@ -817,6 +817,7 @@ class MigrationStream {
  * or restored and running (stop-and-copy).
  */
 export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationServiceHandlers {
+  sweepPageServers(agent.dataDir);
   const Migrate: grpc.handleBidiStreamingCall<MigrationFrame__Output, MigrationPhase> = (call) => {
     /** What the next frames are: the first volume pass, the delta, its files, the images, nothing. */
     let expect: 'header' | 'volume' | 'delta' | 'changes' | 'checkpoint' | 'done' = 'header';

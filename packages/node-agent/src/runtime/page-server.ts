@@ -43,6 +43,14 @@ export interface PageServer {
   stop(): void;
 }
 
+/** util-linux's setpriv, when this host has it (Debian always does). */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
+/** Work folders of page servers (`<data dir>/.page-server-<move id>`) a berthd that died left: removed at start. */
+export function sweepPageServers(dataDir: string): void {
+  for (const n of fs.readdirSync(dataDir).filter((x) => x.startsWith('.page-server-'))) fs.rmSync(path.join(dataDir, n), { recursive: true, force: true });
+}
+
 /** A TCP port free on `address` now (the page server binds it a moment later). */
 async function freePort(address: string): Promise<number> {
   const srv = net.createServer();
@@ -76,7 +84,10 @@ export async function servePages(imagesDir: string, workDir: string, opts: { add
   // would compare it with its own listening address), hence --tls-no-cn-verify here.
   const tls = opts.tls ? ['--tls', '--tls-cacert', opts.tls.caFile, '--tls-cert', opts.tls.certFile, '--tls-key', opts.tls.keyFile, '--tls-no-cn-verify'] : [];
   const args = ['page-server', '--images-dir', imagesDir, '--work-dir', workDir, '--address', opts.address, '--port', String(port), ...tls, '-o', log, '-v2', '--status-fd', '3'];
-  const child = spawn(opts.criu ?? 'criu', args, { env: toolEnv(), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  // Killed with berthd (setpriv --pdeathsig): a server whose berthd died must not wait for a
+  // connection forever (a restarted berthd also removes what such a server left: sweepPageServers).
+  const [cmd, cmdArgs] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', opts.criu ?? 'criu', ...args]] : [opts.criu ?? 'criu', args];
+  const child = spawn(cmd, cmdArgs, { env: toolEnv(), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
   let exited = false;
