@@ -191,7 +191,8 @@ export class FrameWriter {
 
   constructor(private readonly socket: tls.TLSSocket | net.Socket) {}
 
-  async frame(kind: number, payload: Buffer, last = false, crc = crc32(payload)): Promise<void> {
+  /** `written`: called once the payload has been handed to the kernel (its buffer may be reused). */
+  async frame(kind: number, payload: Buffer, last = false, crc = crc32(payload), written?: () => void): Promise<void> {
     if (this.socket.destroyed) throw new Error('the data link is closed');
     const h = Buffer.allocUnsafe(HEADER);
     h[0] = (kind & 0x7f) | (last ? LAST : 0);
@@ -199,7 +200,7 @@ export class FrameWriter {
     h.writeUInt32BE(crc, 5);
     this.socket.cork();
     this.socket.write(h);
-    const ok = this.socket.write(payload);
+    const ok = written ? this.socket.write(payload, () => written()) : this.socket.write(payload);
     this.socket.uncork();
     this.bytes += payload.length;
     if (!ok) await waitDrain(this.socket);

@@ -93,16 +93,51 @@ export function serveTestFaultsFromEnv(env: NodeJS.ProcessEnv = process.env, dat
 }
 
 /** An image's transfer stream as this member's store holds it: parts in order with their offsets. */
-async function streamOf(images: ImageStore, fingerprint: string): Promise<{ size: number; parts: Array<{ start: number; size: number; role: string; compression: string; open: (o: { start: number; end: number; highWaterMark: number }) => NodeJS.ReadableStream }> }> {
+async function streamOf(images: ImageStore, fingerprint: string): Promise<{ size: number; parts: Array<{ start: number; size: number; role: string; compression: string; path: string; open: (o: { start: number; end: number; highWaterMark: number }) => NodeJS.ReadableStream }> }> {
   if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw new InvalidArgumentError('fingerprint', `${JSON.stringify(fingerprint)} is not a full fingerprint`);
   const files = await images.exportStreams(fingerprint);
   let start = 0;
   const parts = files.map((f) => {
-    const p = { start, size: f.size, role: f.role, compression: f.compression, open: f.open };
+    const p = { start, size: f.size, role: f.role, compression: f.compression, path: f.path, open: f.open };
     start += f.size;
     return p;
   });
   return { size: start, parts };
+}
+
+type Pooled = Buffer & { release?: () => void };
+
+/** Buffers in flight per served range: read ahead while earlier ones are still being written. */
+const POOL = 6;
+
+/**
+ * Bytes [from, to) of a file as CHUNK-sized buffers from a small pool: each comes with
+ * `release`, to call once it has been written; a read waits for a free buffer.
+ */
+async function* pooledReads(file: string, from: number, to: number): AsyncGenerator<Pooled> {
+  const fh = await fsp.open(file, 'r');
+  const free: Buffer[] = [];
+  let made = 0;
+  let waiting: (() => void) | undefined;
+  try {
+    for (let at = from; at < to;) {
+      while (free.length === 0 && made >= POOL) await new Promise<void>((r) => { waiting = r; });
+      const buf = free.pop() ?? (made++, Buffer.allocUnsafeSlow(CHUNK));
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, to - at), at);
+      if (bytesRead === 0) throw new Error(`${file}: ended at ${at}, before ${to}`);
+      at += bytesRead;
+      const out = buf.subarray(0, bytesRead) as Pooled;
+      out.release = () => {
+        free.push(buf);
+        const w = waiting;
+        waiting = undefined;
+        w?.();
+      };
+      yield out;
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The serving side: Stat and Fetch over this member's image store. */
@@ -143,14 +178,14 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
           call.on('cancelled', () => sock.destroy());
           link = new FrameWriter(sock);
         }
-        const send = async (data: Buffer, last: boolean): Promise<void> => {
+        const send = async (data: Buffer, last: boolean, written?: () => void): Promise<void> => {
           const t = faults.tamper;
           const hit = t !== undefined && data.length > 0 && pos <= t.at && t.at < pos + data.length;
           if (hit && t.mode === 'sha256') data[t.at - pos] = data[t.at - pos]! ^ 0xff;
           const crc = crc32(data);
           if (hit && t.mode === 'crc') data[t.at - pos] = data[t.at - pos]! ^ 0xff;
           pos += data.length;
-          if (link) return link.frame(K_IMAGE, data, last, crc);
+          if (link) return link.frame(K_IMAGE, data, last, crc, written);
           const chunk: DataChunk = { offset: pos - data.length, data, crc32c: crc, last };
           if (!call.write(chunk)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
         };
@@ -158,7 +193,9 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
           const a = Math.max(from, p.start);
           const z = Math.min(to, p.start + p.size);
           if (a >= z) continue;
-          for await (const piece of p.open({ start: a - p.start, end: z - p.start - 1, highWaterMark: CHUNK })) {
+          // On a link, read into a few buffers used again once written (fresh 1 MiB buffers per
+          // chunk cost the holder most of its garbage collection, serving two pulls: session 6).
+          for await (const piece of link ? pooledReads(p.path, a - p.start, z - p.start) : p.open({ start: a - p.start, end: z - p.start - 1, highWaterMark: CHUNK })) {
             if (gone) return;
             const data = piece as Buffer;
             if (cut !== undefined && pos + data.length > cut) {
@@ -166,7 +203,7 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
               throw Object.assign(new Error(`test fault: transfer cut at offset ${cut} (BERTH_TEST_IMAGE_SERVE_CUT_AT)`), { code: grpc.status.UNAVAILABLE });
             }
             const isLast = pos + data.length >= to;
-            await send(data, isLast);
+            await send(data, isLast, (piece as Pooled).release);
           }
         }
         if (pos === from && !gone) await send(Buffer.alloc(0), true); // an empty range still ends

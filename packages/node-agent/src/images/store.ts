@@ -400,13 +400,14 @@ export class ImageStore {
   }
 
   /** The original tarball(s) as streams (for transfer between members); `open` may read a byte range (end inclusive). */
-  async exportStreams(ref: string): Promise<Array<{ role: ImageRole; name: string; size: number; compression: Compression; open: (range?: { start?: number; end?: number; highWaterMark?: number }) => Readable }>> {
+  async exportStreams(ref: string): Promise<Array<{ role: ImageRole; name: string; size: number; compression: Compression; path: string; open: (range?: { start?: number; end?: number; highWaterMark?: number }) => Readable }>> {
     const rec = await this.get(ref);
     return rec.files.map((f) => ({
       role: f.role,
       name: this.exportName(rec.fingerprint, f),
       size: f.size,
       compression: f.compression,
+      path: path.join(this.dirOf(rec.fingerprint), 'original', f.file),
       open: (range?: { start?: number; end?: number; highWaterMark?: number }) => createReadStream(path.join(this.dirOf(rec.fingerprint), 'original', f.file), range ?? {}),
     }));
   }
