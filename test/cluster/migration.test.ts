@@ -63,6 +63,29 @@ function continuity(rows: Array<[number, number]>): number {
   return gap;
 }
 
+/**
+ * live1 (on member2) holds 384 MiB in memory (a holder waiting on a FIFO: no child left behind),
+ * then moves to member3; resolves once CRIU's dump is writing pages on member3 (the move still
+ * running). `err()`: the CLI's stderr so far.
+ */
+async function moveWhileDumping(): Promise<{ exited: Promise<number | null>; err: () => string }> {
+  expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', '(x=$(head -c 402653184 /dev/zero | tr "\\0" x); mkfifo /root/f; touch /root/held; read l < /root/f) </dev/null >/dev/null 2>&1 & echo $! > /root/holder']).code).toBe(0);
+  await waitFor('384 MiB held', () => (fs.existsSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'live1', 'root', 'held')) ? true : undefined), 120_000);
+  await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+  const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+  let err = '';
+  move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+  let ended = false;
+  void exited.then(() => { ended = true; });
+  const stop = path.join(c.dir(3), 'checkpoints', 'live1', 'stop');
+  await waitFor('pages arriving on member3', () => {
+    if (ended) throw new Error(`the move ended before the pages came: ${err}`);
+    return fs.existsSync(stop) && fs.readdirSync(stop).some((n) => n.startsWith('pages-') && fs.statSync(path.join(stop, n)).size > 0) ? true : undefined;
+  }, 60_000, 20);
+  return { exited, err: () => err };
+}
+
 /** Sets (or clears) member i's test-only migration fault hook (moves.ts). */
 function fault(i: number, what: string | undefined): void {
   const f = path.join(c.dir(i), 'BERTH_TEST_MIGRATION_FAULT');
@@ -213,28 +236,14 @@ describe('live migration (stop-and-copy)', () => {
   });
 
   it('a link cut while CRIU dumps to the target\'s page server: the dump is cut short, the instance runs on', async () => {
-    // 384 MiB held in memory, so the dump is still sending pages when the link goes.
-    expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', '(x=$(head -c 402653184 /dev/zero | tr "\\0" x); mkfifo /root/f; touch /root/held; read l < /root/f) </dev/null >/dev/null 2>&1 & echo $! > /root/holder']).code).toBe(0);
-    await waitFor('384 MiB held', () => (fs.existsSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'live1', 'root', 'held')) ? true : undefined), 120_000);
-    await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
-    let err = '';
-    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
-    let ended = false;
-    void exited.then(() => { ended = true; });
-    const stop = path.join(c.dir(3), 'checkpoints', 'live1', 'stop');
-    await waitFor('pages arriving on member3', () => {
-      if (ended) throw new Error(`the move ended before the pages came: ${err}`);
-      return fs.existsSync(stop) && fs.readdirSync(stop).some((n) => n.startsWith('pages-') && fs.statSync(path.join(stop, n)).size > 0) ? true : undefined;
-    }, 60_000, 20);
+    const { exited, err } = await moveWhileDumping();
     c.net.cut(2, 3);
     try {
       expect(await exited).not.toBe(0);
     } finally {
       c.net.heal();
     }
-    expect(err).toMatch(/moving live1 from member2 to member3: .*(no progress from member3|checkpoint of live1 failed on member2)/);
+    expect(err()).toMatch(/moving live1 from member2 to member3: .*(no progress from member3|checkpoint of live1 failed on member2)/);
     // CRIU's dump failed (its connection was cut here) and gave the processes back: thawed, the same ones.
     await waitFor('live1 running on member2', () => (c.runc(2, 'live1')?.status === 'running' ? true : undefined), 60_000);
     await waitFor('member3 to drop what it received', () => (held(3, 'live1').length === 0 ? true : undefined), 90_000);
@@ -250,23 +259,10 @@ describe('live migration (stop-and-copy)', () => {
   });
 
   it('the target killed while CRIU dumps to its page server: the instance runs on, thawed; the target keeps nothing, no page server is left', async () => {
-    expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', '(x=$(head -c 402653184 /dev/zero | tr "\\0" x); mkfifo /root/f; touch /root/held; read l < /root/f) </dev/null >/dev/null 2>&1 & echo $! > /root/holder']).code).toBe(0);
-    await waitFor('384 MiB held', () => (fs.existsSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'live1', 'root', 'held')) ? true : undefined), 120_000);
-    await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
-    let err = '';
-    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
-    let ended = false;
-    void exited.then(() => { ended = true; });
-    const stop = path.join(c.dir(3), 'checkpoints', 'live1', 'stop');
-    await waitFor('pages arriving on member3', () => {
-      if (ended) throw new Error(`the move ended before the pages came: ${err}`);
-      return fs.existsSync(stop) && fs.readdirSync(stop).some((n) => n.startsWith('pages-') && fs.statSync(path.join(stop, n)).size > 0) ? true : undefined;
-    }, 60_000, 20);
+    const { exited, err } = await moveWhileDumping();
     await c.kill9(3);
     expect(await exited).not.toBe(0);
-    expect(err).toMatch(/moving live1 from member2 to member3: .*member3/);
+    expect(err()).toMatch(/moving live1 from member2 to member3: .*member3/);
     await waitFor('live1 running on member2', () => (c.runc(2, 'live1')?.status === 'running' ? true : undefined), 60_000);
     const n = counter(2, 'live1').length;
     await sleep(1000);
