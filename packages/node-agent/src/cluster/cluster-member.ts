@@ -40,7 +40,7 @@ import { deleteLocalImage } from '../daemon/image-service';
 import { PeerAuth, checkMembership } from './peer-auth';
 import { DataListener } from './data-link';
 import type { DataLinks } from './data-link';
-import { clusterDir, hostOf, readMember, writeMember } from './files';
+import { clusterDir, hostOf, joinAddress, readMember, writeMember } from './files';
 import { TrustAnchors, authorizer, guardService } from './api-listener';
 import type { ApiService } from './api-listener';
 import type { MemberConfig } from './files';
@@ -156,7 +156,7 @@ export class ClusterMember {
     let links: DataLinks | undefined;
     if (opts.dataAddress !== false) {
       const host = hostOf(config.clusterAddress);
-      const listener = await DataListener.start(opts.dataAddress ?? `${host.includes(':') ? `[${host}]` : host}:0`, pki, (cert) => {
+      const listener = await DataListener.start(opts.dataAddress ?? joinAddress(host, 0), pki, (cert) => {
         const v = auth.verdict(cert);
         return v.ok ? undefined : v.details;
       });

@@ -28,7 +28,7 @@ import * as tls from 'node:tls';
 import { crc32 } from 'node:zlib';
 import { fingerprintDer } from '@berth/control-plane';
 import type { MemberPki } from '@berth/control-plane';
-import { splitAddress } from './files';
+import { joinAddress, splitAddress } from './files';
 
 export const TICKET_BYTES = 32;
 /** Kind flag: the last frame of its section. */
@@ -84,7 +84,7 @@ export class DataListener {
       server.listen(wanted, host, () => { server.off('error', reject); resolve(); });
     }).catch((e: Error) => { throw new Error(`cannot listen for data links on ${listen}: ${e.message}`); });
     const port = (server.address() as net.AddressInfo).port;
-    const l = new DataListener(server, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+    const l = new DataListener(server, joinAddress(host, port));
     server.on('secureConnection', (s) => l.accept(s, admit));
     server.on('tlsClientError', () => undefined); // a peer without a CA certificate: TLS refused it
     return l;

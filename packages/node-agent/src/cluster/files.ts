@@ -76,6 +76,16 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host: m[1]!, port: Number(m[2]) };
 }
 
+/** A host as it stands before a port or in a filter: an IPv6 literal in brackets. */
+export function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** host, port -> host:port ([v6]:port); splitAddress undoes it. */
+export function joinAddress(host: string, port: number): string {
+  return `${bracketed(host)}:${port}`;
+}
+
 /** host:port -> host (brackets of an IPv6 literal removed). */
 export function hostOf(address: string): string {
   return splitAddress(address).host;

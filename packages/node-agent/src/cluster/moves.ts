@@ -83,7 +83,7 @@ import { dial, FrameWriter, readFrames } from './data-link';
 import { decodePages, encodePages, PagesSink, PagesTail } from './pages-tail';
 import type { PagesFileSum } from './pages-tail';
 import type { DataLinks } from './data-link';
-import { clusterDir, hostOf, splitAddress } from './files';
+import { bracketed, clusterDir, hostOf, joinAddress, splitAddress } from './files';
 import { MOVE_DUMP } from '../agent/agent';
 import { runTool } from '../host/run';
 import { servePages, sweepPageServers } from '../runtime/page-server';
@@ -145,7 +145,7 @@ async function pagesBytes(dir: string): Promise<number> {
 
 /** Cuts this host's TCP connections to address:port (ss -K: the kernel aborts them; best effort). */
 async function cutConnections(address: string, port: number): Promise<void> {
-  await runTool('ss', ['-K', 'dst', address.includes(':') ? `[${address}]` : address, 'dport', '=', String(port)], { timeoutMs: 5_000 });
+  await runTool('ss', ['-K', 'dst', bracketed(address), 'dport', '=', String(port)], { timeoutMs: 5_000 });
 }
 
 /** The test-only fault hook (see the contract): never set outside tests. */
@@ -921,7 +921,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
         });
       }, 1000);
       ps.done.finally(() => clearInterval(beat)).catch((e: Error) => fail(new InternalError(`the memory pages did not arrive whole: ${stalled ? `no pages from the source's dump for ${STALL_MS / 1000} s (link cut?)` : e.message}`, { cause: e })));
-      answer({ phase: 'page-server', error: '', code: '', linkAddress: `${host.includes(':') ? `[${host}]` : host}:${pageServer.port}` });
+      answer({ phase: 'page-server', error: '', code: '', linkAddress: joinAddress(host, pageServer.port) });
     };
     /** After the dump: the page server must have ended its session well; its files get the images' owner and mode. */
     const pageServerDone = async (): Promise<void> => {
