@@ -80,7 +80,7 @@ import { InternalError, InvalidArgumentError } from '../errors';
 import type { SectionSink } from '../storage/stream';
 import { removeFromVolume, tarOf, tarOfFolder, untarInto, volumeDelta, walkVolume } from './volume-delta';
 import { dial, FrameWriter, readFrames } from './data-link';
-import { decodePages, encodePages, PagesSink, PagesTail } from './pages-tail';
+import { decodePages, encodePages, ownLike, PagesSink, PagesTail } from './pages-tail';
 import type { PagesFileSum } from './pages-tail';
 import type { DataLinks } from './data-link';
 import { bracketed, clusterDir, hostOf, joinAddress, splitAddress } from './files';
@@ -934,12 +934,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
         pageServer.stop(); // (it has exited: its work folder goes)
       }
       const dir = path.join(agent.checkpointsDir(name), 'stop');
-      const st = await fsp.stat(path.join(dir, 'inventory.img'));
-      for (const f of await fsp.readdir(dir)) {
-        if (!/^page(s|map)-\d+\.img$/.test(f)) continue;
-        await fsp.chown(path.join(dir, f), st.uid, st.gid);
-        await fsp.chmod(path.join(dir, f), st.mode & 0o777);
-      }
+      await ownLike(dir, (await fsp.readdir(dir)).filter((f) => /^page(s|map)-\d+\.img$/.test(f)), path.join(dir, 'inventory.img'));
     };
     /** A pages frame (K_PAGES) or their sums (K_PAGES_END) of a live move on a data link. */
     const pageFrame = async (kind: number, data: Buffer): Promise<void> => {

@@ -22,6 +22,16 @@ import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { InvalidArgumentError } from '../errors';
 
+/** Gives `names` in `dir` the owner and mode of `reference` (images the container's root must read). */
+export async function ownLike(dir: string, names: readonly string[], reference: string): Promise<void> {
+  const st = await fsp.stat(reference);
+  for (const n of names) {
+    const p = path.join(dir, n);
+    await fsp.chown(p, st.uid, st.gid);
+    await fsp.chmod(p, st.mode & 0o777);
+  }
+}
+
 export const POLL_MS = 15;
 const READ = 1 << 20;
 const PAGES_FILE = /^pages-\d+\.img$/;
@@ -174,12 +184,7 @@ export class PagesSink {
 
   /** Gives each file the owner and mode of a file the images' tar made (the container's root must read them). */
   async ownLike(reference: string): Promise<void> {
-    const st = await fsp.stat(reference);
-    for (const n of this.files.keys()) {
-      const p = path.join(this.dir, n);
-      await fsp.chown(p, st.uid, st.gid);
-      await fsp.chmod(p, st.mode & 0o777);
-    }
+    await ownLike(this.dir, [...this.files.keys()], reference);
   }
 
   async close(): Promise<void> {

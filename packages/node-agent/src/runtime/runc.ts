@@ -471,7 +471,8 @@ export class RuncDriver implements RuntimeDriver {
       const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), ...(ps ? ['--page-server', `${ps.address}:${ps.port}`] : []), name];
       // runc has no TLS options for the page server: CRIU reads them from this file (page-server.ts).
       const env = ps ? { ...toolEnv(), CRIU_CONFIG_FILE: await criuTlsConfig(path.join(work, 'criu.conf'), ps) } : undefined;
-      const r = env ? await runTool(this.runcBin, this.runcArgs(args), { timeoutMs: 120_000, env }) : await this.runc(args);
+      // (Over the network a dump may take longer than a local one: 120 s.)
+      const r = await this.runc(args, undefined, env ? { env, timeoutMs: 120_000 } : undefined);
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });
         throw new InternalError(`runc checkpoint ${name} failed: ${criuError(work, 'dump.log') || r.stderr.trim()}`);
@@ -566,8 +567,8 @@ export class RuncDriver implements RuntimeDriver {
     return JSON.parse(r.stdout) as RuncState;
   }
 
-  private runc(args: string[], input?: string): Promise<ToolResult> {
-    return runTool(this.runcBin, this.runcArgs(args), input === undefined ? { timeoutMs: 30_000 } : { timeoutMs: 30_000, input });
+  private runc(args: string[], input?: string, more?: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ToolResult> {
+    return runTool(this.runcBin, this.runcArgs(args), { timeoutMs: 30_000, ...(input === undefined ? {} : { input }), ...more });
   }
 
   private toolError(what: string, r: ToolResult, name?: string): Error {
