@@ -90,12 +90,17 @@ function write(w: Writer, v: Plain): void {
     w.varint(v.length);
     for (const x of v) write(w, x);
   } else if (typeof v === 'object') {
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined);
+    // Own keys in insertion order (for-in: no prototype of a plain value enumerates any),
+    // those holding undefined left out; counted first, without arrays of keys.
+    let n = 0;
+    for (const k in v) if (v[k] !== undefined) n++;
     w.byte(T_OBJECT);
-    w.varint(keys.length);
-    for (const k of keys) {
+    w.varint(n);
+    for (const k in v) {
+      const x = v[k];
+      if (x === undefined) continue;
       w.string(k);
-      write(w, v[k]);
+      write(w, x);
     }
   } else {
     throw new TypeError(`cannot encode a ${typeof v}`);
@@ -108,15 +113,21 @@ function write(w: Writer, v: Plain): void {
  * command, log entry and history record each grew twice). encode() is synchronous and
  * never re-entered, so one buffer serves every call; it keeps a grown size up to 1 MiB.
  */
-let scratch: Buffer = Buffer.allocUnsafe(16 << 10);
+const writer = new Writer(Buffer.allocUnsafe(16 << 10));
 
 export function encode(v: Plain): Buffer {
-  const w = new Writer(scratch);
-  write(w, v);
-  if (w.buf !== scratch && w.buf.length <= 1 << 20) scratch = w.buf;
-  const out = Buffer.allocUnsafe(w.pos);
-  w.buf.copy(out, 0, 0, w.pos);
-  return out;
+  const w = writer;
+  const start = w.buf;
+  w.pos = 0;
+  try {
+    write(w, v);
+    const out = Buffer.allocUnsafe(w.pos);
+    w.buf.copy(out, 0, 0, w.pos);
+    return out;
+  } finally {
+    // A grown buffer is kept up to 1 MiB; a larger one goes back to the previous size.
+    if (w.buf.length > 1 << 20) w.buf = start;
+  }
 }
 
 /** Thrown when bytes are not a valid encoding (a corrupt record or entry). */
@@ -144,8 +155,26 @@ class Reader {
     }
   }
   take(n: number): Buffer {
-    if (this.pos + n > this.buf.length) throw new DecodeError(`truncated: need ${n} bytes at ${this.pos}, have ${this.buf.length - this.pos}`);
+    this.need(n);
     const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new DecodeError(`truncated: need ${n} bytes at ${this.pos}, have ${this.buf.length - this.pos}`);
+  }
+  /** A UTF-8 string of n bytes, read in place (no view object made for it). */
+  utf8(n: number): string {
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+  /** A copy of n bytes, so a decoded value does not pin the whole input buffer. */
+  copy(n: number): Buffer {
+    this.need(n);
+    const out = Buffer.allocUnsafe(n);
+    this.buf.copy(out, 0, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
@@ -160,9 +189,8 @@ function read(r: Reader): Plain {
     case T_INT: return r.varint();
     case T_NEGINT: return -r.varint();
     case T_DOUBLE: return r.take(8).readDoubleLE(0);
-    case T_STRING: return r.take(r.varint()).toString('utf8');
-    // Copy, so a decoded value does not pin the whole input buffer.
-    case T_BYTES: return Buffer.from(r.take(r.varint()));
+    case T_STRING: return r.utf8(r.varint());
+    case T_BYTES: return r.copy(r.varint());
     case T_ARRAY: {
       const n = r.varint();
       const out: Plain[] = [];
@@ -173,7 +201,7 @@ function read(r: Reader): Plain {
       const n = r.varint();
       const out: { [k: string]: Plain } = {};
       for (let i = 0; i < n; i++) {
-        const k = r.take(r.varint()).toString('utf8');
+        const k = r.utf8(r.varint());
         out[k] = read(r);
       }
       return out;

@@ -33,10 +33,22 @@ export function readU64(b: Buffer, offset: number): number {
 }
 
 export function prefixed(prefix: number, ...parts: Buffer[]): Buffer {
-  return Buffer.concat([Buffer.of(prefix), ...parts]);
+  let n = 1;
+  for (const p of parts) n += p.length;
+  const b = Buffer.allocUnsafe(n);
+  b[0] = prefix;
+  let at = 1;
+  for (const p of parts) at += p.copy(b, at);
+  return b;
 }
 
-export const keyKey = (key: Buffer): Buffer => prefixed(P_KEY, key);
+/** k<key>: made on every put, read and prefetch, so without the rest-argument array. */
+export function keyKey(key: Buffer): Buffer {
+  const b = Buffer.allocUnsafe(key.length + 1);
+  b[0] = P_KEY;
+  key.copy(b, 1);
+  return b;
+}
 
 export function historyKey(rev: number, sub: number): Buffer {
   const b = Buffer.allocUnsafe(13);
