@@ -473,16 +473,16 @@ export class Agent {
    * A live move's dump to a CRIU page server (moves.ts): frozen, dumped into
    * checkpoints/<name>/.move with its memory pages going to `pageServer`, and LEFT FROZEN here,
    * so the instance can run on here (thawDump) until the target runs it. Failing, it is thawed.
+   * `onFrozen`: called once it is frozen, while CRIU dumps (its volume no longer changes).
    */
-  async dumpFrozen(name: string, pageServer: PageServerTarget): Promise<void> {
+  async dumpFrozen(name: string, pageServer: PageServerTarget, onFrozen?: () => void): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
       this.requireStateful(r);
       const s = await this.runtime.state(name);
       if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running to be moved live (it is ${s.status.toLowerCase()})`);
-      await this.runtime.freeze(name);
       try {
-        await this.runtime.checkpoint(name, this.checkpointDir(name, MOVE_DUMP), { leaveRunning: true, pageServer });
+        await this.runtime.checkpoint(name, this.checkpointDir(name, MOVE_DUMP), { leaveRunning: true, pageServer, freezeFirst: true, onFrozen });
       } catch (e) {
         await fsp.rm(this.checkpointDir(name, MOVE_DUMP), { recursive: true, force: true });
         await this.runtime.unfreeze(name).catch(() => undefined);

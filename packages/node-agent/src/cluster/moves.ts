@@ -380,27 +380,43 @@ export class Mover {
         tail = new PagesTail(stopDir, (file, offset, data) => s.pages(file, offset, data));
         tail.start();
       }
+      // The volume's last changes: walked once the instance is frozen, and sent (delta frames,
+      // then a tar of the changed files) while CRIU still dumps to a page server, else after.
+      const walk = async (): Promise<{ delta: ReturnType<typeof volumeDelta>; walkMs: number; start: number }> => {
+        const start = performance.now();
+        const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
+        return { delta, walkMs: performance.now() - start, start };
+      };
+      const send = async (w: Awaited<ReturnType<typeof walk>>): Promise<{ changed: number; walkMs: number; ms: number }> => {
+        await s.delta(w.delta.removed);
+        await s.tool('volume', await tarOf(exp.volumeDir, w.delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
+        return { changed: w.delta.changed.length, walkMs: w.walkMs, ms: performance.now() - w.start };
+      };
+      let early: Promise<{ changed: number; walkMs: number; ms: number }> | undefined;
       try {
         // To a page server the instance is dumped and left frozen here (its memory is only
         // there): it runs on here, thawed, until the target runs it. Else a stateful stop.
-        if (pageServer) await s.whileDumping(pageServer, () => this.agent.dumpFrozen(name, pageServer));
-        else await this.agent.stop(name, { stateful: true });
+        if (pageServer) {
+          await s.whileDumping(pageServer, () => this.agent.dumpFrozen(name, pageServer, () => {
+            early = walk().then(send);
+            early.catch(() => undefined);
+          }));
+        } else await this.agent.stop(name, { stateful: true });
       } catch (e) {
         tail?.stop();
+        // (A delta under way ends with the stream, which the failure closes.)
         throw new InternalError(`checkpoint of ${name} failed on ${this.me}: ${(e as Error).message}`, { cause: e });
       }
       if (pageServer) live.dumped = true;
       else live.checkpointed = true;
       const t1 = performance.now();
-      // The walk first: run beside the pages' tail it waits behind the tail's reads.
-      const delta = volumeDelta(before, await walkVolume(exp.volumeDir));
-      const tWalk = performance.now();
+      // Without a page server the walk comes first: beside the pages' tail it waits behind its reads.
+      const walked = early ? undefined : await walk();
       const sums = tail?.finish();
       sums?.catch(() => undefined);
       progress.phase('images');
       progress.totalOf('images', this.agent.checkpointsDir(name), s.pageBytes);
-      await s.delta(delta.removed);
-      await s.tool('volume', await tarOf(exp.volumeDir, delta.changed, path.join(this.agent.dataDir, `.migrate-${id}.list`)));
+      const delta = await (early ?? send(walked!));
       const tDelta = performance.now();
       live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
       await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : [], pageServer ? { from: MOVE_DUMP, to: 'stop' } : undefined));
@@ -410,12 +426,12 @@ export class Mover {
       const tSums = performance.now();
       await s.end();
       await s.phase('restore');
-      const steps = `delta ${Math.round(tDelta - t1)} (walk ${Math.round(tWalk - t1)}), other images ${Math.round(tImages - tDelta)}, pages' tail and sums ${Math.round(tSums - tImages)}, target applying ${Math.round(performance.now() - tSums)} ms`;
+      const steps = `delta ${Math.round(tDelta - t1)}${early ? ` after the dump (${Math.round(delta.ms)} in all, sent during it)` : ''} (walk ${Math.round(delta.walkMs)}), other images ${Math.round(tImages - tDelta)}, pages' tail and sums ${Math.round(tSums - tImages)}, target applying ${Math.round(performance.now() - tSums)} ms`;
       progress.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
-      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${pageServer ? ', pages to the target\'s CRIU page server' : ''}): checkpoint ${Math.round(t1 - t0)} ms (${pageServer ? 'the pages written by CRIU to the target' : `${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}`}), delta ${delta.changed.length} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
+      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${pageServer ? ', pages to the target\'s CRIU page server' : ''}): checkpoint ${Math.round(t1 - t0)} ms (${pageServer ? 'the pages written by CRIU to the target' : `${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}`}), delta ${delta.changed} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
       throw await s.cancel(e);

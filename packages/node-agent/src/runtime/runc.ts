@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { HostCapabilities } from '../capabilities/types';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
-import { toolEnv } from '../host/paths';
+import { criuTcpPushLib, toolEnv } from '../host/paths';
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
@@ -450,8 +450,9 @@ export class RuncDriver implements RuntimeDriver {
     return pid;
   }
 
-  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined }): Promise<void> {
+  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: () => void }): Promise<void> {
     checkName(name);
+    if (opts.freezeFirst && !opts.leaveRunning) throw new InternalError('checkpoint: freezeFirst needs leaveRunning');
     const st = await this.runcState(name);
     // A frozen container may be dumped and left as it is (a live move to a page server).
     if (st?.status !== 'running' && !(st?.status === 'paused' && opts.leaveRunning)) throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
@@ -470,8 +471,16 @@ export class RuncDriver implements RuntimeDriver {
       const ps = opts.pageServer;
       const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), ...(ps ? ['--page-server', `${ps.address}:${ps.port}`] : []), name];
       // runc has no TLS options for the page server: CRIU reads them from this file (page-server.ts).
-      const env = ps ? { ...toolEnv(), CRIU_CONFIG_FILE: await criuTlsConfig(path.join(work, 'criu.conf'), ps) } : undefined;
+      // CRIU's corked client socket would hold the dump's last command back 0.2 s: pushed (paths.ts).
+      const push = ps ? criuTcpPushLib() : undefined;
+      const env = ps ? { ...toolEnv(), CRIU_CONFIG_FILE: await criuTlsConfig(path.join(work, 'criu.conf'), ps), ...(push ? { LD_PRELOAD: push } : {}) } : undefined;
       // (Over the network a dump may take longer than a local one: 120 s.)
+      // Frozen now, after the checks and files above, so that the least time passes frozen.
+      if (opts.freezeFirst && st?.status === 'running') {
+        const p = await this.runc(['pause', name]);
+        if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
+      }
+      if (opts.freezeFirst) opts.onFrozen?.();
       const r = await this.runc(args, undefined, env ? { env, timeoutMs: 120_000 } : undefined);
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });

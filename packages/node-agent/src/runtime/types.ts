@@ -208,8 +208,11 @@ export interface RuntimeDriver {
    * Without leaveRunning the container is gone afterwards (runc forgets it; the bundle stays).
    * `pageServer`: the memory pages (and pagemaps) go to that CRIU page server over TLS
    * (page-server.ts) instead of `imageDir`; a dump that fails leaves the container running.
+   * `freezeFirst` (with leaveRunning): the container is frozen just before CRIU starts and
+   * stays frozen after the dump (also when it fails: the caller thaws it); `onFrozen` is
+   * called once it is frozen, as CRIU starts (the caller may read its files meanwhile).
    */
-  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined }): Promise<void>;
+  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: () => void }): Promise<void>;
   /** Restores a checkpoint into the (stopped) container from its bundle: processes resume. */
   restore(name: string, imageDir: string): Promise<void>;
 }
