@@ -436,7 +436,7 @@ export class Agent {
     });
   }
 
-  async stop(name: string, opts: { force?: boolean; timeoutMs?: number; stateful?: boolean; pageServer?: PageServerTarget | undefined } = {}): Promise<void> {
+  async stop(name: string, opts: { force?: boolean; timeoutMs?: number; stateful?: boolean } = {}): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
       const s = await this.runtime.state(name);
@@ -444,7 +444,7 @@ export class Agent {
       if (opts.stateful) {
         this.requireStateful(r);
         if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running for a stateful stop (it is ${s.status.toLowerCase()})`);
-        await this.runtime.checkpoint(name, this.checkpointDir(name, STATEFUL_STOP), { leaveRunning: false, pageServer: opts.pageServer });
+        await this.runtime.checkpoint(name, this.checkpointDir(name, STATEFUL_STOP), { leaveRunning: false });
         return;
       }
       await this.runtime.stop(name, { force: opts.force ?? false, timeoutMs: opts.timeoutMs ?? 30_000 });
