@@ -24,6 +24,15 @@ export function criuTcpPushLib(): string | undefined {
   return fs.existsSync(f) ? f : undefined;
 }
 
+/**
+ * deploy/berth-timens-exec.c built by setup-host: run in a container's process to join its
+ * init's time namespace before the command (runtime/runc.ts, exec). Undefined when absent.
+ */
+export function timensExecHelper(): string | undefined {
+  const f = path.join(berthLibDir(), 'lib', 'berth-timens-exec');
+  return fs.existsSync(f) ? f : undefined;
+}
+
 /** The system's usual root PATH, for daemons started from an environment without one. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

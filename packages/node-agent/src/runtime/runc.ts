@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { HostCapabilities } from '../capabilities/types';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
-import { criuTcpPushLib, toolEnv } from '../host/paths';
+import { criuTcpPushLib, timensExecHelper, toolEnv } from '../host/paths';
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
@@ -363,15 +363,19 @@ export class RuncDriver implements RuntimeDriver {
   }
 
   /** @internal for RuncExec: checks the container is running and writes a process.json. */
-  prepareExec(name: string, p: ExecSpec): { processFile: string; logFile: string; pidFile: string } {
+  prepareExec(name: string, p: ExecSpec): { processFile: string; logFile: string; pidFile: string; timensHelper: string | undefined } {
     this.requireBundle(name);
     const stateFile = path.join(this.root, name, 'state.json');
     if (!fs.existsSync(stateFile)) throw new FailedPreconditionError(`container ${name} is not running`);
     const proc = execProcess(this.readConfig(name), p);
+    // In a time namespace of init's own, the process starts as berth-timens-exec, handed to it
+    // at TIMENS_FD, which joins that namespace and executes the command (initTimeNamespace).
+    const timensHelper = initTimeNamespace(stateFile) ? timensExecHelper() : undefined;
+    if (timensHelper) proc['args'] = [`/proc/self/fd/${TIMENS_FD}`, ...p.args];
     const id = randomBytes(6).toString('hex');
     const processFile = path.join(this.bundleDir(name), `exec-${id}.json`);
     fs.writeFileSync(processFile, JSON.stringify(proc));
-    return { processFile, logFile: path.join(this.bundleDir(name), `exec-${id}.log`), pidFile: path.join(this.bundleDir(name), `exec-${id}.pid`) };
+    return { processFile, logFile: path.join(this.bundleDir(name), `exec-${id}.log`), pidFile: path.join(this.bundleDir(name), `exec-${id}.pid`), timensHelper };
   }
 
   /** @internal */
@@ -589,7 +593,35 @@ export class RuncDriver implements RuntimeDriver {
   }
 }
 
-/** An exec'd process; with a tty, runc runs under util-linux `script`, which gives it a terminal. */
+/** Where an exec'd process finds berth-timens-exec (runc exec --preserve-fds 1). */
+const TIMENS_FD = 3;
+
+/**
+ * The time namespace of the container's init, when it is not berthd's own (a container CRIU
+ * restored runs in a time namespace of its own, which keeps its monotonic clocks going on from
+ * the dump): /proc/<init pid>/ns/time. runc 1.1 joins every namespace of init on exec except
+ * that one, so a process exec'd there would live outside it, and CRIU cannot dump such a tree
+ * again ("Can't restore sub-task in NS (cflags 80)" on the next live move); runc cannot run
+ * inside it either (the namespace shifts init's start time in /proc, and runc then takes the
+ * container for stopped). deploy/berth-timens-exec.c says how the process joins it. Undefined
+ * when the kernel has no time namespaces or init's is ours.
+ */
+function initTimeNamespace(stateFile: string): string | undefined {
+  try {
+    const pid = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { init_process_pid?: number }).init_process_pid;
+    if (!pid) return undefined;
+    const ns = `/proc/${pid}/ns/time`;
+    return fs.readlinkSync(ns) === fs.readlinkSync('/proc/self/ns/time') ? undefined : ns;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An exec'd process; with a tty, runc runs under util-linux `script`, which gives it a terminal.
+ * In a container with a time namespace of its own, runc gets berth-timens-exec at TIMENS_FD
+ * and passes it on (--preserve-fds), so the process joins that namespace (initTimeNamespace).
+ */
 class RuncExec implements ExecProcess {
   readonly stdin: NodeJS.WritableStream;
   readonly stdout: NodeJS.ReadableStream;
@@ -599,7 +631,7 @@ class RuncExec implements ExecProcess {
   private pidFile = '';
 
   constructor(private readonly driver: RuncDriver, name: string, private readonly p: ExecSpec) {
-    let files: { processFile: string; logFile: string; pidFile: string };
+    let files: ReturnType<RuncDriver['prepareExec']>;
     try {
       files = driver.prepareExec(name, p);
     } catch (e) {
@@ -611,13 +643,22 @@ class RuncExec implements ExecProcess {
       this.exited.catch(() => undefined); // the caller's await sees it; no unhandled rejection
       return;
     }
-    const runcArgs = driver.runcArgs(['--log', files.logFile, '--log-format', 'json', 'exec', ...(p.tty ? ['--tty'] : []), '--pid-file', files.pidFile, '--process', files.processFile, name]);
+    const helper = files.timensHelper;
+    const runcArgs = driver.runcArgs(['--log', files.logFile, '--log-format', 'json', 'exec', ...(p.tty ? ['--tty'] : []), ...(helper ? ['--preserve-fds', '1'] : []), '--pid-file', files.pidFile, '--process', files.processFile, name]);
+    const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     let child;
     if (p.tty) {
-      const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
       const size = p.columns && p.rows ? `stty cols ${Math.floor(p.columns)} rows ${Math.floor(p.rows)} 2>/dev/null; ` : '';
-      const cmd = `${size}exec ${[driver.runcPath, ...runcArgs].map(quote).join(' ')}`;
+      const fd = helper ? `exec ${TIMENS_FD}<${quote(helper)}; ` : '';
+      const cmd = `${size}${fd}exec ${[driver.runcPath, ...runcArgs].map(quote).join(' ')}`;
       child = spawn('script', ['--quiet', '--return', '--echo', 'never', '--command', cmd, '/dev/null'], { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    } else if (helper) {
+      const fd = fs.openSync(helper, 'r');
+      try {
+        child = spawn(driver.runcPath, runcArgs, { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe', fd] });
+      } finally {
+        fs.closeSync(fd);
+      }
     } else {
       child = spawn(driver.runcPath, runcArgs, { env: toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     }
