@@ -367,10 +367,14 @@ export class RuncDriver implements RuntimeDriver {
     this.requireBundle(name);
     const stateFile = path.join(this.root, name, 'state.json');
     if (!fs.existsSync(stateFile)) throw new FailedPreconditionError(`container ${name} is not running`);
-    const proc = execProcess(this.readConfig(name), p);
+    const config = this.readConfig(name);
+    const proc = execProcess(config, p);
     // In a time namespace of init's own, the process starts as berth-timens-exec, handed to it
     // at TIMENS_FD, which joins that namespace and executes the command (initTimeNamespace).
-    const timensHelper = initTimeNamespace(stateFile) ? timensExecHelper() : undefined;
+    // Not in a privileged container: without a user namespace of its own its processes lack
+    // CAP_SYS_ADMIN over that namespace (they stay outside it, as before).
+    const ownUserNs = ((config.linux['namespaces'] ?? []) as Array<{ type: string }>).some((n) => n.type === 'user');
+    const timensHelper = ownUserNs && initTimeNamespace(stateFile) ? timensExecHelper() : undefined;
     if (timensHelper) proc['args'] = [`/proc/self/fd/${TIMENS_FD}`, ...p.args];
     const id = randomBytes(6).toString('hex');
     const processFile = path.join(this.bundleDir(name), `exec-${id}.json`);
