@@ -206,6 +206,11 @@ describe('the berth CLI', () => {
     expect(run(['info', 'local:']).out).toMatch(/^server: /);
     const exec = run(['exec', 'local:cli1', '--', 'echo', 'a:b']);
     expect([exec.code, exec.out]).toEqual([0, 'a:b\n']);
+    // The command's arguments arrive as typed, never read as numbers (-0 was 0, 0x10 was 16).
+    const numbers = run(['exec', 'local:cli1', '--', 'printf', '%s|', '-0', '007', '1.50', '0x10', '1e3', '-5']);
+    expect([numbers.code, numbers.out]).toEqual([0, '-0|007|1.50|0x10|1e3|-5|']);
+    const bare = run(['exec', 'local:cli1', 'printf', '%s|', '007', '1.50']);
+    expect([bare.code, bare.out]).toEqual([0, '007|1.50|']);
     expect(run(['config', 'get', 'local:cli1', 'limits.memory']).out).toBe('128MiB\n');
 
     for (const args of [['info', 'prod:cli1'], ['list', 'prod:'], ['exec', 'prod:cli1', '--', 'true'], ['launch', 'busybox', 'prod:c9']]) {

@@ -536,7 +536,7 @@ async function main(): Promise<void> {
     // yargs' validation failures (unknown command or flag, bad choice, missing argument) are usage
     // errors (exit code 2); errors of the handlers pass through as they are.
     .fail((msg: string | null, err: Error | undefined) => { throw err ?? new UsageError(msg ?? 'invalid arguments'); })
-    .parserConfiguration({ 'populate--': true })
+    .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
     .demandCommand(1, 'name a command; see berth --help')
     .help()
     .alias('help', 'h')
