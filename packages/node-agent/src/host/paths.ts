@@ -14,24 +14,23 @@ export function berthBinDir(): string {
   return path.join(berthLibDir(), 'bin');
 }
 
-/**
- * deploy/criu-tcp-push.c built by setup-host: preloaded into CRIU for a dump to a page server,
- * whose client socket otherwise ends every dump with the kernel's 200 ms cork timeout.
- * Undefined when this host has none (the dump works, 0.2 s slower).
- */
-export function criuTcpPushLib(): string | undefined {
-  const f = path.join(berthLibDir(), 'lib', 'criu-tcp-push.so');
+/** One of berth's C helpers setup-host builds from deploy/ into lib/; undefined when this host has none. */
+function builtHelper(file: string): string | undefined {
+  const f = path.join(berthLibDir(), 'lib', file);
   return fs.existsSync(f) ? f : undefined;
 }
 
 /**
- * deploy/berth-timens-exec.c built by setup-host: run in a container's process to join its
- * init's time namespace before the command (runtime/runc.ts, exec). Undefined when absent.
+ * deploy/criu-tcp-push.c: preloaded into CRIU for a dump to a page server, whose client socket
+ * otherwise ends every dump with the kernel's 200 ms cork timeout (without it: 0.2 s slower).
  */
-export function timensExecHelper(): string | undefined {
-  const f = path.join(berthLibDir(), 'lib', 'berth-timens-exec');
-  return fs.existsSync(f) ? f : undefined;
-}
+export const criuTcpPushLib = (): string | undefined => builtHelper('criu-tcp-push.so');
+
+/**
+ * deploy/berth-timens-exec.c: run in an exec'd process to join its container init's time
+ * namespace before the command (runtime/runc.ts).
+ */
+export const timensExecHelper = (): string | undefined => builtHelper('berth-timens-exec');
 
 /** The system's usual root PATH, for daemons started from an environment without one. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -370,11 +370,11 @@ export class RuncDriver implements RuntimeDriver {
     const config = this.readConfig(name);
     const proc = execProcess(config, p);
     // In a time namespace of init's own, the process starts as berth-timens-exec, handed to it
-    // at TIMENS_FD, which joins that namespace and executes the command (initTimeNamespace).
+    // at TIMENS_FD, which joins that namespace and executes the command (initHasOwnTimeNamespace).
     // Not in a privileged container: without a user namespace of its own its processes lack
     // CAP_SYS_ADMIN over that namespace (they stay outside it, as before).
     const ownUserNs = ((config.linux['namespaces'] ?? []) as Array<{ type: string }>).some((n) => n.type === 'user');
-    const timensHelper = ownUserNs && initTimeNamespace(stateFile) ? timensExecHelper() : undefined;
+    const timensHelper = ownUserNs && initHasOwnTimeNamespace(stateFile) ? timensExecHelper() : undefined;
     if (timensHelper) proc['args'] = [`/proc/self/fd/${TIMENS_FD}`, ...p.args];
     const id = randomBytes(6).toString('hex');
     const processFile = path.join(this.bundleDir(name), `exec-${id}.json`);
@@ -482,13 +482,13 @@ export class RuncDriver implements RuntimeDriver {
       // CRIU's corked client socket would hold the dump's last command back 0.2 s: pushed (paths.ts).
       const push = ps ? criuTcpPushLib() : undefined;
       const env = ps ? { ...toolEnv(), CRIU_CONFIG_FILE: await criuTlsConfig(path.join(work, 'criu.conf'), ps), ...(push ? { LD_PRELOAD: push } : {}) } : undefined;
-      // (Over the network a dump may take longer than a local one: 120 s.)
       // Frozen now, after the checks and files above, so that the least time passes frozen.
       if (opts.freezeFirst && st?.status === 'running') {
         const p = await this.runc(['pause', name]);
         if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
       }
       if (opts.freezeFirst) opts.onFrozen?.();
+      // (Over the network a dump may take longer than a local one: 120 s.)
       const r = await this.runc(args, undefined, env ? { env, timeoutMs: 120_000 } : undefined);
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });
@@ -601,30 +601,27 @@ export class RuncDriver implements RuntimeDriver {
 const TIMENS_FD = 3;
 
 /**
- * The time namespace of the container's init, when it is not berthd's own (a container CRIU
- * restored runs in a time namespace of its own, which keeps its monotonic clocks going on from
- * the dump): /proc/<init pid>/ns/time. runc 1.1 joins every namespace of init on exec except
- * that one, so a process exec'd there would live outside it, and CRIU cannot dump such a tree
- * again ("Can't restore sub-task in NS (cflags 80)" on the next live move); runc cannot run
- * inside it either (the namespace shifts init's start time in /proc, and runc then takes the
- * container for stopped). deploy/berth-timens-exec.c says how the process joins it. Undefined
- * when the kernel has no time namespaces or init's is ours.
+ * Whether the container's init runs in a time namespace that is not berthd's (a container CRIU
+ * restored does: it keeps its monotonic clocks going on from the dump). runc 1.1 joins every
+ * namespace of init on exec except that one, so a process exec'd there would live outside it,
+ * and CRIU cannot dump such a tree again ("Can't restore sub-task in NS (cflags 80)" on the
+ * next live move); runc cannot run inside it either (the namespace shifts init's start time in
+ * /proc, and runc then takes the container for stopped). deploy/berth-timens-exec.c says how
+ * the process joins it. False when the kernel has no time namespaces.
  */
-function initTimeNamespace(stateFile: string): string | undefined {
+function initHasOwnTimeNamespace(stateFile: string): boolean {
   try {
     const pid = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { init_process_pid?: number }).init_process_pid;
-    if (!pid) return undefined;
-    const ns = `/proc/${pid}/ns/time`;
-    return fs.readlinkSync(ns) === fs.readlinkSync('/proc/self/ns/time') ? undefined : ns;
+    return !!pid && fs.readlinkSync(`/proc/${pid}/ns/time`) !== fs.readlinkSync('/proc/self/ns/time');
   } catch {
-    return undefined;
+    return false;
   }
 }
 
 /**
  * An exec'd process; with a tty, runc runs under util-linux `script`, which gives it a terminal.
  * In a container with a time namespace of its own, runc gets berth-timens-exec at TIMENS_FD
- * and passes it on (--preserve-fds), so the process joins that namespace (initTimeNamespace).
+ * and passes it on (--preserve-fds), so the process joins that namespace (initHasOwnTimeNamespace).
  */
 class RuncExec implements ExecProcess {
   readonly stdin: NodeJS.WritableStream;
