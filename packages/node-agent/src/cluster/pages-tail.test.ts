@@ -12,17 +12,19 @@ describe('pages sent while they are written', () => {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   /** A tail from src/ into a sink in dst/ (through the frame encoding). */
-  const pair = (): { tail: PagesTail; sink: PagesSink; src: string; dst: string; offsets: number[] } => {
+  const pair = (): { tail: PagesTail; sink: PagesSink; src: string; dst: string; offsets: number[]; sent: () => number } => {
     const src = path.join(tmp, 'src');
     const dst = path.join(tmp, 'dst');
     const sink = new PagesSink(dst);
     const offsets: number[] = [];
+    let bytes = 0;
     const tail = new PagesTail(src, async (name, offset, data) => {
       const f = decodePages(encodePages(name, offset, data));
       offsets.push(f.offset);
       await sink.write(f.name, f.offset, f.data);
+      bytes += f.data.length;
     });
-    return { tail, sink, src, dst, offsets };
+    return { tail, sink, src, dst, offsets, sent: () => bytes };
   };
 
   it('follows files as they grow, sends the rest at the end, and the copy checks out', async () => {
@@ -47,12 +49,14 @@ describe('pages sent while they are written', () => {
   });
 
   it('sends a file again from its start when it changed behind what was sent', async () => {
-    const { tail, sink, src, dst } = pair();
+    const { tail, sink, src, dst, sent } = pair();
     fs.mkdirSync(src);
     const f = path.join(src, 'pages-1.img');
     fs.writeFileSync(f, randomBytes(1 << 20));
     tail.start();
-    await sleep(80);
+    // Until the tail has sent the whole file (a fixed sleep was too short on a loaded host).
+    for (const deadline = Date.now() + 10_000; sent() < 1 << 20 && Date.now() < deadline;) await sleep(20);
+    expect(sent()).toBe(1 << 20);
     const fd = fs.openSync(f, 'r+');
     fs.writeSync(fd, Buffer.from('rewritten'), 0, 9, 100); // behind the bytes sent
     fs.closeSync(fd);
