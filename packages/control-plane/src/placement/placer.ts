@@ -249,7 +249,8 @@ export class Placer {
     this.membersDirty = true;
     this.watchId = this.node.watch({ key: b(P_GROUPS), rangeEnd: prefixEnd(P_MEMBERS) }, (ev) => {
       view.apply(ev);
-      if (!this.membersDirty && ev.some((e) => INSTANCES.compare(e.kv.key, 0, INSTANCES.length) !== 0)) this.membersDirty = true;
+      // (Keys shorter than the instances' prefix, such as /berth/live/<member>, are not instances.)
+      if (!this.membersDirty && ev.some((e) => e.kv.key.length < INSTANCES.length || INSTANCES.compare(e.kv.key, 0, INSTANCES.length) !== 0)) this.membersDirty = true;
     }, () => { if (this.view === view) this.reset(); });
     const copies = this.pendingCopies;
     this.pendingWatchId = this.node.watch({ key: b(P_PENDING), rangeEnd: prefixEnd(P_PENDING) }, (ev) => {

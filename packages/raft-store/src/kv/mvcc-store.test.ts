@@ -380,6 +380,18 @@ describe('MvccStore: watch', () => {
     expect(w.events.map((e) => e.kv.value.toString())).toEqual(['3', '4', '5', '6']);
   });
 
+  it('a watcher whose sink throws loses its watch, told why; the store and the other watchers go on', async () => {
+    const bad: Error[] = [];
+    store.watch({ key: b('t/'), rangeEnd: b('t0') }, () => { throw new RangeError('sink broke'); }, (e) => bad.push(e));
+    const good = collect();
+    store.watch({ key: b('t/'), rangeEnd: b('t0') }, good.sink, (e) => { throw e; });
+    await put('t/1', 'a');
+    await put('t/2', 'b');
+    expect(bad.map((e) => e.message)).toEqual(['sink broke']);
+    expect(good.events.map((e) => e.kv.key.toString())).toEqual(['t/1', 't/2']);
+    expect(await get('t/2')).toBe('b');
+  });
+
   it('refuses a watch from a compacted revision, naming the compacted revision', async () => {
     for (let i = 1; i <= 5; i++) await put('c', String(i));
     await apply({ compaction: { revision: 4 } });

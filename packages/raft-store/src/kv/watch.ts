@@ -30,6 +30,7 @@ interface Watcher {
   id: number;
   opts: WatchOptions;
   sink: WatchSink;
+  onError: (e: Error) => void;
   /** While catching up from history, live events wait here. */
   pending: WatchEvent[] | null;
 }
@@ -57,7 +58,7 @@ export class WatchHub {
   watch(opts: WatchOptions, currentRevision: number, compactedRevision: number, sink: WatchSink, onError: (e: Error) => void): number {
     const start = opts.startRevision ?? 0;
     if (start > 0 && start <= compactedRevision) throw new CompactedError(start, compactedRevision);
-    const w: Watcher = { id: this.nextId++, opts, sink, pending: null };
+    const w: Watcher = { id: this.nextId++, opts, sink, onError, pending: null };
     this.watchers.set(w.id, w);
     if (start > 0 && start <= currentRevision) {
       w.pending = [];
@@ -65,7 +66,7 @@ export class WatchHub {
         if (!this.watchers.has(w.id)) return;
         const all = [...this.filter(w, past), ...(w.pending ?? [])];
         w.pending = null;
-        if (all.length > 0) w.sink(all);
+        if (all.length > 0) this.deliver(w, all);
       }, (e: unknown) => {
         this.watchers.delete(w.id);
         onError(e instanceof Error ? e : new Error(String(e)));
@@ -85,7 +86,23 @@ export class WatchHub {
       const mine = this.filter(w, events);
       if (mine.length === 0) continue;
       if (w.pending) w.pending.push(...mine);
-      else w.sink(mine);
+      else this.deliver(w, mine);
+    }
+  }
+
+  /**
+   * A watcher's sink that throws ends that watch (its onError gets the exception): the store
+   * that publishes, and every other watcher, go on. (An exception escaping into the store's
+   * apply would stop the Raft member.)
+   */
+  private deliver(w: Watcher, events: WatchEvent[]): void {
+    try {
+      w.sink(events);
+    } catch (e) {
+      this.watchers.delete(w.id);
+      try {
+        w.onError(e instanceof Error ? e : new Error(String(e)));
+      } catch { /* the watcher's own handler failed too: it is gone either way */ }
     }
   }
 
