@@ -115,8 +115,12 @@ describe('fetchImage', () => {
   it('passes by a peer that is down when another holds the image', async () => {
     const out = path.join(tmp, 'down');
     const dead = await serve();
-    servers[servers.length - 1]!.forceShutdown();
-    const r = await fetchImage({ fingerprint: fp, size, peers: [{ name: 'dead', client: dead }, { name: 'up', client: await serve() }], file: out, rangeBytes: MiB });
+    const deadServer = servers[servers.length - 1]!;
+    // The live server first: started after the dead one's shutdown it could be given the
+    // same port, and the "dead" client would then reach it (seen once in CI).
+    const up = await serve();
+    deadServer.forceShutdown();
+    const r = await fetchImage({ fingerprint: fp, size, peers: [{ name: 'dead', client: dead }, { name: 'up', client: up }], file: out, rangeBytes: MiB });
     expect(sha(out)).toBe(fp);
     expect(r.byPeer['up']).toBe(size);
     expect(r.byPeer['dead']).toBeUndefined();
