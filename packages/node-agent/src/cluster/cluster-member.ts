@@ -22,7 +22,7 @@ import { loadBerthV1 } from '@berth/proto';
 import type { ClusterJoinHandlers, InstanceServiceClient, InstanceServiceHandlers, JoinRequest__Output, JoinResponse, Member as MemberMessage } from '@berth/proto';
 import { GrpcTransport, RaftNode } from '@berth/raft-store';
 import {
-  ClusterError, ClusterStore, instancesPerMember, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
+  ClusterError, ClusterStore, instancesPerMember, K_IMAGE_SETTINGS, P_IMAGE_DELETED, P_IMAGE_HOLDERS, P_IMAGES, P_INSTANCES, P_PENDING, Placer, channelCredentials, checkMemberName, createCertificateAuthority, createJoinToken, fingerprint,
   issueCertificate, launchTrace, launchTraceOn, serverCredentials,
 } from '@berth/control-plane';
 import { ImageRegistry, TrustStore } from '@berth/control-plane';
@@ -223,6 +223,7 @@ export class ClusterMember {
       if (leading && m.info) while ((await placer.runOnce()) > 0 && !m.stopped);
     });
     let kickReconcile: (() => void) | undefined;
+    let kickImages: (() => void) | undefined;
     if (opts.agent) {
       m.mover = new Mover(config.name, m.store, opts.agent, (member) => m.peerClient(member, 'MigrationService'), links);
       const images = await ImageDistributor.start({
@@ -232,7 +233,7 @@ export class ClusterMember {
         links,
       });
       m.images = images;
-      m.every(2000, async () => {
+      kickImages = m.every(2000, async () => {
         if (m.node.leaderId && m.info) await images.tick();
       });
       const reconciler = new Reconciler(config.name, m.store, opts.agent, m.mover, images);
@@ -240,7 +241,7 @@ export class ClusterMember {
         if (m.node.leaderId && m.info) await reconciler.runOnce();
       });
     }
-    m.watchStore(kickPlace, kickReconcile);
+    m.watchStore(kickPlace, kickReconcile, kickImages);
     return m;
   }
 
@@ -297,18 +298,23 @@ export class ClusterMember {
   }
 
   /** One watch on everything berth keeps in the store: wakes the loops and the API's waits. */
-  private watchStore(kickPlace: () => void, kickReconcile: (() => void) | undefined): void {
+  private watchStore(kickPlace: () => void, kickReconcile: (() => void) | undefined, kickImages: (() => void) | undefined): void {
     const prefix = (p: string): Buffer => Buffer.from(p);
     this.watchId = this.node.watch({ key: prefix('/berth/'), rangeEnd: prefix('/berth0') }, (events) => {
       let place = false;
       let reconcile = false;
+      let images = false;
       for (const e of events) {
         const k = e.kv.key.toString('utf8');
         if (launchTraceOn) launchTrace(this.config.name, 'watch', k, `${e.type}@${e.kv.modRevision}`);
         if (k.startsWith(P_PENDING)) place = true;
         // An intent without a location waits for the leader's placer (it keeps them in memory).
         else if (k.startsWith(P_INSTANCES)) reconcile = place = true;
+        // An image recorded, held, deleted or the replica count changed: replication looks now,
+        // not at its next tick (a new image reached its replicas up to 2 s late).
+        else if (k.startsWith(P_IMAGE_HOLDERS) || k.startsWith(P_IMAGES) || k.startsWith(P_IMAGE_DELETED) || k === K_IMAGE_SETTINGS) images = true;
       }
+      if (images && kickImages) setImmediate(kickImages);
       // After every watcher of this change has seen it (the placer keeps its own view from its
       // own watch): kicked at once, it could find its view a change behind and wait a second.
       if (place && this.node.isLeader) setImmediate(kickPlace);
