@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { MvccStore } from './mvcc-store';
 import type { AppliedEntry } from './mvcc-store';
 import { CompactedError } from './watch';
+import { encode } from './codec';
+import type { Plain } from './codec';
+import { decodeEvents, encodeEvents } from './records';
 import type { Command, CommandResult, WatchEvent } from './types';
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -390,6 +393,53 @@ describe('MvccStore: watch', () => {
     expect(bad.map((e) => e.message)).toEqual(['sink broke']);
     expect(good.events.map((e) => e.kv.key.toString())).toEqual(['t/1', 't/2']);
     expect(await get('t/2')).toBe('b');
+  });
+
+  it('keeps one history record per apply: replays from inside one, compacts through one, and sends the rest in a snapshot', async () => {
+    // Three applies of 4 puts each (revisions 1-4, 5-8, 9-12) and a txn of two puts (13, subs 0 and 1).
+    const batchOf = (from: number): AppliedEntry[] => [0, 1, 2, 3].map((i) => ({ index: ++index, term: 1, command: { put: { key: b(`r/${from + i}`), value: b(`v${from + i}`) } } }));
+    for (const from of [1, 5, 9]) await store.apply(batchOf(from));
+    await apply({ txn: { compare: [], success: [{ requestPut: { key: b('r/13a'), value: b('v13a') } }, { requestPut: { key: b('r/13b'), value: b('v13b') } }], failure: [] } });
+    const revs = (evs: WatchEvent[]): string[] => evs.map((e) => `${e.kv.modRevision}:${e.kv.key.toString()}`);
+    expect(revs(await store.history(6, 10))).toEqual(['6:r/6', '7:r/7', '8:r/8', '9:r/9', '10:r/10']);
+    expect(revs(await store.history(12, 13))).toEqual(['12:r/12', '13:r/13a', '13:r/13b']);
+    expect(revs(await store.history(4, 4))).toEqual(['4:r/4']);
+    const w = collect();
+    store.watch({ key: b('r/'), rangeEnd: b('r0'), startRevision: 7 }, w.sink, (e) => { throw e; });
+    await put('r/14', 'v14');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(revs(w.events)).toEqual(['7:r/7', '8:r/8', '9:r/9', '10:r/10', '11:r/11', '12:r/12', '13:r/13a', '13:r/13b', '14:r/14']);
+    // Compaction at 6 cuts through the record of 5-8: it stays (readers skip 5 and 6), 1-4's goes.
+    await apply({ compaction: { revision: 6 } });
+    await store.sync();
+    expect(revs(await store.history(7, 8))).toEqual(['7:r/7', '8:r/8']);
+    await expect(store.history(6, 8)).rejects.toThrow(CompactedError);
+    // A snapshot carries the straddling record: the new store replays from 7 too.
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-kv2-'));
+    const other = await MvccStore.open(otherDir);
+    try {
+      await other.installSnapshot((await store.snapshot()).chunks);
+      expect(revs(await other.history(7, 9))).toEqual(['7:r/7', '8:r/8', '9:r/9']);
+      const w2 = collect();
+      other.watch({ key: b('r/'), rangeEnd: b('r0'), startRevision: 13 }, w2.sink, (e) => { throw e; });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(revs(w2.events)).toEqual(['13:r/13a', '13:r/13b', '14:r/14']);
+    } finally {
+      await other.close();
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads history records of one event each, as builds before session 8 wrote them', () => {
+    const kv = (k: string, v: string, rev: number): Plain => [b(k), rev, rev, 1, 0, b(v)];
+    const old = encode([0, kv('a', '1', 3), null]);
+    expect(decodeEvents(old).map((e) => [e.type, e.kv.key.toString(), e.kv.modRevision, e.prevKv])).toEqual([['PUT', 'a', 3, undefined]]);
+    const del = encode([1, kv('a', '', 4), kv('a', '1', 3)]);
+    expect(decodeEvents(del).map((e) => [e.type, e.kv.modRevision, e.prevKv!.value.toString()])).toEqual([['DELETE', 4, '1']]);
+    // The layout written now: one event alone is byte-for-byte the old record.
+    expect(encodeEvents(decodeEvents(old)).equals(old)).toBe(true);
+    expect(() => decodeEvents(encode([]))).toThrow(/bad history record/);
+    expect(() => decodeEvents(encode([[9]]))).toThrow(/bad history record/);
   });
 
   it('refuses a watch from a compacted revision, naming the compacted revision', async () => {

@@ -7,7 +7,7 @@ import {
   attachKey, dedupKey, historyKey, keyKey, leaseKey, memberKey, META_APPLIED, META_COMPACTED, META_REVISION,
   P_ATTACH, P_HISTORY, P_LEASE, P_MEMBER, prefixed, rangeBounds, readU64, u64,
 } from './keys';
-import { decodeEvent, decodeKv, encodeEvent, encodeKv } from './records';
+import { decodeEvents, decodeKv, encodeEvents, encodeKv } from './records';
 import type {
   Command, CommandResult, Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, KvErrorCode, Lease, MemberRecord,
   PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse, WatchEvent,
@@ -177,6 +177,7 @@ export class MvccStore {
       if (!e.command) continue;
       results.push({ index: e.index, result: await tx.applyDeduplicated(e) });
     }
+    tx.pushHistory();
     tx.batch.push({ type: 'put', key: META_APPLIED, value: encode([last.index, last.term]) });
     if (tx.rev !== this.rev) tx.batch.push({ type: 'put', key: META_REVISION, value: encode(tx.rev) });
     if (tx.compacted !== this.compacted) tx.batch.push({ type: 'put', key: META_COMPACTED, value: encode(tx.compacted) });
@@ -359,7 +360,16 @@ export class MvccStore {
     if (from <= this.compacted) throw new CompactedError(from, this.compacted);
     return this.reading(async (db) => {
       const out: WatchEvent[] = [];
-      for await (const v of db.values({ gte: historyKey(from, 0), lt: historyKey(to + 1, 0) })) out.push(decodeEvent(v));
+      // A record is keyed by its LAST event: the first one at or after `from` may begin before
+      // it; the records after the one that reaches `to` are all beyond it.
+      for await (const v of db.values({ gte: historyKey(from, 0), lt: HISTORY_END })) {
+        const evs = decodeEvents(v);
+        for (const ev of evs) {
+          const rev = ev.kv.modRevision;
+          if (rev >= from && rev <= to) out.push(ev);
+        }
+        if (evs[evs.length - 1]!.kv.modRevision >= to) break;
+      }
       return out;
     });
   }
@@ -535,6 +545,8 @@ class ApplyTx {
   private readonly undo: Array<() => void> = [];
   readonly dedup = new Map<string, { seq: number; result: CommandResult }>();
   private sub = 0;
+  /** The position within its revision of the last event in `events` (its history key's second part). */
+  private lastSub = 0;
   private changed = false;
 
   constructor(private readonly db: DB, public rev: number, public compacted: number,
@@ -561,6 +573,17 @@ class ApplyTx {
     for (const b of this.unwritten) for (const [k, v] of b.kvs) all.set(k, v);
     for (const [k, v] of this.overlay) all.set(k, v);
     return all;
+  }
+
+  /**
+   * The batch's history: ONE h record holding every event of this apply, in order, keyed by
+   * the revision and position of its last event (see historyRecord in records.ts).
+   */
+  pushHistory(): void {
+    const n = this.events.length;
+    if (n === 0) return;
+    const last = this.events[n - 1]!;
+    this.batch.push({ type: 'put', key: historyKey(last.kv.modRevision, this.lastSub), value: encodeEvents(this.events) });
   }
 
   /** Puts what this batch read from the database and what it left in every key it touched into `cache`. */
@@ -596,7 +619,7 @@ class ApplyTx {
 
   /** Applies one command; a refusal changes nothing and does not advance the revision. */
   async applyCommand(cmd: Command): Promise<CommandResult> {
-    const mark = { batch: this.batch.length, events: this.events.length };
+    const mark = { batch: this.batch.length, events: this.events.length, lastSub: this.lastSub };
     this.undo.length = 0;
     this.sub = 0;
     this.changed = false;
@@ -619,6 +642,7 @@ class ApplyTx {
       if (!(e instanceof Refusal)) throw e;
       this.batch.length = mark.batch;
       this.events.length = mark.events;
+      this.lastSub = mark.lastSub;
       for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
       this.undo.length = 0;
       return { ok: false, revision: this.rev, code: e.code, message: e.message };
@@ -723,7 +747,7 @@ class ApplyTx {
     this.change(this.overlay, kv.key.toString('latin1'), kv);
     this.batch.push({ type: 'put', key: keyKey(kv.key), value: encodeKv(kv) });
     const ev: WatchEvent = { type: 'PUT', kv, prevKv: prev ?? undefined };
-    this.batch.push({ type: 'put', key: historyKey(kv.modRevision, this.sub++), value: encodeEvent(ev) });
+    this.lastSub = this.sub++;
     this.events.push(ev);
     this.changed = true;
   }
@@ -733,7 +757,7 @@ class ApplyTx {
     this.batch.push({ type: 'del', key: keyKey(prev.key) });
     if (prev.lease) this.batch.push({ type: 'del', key: attachKey(prev.lease, prev.key) });
     const ev: WatchEvent = { type: 'DELETE', kv: { key: prev.key, createRevision: 0, modRevision: rev, version: 0, value: Buffer.alloc(0), lease: 0 }, prevKv: prev };
-    this.batch.push({ type: 'put', key: historyKey(rev, this.sub++), value: encodeEvent(ev) });
+    this.lastSub = this.sub++;
     this.events.push(ev);
     this.changed = true;
   }
@@ -941,6 +965,8 @@ interface WriteJob {
 
 /** Operations merged into one LevelDB batch at most (see enqueueWrite). */
 const MERGE_MAX_OPS = 20_000;
+/** Just past the history family's keys. */
+const HISTORY_END = Buffer.of(P_HISTORY + 1);
 
 /** Batches (and bytes of them) computed ahead of the database at most; the next apply() waits for them. */
 const MAX_UNWRITTEN = 8;
