@@ -27,6 +27,13 @@ function builtHelper(file: string): string | undefined {
 export const criuTcpPushLib = (): string | undefined => builtHelper('criu-tcp-push.so');
 
 /**
+ * deploy/criu-pipe-clamp.c: preloaded into CRIU for a lazy dump (post-copy), whose page
+ * server otherwise fails on its first page where nothing may hold CAP_SYS_RESOURCE (it asks
+ * for a pipe above fs.pipe-max-size and ignores the refusal). Without it: no post-copy.
+ */
+export const criuPipeClampLib = (): string | undefined => builtHelper('criu-pipe-clamp.so');
+
+/**
  * deploy/berth-timens-exec.c: run in an exec'd process to join its container init's time
  * namespace before the command (runtime/runc.ts).
  */
