@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { berthBinDir, probeHost } from '@berth/node-agent';
+import { berthBinDir, criuPipeClampLib, probeHost } from '@berth/node-agent';
 import type { HostCapabilities } from '@berth/node-agent';
 import { sh } from '../support/shell';
 
@@ -64,10 +64,13 @@ describe('host capability report', () => {
       const r = sh(`"${found}" check --feature ${name}`);
       return r.code === 0 && /is supported/.test(r.out + r.err);
     };
-    // Lazy pages also need the kernel to let an unprivileged container open a userfaultfd.
-    const unprivUffd = fs.readFileSync('/proc/sys/vm/unprivileged_userfaultfd', 'utf8').trim() === '1';
-    expect(c.lazyPages.supported).toBe(feat('uffd') && feat('uffd-noncoop') && unprivUffd);
-    if (!unprivUffd && feat('uffd')) expect(c.lazyPages.detail).toMatch(/vm\.unprivileged_userfaultfd=0/);
+    // Lazy pages also need criu-pipe-clamp.so (setup-host builds it) and, for unprivileged
+    // containers, a userfaultfd they may open: vm.unprivileged_userfaultfd=1, or berthd's window
+    // around the restore (allowed unless BERTH_UFFD_WINDOW=0).
+    const unprivUffd = fs.readFileSync('/proc/sys/vm/unprivileged_userfaultfd', 'utf8').trim();
+    const uffd = feat('uffd') && feat('uffd-noncoop');
+    expect(c.lazyPages.supported).toBe(uffd && criuPipeClampLib() !== undefined && (unprivUffd === '1' || process.env['BERTH_UFFD_WINDOW'] !== '0'));
+    if (c.lazyPages.supported) expect(c.lazyPages.detail).toContain(`vm.unprivileged_userfaultfd=${unprivUffd}${unprivUffd === '1' ? '' : ' (set to 1 by berthd only around a post-copy restore)'}`);
     expect(c.memDirtyTrack.supported).toBe(feat('mem_dirty_track'));
     expect(c.userNamespaces.supported).toBe(feat('userns'));
   });

@@ -106,8 +106,11 @@ export interface InstanceIntent {
 export interface MoveIntent {
   id: string;
   to: string;
-  /** cold (default; stopped, moved, started) or stop-and-copy (live: CRIU through runc). */
-  mode?: 'cold' | 'stop-and-copy' | undefined;
+  /**
+   * cold (default; stopped, moved, started), stop-and-copy (live: CRIU through runc) or
+   * post-copy (live: restored on the target first, its memory pulled from the source after).
+   */
+  mode?: 'cold' | 'stop-and-copy' | 'post-copy' | undefined;
   /**
    * The operation that asked for it (move, evacuate, restore, copy): the source writes the
    * move's progress into its metadata (`move.<instance>.*`, node-agent cluster/moves.ts).

@@ -20,7 +20,7 @@ import { Reverter } from '../reverter';
 import { DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE } from '../runtime/bundle';
 import { shiftOwnership } from '../runtime/idmap';
 import { RuncDriver } from '../runtime/runc';
-import type { ContainerSpec, ExecProcess, ExecSpec, RuntimeDriver, RuntimeState } from '../runtime/types';
+import type { ContainerSpec, ExecProcess, ExecSpec, LazyServing, RuntimeDriver, RuntimeState } from '../runtime/types';
 import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
 import type { PoolConfig, StorageDriver } from '../storage';
 import { isTrue, limitsFromConfig, SPARE_PREFIX, validateConfig, validateInstanceName } from './config';
@@ -488,6 +488,57 @@ export class Agent {
         await this.runtime.unfreeze(name).catch(() => undefined);
         throw e;
       }
+    });
+  }
+
+  /**
+   * Post-copy's dump (moves.ts; runtime checkpointLazy): frozen, dumped into
+   * checkpoints/<name>/.move without its memory, which CRIU serves from `serve` while the
+   * target pulls it. The processes stay here, frozen, like dumpFrozen's: removed with this
+   * copy once the move commits, thawed (thawDump) if it fails and the target dropped its copy.
+   */
+  async dumpLazy(name: string, serve: PageServerTarget, onFrozen?: () => void): Promise<LazyServing> {
+    return this.locked(name, async () => {
+      const r = await this.readRecord(name);
+      this.requireStateful(r);
+      const c = this.capabilities?.criu;
+      if (c && !c.lazyPages.supported) throw new NotSupportedError('criu.lazyPages', c.lazyPages.detail);
+      if (!this.runtime.checkpointLazy) throw new NotSupportedError('criu.lazyPages', 'this runtime driver has no lazy dump');
+      const s = await this.runtime.state(name);
+      if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running to be moved live (it is ${s.status.toLowerCase()})`);
+      try {
+        return await this.runtime.checkpointLazy(name, this.checkpointDir(name, MOVE_DUMP), { serve, onFrozen });
+      } catch (e) {
+        await fsp.rm(this.checkpointDir(name, MOVE_DUMP), { recursive: true, force: true });
+        await this.runtime.unfreeze(name).catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Post-copy's restore (moves.ts, the target): the source's images (checkpoints/<name>/stop)
+   * restored with their memory pulled from the source's lazy page server `from`. Resolves once
+   * the processes run; `pulled` resolves when all their memory is here. If the pull fails the
+   * processes are killed here (their memory is not whole) and `pulled` rejects naming why.
+   */
+  async startLazy(name: string, from: PageServerTarget): Promise<{ pulled: Promise<void> }> {
+    return this.locked(name, async () => {
+      await this.readRecord(name);
+      if (!this.runtime.restoreLazy) throw new NotSupportedError('criu.lazyPages', 'this runtime driver has no lazy restore');
+      const s = await this.runtime.state(name);
+      if (s.status === 'Running' || s.status === 'Frozen') throw new FailedPreconditionError(`instance "${name}" is already ${s.status.toLowerCase()}`);
+      const stopped = this.checkpointDir(name, STATEFUL_STOP);
+      const pulling = await this.runtime.restoreLazy(name, stopped, from);
+      const pulled = pulling.pulled.then(
+        () => fsp.rm(stopped, { recursive: true, force: true }),
+        async (e: Error) => {
+          process.stderr.write(`post-copy restore of ${name}: its memory did not all arrive (${e.message}); its processes are killed here\n`);
+          await this.locked(name, () => this.runtime.stop(name, { force: true, timeoutMs: 0 })).catch(() => undefined);
+          throw e;
+        });
+      pulled.catch(() => undefined);
+      return { pulled };
     });
   }
 

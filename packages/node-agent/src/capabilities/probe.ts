@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { berthBinDir } from '../host/paths';
+import { berthBinDir, criuPipeClampLib } from '../host/paths';
 import { describeResult, runTool } from '../host/run';
+import { uffdWindowAllowed } from '../runtime/lazy';
 import { probePageServerTls } from '../runtime/page-server';
 import type { CgroupInfo, CgroupLayout, CriuInfo, Feature, HostCapabilities, ToolInfo } from './types';
 
@@ -137,14 +138,21 @@ async function probeCriu(): Promise<CriuInfo> {
     criuFeature(criuPath, ['userns']),
     probePageServerTls(criuPath, os.tmpdir()).then((r) => feature(r.supported, r.detail)),
   ]);
-  // berth's containers are unprivileged: their restored processes open the userfaultfd
-  // themselves, from inside their user namespace, which the kernel allows only with
-  // vm.unprivileged_userfaultfd=1 (else CRIU's restore fails: "Unable to open an userfaultfd
-  // descriptor: Operation not permitted", measured here).
+  // Post-copy also needs (node-agent design.md, "Post-copy"): CRIU's lazy page server to
+  // work, which here takes criu-pipe-clamp.so (deploy/setup-host builds it); and the restored
+  // processes of an unprivileged container open their userfaultfd inside its user namespace,
+  // which the kernel allows only with vm.unprivileged_userfaultfd=1: when it is 0, berthd
+  // sets it to 1 just around such a restore (runtime/lazy.ts), unless BERTH_UFFD_WINDOW=0.
   const unprivUffd = (await readText('/proc/sys/vm/unprivileged_userfaultfd')).trim();
-  const lazyPages = uffd.supported && unprivUffd !== '1'
-    ? feature(false, `${uffd.detail}; but vm.unprivileged_userfaultfd=${unprivUffd || 'unknown'}: an unprivileged container cannot open a userfaultfd when restored (sysctl vm.unprivileged_userfaultfd=1 allows it)`)
-    : uffd;
+  const clamp = criuPipeClampLib();
+  let lazyPages = uffd;
+  if (uffd.supported && !clamp) {
+    lazyPages = feature(false, `${uffd.detail}; but criu-pipe-clamp.so is not built (deploy/setup-host builds it): CRIU's lazy page server fails without it where no process holds CAP_SYS_RESOURCE`);
+  } else if (uffd.supported && unprivUffd !== '1' && !uffdWindowAllowed()) {
+    lazyPages = feature(false, `${uffd.detail}; but vm.unprivileged_userfaultfd=${unprivUffd || 'unknown'} and BERTH_UFFD_WINDOW=0: an unprivileged container cannot open a userfaultfd when restored`);
+  } else if (uffd.supported) {
+    lazyPages = feature(true, `${uffd.detail}; ${clamp}; vm.unprivileged_userfaultfd=${unprivUffd}${unprivUffd === '1' ? '' : ' (set to 1 by berthd only around a post-copy restore)'}`);
+  }
   return {
     available: true, version, path: criuPath, source, detail: `criu check: ${checkSaid}`,
     checkpointRestore: feature(true, `criu check: ${checkSaid}`),

@@ -75,7 +75,7 @@ export class Moves {
    * is stateful and both members have CRIU, else cold. Throws (ClusterError, or UNIMPLEMENTED)
    * for a mode that cannot be done, naming what is missing.
    */
-  private async moveMode(i: InstanceIntent, from: string, to: string, asked: string): Promise<'cold' | 'stop-and-copy'> {
+  private async moveMode(i: InstanceIntent, from: string, to: string, asked: string): Promise<'cold' | 'stop-and-copy' | 'post-copy'> {
     if (asked && !(MOVE_REQUEST_MODES as readonly string[]).includes(asked)) throw new ClusterError('INVALID_ARGUMENT', `mode: "${asked}" is not one of ${MOVE_REQUEST_MODES.join(', ')}`);
     if (asked === 'cold') return 'cold';
     const [live, observed] = await Promise.all([this.store.live(), this.store.observedOf(i.name)]);
@@ -86,13 +86,10 @@ export class Moves {
     const need = LIVE_NEEDS[asked]!;
     const missing = lacking(need.feature);
     if (missing.length > 0) throw new ClusterError('FAILED_PRECONDITION', `a ${asked} move needs ${need.what} on both members; ${missing.join(' and ')} ${missing.length > 1 ? 'lack' : 'lacks'} it (\`berth cluster list\` shows each member's capabilities)`);
-    if (asked !== 'stop-and-copy') {
-      const why = asked === 'post-copy' ? ' (CRIU 4.1.1\'s lazy page server failed on these hosts: node-agent design.md, "Post-copy")' : '';
-      throw Object.assign(new Error(`${asked} moves are not built yet${why}: use --mode stop-and-copy (or cold)`), { code: grpc.status.UNIMPLEMENTED });
-    }
+    if (asked === 'pre-copy') throw Object.assign(new Error('pre-copy moves are not built (no host here has memory dirty tracking to test them on): use --mode post-copy or stop-and-copy (or cold)'), { code: grpc.status.UNIMPLEMENTED });
     if (!stateful) throw new ClusterError('FAILED_PRECONDITION', `instance "${i.name}" needs config migration.stateful=true for a live move (set it while it is stopped), or move it with --mode cold`);
     if (!running) throw new ClusterError('FAILED_PRECONDITION', `instance "${i.name}" is not running (${observed?.status ?? 'unknown'}): a live move needs it running; move it with --mode cold`);
-    return 'stop-and-copy';
+    return asked === 'post-copy' ? 'post-copy' : 'stop-and-copy';
   }
 
   async move(name: string, target: string, asked = ''): Promise<OperationResponse> {

@@ -65,6 +65,7 @@
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -76,7 +77,7 @@ import type { ClusterStore, InstanceIntent } from '@berth/control-plane';
 import type { Agent, InstanceRecord } from '../agent/agent';
 import { unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
-import { InternalError, InvalidArgumentError } from '../errors';
+import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../errors';
 import type { SectionSink } from '../storage/stream';
 import { removeFromVolume, tarOf, tarOfFolder, untarInto, volumeDelta, walkVolume } from './volume-delta';
 import { dial, FrameWriter, readFrames } from './data-link';
@@ -86,7 +87,8 @@ import type { DataLinks } from './data-link';
 import { bracketed, clusterDir, hostOf, joinAddress, splitAddress } from './files';
 import { MOVE_DUMP } from '../agent/agent';
 import { runTool } from '../host/run';
-import { servePages, sweepPageServers } from '../runtime/page-server';
+import { freePort, servePages, sweepPageServers } from '../runtime/page-server';
+import type { LazyServing } from '../runtime/types';
 import type { CriuTls, PageServer, PageServerTarget } from '../runtime/page-server';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 
@@ -99,13 +101,17 @@ const K_PAGES = 6;
 const K_PAGES_END = 7;
 /** The source asks for a CRIU page server (design.md, "Memory to a CRIU page server"). */
 const K_PAGE_SERVER = 8;
+/** Post-copy: where the source's lazy dump serves the memory (JSON {address, port, verifyName}; design.md "Post-copy"). */
+const K_LAZY = 9;
 
 const CHUNK = 1 << 20;
 /** Frames a target keeps queued before it pauses the call (each at most CHUNK bytes). */
 const QUEUED = 8;
 /** No progress (a chunk taken, a phase answered) this long: the link is considered cut. */
 const STALL_MS = 30_000;
-export const MOVE_MODES = ['cold', 'stop-and-copy'] as const;
+export const MOVE_MODES = ['cold', 'stop-and-copy', 'post-copy'] as const;
+/** How long a source serves a post-copy move's memory at most once the target runs it. */
+const LAZY_SERVE_MS = 300_000;
 
 /**
  * Whether a live move sends the memory pages while CRIU writes them (pages-tail.ts). It needs
@@ -132,6 +138,48 @@ export function pageServerWanted(env: NodeJS.ProcessEnv = process.env): boolean 
 function criuTlsFiles(dataDir: string): CriuTls {
   const dir = clusterDir(dataDir);
   return { caFile: path.join(dir, 'ca.crt'), certFile: path.join(dir, 'member.crt'), keyFile: path.join(dir, 'member.key') };
+}
+
+/** A K_LAZY frame's word checked: where a post-copy source serves its memory. */
+function lazyOf(data: Buffer, expect: string, mode: string, dataDir: string): PageServerTarget {
+  if (mode !== 'post-copy' || (expect !== 'delta' && expect !== 'changes' && expect !== 'checkpoint')) throw new InvalidArgumentError('lazy', `not expected here (a ${mode} move, ${expect === 'done' ? 'nothing' : expect} expected)`);
+  let v: { address?: unknown; port?: unknown; verifyName?: unknown };
+  try {
+    v = JSON.parse(data.toString('utf8')) as typeof v;
+  } catch {
+    throw new InvalidArgumentError('lazy', 'is not JSON');
+  }
+  if (typeof v.address !== 'string' || !net.isIP(v.address)) throw new InvalidArgumentError('lazy.address', `${JSON.stringify(v.address)} is not an IP address`);
+  if (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 1 || v.port > 65535) throw new InvalidArgumentError('lazy.port', `${JSON.stringify(v.port)} is not a port`);
+  return { address: v.address, port: v.port, tls: criuTlsFiles(dataDir), verifyName: v.verifyName === true };
+}
+
+/**
+ * A live move's word that the target was asked to restore the instance while a frozen dump
+ * of it stays here (checkpoints/<name>.restore-asked: the target and the move): kept until
+ * the move is done or the target dropped its copy, so a berthd that died meanwhile does not
+ * thaw that dump while the target may run it.
+ */
+function restoreAskedFile(agent: Agent, name: string): string {
+  return `${agent.checkpointsDir(name)}.restore-asked`;
+}
+
+async function writeRestoreAsked(agent: Agent, name: string, v: { to: string; id: string }): Promise<void> {
+  await fsp.mkdir(path.dirname(restoreAskedFile(agent, name)), { recursive: true });
+  await fsp.writeFile(restoreAskedFile(agent, name), JSON.stringify(v));
+}
+
+function readRestoreAsked(agent: Agent, name: string): { to: string; id: string } | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(restoreAskedFile(agent, name), 'utf8')) as { to?: unknown; id?: unknown };
+    return typeof v.to === 'string' && typeof v.id === 'string' ? { to: v.to, id: v.id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function clearRestoreAsked(agent: Agent, name: string): void {
+  fs.rmSync(restoreAskedFile(agent, name), { force: true });
 }
 
 /** Bytes of the pages files in `dir` so far (a page server's progress). */
@@ -188,21 +236,31 @@ export class Mover {
   }
 
   private async run(name: string, id: string, to: string, mode: string, progress: MoveProgress): Promise<void> {
-    const live: LiveState = { checkpointed: false, dumped: false, restoreAsked: false };
+    const live: LiveState = { checkpointed: false, dumped: false, restoreAsked: false, ranThere: false };
     try {
-      // A dump left frozen here by an earlier try of this move (this member died meanwhile): thawed first.
+      // A dump left frozen here by an earlier try of this move (this member died meanwhile):
+      // thawed first, but only once the target it was sent to dropped its copy (it may have
+      // been restored there: post-copy runs it while the memory comes).
+      const earlier = readRestoreAsked(this.agent, name);
+      if (earlier) {
+        if (!(await this.dropRemote(earlier.to, name, earlier.id))) {
+          await this.store.changeInstance(name, (x) => ({ ...x, fenced: { member: earlier.to, id: earlier.id } })).catch(() => undefined);
+          throw new Error(`an earlier try of this move had asked ${earlier.to} to restore ${name}, and ${earlier.to} cannot confirm it dropped that copy: ${name} stays stopped here until it answers (never in two places)`);
+        }
+        clearRestoreAsked(this.agent, name);
+      }
       if (await this.agent.thawDump(name)) process.stderr.write(`move of ${name}: thawed here, from an earlier try's dump\n`);
       const local = await this.agent.get(name);
       const running = local.status === 'Running' || local.status === 'Frozen';
-      if (mode === 'stop-and-copy' && local.status === 'Running') {
+      if ((mode === 'stop-and-copy' || mode === 'post-copy') && local.status === 'Running') {
         try {
-          await this.sendLive(name, id, to, live, false, progress);
+          await this.sendLive(name, id, to, live, false, progress, mode);
         } catch (e) {
           // dir pools read the live folder with GNU tar, which gives up on a file that changes
           // while it is read: once more, frozen during the first pass (btrfs reads a snapshot).
-          if (live.checkpointed || !/file changed as we read it/.test((e as Error).message)) throw e;
+          if (live.checkpointed || live.dumped || !/file changed as we read it/.test((e as Error).message)) throw e;
           await this.dropRemote(to, name, id);
-          await this.sendLive(name, id, to, live, true, progress);
+          await this.sendLive(name, id, to, live, true, progress, mode);
         }
       } else {
         // Cold (also a live move tried again after its checkpoint: the images go along).
@@ -217,8 +275,10 @@ export class Mover {
       if (!(await this.commit(name, id, to))) {
         const dropped = await this.dropRemote(to, name, id);
         await this.resume(name, id, to, live, dropped, 'the move was called off');
+        if (dropped) clearRestoreAsked(this.agent, name);
         return;
       }
+      clearRestoreAsked(this.agent, name);
     } catch (e) {
       await progress.finish();
       const dropped = await this.dropRemote(to, name, id);
@@ -226,7 +286,10 @@ export class Mover {
       const error = `moving ${name} from ${this.me} to ${to}: ${st.details ?? String(e)}`;
       const code = grpc.status[st.code ?? grpc.status.UNKNOWN] ?? 'UNKNOWN';
       await this.resume(name, id, to, live, dropped, error, code);
+      if (dropped || !live.restoreAsked) clearRestoreAsked(this.agent, name);
       return;
+    } finally {
+      if (!live.restoreAsked) clearRestoreAsked(this.agent, name);
     }
     await this.removeMovedCopy(name, id).catch(() => undefined); // else the reconciler does it
   }
@@ -239,7 +302,10 @@ export class Mover {
     const fence = live.restoreAsked && !dropped;
     if (live.checkpointed && !fence) await this.agent.start(name).catch(() => undefined); // else the reconciler tries
     if (live.dumped && !fence) await this.agent.thawDump(name).catch(() => undefined); // (fenced: frozen until unfence)
-    const said = fence ? `${error}; ${to} could not be reached to confirm it holds no copy: ${name} stays stopped here until it answers (never in two places)` : error;
+    let said = fence ? `${error}; ${to} could not be reached to confirm it holds no copy: ${name} stays stopped here until it answers (never in two places)` : error;
+    // Post-copy whose target ran it: its whole memory is still here (frozen); the target's
+    // copy, killed when its pull broke, is dropped before this one is thawed.
+    if (live.ranThere) said += `; it had run on ${to} for a moment (post-copy): it goes on here from where it was frozen${fence ? ' once that is confirmed' : ''}, and what it did on ${to} is lost`;
     await this.store.changeInstance(name, (x) => {
       const next: InstanceIntent = { ...x, fenced: fence ? { member: to, id } : x.fenced };
       if (code !== undefined && x.moving?.id === id) Object.assign(next, { moving: undefined, moveError: { id, error: said, code } });
@@ -347,8 +413,8 @@ export class Mover {
     }
   }
 
-  /** A live move (stop-and-copy, see the header); resolves once the target runs it. */
-  private async sendLive(name: string, id: string, to: string, live: LiveState, freeze: boolean, progress: MoveProgress): Promise<void> {
+  /** A live move (stop-and-copy or post-copy, see the header); resolves once the target runs it (post-copy: with all its memory). */
+  private async sendLive(name: string, id: string, to: string, live: LiveState, freeze: boolean, progress: MoveProgress, mode: 'stop-and-copy' | 'post-copy' = 'stop-and-copy'): Promise<void> {
     const before = await walkVolume(await this.agent.pool.volumePath(name));
     // `freeze`: frozen while the first pass is read (see run()).
     if (freeze) await this.agent.freeze(name);
@@ -359,15 +425,19 @@ export class Mover {
     });
     const s = new MigrationStream(await this.peer(to), to, this.links, (n) => progress.add(n));
     progress.phase('volume', manifestBytes(before));
+    let serving: LazyServing | undefined;
     try {
-      await s.open({ operationId: id, instance: name, mode: 'stop-and-copy', config: exp.record.config, volumeFormat: 'tar', volumeFormats: this.volumeFormats(), recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true });
+      await s.open({ operationId: id, instance: name, mode, config: exp.record.config, volumeFormat: 'tar', volumeFormats: this.volumeFormats(), recordJson: JSON.stringify(exp.record), sourceMember: this.me, checkpoints: true });
+      if (mode === 'post-copy' && !s.linked) throw new FailedPreconditionError(`a post-copy move needs a data link to ${to} (its memory is served from here while it runs there)`);
       exp.volume = this.volumeIn(name, s.volumeFormat, exp.volume);
       await s.chunks('volume', exp.volume);
       await s.phase('volume');
       if (frozen) await this.agent.unfreeze(name);
       frozen = false;
-      // Still running: the target starts its page server (if both members have one).
-      const pageServer = s.linked && pageServerWanted() && (await this.bothHave(to, 'criu-page-server')) ? await s.pageServer(criuTlsFiles(this.agent.dataDir)) : undefined;
+      // Still running: the target starts its page server (if both members have one), or
+      // (post-copy) this member serves the memory from its own.
+      const lazy = mode === 'post-copy' ? await s.lazyServe(this.links!, criuTlsFiles(this.agent.dataDir)) : undefined;
+      const pageServer = !lazy && s.linked && pageServerWanted() && (await this.bothHave(to, 'criu-page-server')) ? await s.pageServer(criuTlsFiles(this.agent.dataDir)) : undefined;
       progress.phase('checkpoint');
       const t0 = performance.now();
       if (testFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
@@ -395,8 +465,15 @@ export class Mover {
       let early: Promise<{ changed: number; walkMs: number; ms: number }> | undefined;
       try {
         // To a page server the instance is dumped and left frozen here (its memory is only
-        // there): it runs on here, thawed, until the target runs it. Else a stateful stop.
-        if (pageServer) {
+        // there): it runs on here, thawed, until the target runs it. Post-copy: dumped without
+        // its memory, which CRIU serves from here, frozen, until the target has it all. Else a
+        // stateful stop.
+        if (lazy) {
+          serving = await this.agent.dumpLazy(name, lazy, () => {
+            early = walk().then(send);
+            early.catch(() => undefined);
+          });
+        } else if (pageServer) {
           await s.whileDumping(pageServer, () => this.agent.dumpFrozen(name, pageServer, () => {
             early = walk().then(send);
             early.catch(() => undefined);
@@ -407,7 +484,7 @@ export class Mover {
         // (A delta under way ends with the stream, which the failure closes.)
         throw new InternalError(`checkpoint of ${name} failed on ${this.me}: ${(e as Error).message}`, { cause: e });
       }
-      if (pageServer) live.dumped = true;
+      if (pageServer || lazy) live.dumped = true;
       else live.checkpointed = true;
       const t1 = performance.now();
       // Without a page server the walk comes first: beside the pages' tail it waits behind its reads.
@@ -418,8 +495,12 @@ export class Mover {
       progress.totalOf('images', this.agent.checkpointsDir(name), s.pageBytes);
       const delta = await (early ?? send(walked!));
       const tDelta = performance.now();
-      live.restoreAsked = true; // from its last checkpoint chunk on, the target may restore it
-      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : [], pageServer ? { from: MOVE_DUMP, to: 'stop' } : undefined));
+      if (lazy) await s.lazy(lazy);
+      // From its last checkpoint chunk on, the target may restore it: a frozen dump here is
+      // then thawed only once the target dropped its copy, even by a restarted berthd.
+      if (live.dumped) await writeRestoreAsked(this.agent, name, { to, id });
+      live.restoreAsked = true;
+      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : [], pageServer || lazy ? { from: MOVE_DUMP, to: 'stop' } : undefined));
       const tImages = performance.now();
       // On a link the target waits for the pages' sums (none when they went in the tar).
       if (s.linked) await s.pagesEnd(sums ? await sums : []);
@@ -430,10 +511,43 @@ export class Mover {
       progress.phase('restore');
       const t2 = performance.now();
       await s.phase('running');
+      if (lazy) live.ranThere = true;
+      const t3 = performance.now();
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
-      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${pageServer ? ', pages to the target\'s CRIU page server' : ''}): checkpoint ${Math.round(t1 - t0)} ms (${pageServer ? 'the pages written by CRIU to the target' : `${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}`}), delta ${delta.changed} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(performance.now() - t2)} ms\n`);
+      const how = lazy ? ', post-copy: memory served from here' : pageServer ? ', pages to the target\'s CRIU page server' : '';
+      const dumped = lazy ? 'without its memory' : pageServer ? 'the pages written by CRIU to the target' : `${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}`;
+      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${how}): checkpoint ${Math.round(t1 - t0)} ms (${dumped}), delta ${delta.changed} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(t3 - t2)} ms\n`);
+      if (serving) {
+        // Post-copy: the target runs it; the move is done once the target says every page
+        // arrived (CRIU's own word is not enough: see checkpointLazy). The frozen processes
+        // here are removed with this copy after the commit.
+        progress.phase('memory');
+        const served = serving.served;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            s.phase('pulled'),
+            served.then(() => new Promise<never>(() => undefined)), // a good end here says nothing; a bad one fails
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`not all of its memory was pulled within ${LAZY_SERVE_MS / 1000} s`)), LAZY_SERVE_MS);
+            }),
+          ]);
+        } catch (e) {
+          throw new InternalError(`post-copy of ${name}: the memory transfer to ${to} broke after ${to} had restored it: ${(e as Error).message}`, { cause: e });
+        } finally {
+          clearTimeout(timer);
+        }
+        await served.catch((e: Error) => process.stderr.write(`live move ${name} to ${to}: CRIU's page server here ended with an error after the target had every page: ${e.message}\n`));
+        process.stderr.write(`live move ${name} to ${to}: all its memory pulled ${Math.round(performance.now() - t3)} ms after the restore\n`);
+      }
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
+      // A lazy dump still serving (the target never ran it, or broke off): ended; its
+      // processes stay frozen here for resume() to thaw or kill.
+      if (serving) {
+        serving.kill();
+        await serving.served.catch(() => undefined);
+      }
       throw await s.cancel(e);
     } finally {
       s.close();
@@ -451,6 +565,8 @@ interface LiveState {
   checkpointed: boolean;
   dumped: boolean;
   restoreAsked: boolean;
+  /** Post-copy: the target ran it (its memory was still coming from here). */
+  ranThere: boolean;
 }
 
 /** Bytes of the files a walk saw (a tar of them is a little more). */
@@ -670,6 +786,25 @@ class MigrationStream {
   }
 
   /**
+   * Post-copy: where this member's lazy dump will serve the memory (a free port on the address
+   * of its own data-link listener, which the target reaches), with this member's TLS files.
+   * The target checks the name in this member's certificate when it names that host.
+   */
+  async lazyServe(links: DataLinks, tls: CriuTls): Promise<PageServerTarget> {
+    this.check();
+    const { host } = splitAddress(links.listener.address);
+    const port = await freePort(host);
+    const san = (this.socket?.getCertificate() as { subjectaltname?: string } | null)?.subjectaltname?.split(', ') ?? [];
+    return { address: host, port, tls, verifyName: san.includes(`IP Address:${host}`) || san.includes(`DNS:${host}`) };
+  }
+
+  /** Post-copy: tells the target where the memory is served (before the images: it restores after them). */
+  async lazy(ps: PageServerTarget): Promise<void> {
+    this.check();
+    await this.link!.frame(K_LAZY, Buffer.from(JSON.stringify({ address: ps.address, port: ps.port, verifyName: ps.verifyName })));
+  }
+
+  /**
    * Runs `dump` (to the page server `ps`); should the move fail meanwhile (the target's word, a
    * broken link, a stall), CRIU's own connection to that server is cut (`ss -K`), so its dump
    * fails at once instead of waiting for TCP to give up on a cut link (minutes).
@@ -857,9 +992,12 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
     let restoreAfterPages = false;
     /** Live on a data link: the CRIU page server the source's dump writes the pages to. */
     let pageServer: PageServer | undefined;
+    /** Post-copy: where the source serves the memory (K_LAZY). */
+    let lazyFrom: PageServerTarget | undefined;
     const answer = (p: MigrationPhase): void => {
       if (answered) return;
-      if (p.phase === 'received' || p.phase === 'running' || p.phase === 'failed') answered = true;
+      // (Post-copy: `running` is followed by `pulled` once its memory is all here.)
+      if (p.phase === 'received' || (p.phase === 'running' && mode !== 'post-copy') || p.phase === 'pulled' || p.phase === 'failed') answered = true;
       call.write(p);
       if (answered) call.end();
     };
@@ -891,9 +1029,30 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
       if (mode === 'cold') return ok('received');
       ok('restore');
       if (testFault(agent.dataDir, 'restore')) await fsp.rm(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'), { force: true });
+      if (mode === 'post-copy' && !lazyFrom) throw new InvalidArgumentError('lazy', 'a post-copy move whose source did not say where its memory is served');
       try {
+        if (lazyFrom) {
+          // Post-copy: it runs once restored; its memory keeps coming from the source. Should
+          // that break, the agent kills it here (its memory is not whole) and the source,
+          // whose move then fails, drops this copy.
+          const from = lazyFrom;
+          const { pulled } = await agent.startLazy(name, from);
+          ok('running');
+          const beat = setInterval(() => ok('memory'), 1000);
+          try {
+            await pulled;
+          } catch (e) {
+            throw new InternalError(`the memory of ${name} did not all arrive from ${joinAddress(from.address, from.port)} (its processes were killed here): ${(e as Error).message}`, { cause: e });
+          } finally {
+            clearInterval(beat);
+          }
+          process.stderr.write(`post-copy of ${name}: all its memory arrived from ${joinAddress(from.address, from.port)}\n`);
+          ok('pulled');
+          return;
+        }
         await agent.start(name); // restores the images of the source's checkpoint
       } catch (e) {
+        if (e instanceof InternalError && /did not all arrive/.test(e.message)) throw e;
         throw new InternalError(`restore of ${name} failed on this member: ${(e as Error).message}`, { cause: e });
       }
       ok('running');
@@ -1022,6 +1181,10 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
             if (answered) return;
             if (fr.kind === K_PAGE_SERVER) {
               await startPageServer();
+              continue;
+            }
+            if (fr.kind === K_LAZY) {
+              lazyFrom = lazyOf(fr.data, expect, mode, agent.dataDir);
               continue;
             }
             if (fr.kind === K_PAGES || fr.kind === K_PAGES_END) {

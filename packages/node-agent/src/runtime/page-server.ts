@@ -52,7 +52,7 @@ export function sweepPageServers(dataDir: string): void {
 }
 
 /** A TCP port free on `address` now (the page server binds it a moment later). */
-async function freePort(address: string): Promise<number> {
+export async function freePort(address: string): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);

@@ -16,16 +16,17 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { HostCapabilities } from '../capabilities/types';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
-import { criuTcpPushLib, timensExecHelper, toolEnv } from '../host/paths';
+import { criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../host/paths';
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
+import { closeStaleUffdWindow, criuLogErrors, describeExit, runWatched, startLazyDaemon, waitFor, withUffdWindow } from './lazy';
 import { criuTlsConfig } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
 import type { OciConfig } from './bundle';
 import { shiftOwnership } from './idmap';
-import type { BlkioThrottle, ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
+import type { BlkioThrottle, ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, LazyPulling, LazyServing, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
 
 export interface RuncDriverOptions {
   /** The agent's data folder: runc's root is <dataDir>/runc, bundles <dataDir>/bundles. */
@@ -78,6 +79,12 @@ export class RuncDriver implements RuntimeDriver {
     this.runcBin = opts.runc ?? 'runc';
     this.idmapBase = opts.idmapBase ?? DEFAULT_IDMAP_BASE;
     this.idmapSize = opts.idmapSize ?? DEFAULT_IDMAP_SIZE;
+    closeStaleUffdWindow(this.uffdMarker());
+  }
+
+  /** Says a userfaultfd window of this berthd is open (lazy.ts). */
+  private uffdMarker(): string {
+    return path.join(this.opts.dataDir, '.uffd-window');
   }
 
   info(): DriverInfo {
@@ -201,8 +208,11 @@ export class RuncDriver implements RuntimeDriver {
       return; // already stopped
     }
     if (st.status === 'paused') {
-      // A frozen task gets no signal, not even SIGKILL, until thawed.
-      await this.unfreeze(name);
+      // A frozen task gets no signal, not even SIGKILL, until thawed. A forced stop queues
+      // SIGKILL first (runc freezes, signals every task, thaws): no task runs one more user
+      // instruction (a frozen copy whose instance runs elsewhere now must not, post-copy).
+      if (opts.force) await this.runc(['kill', '--all', name, 'SIGKILL']);
+      if ((await this.runcState(name))?.status === 'paused') await this.unfreeze(name);
       st = (await this.runcState(name)) ?? st;
     }
     if (st.status === 'running' && st.pid > 0) {
@@ -505,6 +515,106 @@ export class RuncDriver implements RuntimeDriver {
       await fsp.rm(work, { recursive: true, force: true });
     }
     if (!opts.leaveRunning) await this.removeCgroups(name);
+  }
+
+  async checkpointLazy(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: () => void }): Promise<LazyServing> {
+    checkName(name);
+    const clamp = criuPipeClampLib();
+    if (!clamp) throw new NotSupportedError('criu.lazyPages', 'criu-pipe-clamp.so is not built (deploy/setup-host builds it): CRIU\'s lazy page server fails without it here');
+    const st = await this.runcState(name);
+    if (st?.status !== 'running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
+    const rec = this.readRecord(name);
+    if (rec?.spec.console !== 'none') {
+      throw new FailedPreconditionError(`container ${name} keeps a console log held by init, which CRIU cannot dump; create it with console "none" (berth: migration.stateful=true)`);
+    }
+    await fsp.rm(imageDir, { recursive: true, force: true });
+    await fsp.mkdir(path.dirname(imageDir), { recursive: true, mode: 0o711 });
+    await fsp.mkdir(imageDir, { mode: 0o700 });
+    const work = `${imageDir}.work`;
+    await fsp.rm(work, { recursive: true, force: true });
+    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
+    const dropWork = (): Promise<void> => fsp.rm(work, { recursive: true, force: true });
+    // The page server's side of TLS: the client's certificate must come from the CA; its name
+    // cannot be checked (CRIU's server would compare it with its own address): no-cn-verify.
+    const conf = await criuTlsConfig(path.join(work, 'criu.conf'), { ...opts.serve, verifyName: false });
+    const push = criuTcpPushLib();
+    const env = { ...toolEnv(), CRIU_CONFIG_FILE: conf, LD_PRELOAD: [clamp, push].filter(Boolean).join(' ') };
+    // runc wants a status fd it can write: a file, read back for CRIU's one byte.
+    const statusFile = path.join(work, 'status');
+    const statusFd = fs.openSync(statusFile, 'a', 0o600);
+    let tool: ReturnType<typeof runWatched>;
+    try {
+      const p = await this.runc(['pause', name]);
+      if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
+      opts.onFrozen?.();
+      // --leave-running: CRIU's page server takes a clean close of its connection for the end
+      // of the transfer, pulled or not (measured: a target that refused the source's certificate
+      // got nothing, and CRIU ended the processes all the same). So they stay, frozen as they
+      // were found, until the caller hears from the target that every page arrived.
+      tool = runWatched(this.runcBin, this.runcArgs(['checkpoint', '--lazy-pages', '--leave-running', '--page-server', `${opts.serve.address}:${opts.serve.port}`, '--status-fd', '3',
+        '--image-path', imageDir, '--work-path', work, name]), { env, fds: [statusFd] });
+    } catch (e) {
+      await dropWork();
+      throw e;
+    } finally {
+      fs.closeSync(statusFd);
+    }
+    const why = async (): Promise<string> => {
+      const r = await tool.exit;
+      return `runc checkpoint --lazy-pages ${name} ${describeExit(r)}: ${criuLogErrors(path.join(work, 'dump.log')) || 'no error logged'}`;
+    };
+    const ready = await waitFor(() => fs.statSync(statusFile).size > 0, tool, 120_000);
+    if (ready !== 'ok') {
+      tool.kill();
+      const said = ready === 'timeout' ? `runc checkpoint --lazy-pages ${name}: not ready after 120 s` : await why();
+      await tool.exit;
+      await dropWork();
+      await fsp.rm(imageDir, { recursive: true, force: true });
+      throw new InternalError(said);
+    }
+    // The restore runs inside the container's user namespace: its root must read the images.
+    const owner = rec.spec.privileged ? { uid: 0, gid: 0 } : hostRootIds(rec.spec, this.bundleOptions());
+    await chownTree(imageDir, owner.uid, owner.gid);
+    await chmodTree(imageDir);
+    const served = tool.exit.then(async (r) => {
+      const said = r.code === 0 ? '' : await why();
+      await dropWork();
+      if (said) throw new InternalError(said);
+    });
+    served.catch(() => undefined);
+    return { served, kill: () => tool.kill() };
+  }
+
+  async restoreLazy(name: string, imageDir: string, from: PageServerTarget): Promise<LazyPulling> {
+    checkName(name);
+    this.requireBundle(name);
+    if (await this.runcState(name)) throw new FailedPreconditionError(`container ${name} must be stopped to restore a checkpoint into it`);
+    if (!fs.existsSync(imageDir)) throw new NotFoundError(`checkpoint images ${imageDir} not found`);
+    const work = `${imageDir}.restore-work`;
+    await fsp.rm(work, { recursive: true, force: true });
+    const daemon = await startLazyDaemon(imageDir, work, from, [this.runcBin, ...this.runcArgs(['kill', '--all', name, 'KILL'])]);
+    const restore = (): Promise<ToolResult> => this.runc(['restore', '--detach', '--lazy-pages', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env: toolEnv(), timeoutMs: 60_000 });
+    // An unprivileged container's restored processes open their userfaultfd inside its user
+    // namespace: allowed only with vm.unprivileged_userfaultfd=1 (lazy.ts opens that window).
+    let r: ToolResult;
+    try {
+      r = this.readRecord(name)?.spec.privileged ? await restore() : await withUffdWindow(this.uffdMarker(), restore);
+    } catch (e) {
+      daemon.kill();
+      await fsp.rm(work, { recursive: true, force: true });
+      throw e;
+    }
+    if (r.code !== 0) {
+      const said = criuError(work, 'restore.log') || r.stderr.trim();
+      daemon.kill();
+      await this.runc(['delete', '--force', name]);
+      await this.removeCgroups(name);
+      await fsp.rm(work, { recursive: true, force: true });
+      throw new InternalError(`runc restore --lazy-pages ${name} failed: ${said}`);
+    }
+    const pulled = daemon.pulled.finally(() => fsp.rm(work, { recursive: true, force: true }));
+    pulled.catch(() => undefined);
+    return { pulled, kill: () => daemon.kill() };
   }
 
   async restore(name: string, imageDir: string): Promise<void> {

@@ -215,4 +215,31 @@ export interface RuntimeDriver {
   checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: () => void }): Promise<void>;
   /** Restores a checkpoint into the (stopped) container from its bundle: processes resume. */
   restore(name: string, imageDir: string): Promise<void>;
+  /**
+   * Post-copy's dump (lazy.ts): the container is frozen and dumped into `imageDir` WITHOUT its
+   * memory pages, which CRIU then serves from a page server on serve.address:serve.port (TLS)
+   * to the target's lazy-pages daemon. Resolves once that server is up (the images complete);
+   * `served` resolves when CRIU's session ended well, else rejects naming CRIU's error. That is
+   * NOT proof that the target has the memory (CRIU takes a clean close for the end): only the
+   * target can say. The processes stay here, frozen, in every case (the caller deletes them
+   * once the target has it all, else thaws them). kill() ends the dump early; a dump that fails
+   * to start leaves them frozen too.
+   */
+  checkpointLazy?(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: () => void }): Promise<LazyServing>;
+  /**
+   * Post-copy's restore: `criu lazy-pages` pulling from `from`, then `runc restore --lazy-pages`;
+   * resolves once the processes run (their memory still arriving). `pulled` resolves when every
+   * page arrived, else rejects (the caller must then kill the processes: their memory is not whole).
+   */
+  restoreLazy?(name: string, imageDir: string, from: PageServerTarget): Promise<LazyPulling>;
+}
+
+export interface LazyServing {
+  served: Promise<void>;
+  kill(): void;
+}
+
+export interface LazyPulling {
+  pulled: Promise<void>;
+  kill(): void;
 }

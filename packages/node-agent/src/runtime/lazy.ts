@@ -1,0 +1,177 @@
+/**
+ * Post-copy's CRIU parts (design.md, "Post-copy"): the source's lazy dump serves the memory
+ * pages from its own page server after the dump; the target's `criu lazy-pages` daemon pulls
+ * them (on fault, then the rest in the background) into the processes `runc restore
+ * --lazy-pages` made, through userfaultfd.
+ *
+ * Contract:
+ * - runWatched: a tool in its own process group, killed with berthd (setpriv --pdeathsig);
+ *   `exit` resolves with how it ended; `kill()` kills the whole group (runc and the CRIU it
+ *   started), idempotent.
+ * - startLazyDaemon resolves once the daemon's socket is there for the restore (else rejects
+ *   naming CRIU's error); `pulled` resolves when it exits 0 (every page arrived), else rejects
+ *   with its first error.
+ * - withUffdWindow: for a restore whose processes open their userfaultfd inside a user
+ *   namespace, on a host where vm.unprivileged_userfaultfd is 0 (the kernel then refuses them):
+ *   1 only while `fn` runs, one window at a time per berthd, and 0 again even when fn fails.
+ *   A marker file says a window is open; a berthd that died with one open closes it when it
+ *   starts again (closeStaleUffdWindow). Turned off with BERTH_UFFD_WINDOW=0 (then post-copy
+ *   of such containers is not offered: capabilities).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { InternalError } from '../errors';
+import { toolEnv } from '../host/paths';
+import type { PageServerTarget } from './page-server';
+
+/** util-linux's setpriv, when this host has it (Debian always does). */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
+export interface ToolExit { code: number | null; signal: NodeJS.Signals | null; error?: string }
+
+export interface Watched {
+  pid: number;
+  exit: Promise<ToolExit>;
+  exited(): boolean;
+  kill(): void;
+}
+
+/**
+ * Runs a long tool in its own process group, dying with berthd unless `outliveBerthd`;
+ * stdio: ignore, except `fds` (fd 3 on).
+ */
+export function runWatched(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; fds?: number[]; cwd?: string; outliveBerthd?: boolean } = {}): Watched {
+  const [c, a] = SETPRIV && !opts.outliveBerthd ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
+  const child = spawn(c, a, { env: opts.env ?? toolEnv(), stdio: ['ignore', 'ignore', 'ignore', ...(opts.fds ?? [])], detached: true, cwd: opts.cwd });
+  let done = false;
+  const exit = new Promise<ToolExit>((resolve) => {
+    child.on('error', (e: NodeJS.ErrnoException) => { done = true; resolve({ code: null, signal: null, error: e.code ?? e.message }); });
+    child.on('exit', (code, signal) => { done = true; resolve({ code, signal }); });
+  });
+  return {
+    pid: child.pid ?? 0,
+    exit,
+    exited: () => done,
+    kill: () => {
+      if (done || !child.pid) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    },
+  };
+}
+
+export function describeExit(r: ToolExit): string {
+  return r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`);
+}
+
+/** The first errors of a CRIU log, without the ones this host always logs. */
+export function criuLogErrors(logFile: string): string {
+  try {
+    const lines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => /Error/.test(l) && !/RLIMIT_NOFILE|Unable to close fd/.test(l));
+    return lines.slice(0, 3).map((l) => l.replace(/^\(\s*[\d.]+\)\s*/, '')).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+/** Waits until `test()` holds (polled), the watched tool exits, or `timeoutMs` passes. */
+export async function waitFor(test: () => boolean, tool: Watched, timeoutMs: number): Promise<'ok' | 'exited' | 'timeout'> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (test()) return 'ok';
+    if (tool.exited()) return test() ? 'ok' : 'exited';
+    if (Date.now() > until) return 'timeout';
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export interface LazyDaemon {
+  /** Resolves when every page arrived (the daemon exited 0); rejects naming CRIU's error. */
+  pulled: Promise<void>;
+  kill(): void;
+}
+
+/**
+ * `criu lazy-pages` for a restore from `imageDir`, pulling from the source's lazy page server
+ * over TLS (the client's side: it checks the server's certificate against the cluster CA, and
+ * its name unless verifyName is false). Its socket and log are in `workDir`, which the restore
+ * must use as its own work path.
+ *
+ * A restored process whose daemon is gone does not fault: the pages that had not come read
+ * as zeros (measured: it runs on, its memory silently wrong). So the daemon runs under a
+ * shell that runs `onFail` (kill the container) the moment it exits non-zero, and neither
+ * dies with berthd: a berthd killed mid-pull leaves the pull going, or the container killed.
+ */
+export async function startLazyDaemon(imageDir: string, workDir: string, from: PageServerTarget, onFail: string[]): Promise<LazyDaemon> {
+  await fsp.mkdir(workDir, { recursive: true, mode: 0o700 });
+  const log = path.join(workDir, 'lazy-pages.log');
+  const tls = ['--tls', '--tls-cacert', from.tls.caFile, '--tls-cert', from.tls.certFile, '--tls-key', from.tls.keyFile, ...(from.verifyName ? [] : ['--tls-no-cn-verify'])];
+  const criu = ['criu', 'lazy-pages', '--page-server', '--address', from.address, '--port', String(from.port), ...tls,
+    '--images-dir', imageDir, '--work-dir', workDir, '-o', log, '-v2'];
+  const script = `${criu.map(shellQuote).join(' ')}; rc=$?; [ $rc -eq 0 ] || ${onFail.map(shellQuote).join(' ')} >/dev/null 2>&1; exit $rc`;
+  const tool = runWatched('/bin/sh', ['-c', script], { outliveBerthd: true });
+  const why = (r: ToolExit): string => `criu lazy-pages ${describeExit(r)}: ${criuLogErrors(log) || 'no error logged'}`;
+  const ready = await waitFor(() => fs.existsSync(path.join(workDir, 'lazy-pages.socket')), tool, 10_000);
+  if (ready !== 'ok') {
+    tool.kill();
+    throw new InternalError(ready === 'timeout' ? 'criu lazy-pages: no socket after 10 s' : why(await tool.exit));
+  }
+  const pulled = tool.exit.then((r) => {
+    if (r.code !== 0) throw new InternalError(why(r));
+  });
+  pulled.catch(() => undefined);
+  return { pulled, kill: () => tool.kill() };
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const UFFD_SYSCTL = '/proc/sys/vm/unprivileged_userfaultfd';
+let uffdChain: Promise<unknown> = Promise.resolve();
+
+/** Whether berthd may open a userfaultfd window (BERTH_UFFD_WINDOW=0 forbids it). */
+export function uffdWindowAllowed(): boolean {
+  return process.env['BERTH_UFFD_WINDOW'] !== '0';
+}
+
+function readSysctl(): string {
+  try {
+    return fs.readFileSync(UFFD_SYSCTL, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Runs `fn` with vm.unprivileged_userfaultfd=1 when it is 0 (see the contract); `marker`: a file path of this berthd's. */
+export function withUffdWindow<T>(marker: string, fn: () => Promise<T>): Promise<T> {
+  const run = uffdChain.then(async () => {
+    if (readSysctl() !== '0') return fn();
+    if (!uffdWindowAllowed()) throw new InternalError('vm.unprivileged_userfaultfd is 0 and BERTH_UFFD_WINDOW=0 forbids opening it for a post-copy restore');
+    await fsp.writeFile(marker, `${process.pid}\n`);
+    fs.writeFileSync(UFFD_SYSCTL, '1');
+    try {
+      return await fn();
+    } finally {
+      fs.writeFileSync(UFFD_SYSCTL, '0');
+      await fsp.rm(marker, { force: true });
+    }
+  });
+  uffdChain = run.catch(() => undefined);
+  return run;
+}
+
+/** At start: a window a dead berthd left open (its marker is there) is closed. */
+export function closeStaleUffdWindow(marker: string): void {
+  if (!fs.existsSync(marker)) return;
+  try {
+    fs.writeFileSync(UFFD_SYSCTL, '0');
+  } finally {
+    fs.rmSync(marker, { force: true });
+  }
+}
