@@ -9,10 +9,11 @@
  *    from a copy of its bundle (a move, minus the network). Downtime = the counter's gap.
  * 2. berth: the same container moved with `berth move NAME --target member2` on a 2-member
  *    cluster (test/support/berth-cluster.ts: each berthd in its own network namespace on a
- *    bridge with no uplink; build the tests first), for each technique this machine allows (stop-and-copy;
- *    pre-copy needs soft-dirty tracking, which this kernel lacks; post-copy is not built):
- *    downtime (the counter's gap, read from the file on the target), total (the CLI's wall
- *    time), and where the downtime went (berthd's own line on its stderr).
+ *    bridge with no uplink; build the tests first), for each technique this machine allows
+ *    (stop-and-copy; post-copy when both members report criu-lazy-pages; pre-copy needs
+ *    soft-dirty tracking, which this kernel lacks): downtime (the counter's gap, read from the
+ *    file on the target), total (the CLI's wall time: for post-copy until every page arrived),
+ *    and where the downtime went (berthd's own line on its stderr).
  *
  *   npm run bench:migration -- [--sizes 64,512] [--trials 3]
  *
@@ -122,9 +123,9 @@ async function main(): Promise<void> {
     await c.form(2);
     const caps = JSON.parse(berth(['cluster', 'list', '--format', 'json'])) as Array<{ server_name: string; capabilities: string[] }>;
     const both = (f: string): boolean => caps.every((c) => c.capabilities.includes(f));
-    const techniques = ['stop-and-copy'];
+    const techniques = ['stop-and-copy', ...(both('criu-lazy-pages') ? ['post-copy'] : [])];
     figures['pre_copy'] = both('criu-dirty-tracking') ? 'not built' : 'impossible here (no mem_dirty_track)';
-    figures['post_copy'] = both('criu-lazy-pages') ? 'not built (CRIU lazy page server fails here)' : 'impossible here (lazy pages unusable: see berth cluster list capabilities)';
+    if (!both('criu-lazy-pages')) figures['post_copy'] = 'impossible here (lazy pages unusable: see berth cluster list capabilities)';
 
     /** A running stateful instance on member1 holding `mb` MB, its counter going. */
     const prepare = async (name: string, mb: number): Promise<void> => {
@@ -188,13 +189,13 @@ async function main(): Promise<void> {
       for (const tech of techniques) {
         const runs: Array<{ down: number; total: number; line: string }> = [];
         for (let t = 0; t < o.trials; t++) {
-          const name = `mv${mb}x${t}`;
+          const name = `${tech === 'post-copy' ? 'pc' : 'mv'}${mb}x${t}`;
           log(`berth move --mode ${tech}, ${mb} MB, trial ${t + 1}`);
           await prepare(name, mb);
           const total = timed(() => berth(['move', name, '--target', 'member2', '--mode', tech]));
           await sleep(500);
           const logText = c.procs.get(1)?.output() ?? '';
-          const line = [...logText.matchAll(new RegExp(`live move ${name} to member2[^:]*: (.*)`, 'g'))].pop()?.[1] ?? '';
+          const line = [...logText.matchAll(new RegExp(`live move ${name} to member2[^:]*: (.*)`, 'g'))].map((x) => x[1]).join('; ');
           runs.push({ down: gapOf(volume(2, name)), total, line });
           berth(['delete', name, '--force']);
         }

@@ -351,6 +351,7 @@ describe('live migration (post-copy)', () => {
     await sleep(500);
     expect(c.procs.get(1)!.output()).toMatch(/live move post1 to member2 \(volume as tar, post-copy: memory served from here\)/);
     expect(c.procs.get(1)!.output()).toMatch(/live move post1 to member2: all its memory pulled \d+ ms after the restore/);
+    console.log(c.procs.get(1)!.output().split('\n').filter((l) => l.startsWith('live move post1')).join('\n'));
     expect(c.runc(2, 'post1')?.status).toBe('running');
     await waitFor('member1 to drop its copy', () => (held(1, 'post1').length === 0 && c.runc(1, 'post1') === undefined ? true : undefined));
     expect(await memorySum(2, 'post1')).toBe(sum);
@@ -377,5 +378,37 @@ describe('live migration (post-copy)', () => {
     expect(await memorySum(2, 'post1')).toBe(sum);
     continuity(counter(2, 'post1'));
     expect(c.berth(1, ['delete', 'post1', '--force']).code).toBe(0);
+  });
+
+  it('the pull broken after the restore (the target\'s lazy-pages daemon killed): the target kills its copy, the instance goes on on the source with its memory whole', async () => {
+    await launchCounter('post2', 1);
+    expect(c.berth(1, ['exec', 'post2', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
+    const sum = await memorySum(1, 'post2');
+    expect(sum).toMatch(/^402653184 /);
+    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    const move = spawn(process.execPath, [BERTH, 'move', 'post2', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    // Restored on member3 (it answered running: member1 logs it) while its memory is still coming.
+    const images = path.join(c.dir(3), 'checkpoints', 'post2', 'stop');
+    const daemon = await waitFor('member3 pulling post2\'s memory', () => {
+      if (!/live move post2 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output())) return undefined;
+      const pids = spawnSync('pgrep', ['-f', `lazy-pages.*${images}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      // (Not the shell that watches it: it is the one that kills the container.)
+      return pids.find((p) => fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'sh');
+    }, 60_000, 10);
+    spawnSync('kill', ['-KILL', daemon]);
+    expect(await exited).not.toBe(0);
+    expect(err).toMatch(/broke after member3 had restored it|did not all arrive/);
+    expect(err).toMatch(/goes on here from where it was frozen/);
+    await waitFor('post2 running on member1', () => (c.runc(1, 'post2')?.status === 'running' ? true : undefined), 30_000);
+    expect(c.runc(3, 'post2')).toBeUndefined();
+    await waitFor('member3 to keep nothing of post2', () => (held(3, 'post2').length === 0 ? true : undefined), 30_000);
+    expect(await memorySum(1, 'post2')).toBe(sum);
+    await sleep(300);
+    continuity(counter(1, 'post2'));
+    expect(where('post2')).toMatchObject({ location: 'member1', status: 'Running' });
+    expect(c.berth(1, ['delete', 'post2', '--force']).code).toBe(0);
   });
 });

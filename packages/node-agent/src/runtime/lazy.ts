@@ -18,7 +18,7 @@
  *   starts again (closeStaleUffdWindow). Turned off with BERTH_UFFD_WINDOW=0 (then post-copy
  *   of such containers is not offered: capabilities).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -126,6 +126,35 @@ export async function startLazyDaemon(imageDir: string, workDir: string, from: P
   });
   pulled.catch(() => undefined);
   return { pulled, kill: () => tool.kill() };
+}
+
+/**
+ * Removes a lazy restore's work folder. CRIU's restore mounts its cgroup yard in it
+ * (`.criu.cgyard.*`) and unmounts it only as it ends, which a failed pull can race: such a
+ * mount is detached (umount -l) and the removal tried again for up to 5 s. Never throws.
+ */
+export async function removeRestoreWork(dir: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
+      if (n.startsWith('.criu.cgyard.')) spawnSync('umount', ['-l', path.join(dir, n)], { stdio: 'ignore' });
+    }
+    try {
+      await fsp.rm(dir, { recursive: true, force: true });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  process.stderr.write(`lazy restore: could not remove ${dir}\n`);
+}
+
+/** At start: the work folders lazy restores of a berthd that died left (their daemons ended with them or on their own). */
+export function sweepRestoreWork(parent: string): void {
+  for (const n of fs.existsSync(parent) ? fs.readdirSync(parent) : []) {
+    const dir = path.join(parent, n);
+    for (const m of fs.readdirSync(dir).filter((x) => x.startsWith('.criu.cgyard.'))) spawnSync('umount', ['-l', path.join(dir, m)], { stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function shellQuote(s: string): string {

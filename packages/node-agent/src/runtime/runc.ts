@@ -20,7 +20,7 @@ import { criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
-import { closeStaleUffdWindow, criuLogErrors, describeExit, runWatched, startLazyDaemon, waitFor, withUffdWindow } from './lazy';
+import { closeStaleUffdWindow, criuLogErrors, describeExit, removeRestoreWork, runWatched, startLazyDaemon, sweepRestoreWork, waitFor, withUffdWindow } from './lazy';
 import { criuTlsConfig } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
@@ -80,6 +80,7 @@ export class RuncDriver implements RuntimeDriver {
     this.idmapBase = opts.idmapBase ?? DEFAULT_IDMAP_BASE;
     this.idmapSize = opts.idmapSize ?? DEFAULT_IDMAP_SIZE;
     closeStaleUffdWindow(this.uffdMarker());
+    sweepRestoreWork(path.join(this.opts.dataDir, 'lazy-restore'));
   }
 
   /** Says a userfaultfd window of this berthd is open (lazy.ts). */
@@ -590,8 +591,11 @@ export class RuncDriver implements RuntimeDriver {
     this.requireBundle(name);
     if (await this.runcState(name)) throw new FailedPreconditionError(`container ${name} must be stopped to restore a checkpoint into it`);
     if (!fs.existsSync(imageDir)) throw new NotFoundError(`checkpoint images ${imageDir} not found`);
-    const work = `${imageDir}.restore-work`;
-    await fsp.rm(work, { recursive: true, force: true });
+    // The work folder (the daemon's socket and log, CRIU's cgroup yard while it restores) is
+    // kept out of the instance's folders: removing those (a dropped copy) must not race it.
+    const work = path.join(this.opts.dataDir, 'lazy-restore', name);
+    await removeRestoreWork(work);
+    await fsp.mkdir(path.dirname(work), { recursive: true, mode: 0o700 });
     const daemon = await startLazyDaemon(imageDir, work, from, [this.runcBin, ...this.runcArgs(['kill', '--all', name, 'KILL'])]);
     const restore = (): Promise<ToolResult> => this.runc(['restore', '--detach', '--lazy-pages', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env: toolEnv(), timeoutMs: 60_000 });
     // An unprivileged container's restored processes open their userfaultfd inside its user
@@ -601,7 +605,7 @@ export class RuncDriver implements RuntimeDriver {
       r = this.readRecord(name)?.spec.privileged ? await restore() : await withUffdWindow(this.uffdMarker(), restore);
     } catch (e) {
       daemon.kill();
-      await fsp.rm(work, { recursive: true, force: true });
+      await removeRestoreWork(work);
       throw e;
     }
     if (r.code !== 0) {
@@ -609,10 +613,10 @@ export class RuncDriver implements RuntimeDriver {
       daemon.kill();
       await this.runc(['delete', '--force', name]);
       await this.removeCgroups(name);
-      await fsp.rm(work, { recursive: true, force: true });
+      await removeRestoreWork(work);
       throw new InternalError(`runc restore --lazy-pages ${name} failed: ${said}`);
     }
-    const pulled = daemon.pulled.finally(() => fsp.rm(work, { recursive: true, force: true }));
+    const pulled = daemon.pulled.finally(() => removeRestoreWork(work));
     pulled.catch(() => undefined);
     return { pulled, kill: () => daemon.kill() };
   }
