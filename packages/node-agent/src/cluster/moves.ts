@@ -36,6 +36,16 @@
  *                     images), answers `running`; the copy stays marked incoming
  *   commit            as cold; the source's copy (stopped, with its images) is removed after
  *
+ * Live, post-copy (mode post-copy, both members report criu-lazy-pages, data link; design.md
+ * "Post-copy"): as stop-and-copy, except that the source dumps the instance WITHOUT its memory
+ * (frozen, runc checkpoint --lazy-pages --leave-running), serving the pages from its own CRIU
+ * page server (TLS), and says where (K_LAZY) before the images; the target restores it at once
+ * (criu lazy-pages + runc restore --lazy-pages), answers `running`, beats `memory` each second,
+ * and answers `pulled` when every page arrived. Only `pulled` lets the source commit; until
+ * then its processes stay frozen (whole), and a failure thaws them once the target dropped its
+ * (killed) copy. The target kills its copy the moment its pull fails (a process whose pages
+ * never came reads zeros).
+ *
  * Contract:
  * - Nothing is lost: the source keeps its copy until the txn that places the instance on the
  *   target has committed, and the target's copy is complete (the pool imports into staging;
