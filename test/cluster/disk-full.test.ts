@@ -94,7 +94,7 @@ describe('a target whose disk is full', () => {
     expect(c.berth(1, ['exec', 'mem', '--', 'sh', '-c', '(i=0; while :; do i=$((i+1)); echo $i > /root/n; sleep 0.05; done) </dev/null >/dev/null 2>&1 &']).code).toBe(0);
     await waitFor('128 MiB held', () => (fs.existsSync(path.join(memVolume(), 'held')) ? true : undefined), 120_000);
     await waitFor('the loop to count', () => (memCount() > 30 ? true : undefined));
-    const r = c.berth(1, ['move', 'mem', '--target', 'member2']);
+    const r = c.berth(1, ['move', 'mem', '--target', 'member2', '--mode', 'stop-and-copy']);
     expect(r.code).not.toBe(0);
     // member2's CRIU page server ran out of space while CRIU dumped on member1.
     expect(r.err).toMatch(/moving mem from member1 to member2: member2 refused it: the memory pages did not arrive whole: criu page-server .*no space left on device/i);
@@ -117,7 +117,7 @@ describe('a target whose disk is full', () => {
     await c.start(1);
     await waitFor('member1 to see mem running', () => (where('mem')?.status === 'Running' ? true : undefined), 60_000);
     const before = memCount();
-    const r = c.berth(1, ['move', 'mem', '--target', 'member2']);
+    const r = c.berth(1, ['move', 'mem', '--target', 'member2', '--mode', 'stop-and-copy']);
     expect(r.code).not.toBe(0);
     // (The pages, or the other images beside them, whichever found the disk full first.)
     expect(r.err).toMatch(/moving mem from member1 to member2: member2 refused it: .*no space left on device/i);

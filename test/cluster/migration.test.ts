@@ -1,5 +1,5 @@
 /**
- * Live moves (stop-and-copy: CRIU through runc, streamed over the members' mutual TLS) on a
+ * Live moves (stop-and-copy and post-copy: CRIU through runc, over the members' mutual TLS) on a
  * three-member cluster of real berthd processes on test hosts. A running busybox instance
  * keeps a counter in a shell loop variable and appends it, with the wall clock (the file's
  * mtime), to a file every 10 ms: after a move the counter goes on from where it was (a restart would begin again
@@ -72,7 +72,7 @@ async function moveWhileDumping(): Promise<{ exited: Promise<number | null>; err
   expect(c.berth(2, ['exec', 'live1', '--', 'sh', '-c', '(x=$(head -c 402653184 /dev/zero | tr "\\0" x); mkfifo /root/f; touch /root/held; read l < /root/f) </dev/null >/dev/null 2>&1 & echo $! > /root/holder']).code).toBe(0);
   await waitFor('384 MiB held', () => (fs.existsSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'live1', 'root', 'held')) ? true : undefined), 120_000);
   await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-  const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+  const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3', '--mode', 'stop-and-copy'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
   let err = '';
   move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
@@ -110,7 +110,7 @@ describe('live migration (stop-and-copy)', () => {
     await launchCounter('live1', 1);
     expect(c.berth(1, ['snapshot', 'live1', 'mem', '--stateful']).code).toBe(0);
     const before = counter(1, 'live1').length;
-    const r = c.berth(3, ['move', 'live1', '--target', 'member2']);
+    const r = c.berth(3, ['move', 'live1', '--target', 'member2', '--mode', 'stop-and-copy']);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/live1 moved to member2 \(stop-and-copy\)/);
     // Each phase of the move, as the source recorded it in the operation (its time, and the
@@ -156,7 +156,7 @@ describe('live migration (stop-and-copy)', () => {
 
   it('a CRIU restore failing on the target: the instance goes on on the source, the target keeps nothing', async () => {
     fault(3, 'restore');
-    const r = c.berth(1, ['move', 'live1', '--target', 'member3']);
+    const r = c.berth(1, ['move', 'live1', '--target', 'member3', '--mode', 'stop-and-copy']);
     fault(3, undefined);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/moving live1 from member2 to member3: .*restore of live1 failed/);
@@ -172,7 +172,7 @@ describe('live migration (stop-and-copy)', () => {
 
   it('a checkpoint failing on the source: the instance never stops there; the target keeps nothing', async () => {
     fault(2, 'dump');
-    const r = c.berth(1, ['move', 'live1', '--target', 'member3']);
+    const r = c.berth(1, ['move', 'live1', '--target', 'member3', '--mode', 'stop-and-copy']);
     fault(2, undefined);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/checkpoint of live1 failed on member2/);
@@ -186,7 +186,7 @@ describe('live migration (stop-and-copy)', () => {
   it('a target killed mid-stream: the move fails naming it, the instance runs on; the target keeps nothing', async () => {
     // Enough bytes that the first pass is still going when the target dies.
     expect(c.berth(1, ['exec', 'live1', '--', 'sh', '-c', 'dd if=/dev/zero of=/root/big bs=1M count=400 2>/dev/null']).code).toBe(0);
-    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3', '--mode', 'stop-and-copy'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
     let err = '';
     move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
@@ -209,7 +209,7 @@ describe('live migration (stop-and-copy)', () => {
     // member3 was just restarted: member2's channel to it reconnects within its 2 s backoff.
     await waitFor('member3 online as member2 sees it', () => (c.list(2)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
     await sleep(2500);
-    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
+    const move = spawn(process.execPath, [BERTH, 'move', 'live1', '--target', 'member3', '--mode', 'stop-and-copy'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
     let err = '';
     move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
@@ -299,7 +299,7 @@ describe('live migration (stop-and-copy)', () => {
 
   it('a process exec\'d after a live move is born in the instance\'s time namespace, and moves live with it', async () => {
     await launchCounter('live2', 1);
-    expect(c.berth(1, ['move', 'live2', '--target', 'member2']).err).toBe('');
+    expect(c.berth(1, ['move', 'live2', '--target', 'member2', '--mode', 'stop-and-copy']).err).toBe('');
     // Restored by CRIU, live2's init runs in a time namespace of its own; what is exec'd joins it.
     const started = c.berth(2, ['exec', 'live2', '--', 'sh', '-c', 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!']);
     expect(started.err).toBe('');
@@ -310,7 +310,7 @@ describe('live migration (stop-and-copy)', () => {
     expect(ns[0]).toMatch(/^time:\[\d+\]$/);
     expect(ns[1]).toBe(ns[0]);
     // So CRIU can dump the tree again: the next live move works and takes that process along.
-    const r = c.berth(1, ['move', 'live2', '--target', 'member3']);
+    const r = c.berth(1, ['move', 'live2', '--target', 'member3', '--mode', 'stop-and-copy']);
     expect(r.err).toBe('');
     const alive = c.berth(3, ['exec', 'live2', '--', 'sh', '-c', `kill -0 ${pid} && echo alive`]);
     expect(`${alive.out}${alive.err}`).toBe('alive\n');
@@ -344,7 +344,8 @@ describe('live migration (post-copy)', () => {
     const sum = await memorySum(1, 'post1');
     expect(sum).toMatch(/^67108864 [0-9a-f]{32}/);
     const before = counter(1, 'post1').length;
-    const r = c.berth(3, ['move', 'post1', '--target', 'member2', '--mode', 'post-copy']);
+    // No --mode: both members have lazy pages, so auto picks post-copy.
+    const r = c.berth(3, ['move', 'post1', '--target', 'member2']);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/post1 moved to member2 \(post-copy\)/);
     expect(r.out).toMatch(/restore \d+\.\d\ds; memory \d+\.\d\ds/);
