@@ -475,17 +475,7 @@ export class RuncDriver implements RuntimeDriver {
     const st = await this.runcState(name);
     // A frozen container may be dumped and left as it is (a live move to a page server).
     if (st?.status !== 'running' && !(st?.status === 'paused' && opts.leaveRunning)) throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
-    const rec = this.readRecord(name);
-    if (rec?.spec.console !== 'none') {
-      throw new FailedPreconditionError(`container ${name} keeps a console log held by init, which CRIU cannot dump; create it with console "none" (berth: migration.stateful=true)`);
-    }
-    await fsp.rm(imageDir, { recursive: true, force: true });
-    // The folders above the images must be searchable by the container's root (it restores
-    // them from inside its user namespace); the images themselves become its own.
-    await fsp.mkdir(path.dirname(imageDir), { recursive: true, mode: 0o711 });
-    await fsp.mkdir(imageDir, { mode: 0o700 });
-    const work = `${imageDir}.work`;
-    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
+    const { rec, work } = await this.checkpointFolders(name, imageDir);
     try {
       const ps = opts.pageServer;
       const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), ...(ps ? ['--page-server', `${ps.address}:${ps.port}`] : []), name];
@@ -518,22 +508,33 @@ export class RuncDriver implements RuntimeDriver {
     if (!opts.leaveRunning) await this.removeCgroups(name);
   }
 
+  /**
+   * Before a dump: the container must keep no console log (CRIU cannot dump the host file init
+   * holds); `imageDir` made empty, and its work folder `<imageDir>.work` beside it.
+   */
+  private async checkpointFolders(name: string, imageDir: string): Promise<{ rec: BundleRecord; work: string }> {
+    const rec = this.readRecord(name);
+    if (rec?.spec.console !== 'none') {
+      throw new FailedPreconditionError(`container ${name} keeps a console log held by init, which CRIU cannot dump; create it with console "none" (berth: migration.stateful=true)`);
+    }
+    await fsp.rm(imageDir, { recursive: true, force: true });
+    // The folders above the images must be searchable by the container's root (it restores
+    // them from inside its user namespace); the images themselves become its own.
+    await fsp.mkdir(path.dirname(imageDir), { recursive: true, mode: 0o711 });
+    await fsp.mkdir(imageDir, { mode: 0o700 });
+    const work = `${imageDir}.work`;
+    await fsp.rm(work, { recursive: true, force: true });
+    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
+    return { rec, work };
+  }
+
   async checkpointLazy(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: () => void }): Promise<LazyServing> {
     checkName(name);
     const clamp = criuPipeClampLib();
     if (!clamp) throw new NotSupportedError('criu.lazyPages', 'criu-pipe-clamp.so is not built (deploy/setup-host builds it): CRIU\'s lazy page server fails without it here');
     const st = await this.runcState(name);
     if (st?.status !== 'running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
-    const rec = this.readRecord(name);
-    if (rec?.spec.console !== 'none') {
-      throw new FailedPreconditionError(`container ${name} keeps a console log held by init, which CRIU cannot dump; create it with console "none" (berth: migration.stateful=true)`);
-    }
-    await fsp.rm(imageDir, { recursive: true, force: true });
-    await fsp.mkdir(path.dirname(imageDir), { recursive: true, mode: 0o711 });
-    await fsp.mkdir(imageDir, { mode: 0o700 });
-    const work = `${imageDir}.work`;
-    await fsp.rm(work, { recursive: true, force: true });
-    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
+    const { rec, work } = await this.checkpointFolders(name, imageDir);
     const dropWork = (): Promise<void> => fsp.rm(work, { recursive: true, force: true });
     // The page server's side of TLS: the client's certificate must come from the CA; its name
     // cannot be checked (CRIU's server would compare it with its own address): no-cn-verify.
