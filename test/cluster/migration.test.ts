@@ -410,6 +410,32 @@ describe('live migration (post-copy)', () => {
     await sleep(300);
     continuity(counter(1, 'post2'));
     expect(where('post2')).toMatchObject({ location: 'member1', status: 'Running' });
+  });
+
+  it('the source\'s berthd killed while the target pulls: the target kills its copy, the source\'s processes wait, whole, and the move is done when it is back', async () => {
+    // post2 (384 MiB held) is on member1 again.
+    const sum = await memorySum(1, 'post2');
+    const move = spawn(process.execPath, [BERTH, 'move', 'post2', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(2) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const images = path.join(c.dir(3), 'checkpoints', 'post2', 'stop');
+    await waitFor('member3 pulling post2\'s memory', () => {
+      if (!/live move post2 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output())) return undefined;
+      return spawnSync('pgrep', ['-f', `lazy-pages.*${images}`]).status === 0 ? true : undefined;
+    }, 60_000, 10);
+    await c.kill9(1); // its CRIU (serving the memory) dies with it
+    // member3's pull breaks: its copy is killed there (never left running with pages missing).
+    await waitFor('member3 to kill its copy', () => (c.runc(3, 'post2')?.status !== 'running' ? true : undefined), 10_000, 20);
+    await c.start(1);
+    // Back, member1 takes the move up again: member3 drops what it had, then the move is done.
+    const code = await exited;
+    if (code !== 0) console.log(`move: ${err}\nmember1: ${c.procs.get(1)!.output().split('\n').filter((l) => /post2/.test(l)).join('\n')}\nmember3: ${c.procs.get(3)!.output().split('\n').filter((l) => /post2/.test(l)).join('\n')}`);
+    expect(code).toBe(0);
+    await waitFor('post2 on member3 only', () => (where('post2')?.location === 'member3' && c.runc(3, 'post2')?.status === 'running' && c.runc(1, 'post2') === undefined ? true : undefined), 120_000);
+    expect(await memorySum(3, 'post2')).toBe(sum);
+    await sleep(300);
+    continuity(counter(3, 'post2'));
     expect(c.berth(1, ['delete', 'post2', '--force']).code).toBe(0);
   });
 });

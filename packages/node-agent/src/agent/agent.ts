@@ -547,6 +547,9 @@ export class Agent {
     return this.locked(name, async () => {
       const dir = this.checkpointDir(name, MOVE_DUMP);
       if (!fs.existsSync(dir)) return false;
+      // A lazy dump's CRIU may outlive the berthd that started it, and would freeze the
+      // processes again when it ends: it goes first.
+      this.runtime.reapLazyDump?.(dir);
       await fsp.rm(dir, { recursive: true, force: true });
       if ((await this.runtime.state(name)).status === 'Frozen') await this.runtime.unfreeze(name);
       return true;

@@ -510,7 +510,9 @@ export class Mover {
       // then thawed only once the target dropped its copy, even by a restarted berthd.
       if (live.dumped) await writeRestoreAsked(this.agent, name, { to, id });
       live.restoreAsked = true;
-      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), tail ? ['./stop/pages-*.img'] : [], pageServer || lazy ? { from: MOVE_DUMP, to: 'stop' } : undefined));
+      // (Not what a lazy dump still serving keeps beside its images: its work folder, its process group.)
+      const exclude = [...(tail ? ['./stop/pages-*.img'] : []), ...(lazy ? [`./${MOVE_DUMP}.work`, `./${MOVE_DUMP}.pgid`] : [])];
+      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), exclude, pageServer || lazy ? { from: MOVE_DUMP, to: 'stop' } : undefined));
       const tImages = performance.now();
       // On a link the target waits for the pages' sums (none when they went in the tar).
       if (s.linked) await s.pagesEnd(sums ? await sums : []);

@@ -157,6 +157,40 @@ export function sweepRestoreWork(parent: string): void {
   }
 }
 
+/**
+ * A lazy dump's process group (runc and the CRIU it started: CRIU outlives a runc killed with
+ * berthd, and goes on serving, then freezes the processes again as it found them) is written
+ * to `file`; a berthd that comes back kills what is left of that group before it thaws the
+ * dump (reapGroup). Only processes of that group that are runc or CRIU are killed (a process
+ * group id can be reused).
+ */
+export function recordGroup(file: string, pgid: number): void {
+  fs.writeFileSync(file, `${pgid}\n`);
+}
+
+export function reapGroup(file: string): void {
+  let pgid = 0;
+  try {
+    pgid = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (pgid > 1) {
+    for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[2]) !== pgid) continue;
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (/criu|runc/.test(cmd)) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  fs.rmSync(file, { force: true });
+}
+
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

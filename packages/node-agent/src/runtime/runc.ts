@@ -20,7 +20,7 @@ import { criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
-import { closeStaleUffdWindow, criuLogErrors, describeExit, removeRestoreWork, runWatched, startLazyDaemon, sweepRestoreWork, waitFor, withUffdWindow } from './lazy';
+import { closeStaleUffdWindow, criuLogErrors, describeExit, reapGroup, recordGroup, removeRestoreWork, runWatched, startLazyDaemon, sweepRestoreWork, waitFor, withUffdWindow } from './lazy';
 import { criuTlsConfig } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
@@ -561,6 +561,8 @@ export class RuncDriver implements RuntimeDriver {
     } finally {
       fs.closeSync(statusFd);
     }
+    const group = `${imageDir}.pgid`;
+    recordGroup(group, tool.pid);
     const why = async (): Promise<string> => {
       const r = await tool.exit;
       return `runc checkpoint --lazy-pages ${name} ${describeExit(r)}: ${criuLogErrors(path.join(work, 'dump.log')) || 'no error logged'}`;
@@ -570,6 +572,7 @@ export class RuncDriver implements RuntimeDriver {
       tool.kill();
       const said = ready === 'timeout' ? `runc checkpoint --lazy-pages ${name}: not ready after 120 s` : await why();
       await tool.exit;
+      reapGroup(group);
       await dropWork();
       await fsp.rm(imageDir, { recursive: true, force: true });
       throw new InternalError(said);
@@ -580,11 +583,17 @@ export class RuncDriver implements RuntimeDriver {
     await chmodTree(imageDir);
     const served = tool.exit.then(async (r) => {
       const said = r.code === 0 ? '' : await why();
+      reapGroup(group); // (CRIU too, should runc have gone first)
       await dropWork();
       if (said) throw new InternalError(said);
     });
     served.catch(() => undefined);
     return { served, kill: () => tool.kill() };
+  }
+
+  /** What is left of a lazy dump into `imageDir` whose berthd died (its runc or CRIU): killed. */
+  reapLazyDump(imageDir: string): void {
+    reapGroup(`${imageDir}.pgid`);
   }
 
   async restoreLazy(name: string, imageDir: string, from: PageServerTarget): Promise<LazyPulling> {

@@ -232,6 +232,8 @@ export interface RuntimeDriver {
    * page arrived, else rejects (the caller must then kill the processes: their memory is not whole).
    */
   restoreLazy?(name: string, imageDir: string, from: PageServerTarget): Promise<LazyPulling>;
+  /** What is left of a lazy dump into `imageDir` whose berthd died (runc, CRIU still serving): killed. */
+  reapLazyDump?(imageDir: string): void;
 }
 
 export interface LazyServing {
