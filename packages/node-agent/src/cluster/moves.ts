@@ -549,7 +549,15 @@ export class Mover {
         } finally {
           clearTimeout(timer);
         }
-        await served.catch((e: Error) => process.stderr.write(`live move ${name} to ${to}: CRIU's page server here ended with an error after the target had every page: ${e.message}\n`));
+        // CRIU ends its session once the target is done; should it not (30 s), it is ended.
+        const ended = await Promise.race([served.then(() => true, (e: Error) => {
+          process.stderr.write(`live move ${name} to ${to}: CRIU's page server here ended with an error after the target had every page: ${e.message}\n`);
+          return true;
+        }), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000).unref())]);
+        if (!ended) {
+          serving.kill();
+          process.stderr.write(`live move ${name} to ${to}: CRIU's page server here had not ended 30 s after the target had every page: killed\n`);
+        }
         process.stderr.write(`live move ${name} to ${to}: all its memory pulled ${Math.round(performance.now() - t3)} ms after the restore\n`);
       }
     } catch (e) {
