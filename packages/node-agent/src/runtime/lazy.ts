@@ -24,10 +24,9 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { InternalError } from '../errors';
 import { toolEnv } from '../host/paths';
+import { criuLogErrors, SETPRIV } from './page-server';
 import type { PageServerTarget } from './page-server';
 
-/** util-linux's setpriv, when this host has it (Debian always does). */
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
 export interface ToolExit { code: number | null; signal: NodeJS.Signals | null; error?: string }
 
@@ -67,16 +66,6 @@ export function runWatched(cmd: string, args: string[], opts: { env?: NodeJS.Pro
 
 export function describeExit(r: ToolExit): string {
   return r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`);
-}
-
-/** The first errors of a CRIU log, without the ones this host always logs. */
-export function criuLogErrors(logFile: string): string {
-  try {
-    const lines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => /Error/.test(l) && !/RLIMIT_NOFILE|Unable to close fd/.test(l));
-    return lines.slice(0, 3).map((l) => l.replace(/^\(\s*[\d.]+\)\s*/, '')).join(' | ');
-  } catch {
-    return '';
-  }
 }
 
 /** Waits until `test()` holds (polled), the watched tool exits, or `timeoutMs` passes. */

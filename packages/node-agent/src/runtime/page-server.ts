@@ -44,7 +44,7 @@ export interface PageServer {
 }
 
 /** util-linux's setpriv, when this host has it (Debian always does). */
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+export const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
 /** Work folders of page servers (`<data dir>/.page-server-<move id>`) a berthd that died left: removed at start. */
 export function sweepPageServers(dataDir: string): void {
@@ -63,7 +63,8 @@ export async function freePort(address: string): Promise<number> {
   return port;
 }
 
-function firstErrors(logFile: string): string {
+/** The first errors of a CRIU log, without the ones this host always logs. */
+export function criuLogErrors(logFile: string): string {
   try {
     const lines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => /Error/.test(l) && !/RLIMIT_NOFILE|Unable to close fd/.test(l));
     return lines.slice(0, 3).map((l) => l.replace(/^\(\s*[\d.]+\)\s*/, '')).join(' | ');
@@ -100,7 +101,7 @@ export async function servePages(imagesDir: string, workDir: string, opts: { add
     void exit.then(() => fsp.rm(workDir, { recursive: true, force: true }));
   };
   const why = (r: { code: number | null; signal: NodeJS.Signals | null; error?: string }): string =>
-    `criu page-server ${r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`)}: ${firstErrors(log) || stderr.trim().split('\n').pop() || 'no error logged'}`;
+    `criu page-server ${r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`)}: ${criuLogErrors(log) || stderr.trim().split('\n').pop() || 'no error logged'}`;
   // Ready: CRIU writes one byte to the status fd once it listens (or the fd closes as it exits).
   const ready = await new Promise<boolean>((resolve) => {
     const status = child.stdio[3] as NodeJS.ReadableStream | null;

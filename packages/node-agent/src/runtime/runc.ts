@@ -20,8 +20,8 @@ import { criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
-import { closeStaleUffdWindow, criuLogErrors, describeExit, reapGroup, recordGroup, removeRestoreWork, runWatched, startLazyDaemon, sweepRestoreWork, waitFor, withUffdWindow } from './lazy';
-import { criuTlsConfig } from './page-server';
+import { closeStaleUffdWindow, describeExit, reapGroup, recordGroup, removeRestoreWork, runWatched, startLazyDaemon, sweepRestoreWork, waitFor, withUffdWindow } from './lazy';
+import { criuLogErrors, criuTlsConfig } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
 import type { OciConfig } from './bundle';
@@ -493,7 +493,7 @@ export class RuncDriver implements RuntimeDriver {
       const r = await this.runc(args, undefined, env ? { env, timeoutMs: 120_000 } : undefined);
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });
-        throw new InternalError(`runc checkpoint ${name} failed: ${criuError(work, 'dump.log') || r.stderr.trim()}`);
+        throw new InternalError(`runc checkpoint ${name} failed: ${criuLogErrors(path.join(work, 'dump.log')) || r.stderr.trim()}`);
       }
       // The restore runs inside the container's user namespace: its root must read the images.
       // Owning them is not always enough (CRIU sometimes opens an image as another id of the
@@ -619,7 +619,7 @@ export class RuncDriver implements RuntimeDriver {
       throw e;
     }
     if (r.code !== 0) {
-      const said = criuError(work, 'restore.log') || r.stderr.trim();
+      const said = criuLogErrors(path.join(work, 'restore.log')) || r.stderr.trim();
       daemon.kill();
       await this.runc(['delete', '--force', name]);
       await this.removeCgroups(name);
@@ -643,7 +643,7 @@ export class RuncDriver implements RuntimeDriver {
       if (r.code !== 0) {
         await this.runc(['delete', '--force', name]);
         await this.removeCgroups(name);
-        throw new InternalError(`runc restore ${name} failed: ${criuError(work, 'restore.log') || r.stderr.trim()}`);
+        throw new InternalError(`runc restore ${name} failed: ${criuLogErrors(path.join(work, 'restore.log')) || r.stderr.trim()}`);
       }
     } finally {
       await fsp.rm(work, { recursive: true, force: true });
@@ -951,15 +951,6 @@ export function cgroupMounts(): Map<string, string> {
 }
 
 /** CRIU's first real error line from its log in `dir` (the rlimit warning is harmless here). */
-function criuError(dir: string, file: string): string {
-  try {
-    const lines = fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => /Error/.test(l) && !/RLIMIT_NOFILE/.test(l));
-    return lines.slice(0, 3).map((l) => l.replace(/^\(\s*[\d.]+\)\s*/, '')).join(' | ');
-  } catch {
-    return '';
-  }
-}
-
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   await fsp.chown(dir, uid, gid);
   for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
