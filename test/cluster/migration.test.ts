@@ -438,4 +438,35 @@ describe('live migration (post-copy)', () => {
     continuity(counter(3, 'post2'));
     expect(c.berth(1, ['delete', 'post2', '--force']).code).toBe(0);
   });
+
+  it('a link cut while the target pulls: the source keeps its processes frozen (fenced) until the target has dropped its copy, then they go on whole', async () => {
+    await launchCounter('post3', 1);
+    expect(c.berth(1, ['exec', 'post3', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
+    const sum = await memorySum(1, 'post3');
+    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    const move = spawn(process.execPath, [BERTH, 'move', 'post3', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(2) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    await waitFor('member3 pulling post3\'s memory', () => (/live move post3 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
+    c.net.cut(1, 3);
+    try {
+      expect(await exited).not.toBe(0);
+      expect(err).toMatch(/post3 stays stopped here until it answers \(never in two places\)/);
+      // member3's copy may still be there (waiting on its page faults): member1's never runs meanwhile.
+      expect(c.runc(1, 'post3')?.status).toBe('paused');
+      await sleep(3000);
+      expect(c.runc(1, 'post3')?.status).toBe('paused');
+    } finally {
+      c.net.heal();
+    }
+    // member3 answers again: it drops its copy, then member1 thaws its own.
+    await waitFor('post3 running on member1', () => (c.runc(1, 'post3')?.status === 'running' ? true : undefined), 90_000);
+    expect(c.runc(3, 'post3')).toBeUndefined();
+    await waitFor('member3 to keep nothing of post3', () => (held(3, 'post3').length === 0 ? true : undefined), 60_000);
+    expect(await memorySum(1, 'post3')).toBe(sum);
+    await sleep(300);
+    continuity(counter(1, 'post3'));
+    expect(c.berth(1, ['delete', 'post3', '--force']).code).toBe(0);
+  });
 });

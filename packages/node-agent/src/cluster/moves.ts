@@ -562,9 +562,12 @@ export class Mover {
       }
     } catch (e) {
       if (frozen) await this.agent.unfreeze(name).catch(() => undefined);
-      // A lazy dump still serving (the target never ran it, or broke off): ended; its
-      // processes stay frozen here for resume() to thaw or kill.
+      // A lazy dump still serving (the target never ran it, or broke off): ended. CRIU thawed
+      // the cgroup while it serves and a killed CRIU lets the processes go, so they are frozen
+      // first: they stay so until resume() knows the target holds no copy (a cut link leaves
+      // the target's copy waiting on its page faults, not gone).
       if (serving) {
+        await this.agent.freeze(name).catch(() => undefined);
         serving.kill();
         await serving.served.catch(() => undefined);
       }
