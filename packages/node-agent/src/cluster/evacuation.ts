@@ -8,12 +8,13 @@
  * - move: refused (and nothing changes) for an unknown instance or member, a target that is
  *   where it runs already, offline, evacuated, or unfit for it (placement's verdict), or an
  *   instance already moving or being deleted. The mode (moveMode): cold (a running instance
- *   is stopped, moved and started again) or live (stop-and-copy, moves.ts); by default live
- *   when the instance runs, has migration.stateful=true and both members report `criu`, else
- *   cold. A mode asked that the members cannot do is refused naming the missing feature
- *   (pre-copy: CRIU's mem_dirty_track, post-copy: uffd lazy pages); pre-copy and post-copy are
- *   not built yet (UNIMPLEMENTED when both members could). The operation may be cancelled
- *   until the move commits; its result says the mode.
+ *   is stopped, moved and started again) or live (stop-and-copy or post-copy, moves.ts); by
+ *   default live when the instance runs, has migration.stateful=true and both members report
+ *   `criu` (post-copy when both also report `criu-lazy-pages`), else cold. A mode asked that
+ *   the members cannot do is refused naming the missing feature (pre-copy: CRIU's
+ *   mem_dirty_track, post-copy: uffd lazy pages); pre-copy is not built (UNIMPLEMENTED when
+ *   both members could). The operation may be cancelled until the move commits; its result
+ *   says the mode.
  * - evacuate: the member is marked evacuated at once (placement passes it by; `berth cluster
  *   list` says Evacuated), then every instance on it is moved (spread over the eligible
  *   members) or stopped, per the request's action, else its `cluster.evacuate` key (auto:
