@@ -469,4 +469,31 @@ describe('live migration (post-copy)', () => {
     continuity(counter(1, 'post3'));
     expect(c.berth(1, ['delete', 'post3', '--force']).code).toBe(0);
   });
+
+  it('the source host lost while the target pulls (its berthd, CRIU and the instance\'s processes killed): nothing runs with half its memory, and the move says the memory is lost', async () => {
+    await launchCounter('post4', 1);
+    expect(c.berth(1, ['exec', 'post4', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
+    await memorySum(1, 'post4');
+    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    const move = spawn(process.execPath, [BERTH, 'move', 'post4', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(2) } });
+    let err = '';
+    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    await waitFor('member3 pulling post4\'s memory', () => (/live move post4 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
+    // member1 "goes down": its berthd, the CRIU serving the memory, and the instance's processes.
+    await c.kill9(1);
+    const group = Number(fs.readFileSync(path.join(c.dir(1), 'checkpoints', 'post4', '.move.pgid'), 'utf8').trim());
+    process.kill(-group, 'SIGKILL');
+    spawnSync('runc', ['--root', path.join(c.dir(1), 'runc'), 'kill', '--all', 'post4', 'KILL']);
+    // member3 kills its copy: its memory can no longer come whole.
+    await waitFor('member3 to kill its copy', () => (c.runc(3, 'post4')?.status !== 'running' ? true : undefined), 15_000, 20);
+    await c.start(1);
+    expect(await exited).not.toBe(0);
+    expect(err).toMatch(/member1 went down while member3 had post4 restored from its dump and was pulling its memory \(post-copy\): its memory is lost; it starts again here from its volume/);
+    expect(c.runc(3, 'post4')).toBeUndefined();
+    await waitFor('member3 to keep nothing of post4', () => (held(3, 'post4').length === 0 ? true : undefined), 60_000);
+    // It starts again on member1, from its volume (a new boot: the counter's loop is not there).
+    await waitFor('post4 running on member1 again', () => (c.runc(1, 'post4')?.status === 'running' && where('post4')?.location === 'member1' ? true : undefined), 60_000);
+    expect(c.berth(1, ['delete', 'post4', '--force']).code).toBe(0);
+  });
 });

@@ -542,6 +542,11 @@ export class Agent {
     });
   }
 
+  /** Whether a live move's dump (dumpFrozen, dumpLazy) is here. */
+  hasMoveDump(name: string): boolean {
+    return fs.existsSync(this.checkpointDir(name, MOVE_DUMP));
+  }
+
   /** After dumpFrozen, the move not done: the dump goes and the instance runs on. False when there was none. */
   async thawDump(name: string): Promise<boolean> {
     return this.locked(name, async () => {

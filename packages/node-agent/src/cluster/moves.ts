@@ -258,6 +258,13 @@ export class Mover {
           throw new Error(`an earlier try of this move had asked ${earlier.to} to restore ${name}, and ${earlier.to} cannot confirm it dropped that copy: ${name} stays stopped here until it answers (never in two places)`);
         }
         clearRestoreAsked(this.agent, name);
+        // Its frozen processes are gone too: this host went down (not only berthd) while the
+        // target ran it. The memory is lost (post-copy: what the target had not pulled yet);
+        // the move ends saying so, and the instance starts again here from its volume.
+        if (this.agent.hasMoveDump(name) && (await this.agent.get(name)).status === 'Stopped') {
+          await this.agent.thawDump(name);
+          throw new Error(`${this.me} went down while ${earlier.to} had ${name} restored from its dump${mode === 'post-copy' ? ' and was pulling its memory (post-copy)' : ''}: its memory is lost; it starts again here from its volume`);
+        }
       }
       if (await this.agent.thawDump(name)) process.stderr.write(`move of ${name}: thawed here, from an earlier try's dump\n`);
       const local = await this.agent.get(name);
