@@ -86,6 +86,14 @@ async function moveWhileDumping(): Promise<{ exited: Promise<number | null>; err
   return { exited, err: () => err };
 }
 
+/** `berth ARGS` through member `via`'s API, in the background: its exit code, and its stderr so far. */
+function moveInBackground(args: string[], via: number): { exited: Promise<number | null>; err: () => string } {
+  const move = spawn(process.execPath, [BERTH, ...args], { env: { ...process.env, BERTH_DIR: c.dir(via) } });
+  let err = '';
+  move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  return { exited: new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code))), err: () => err };
+}
+
 /** Sets (or clears) member i's test-only migration fault hook (moves.ts). */
 function fault(i: number, what: string | undefined): void {
   const f = path.join(c.dir(i), 'BERTH_TEST_MIGRATION_FAULT');
@@ -387,10 +395,7 @@ describe('live migration (post-copy)', () => {
     const sum = await memorySum(1, 'post2');
     expect(sum).toMatch(/^402653184 /);
     await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-    const move = spawn(process.execPath, [BERTH, 'move', 'post2', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(1) } });
-    let err = '';
-    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const { exited, err } = moveInBackground(['move', 'post2', '--target', 'member3', '--mode', 'post-copy'], 1);
     // Restored on member3 (it answered running: member1 logs it) while its memory is still coming.
     const images = path.join(c.dir(3), 'checkpoints', 'post2', 'stop');
     const daemon = await waitFor('member3 pulling post2\'s memory', () => {
@@ -401,8 +406,8 @@ describe('live migration (post-copy)', () => {
     }, 60_000, 10);
     spawnSync('kill', ['-KILL', daemon]);
     expect(await exited).not.toBe(0);
-    expect(err).toMatch(/broke after member3 had restored it|did not all arrive/);
-    expect(err).toMatch(/goes on here from where it was frozen/);
+    expect(err()).toMatch(/broke after member3 had restored it|did not all arrive/);
+    expect(err()).toMatch(/goes on here from where it was frozen/);
     await waitFor('post2 running on member1', () => (c.runc(1, 'post2')?.status === 'running' ? true : undefined), 30_000);
     expect(c.runc(3, 'post2')).toBeUndefined();
     await waitFor('member3 to keep nothing of post2', () => (held(3, 'post2').length === 0 ? true : undefined), 30_000);
@@ -415,10 +420,7 @@ describe('live migration (post-copy)', () => {
   it('the source\'s berthd killed while the target pulls: the target kills its copy, the source\'s processes wait, whole, and the move is done when it is back', async () => {
     // post2 (384 MiB held) is on member1 again.
     const sum = await memorySum(1, 'post2');
-    const move = spawn(process.execPath, [BERTH, 'move', 'post2', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(2) } });
-    let err = '';
-    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const { exited, err } = moveInBackground(['move', 'post2', '--target', 'member3', '--mode', 'post-copy'], 2);
     const images = path.join(c.dir(3), 'checkpoints', 'post2', 'stop');
     await waitFor('member3 pulling post2\'s memory', () => {
       if (!/live move post2 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output())) return undefined;
@@ -430,7 +432,7 @@ describe('live migration (post-copy)', () => {
     await c.start(1);
     // Back, member1 takes the move up again: member3 drops what it had, then the move is done.
     const code = await exited;
-    if (code !== 0) console.log(`move: ${err}\nmember1: ${c.procs.get(1)!.output().split('\n').filter((l) => /post2/.test(l)).join('\n')}\nmember3: ${c.procs.get(3)!.output().split('\n').filter((l) => /post2/.test(l)).join('\n')}`);
+    if (code !== 0) console.log(`move: ${err()}\nmember1: ${c.procs.get(1)!.output().split('\n').filter((l) => /post2/.test(l)).join('\n')}\nmember3: ${c.procs.get(3)!.output().split('\n').filter((l) => /post2/.test(l)).join('\n')}`);
     expect(code).toBe(0);
     await waitFor('post2 on member3 only', () => (where('post2')?.location === 'member3' && c.runc(3, 'post2')?.status === 'running' && c.runc(1, 'post2') === undefined ? true : undefined), 120_000);
     expect(await memorySum(3, 'post2')).toBe(sum);
@@ -444,15 +446,12 @@ describe('live migration (post-copy)', () => {
     expect(c.berth(1, ['exec', 'post3', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
     const sum = await memorySum(1, 'post3');
     await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-    const move = spawn(process.execPath, [BERTH, 'move', 'post3', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(2) } });
-    let err = '';
-    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const { exited, err } = moveInBackground(['move', 'post3', '--target', 'member3', '--mode', 'post-copy'], 2);
     await waitFor('member3 pulling post3\'s memory', () => (/live move post3 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
     c.net.cut(1, 3);
     try {
       expect(await exited).not.toBe(0);
-      expect(err).toMatch(/post3 stays stopped here until it answers \(never in two places\)/);
+      expect(err()).toMatch(/post3 stays stopped here until it answers \(never in two places\)/);
       // member3's copy may still be there (waiting on its page faults): member1's never runs meanwhile.
       expect(c.runc(1, 'post3')?.status).toBe('paused');
       await sleep(3000);
@@ -475,10 +474,7 @@ describe('live migration (post-copy)', () => {
     expect(c.berth(1, ['exec', 'post4', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
     await memorySum(1, 'post4');
     await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-    const move = spawn(process.execPath, [BERTH, 'move', 'post4', '--target', 'member3', '--mode', 'post-copy'], { env: { ...process.env, BERTH_DIR: c.dir(2) } });
-    let err = '';
-    move.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code)));
+    const { exited, err } = moveInBackground(['move', 'post4', '--target', 'member3', '--mode', 'post-copy'], 2);
     await waitFor('member3 pulling post4\'s memory', () => (/live move post4 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
     // member1 "goes down": its berthd, the CRIU serving the memory, and the instance's processes.
     await c.kill9(1);
@@ -489,7 +485,7 @@ describe('live migration (post-copy)', () => {
     await waitFor('member3 to kill its copy', () => (c.runc(3, 'post4')?.status !== 'running' ? true : undefined), 15_000, 20);
     await c.start(1);
     expect(await exited).not.toBe(0);
-    expect(err).toMatch(/member1 went down while member3 had post4 restored from its dump and was pulling its memory \(post-copy\): its memory is lost; it starts again here from its volume/);
+    expect(err()).toMatch(/member1 went down while member3 had post4 restored from its dump and was pulling its memory \(post-copy\): its memory is lost; it starts again here from its volume/);
     expect(c.runc(3, 'post4')).toBeUndefined();
     await waitFor('member3 to keep nothing of post4', () => (held(3, 'post4').length === 0 ? true : undefined), 60_000);
     // It starts again on member1, from its volume (a new boot: the counter's loop is not there).
