@@ -441,31 +441,40 @@ describe('live migration (post-copy)', () => {
     expect(c.berth(1, ['delete', 'post2', '--force']).code).toBe(0);
   });
 
-  it('a link cut while the target pulls: the source keeps its processes frozen (fenced) until the target has dropped its copy, then they go on whole', async () => {
+  it('a link cut while the target pulls: the source ends its dump but keeps its processes frozen (fenced) while the target may hold a copy; healed, it runs in one place with its memory whole', async () => {
     await launchCounter('post3', 1);
     expect(c.berth(1, ['exec', 'post3', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
     const sum = await memorySum(1, 'post3');
     await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
-    const { exited, err } = moveInBackground(['move', 'post3', '--target', 'member3', '--mode', 'post-copy'], 2);
+    const { exited } = moveInBackground(['move', 'post3', '--target', 'member3', '--mode', 'post-copy'], 2);
     await waitFor('member3 pulling post3\'s memory', () => (/live move post3 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
+    const group = path.join(c.dir(1), 'checkpoints', 'post3', '.move.pgid');
+    // (Which member leads the store decides whether member1 can still record the failure.)
+    console.log(`link cut during a post-copy pull; the store's leader: ${c.list(2)?.find((m) => m.leader)?.server_name ?? 'none'}`);
     c.net.cut(1, 3);
     try {
-      expect(await exited).not.toBe(0);
-      expect(err()).toMatch(/post3 stays stopped here until it answers \(never in two places\)/);
-      // member3's copy may still be there (waiting on its page faults): member1's never runs meanwhile.
-      expect(c.runc(1, 'post3')?.status).toBe('paused');
-      await sleep(3000);
-      expect(c.runc(1, 'post3')?.status).toBe('paused');
+      // member1 gives up after its stall time: it ends CRIU's serving (the group is reaped) but
+      // its processes stay frozen, since member3's copy (waiting on its page faults) is not gone.
+      await waitFor('member1 to end its dump', () => (!fs.existsSync(group) ? true : undefined), 120_000);
+      for (let k = 0; k < 6; k++) {
+        expect(c.runc(1, 'post3')?.status).toBe('paused');
+        await sleep(500);
+      }
     } finally {
       c.net.heal();
     }
-    // member3 answers again: it drops its copy, then member1 thaws its own.
-    await waitFor('post3 running on member1', () => (c.runc(1, 'post3')?.status === 'running' ? true : undefined), 90_000);
-    expect(c.runc(3, 'post3')).toBeUndefined();
-    await waitFor('member3 to keep nothing of post3', () => (held(3, 'post3').length === 0 ? true : undefined), 60_000);
-    expect(await memorySum(1, 'post3')).toBe(sum);
+    // Healed: member3 drops its copy when asked; member1 thaws its own, or (if the store had not
+    // heard of the failure: member3 may lead it, cut off from member1) moves it again. Either
+    // way it runs in one place, its memory whole.
+    await Promise.race([exited, sleep(180_000).then(() => { throw new Error('the move did not end within 180 s of the heal'); })]);
+    const one = await waitFor('post3 running in one place', () => {
+      const on = [1, 3].filter((i) => c.runc(i, 'post3')?.status === 'running');
+      return on.length === 1 && where('post3')?.location === `member${on[0]}` && !where('post3', on[0])?.status?.startsWith('Moving') ? on[0] : undefined;
+    }, 120_000);
+    expect(c.runc(one === 1 ? 3 : 1, 'post3')).toBeUndefined();
+    expect(await memorySum(one, 'post3')).toBe(sum);
     await sleep(300);
-    continuity(counter(1, 'post3'));
+    continuity(counter(one, 'post3'));
     expect(c.berth(1, ['delete', 'post3', '--force']).code).toBe(0);
   });
 
