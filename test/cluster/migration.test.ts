@@ -345,6 +345,19 @@ describe('live migration (post-copy)', () => {
     return waitFor(`${name}'s memory sum`, () => (fs.existsSync(f) && fs.readFileSync(f, 'utf8').endsWith('\n') ? fs.readFileSync(f, 'utf8').trim() : undefined), 60_000);
   }
 
+  /**
+   * A stateful instance on member1 whose counter runs and whose holder keeps 384 MiB; answers
+   * the memory's sum, once member1 sees member3 online (where the moves below go).
+   */
+  async function holding384(name: string): Promise<string> {
+    await launchCounter(name, 1);
+    expect(c.berth(1, ['exec', name, '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
+    const sum = await memorySum(1, name);
+    expect(sum).toMatch(/^402653184 /);
+    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    return sum;
+  }
+
   it('restores it on the target first and pulls its memory after: the counter goes on, the memory is whole, it runs there only', async () => {
     for (const m of c.list(1)!) expect(m.capabilities).toEqual(expect.arrayContaining(['criu-lazy-pages']));
     await launchCounter('post1', 1);
@@ -390,11 +403,7 @@ describe('live migration (post-copy)', () => {
   });
 
   it('the pull broken after the restore (the target\'s lazy-pages daemon killed): the target kills its copy, the instance goes on on the source with its memory whole', async () => {
-    await launchCounter('post2', 1);
-    expect(c.berth(1, ['exec', 'post2', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
-    const sum = await memorySum(1, 'post2');
-    expect(sum).toMatch(/^402653184 /);
-    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    const sum = await holding384('post2');
     const { exited, err } = moveInBackground(['move', 'post2', '--target', 'member3', '--mode', 'post-copy'], 1);
     // Restored on member3 (it answered running: member1 logs it) while its memory is still coming.
     const images = path.join(c.dir(3), 'checkpoints', 'post2', 'stop');
@@ -442,10 +451,7 @@ describe('live migration (post-copy)', () => {
   });
 
   it('a link cut while the target pulls: the source ends its dump but keeps its processes frozen (fenced) while the target may hold a copy; healed, it runs in one place with its memory whole', async () => {
-    await launchCounter('post3', 1);
-    expect(c.berth(1, ['exec', 'post3', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
-    const sum = await memorySum(1, 'post3');
-    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    const sum = await holding384('post3');
     const { exited } = moveInBackground(['move', 'post3', '--target', 'member3', '--mode', 'post-copy'], 2);
     await waitFor('member3 pulling post3\'s memory', () => (/live move post3 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
     const group = path.join(c.dir(1), 'checkpoints', 'post3', '.move.pgid');
@@ -479,10 +485,7 @@ describe('live migration (post-copy)', () => {
   });
 
   it('the source host lost while the target pulls (its berthd, CRIU and the instance\'s processes killed): nothing runs with half its memory, and the move says the memory is lost', async () => {
-    await launchCounter('post4', 1);
-    expect(c.berth(1, ['exec', 'post4', '--', 'sh', '-c', HOLD.replace('67108864', '402653184')]).code).toBe(0);
-    await memorySum(1, 'post4');
-    await waitFor('member3 online as member1 sees it', () => (c.list(1)?.find((m) => m.server_name === 'member3')?.status === 'Online' ? true : undefined), 60_000);
+    await holding384('post4');
     const { exited, err } = moveInBackground(['move', 'post4', '--target', 'member3', '--mode', 'post-copy'], 2);
     await waitFor('member3 pulling post4\'s memory', () => (/live move post4 to member3 \(volume as tar, post-copy: memory served from here\)/.test(c.procs.get(1)!.output()) ? true : undefined), 60_000, 10);
     // member1 "goes down": its berthd, the CRIU serving the memory, and the instance's processes.
