@@ -12,8 +12,9 @@ export const BERTH = path.join(packageDir('@berth/cli'), 'dist', 'bin', 'berth.j
 export function tempDir(label: string): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `berth-test-${label}-`));
   // (Retried: a file written at the last moment by something still winding down, e.g. a
-  // request in flight, makes the final rmdir fail with ENOTEMPTY once; seen in CI.)
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
+  // request in flight or a copy a stopped berthd had started, makes the final rmdir fail with
+  // ENOTEMPTY; seen in CI, once even after 10 tries 100 ms apart: up to ~10 s now.)
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 50, retryDelay: 200 }) };
 }
 
 export interface RunningBerthd {
