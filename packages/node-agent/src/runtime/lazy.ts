@@ -5,9 +5,6 @@
  * --lazy-pages` made, through userfaultfd.
  *
  * Contract:
- * - runWatched: a tool in its own process group, killed with berthd (setpriv --pdeathsig);
- *   `exit` resolves with how it ended; `kill()` kills the whole group (runc and the CRIU it
- *   started), idempotent.
  * - startLazyDaemon resolves once the daemon's socket is there for the restore (else rejects
  *   naming CRIU's error); `pulled` resolves when it exits 0 (every page arrived), else rejects
  *   with its first error.
@@ -18,66 +15,15 @@
  *   starts again (closeStaleUffdWindow). Turned off with BERTH_UFFD_WINDOW=0 (then post-copy
  *   of such containers is not offered: capabilities).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { InternalError } from '../errors';
-import { toolEnv } from '../host/paths';
-import { criuLogErrors, SETPRIV } from './page-server';
+import { criuLogErrors } from './page-server';
 import type { PageServerTarget } from './page-server';
+import { describeExit, runWatched, waitFor, type ToolExit } from './watched';
 
-
-export interface ToolExit { code: number | null; signal: NodeJS.Signals | null; error?: string }
-
-export interface Watched {
-  pid: number;
-  exit: Promise<ToolExit>;
-  exited(): boolean;
-  kill(): void;
-}
-
-/**
- * Runs a long tool in its own process group, dying with berthd unless `outliveBerthd`;
- * stdio: ignore, except `fds` (fd 3 on).
- */
-export function runWatched(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; fds?: number[]; cwd?: string; outliveBerthd?: boolean } = {}): Watched {
-  const [c, a] = SETPRIV && !opts.outliveBerthd ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
-  const child = spawn(c, a, { env: opts.env ?? toolEnv(), stdio: ['ignore', 'ignore', 'ignore', ...(opts.fds ?? [])], detached: true, cwd: opts.cwd });
-  let done = false;
-  const exit = new Promise<ToolExit>((resolve) => {
-    child.on('error', (e: NodeJS.ErrnoException) => { done = true; resolve({ code: null, signal: null, error: e.code ?? e.message }); });
-    child.on('exit', (code, signal) => { done = true; resolve({ code, signal }); });
-  });
-  return {
-    pid: child.pid ?? 0,
-    exit,
-    exited: () => done,
-    kill: () => {
-      if (done || !child.pid) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    },
-  };
-}
-
-export function describeExit(r: ToolExit): string {
-  return r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`);
-}
-
-/** Waits until `test()` holds (polled), the watched tool exits, or `timeoutMs` passes. */
-export async function waitFor(test: () => boolean, tool: Watched, timeoutMs: number): Promise<'ok' | 'exited' | 'timeout'> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (test()) return 'ok';
-    if (tool.exited()) return test() ? 'ok' : 'exited';
-    if (Date.now() > until) return 'timeout';
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 export interface LazyDaemon {
   /** Resolves when every page arrived (the daemon exited 0); rejects naming CRIU's error. */
@@ -124,9 +70,7 @@ export async function startLazyDaemon(imageDir: string, workDir: string, from: P
  */
 export async function removeRestoreWork(dir: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
-    for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
-      if (n.startsWith('.criu.cgyard.')) spawnSync('umount', ['-l', path.join(dir, n)], { stdio: 'ignore' });
-    }
+    unmountYards(dir);
     try {
       await fsp.rm(dir, { recursive: true, force: true });
       return;
@@ -137,11 +81,22 @@ export async function removeRestoreWork(dir: string): Promise<void> {
   process.stderr.write(`lazy restore: could not remove ${dir}\n`);
 }
 
+/** Detaches (umount -l) the cgroup yards CRIU mounted in a restore's work folder. */
+function unmountYards(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names.filter((x) => x.startsWith('.criu.cgyard.'))) spawnSync('umount', ['-l', path.join(dir, n)], { stdio: 'ignore' });
+}
+
 /** At start: the work folders lazy restores of a berthd that died left (their daemons ended with them or on their own). */
 export function sweepRestoreWork(parent: string): void {
   for (const n of fs.existsSync(parent) ? fs.readdirSync(parent) : []) {
     const dir = path.join(parent, n);
-    for (const m of fs.readdirSync(dir).filter((x) => x.startsWith('.criu.cgyard.'))) spawnSync('umount', ['-l', path.join(dir, m)], { stdio: 'ignore' });
+    unmountYards(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

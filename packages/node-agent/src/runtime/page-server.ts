@@ -12,13 +12,12 @@
  * - criuTlsConfig writes a config file for one dump and answers its path.
  * - probePageServerTls: whether this host's CRIU speaks TLS (built with GnuTLS); never throws.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { InternalError } from '../errors';
-import { toolEnv } from '../host/paths';
+import { describeExit, runWatched, type ToolExit } from './watched';
 
 /** The TLS files CRIU uses: the cluster CA, this member's certificate and key (PEM). */
 export interface CriuTls {
@@ -42,9 +41,6 @@ export interface PageServer {
   done: Promise<void>;
   stop(): void;
 }
-
-/** util-linux's setpriv, when this host has it (Debian always does). */
-export const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
 /** Work folders of page servers (`<data dir>/.page-server-<move id>`) a berthd that died left: removed at start. */
 export function sweepPageServers(dataDir: string): void {
@@ -85,36 +81,29 @@ export async function servePages(imagesDir: string, workDir: string, opts: { add
   // would compare it with its own listening address), hence --tls-no-cn-verify here.
   const tls = opts.tls ? ['--tls', '--tls-cacert', opts.tls.caFile, '--tls-cert', opts.tls.certFile, '--tls-key', opts.tls.keyFile, '--tls-no-cn-verify'] : [];
   const args = ['page-server', '--images-dir', imagesDir, '--work-dir', workDir, '--address', opts.address, '--port', String(port), ...tls, '-o', log, '-v2', '--status-fd', '3'];
-  // Killed with berthd (setpriv --pdeathsig): a server whose berthd died must not wait for a
-  // connection forever (a restarted berthd also removes what such a server left: sweepPageServers).
-  const [cmd, cmdArgs] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', opts.criu ?? 'criu', ...args]] : [opts.criu ?? 'criu', args];
-  const child = spawn(cmd, cmdArgs, { env: toolEnv(), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  // Killed with berthd: a server whose berthd died must not wait for a connection forever
+  // (a restarted berthd also removes what such a server left: sweepPageServers).
+  const tool = runWatched(opts.criu ?? 'criu', args, { fds: ['pipe'], stderr: 'pipe' });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  let exited = false;
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
-    child.on('error', (e: NodeJS.ErrnoException) => { exited = true; resolve({ code: null, signal: null, error: e.code ?? e.message }); });
-    child.on('exit', (code, signal) => { exited = true; resolve({ code, signal }); });
-  });
+  (tool.stdio[2] as NodeJS.ReadableStream | null)?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
   const stop = (): void => {
-    if (!exited) child.kill('SIGKILL');
-    void exit.then(() => fsp.rm(workDir, { recursive: true, force: true }));
+    tool.kill();
+    void tool.exit.then(() => fsp.rm(workDir, { recursive: true, force: true }));
   };
-  const why = (r: { code: number | null; signal: NodeJS.Signals | null; error?: string }): string =>
-    `criu page-server ${r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`)}: ${criuLogErrors(log) || stderr.trim().split('\n').pop() || 'no error logged'}`;
+  const why = (r: ToolExit): string => `criu page-server ${describeExit(r)}: ${criuLogErrors(log) || stderr.trim().split('\n').pop() || 'no error logged'}`;
   // Ready: CRIU writes one byte to the status fd once it listens (or the fd closes as it exits).
   const ready = await new Promise<boolean>((resolve) => {
-    const status = child.stdio[3] as NodeJS.ReadableStream | null;
+    const status = tool.stdio[3] as NodeJS.ReadableStream | null;
     const timer = setTimeout(() => resolve(false), opts.readyTimeoutMs ?? 10_000);
     status?.once('data', () => { clearTimeout(timer); resolve(true); });
-    void exit.then(() => { clearTimeout(timer); resolve(false); });
+    void tool.exit.then(() => { clearTimeout(timer); resolve(false); });
   });
   if (!ready) {
+    const r = tool.exited() ? await tool.exit : { code: null, signal: null, error: 'not listening after 10 s' };
     stop();
-    const r = exited ? await exit : { code: null, signal: null, error: 'not listening after 10 s' };
     throw new InternalError(why(r));
   }
-  const done = exit.then((r) => {
+  const done = tool.exit.then((r) => {
     if (r.code !== 0) throw new InternalError(why(r));
   });
   done.catch(() => undefined);

@@ -20,7 +20,8 @@ import { criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
-import { closeStaleUffdWindow, describeExit, reapGroup, recordGroup, removeRestoreWork, runWatched, startLazyDaemon, sweepRestoreWork, waitFor, withUffdWindow } from './lazy';
+import { closeStaleUffdWindow, reapGroup, recordGroup, removeRestoreWork, startLazyDaemon, sweepRestoreWork, withUffdWindow } from './lazy';
+import { describeExit, runWatched, waitFor } from './watched';
 import { criuLogErrors, criuTlsConfig } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
