@@ -9,7 +9,7 @@
  * - servePages resolves once the server listens (CRIU's status fd), with the port; `done`
  *   resolves when it exits 0 after a session, else rejects with the first error of its log;
  *   `stop()` kills it (idempotent). The log and work files stay out of the images folder.
- * - criuTlsConfig writes a config file for one dump and answers its path.
+ * - criuConfig writes a CRIU config file (criuTlsLines: the TLS part of a dump's) and answers its path.
  * - probePageServerTls: whether this host's CRIU speaks TLS (built with GnuTLS); never throws.
  */
 import * as fs from 'node:fs';
@@ -110,11 +110,17 @@ export async function servePages(imagesDir: string, workDir: string, opts: { add
   return { port, done, stop };
 }
 
-/** A CRIU config file for one dump to a page server over TLS; answers its path. */
-export async function criuTlsConfig(file: string, t: PageServerTarget): Promise<string> {
-  const lines = ['tls', `tls-cacert ${t.tls.caFile}`, `tls-cert ${t.tls.certFile}`, `tls-key ${t.tls.keyFile}`];
-  if (!t.verifyName) lines.push('tls-no-cn-verify');
-  for (const l of lines) if (/[\s"']/.test(l.replace(/^\S+ /, ''))) throw new InternalError(`CRIU config: a path with spaces or quotes (${l})`);
+/** CRIU config lines for one dump to a page server over TLS (criuConfig writes them). */
+export function criuTlsLines(t: PageServerTarget): string[] {
+  return ['tls', `tls-cacert ${t.tls.caFile}`, `tls-cert ${t.tls.certFile}`, `tls-key ${t.tls.keyFile}`, ...(t.verifyName ? [] : ['tls-no-cn-verify'])];
+}
+
+/**
+ * Writes a CRIU config file (read through CRIU_CONFIG_FILE, also in runc's RPC mode, where
+ * runc's own options win) and answers its path.
+ */
+export async function criuConfig(file: string, lines: readonly string[]): Promise<string> {
+  for (const l of lines) if (/[\s"']/.test(l.replace(/^\S+ /, ''))) throw new InternalError(`CRIU config: a value with spaces or quotes (${l})`);
   await fsp.writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
 }

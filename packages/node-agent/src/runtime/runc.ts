@@ -22,7 +22,7 @@ import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
 import { closeStaleUffdWindow, reapGroup, recordGroup, removeRestoreWork, startLazyDaemon, sweepRestoreWork, withUffdWindow } from './lazy';
 import { describeExit, runWatched, waitFor } from './watched';
-import { criuLogErrors, criuTlsConfig } from './page-server';
+import { criuConfig, criuLogErrors, criuTlsLines } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
 import type { OciConfig } from './bundle';
@@ -483,7 +483,7 @@ export class RuncDriver implements RuntimeDriver {
       // runc has no TLS options for the page server: CRIU reads them from this file (page-server.ts).
       // CRIU's corked client socket would hold the dump's last command back 0.2 s: pushed (paths.ts).
       const push = ps ? criuTcpPushLib() : undefined;
-      const env = ps ? { ...toolEnv(), CRIU_CONFIG_FILE: await criuTlsConfig(path.join(work, 'criu.conf'), ps), ...(push ? { LD_PRELOAD: push } : {}) } : undefined;
+      const env = { ...await this.criuEnv(work, ps ? criuTlsLines(ps) : []), ...(push ? { LD_PRELOAD: push } : {}) };
       // Frozen now, after the checks and files above, so that the least time passes frozen.
       if (opts.freezeFirst && st?.status === 'running') {
         const p = await this.runc(['pause', name]);
@@ -491,7 +491,7 @@ export class RuncDriver implements RuntimeDriver {
       }
       if (opts.freezeFirst) opts.onFrozen?.();
       // (Over the network a dump may take longer than a local one: 120 s.)
-      const r = await this.runc(args, undefined, env ? { env, timeoutMs: 120_000 } : undefined);
+      const r = await this.runc(args, undefined, { env, timeoutMs: ps ? 120_000 : 30_000 });
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });
         throw new InternalError(`runc checkpoint ${name} failed: ${criuLogErrors(path.join(work, 'dump.log')) || r.stderr.trim()}`);
@@ -539,9 +539,8 @@ export class RuncDriver implements RuntimeDriver {
     const dropWork = (): Promise<void> => fsp.rm(work, { recursive: true, force: true });
     // The page server's side of TLS: the client's certificate must come from the CA; its name
     // cannot be checked (CRIU's server would compare it with its own address): no-cn-verify.
-    const conf = await criuTlsConfig(path.join(work, 'criu.conf'), { ...opts.serve, verifyName: false });
     const push = criuTcpPushLib();
-    const env = { ...toolEnv(), CRIU_CONFIG_FILE: conf, LD_PRELOAD: [clamp, push].filter(Boolean).join(' ') };
+    const env = { ...await this.criuEnv(work, criuTlsLines({ ...opts.serve, verifyName: false })), LD_PRELOAD: [clamp, push].filter(Boolean).join(' ') };
     // runc wants a status fd it can write: a file, read back for CRIU's one byte.
     const statusFile = path.join(work, 'status');
     const statusFd = fs.openSync(statusFile, 'a', 0o600);
@@ -608,7 +607,8 @@ export class RuncDriver implements RuntimeDriver {
     await removeRestoreWork(work);
     await fsp.mkdir(path.dirname(work), { recursive: true, mode: 0o700 });
     const daemon = await startLazyDaemon(imageDir, work, from, [this.runcBin, ...this.runcArgs(['kill', '--all', name, 'KILL'])]);
-    const restore = (): Promise<ToolResult> => this.runc(['restore', '--detach', '--lazy-pages', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env: toolEnv(), timeoutMs: 60_000 });
+    const env = await this.criuEnv(work);
+    const restore = (): Promise<ToolResult> => this.runc(['restore', '--detach', '--lazy-pages', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env, timeoutMs: 60_000 });
     // An unprivileged container's restored processes open their userfaultfd inside its user
     // namespace: allowed only with vm.unprivileged_userfaultfd=1 (lazy.ts opens that window).
     let r: ToolResult;
@@ -640,7 +640,7 @@ export class RuncDriver implements RuntimeDriver {
     const work = `${imageDir}.restore-work`;
     await fsp.mkdir(work, { recursive: true, mode: 0o700 });
     try {
-      const r = await this.runc(['restore', '--detach', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name]);
+      const r = await this.runc(['restore', '--detach', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env: await this.criuEnv(work), timeoutMs: 30_000 });
       if (r.code !== 0) {
         await this.runc(['delete', '--force', name]);
         await this.removeCgroups(name);
@@ -709,6 +709,15 @@ export class RuncDriver implements RuntimeDriver {
     return JSON.parse(r.stdout) as RuncState;
   }
 
+  /**
+   * The environment of a runc checkpoint or restore: a CRIU config file in its work folder with
+   * berth's options beside runc's (`lines`, e.g. a page server's TLS), and CRIU's network lock
+   * through nftables where this host's CRIU has it (see criuLockLines).
+   */
+  private async criuEnv(work: string, lines: readonly string[] = []): Promise<NodeJS.ProcessEnv> {
+    return { ...toolEnv(), CRIU_CONFIG_FILE: await criuConfig(path.join(work, 'criu.conf'), [...await criuLockLines(), ...lines]) };
+  }
+
   private runc(args: string[], input?: string, more?: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ToolResult> {
     return runTool(this.runcBin, this.runcArgs(args), { timeoutMs: 30_000, ...(input === undefined ? {} : { input }), ...more });
   }
@@ -723,6 +732,21 @@ export class RuncDriver implements RuntimeDriver {
 }
 
 /** Where an exec'd process finds berth-timens-exec (runc exec --preserve-fds 1). */
+/**
+ * CRIU locks the container's network while it dumps and restores (packets dropped, not
+ * answered by a half-made stack). Its default method runs iptables-restore in the container's
+ * network namespace, ~70-90 ms to unlock on each side here, inside the downtime of a live move;
+ * nftables (CRIU's libnftables, in process) does the same lock in ~2 ms and unlocks in 5-15 ms
+ * (bench/README.md, session 9). A dump with one method restores with the other: CRIU removes
+ * its own lock either way (tried both ways by hand). Asked of CRIU once per berthd.
+ */
+let lockLines: Promise<string[]> | undefined;
+function criuLockLines(): Promise<string[]> {
+  lockLines ??= runTool('criu', ['check', '--feature', 'network_lock_nftables'], { timeoutMs: 10_000 })
+    .then((r) => (r.code === 0 ? ['network-lock nftables'] : []), () => []);
+  return lockLines;
+}
+
 const TIMENS_FD = 3;
 
 /**
