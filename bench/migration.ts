@@ -7,6 +7,8 @@
  *    10 ms) is checkpointed with `runc checkpoint` (CRIU 4.1.1 through berth's wrapper), the
  *    image files copied (`cp -a`), and restored with `runc restore -d` into another runc root
  *    from a copy of its bundle (a move, minus the network). Downtime = the counter's gap.
+ *    With post-copy (below): its floor by hand too, `runc checkpoint --lazy-pages`, `criu
+ *    lazy-pages` and `runc restore --lazy-pages` (lazyByHand), CRIU's fixed costs alone.
  * 2. berth: the same container moved with `berth move NAME --target member2` on a 2-member
  *    cluster (test/support/berth-cluster.ts: each berthd in its own network namespace on a
  *    bridge with no uplink; build the tests first), for each technique this machine allows
@@ -19,7 +21,7 @@
  *
  * Output: progress on stderr; a table, then one JSON line (the last line) on stdout.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,6 +66,80 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, 
   const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: timeoutMs });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+/**
+ * Post-copy by hand, on loopback without TLS: runc pause, `runc checkpoint --lazy-pages
+ * --leave-running --page-server` (CRIU with berth's pipe clamp, deploy/criu-pipe-clamp.c),
+ * the images copied into `root-NAME`'s neighbours, `criu lazy-pages` started, and `runc
+ * restore --lazy-pages` into another runc root (vm.unprivileged_userfaultfd 1 around it, as
+ * berthd does). CRIU's network lock through nftables on both sides, as berth uses it. Answers
+ * the steps' times (s); returns once every page arrived.
+ */
+async function lazyByHand(name: string, root1: string, bundleSrc: string, scratch: string): Promise<{ pause: number; dump: number; copy: number; daemon: number; restore: number }> {
+  const root2 = path.join(scratch, `root-${name}`);
+  const images = path.join(scratch, `img-${name}`);
+  const copy = path.join(scratch, `copy-${name}`);
+  const bundle = path.join(scratch, `bundle-${name}`);
+  const conf = path.join(scratch, `criu-${name}.conf`);
+  const status = path.join(scratch, `status-${name}`);
+  const clamp = '/usr/local/lib/berth/lib/criu-pipe-clamp.so';
+  if (!fs.existsSync(clamp)) throw new Error(`${clamp} is missing: run deploy/setup-host`);
+  const env = { ...process.env, PATH: TOOL_PATH };
+  run('cp', ['-a', bundleSrc, bundle]);
+  fs.mkdirSync(images);
+  fs.mkdirSync(`${copy}.work`, { recursive: true });
+  fs.writeFileSync(conf, 'network-lock nftables\n');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const ends = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = async (test: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`post-copy floor: ${what} not within 60 s`);
+      await sleep(2);
+    }
+  };
+  const children: Array<ReturnType<typeof spawn>> = [];
+  try {
+    const pause = timed(() => run('runc', ['--root', root1, 'pause', name], env));
+    const t0 = performance.now();
+    const fd = fs.openSync(status, 'a');
+    const dumper = spawn('runc', ['--root', root1, 'checkpoint', '--lazy-pages', '--leave-running', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3',
+      '--image-path', images, '--work-path', `${images}.work`, name], { env: { ...env, CRIU_CONFIG_FILE: conf, LD_PRELOAD: clamp }, stdio: ['ignore', 'ignore', 'ignore', fd] });
+    fs.closeSync(fd);
+    children.push(dumper);
+    const dumped = ends(dumper);
+    await until(() => fs.statSync(status).size > 0, 'the lazy dump');
+    const dump = (performance.now() - t0) / 1000;
+    const cp = timed(() => {
+      run('cp', ['-a', images, copy]);
+      run('chown', ['-R', '1000000:1000000', copy]);
+      run('chmod', ['-R', 'a+rX', copy]);
+    });
+    const t1 = performance.now();
+    const daemon = spawn('criu', ['lazy-pages', '--page-server', '--address', '127.0.0.1', '--port', String(port), '--images-dir', copy, '--work-dir', `${copy}.work`], { env, stdio: 'ignore' });
+    children.push(daemon);
+    const pulled = ends(daemon);
+    await until(() => fs.existsSync(path.join(`${copy}.work`, 'lazy-pages.socket')), 'the lazy-pages daemon');
+    const up = (performance.now() - t1) / 1000;
+    const uffd = '/proc/sys/vm/unprivileged_userfaultfd';
+    const was = fs.readFileSync(uffd, 'utf8').trim();
+    let restore = 0;
+    fs.writeFileSync(uffd, '1');
+    try {
+      restore = timed(() => run('runc', ['--root', root2, 'restore', '--detach', '--lazy-pages', '--image-path', copy, '--work-path', `${copy}.work`, '--bundle', bundle, name], { ...env, CRIU_CONFIG_FILE: conf }));
+    } finally {
+      fs.writeFileSync(uffd, was);
+    }
+    if (await pulled !== 0) throw new Error('post-copy floor: criu lazy-pages failed');
+    if (await dumped !== 0) throw new Error('post-copy floor: the lazy dump failed');
+    return { pause, dump, copy: cp, daemon: up, restore };
+  } catch (e) {
+    for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
+    throw e;
+  } finally {
+    for (const p of [images, copy, bundle, `${images}.work`, `${copy}.work`, conf, status]) fs.rmSync(p, { recursive: true, force: true });
+  }
 }
 
 function timed(fn: () => void): number {
@@ -184,6 +260,28 @@ async function main(): Promise<void> {
       figures[`floor_${mb}mb_restore_s`] = r3(median(floor.map((f) => f.restore)));
       figures[`floor_${mb}mb_image_mb`] = median(floor.map((f) => f.imageMb));
       table.push([`${mb} MB`, 'floor (runc + CRIU by hand)', floorDown.toFixed(3), floorSum.toFixed(3), '1.00', `checkpoint ${figures[`floor_${mb}mb_checkpoint_s`]} + cp ${figures[`floor_${mb}mb_copy_s`]} + restore ${figures[`floor_${mb}mb_restore_s`]} s`]);
+
+      // ---- post-copy's floor, by hand: what runc + CRIU's lazy pages cost with nothing of berth's
+      if (techniques.includes('post-copy')) {
+        const lazy: Array<{ down: number; pause: number; dump: number; copy: number; daemon: number; restore: number }> = [];
+        for (let t = 0; t < o.trials; t++) {
+          const name = `lfloor${mb}x${t}`;
+          log(`post-copy floor ${mb} MB, trial ${t + 1}`);
+          await prepare(name, mb);
+          lazy.push({ ...await lazyByHand(name, path.join(m(1), 'runc'), path.join(m(1), 'bundles', name), scratch), down: 0 });
+          await sleep(500);
+          lazy[lazy.length - 1]!.down = gapOf(volume(1, name));
+          spawnSync('runc', ['--root', path.join(scratch, `root-${name}`), 'delete', '--force', name]);
+          berth(['delete', name, '--force']);
+        }
+        const key = `post_copy_floor_${mb}mb`;
+        const med = (k: keyof typeof lazy[number]): number => r3(median(lazy.map((x) => x[k])));
+        figures[`${key}_downtime_s`] = med('down');
+        figures[`${key}_downtime_over_floor`] = r3(median(lazy.map((x) => x.down)) / floorDown);
+        for (const k of ['pause', 'dump', 'copy', 'daemon', 'restore'] as const) figures[`${key}_${k}_s`] = med(k);
+        table.push([`${mb} MB`, 'post-copy floor (runc + CRIU lazy by hand)', med('down').toFixed(3), '', String(figures[`${key}_downtime_over_floor`]),
+          `pause ${med('pause')} + lazy dump ${med('dump')} + cp ${med('copy')} + lazy daemon up ${med('daemon')} + restore ${med('restore')} s (nftables lock, no TLS)`]);
+      }
 
       // ---- berth, each technique
       for (const tech of techniques) {
