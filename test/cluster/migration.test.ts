@@ -495,6 +495,8 @@ describe('live migration (post-copy)', () => {
     spawnSync('runc', ['--root', path.join(c.dir(1), 'runc'), 'kill', '--all', 'post4', 'KILL']);
     // member3 kills its copy: its memory can no longer come whole.
     await waitFor('member3 to kill its copy', () => (c.runc(3, 'post4')?.status !== 'running' ? true : undefined), 15_000, 20);
+    // Said while member1 is still down (the move itself can end only when it is back).
+    await waitFor('the move to warn that post4 runs nowhere', () => (/warning: post4's memory stopped coming from member1 while it ran on member3 \(post-copy: .*\): its copy on member3 was killed .*runs nowhere now\. The move ends when member1 answers again; if member1's host was lost, the memory not pulled yet is lost with it/.test(err()) ? true : undefined), 30_000);
     await c.start(1);
     expect(await exited).not.toBe(0);
     expect(err()).toMatch(/member1 went down while member3 had post4 restored from its dump and was pulling its memory \(post-copy\): its memory is lost; it starts again here from its volume/);

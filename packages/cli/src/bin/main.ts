@@ -274,8 +274,17 @@ async function main(): Promise<void> {
         return;
       }
       if (!argv.target) throw new UsageError('berth move NAME: give --target MEMBER (move) or NEW-NAME (rename)');
+      let warned = '';
       const op = await withProgress(`Moving ${argv.name} to ${argv.target}`, (p) => c.rpc<OperationResponse__Output>('MoveInstance', { name: argv.name, target: argv.target, mode: argv.mode ?? '' }, 3_700_000, 'instances', {
-        onOperation: (o) => p.update(moveProgressDetail(o.metadata, [argv.name])),
+        onOperation: (o) => {
+          p.update(moveProgressDetail(o.metadata, [argv.name]));
+          // What the move met that the user should know now (a post-copy source lost): once.
+          const w = o.metadata?.[`move.${argv.name}.warning`];
+          if (w && w !== warned) {
+            warned = w;
+            process.stderr.write(`warning: ${w}\n`);
+          }
+        },
       }));
       const mode = op.operation?.resources?.['mode'];
       console.log(`Instance ${argv.name} moved to ${argv.target}${mode ? ` (${mode})` : ''}`);
@@ -501,7 +510,7 @@ async function main(): Promise<void> {
       .option('wait', { type: 'number', default: 0, describe: 'show: wait up to S seconds for it to end' })
       .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
     (argv) => withClient(async (c) => {
-      type Op = { id: string; description: string; status: string; mayCancel: boolean; error: string; location: string; createdAtUnixMs: number | string };
+      type Op = { id: string; description: string; status: string; mayCancel: boolean; error: string; location: string; createdAtUnixMs: number | string; metadata?: Record<string, string> };
       if (argv.action !== 'list' && !argv.id) throw new UsageError(`berth operation ${argv.action} ID: the operation's id is missing`);
       if (argv.action === 'list') {
         const { operations } = await c.rpc<{ operations: Op[] }>('ListOperations', {}, 30_000, 'operations');
@@ -510,7 +519,7 @@ async function main(): Promise<void> {
         return;
       }
       const op = await c.rpc<Op>(argv.action === 'cancel' ? 'CancelOperation' : 'GetOperation', argv.action === 'cancel' ? { id: argv.id } : { id: argv.id, waitSeconds: argv.wait }, 60_000 + argv.wait * 1000, 'operations');
-      console.log(JSON.stringify({ id: op.id, description: op.description, status: op.status, may_cancel: op.mayCancel, err: op.error, location: op.location }, null, 2));
+      console.log(JSON.stringify({ id: op.id, description: op.description, status: op.status, may_cancel: op.mayCancel, err: op.error, location: op.location, metadata: op.metadata ?? {} }, null, 2));
     }))
     .command('monitor [server]', 'Print the cluster\'s events as they happen, one JSON object a line (Ctrl-C ends)', (y) => y
       .positional('server', { type: 'string', describe: 'REMOTE: to watch that remote (as lxc monitor prod:)' })

@@ -150,6 +150,31 @@ export class ClusterMember {
     this.operations = new Operations(this.store, config.name, (ms) => this.changed(ms));
   }
 
+  /**
+   * A post-copy target whose pull broke (its copy killed here), while the move is still open:
+   * says so in the move's operation (metadata `move.<name>.warning`, which `berth move` prints)
+   * so that a source whose host was lost is reported before it comes back. Best effort; only
+   * while the store still has this move in progress.
+   */
+  async noteMoveWarning(name: string, moveId: string, why: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        const i = (await this.store.instance(name))?.value;
+        const opId = i?.moving?.id === moveId ? i.moving.operation : undefined;
+        if (!i || !opId) return;
+        const op = await this.store.operation(opId);
+        if (!op || op.value.status !== 'running') return;
+        const source = i.location ?? 'its source';
+        const text = `${name}'s memory stopped coming from ${source} while it ran on ${this.config.name} (post-copy: ${why}): its copy on ${this.config.name} was killed (its memory was not whole), so it runs nowhere now. The move ends when ${source} answers again; if ${source}'s host was lost, the memory not pulled yet is lost with it, and ${name} starts again there from its volume.`;
+        const metadata = { ...op.value.metadata, [`move.${name}.warning`]: text };
+        if (await this.store.changeOperation({ ...op.value, metadata, updatedAtUnixMs: Date.now() }, op.modRevision)) return;
+      } catch {
+        // the store electing a leader: tried again
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   static async start(opts: ClusterMemberOptions): Promise<ClusterMember> {
     const { config, pki } = readMember(opts.dataDir);
     const auth = new PeerAuth({ name: config.name, id: config.memberId });
@@ -166,7 +191,9 @@ export class ClusterMember {
     peerServer.addService(loadBerthV1().Membership.service, { Check: (_call: unknown, cb: grpc.sendUnaryData<{ member: string }>) => cb(null, { member: config.name }) });
     const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
     if (opts.localInstances) peerServer.addService(loadBerthV1().InstanceService.service, opts.localInstances);
-    if (opts.agent) peerServer.addService(loadBerthV1().MigrationService.service, migrationHandlers(opts.agent, links));
+    // (The member is made below: a post-copy pull's warning waits for it.)
+    let member: ClusterMember | undefined;
+    if (opts.agent) peerServer.addService(loadBerthV1().MigrationService.service, migrationHandlers(opts.agent, links, (n, id, why) => member?.noteMoveWarning(n, id, why) ?? Promise.resolve()));
     if (opts.agent) peerServer.addService(loadBerthV1().ImageTransfer.service, imageTransferHandlers(opts.agent.images, serveTestFaultsFromEnv(process.env, opts.dataDir), links));
     try {
       await bind(peerServer, config.clusterAddress, serverCredentials(pki));
@@ -192,6 +219,7 @@ export class ClusterMember {
       throw e;
     }
     const m = new ClusterMember(opts, config, pki, node, peerServer, undefined, auth);
+    member = m;
     m.links = links;
     try {
       m.joinServer = await m.serveJoin();

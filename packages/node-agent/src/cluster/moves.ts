@@ -44,7 +44,9 @@
  * and answers `pulled` when every page arrived. Only `pulled` lets the source commit; until
  * then its processes stay frozen (whole), and a failure thaws them once the target dropped its
  * (killed) copy. The target kills its copy the moment its pull fails (a process whose pages
- * never came reads zeros).
+ * never came reads zeros); if the move is still open PULL_BROKEN_WARN_MS later (its source
+ * cannot end it: gone), the target says so in the move's operation (the `warn` callback:
+ * metadata move.<name>.warning), which does not end it.
  *
  * Contract:
  * - Nothing is lost: the source keeps its copy until the txn that places the instance on the
@@ -997,7 +999,13 @@ class MigrationStream {
  * a source member and makes it here, marked incoming (Agent.importInstance): stopped (cold),
  * or restored and running (stop-and-copy).
  */
-export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationServiceHandlers {
+/** How a target says, in the move's operation, that a post-copy pull broke (cluster-member.ts noteMoveWarning). */
+export type MoveWarning = (name: string, moveId: string, why: string) => Promise<void>;
+
+/** A post-copy pull that broke is told in the move's operation when the move is still open this long after (its source alive ends it sooner). */
+const PULL_BROKEN_WARN_MS = 5_000;
+
+export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWarning): MigrationServiceHandlers {
   sweepPageServers(agent.dataDir);
   const Migrate: grpc.handleBidiStreamingCall<MigrationFrame__Output, MigrationPhase> = (call) => {
     /** What the next frames are: the first volume pass, the delta, its files, the images, nothing. */
@@ -1072,6 +1080,11 @@ export function migrationHandlers(agent: Agent, links?: DataLinks): MigrationSer
           try {
             await pulled;
           } catch (e) {
+            // A source alive fails (or takes up again) the move within seconds; one whose host
+            // is gone cannot: then the move's operation says it now, not when that member is back.
+            const id = moveId;
+            const why = (e as Error).message;
+            if (warn) setTimeout(() => { void warn(name, id, why).catch(() => undefined); }, PULL_BROKEN_WARN_MS).unref();
             throw new InternalError(`the memory of ${name} did not all arrive from ${joinAddress(from.address, from.port)} (its processes were killed here): ${(e as Error).message}`, { cause: e });
           } finally {
             clearInterval(beat);
