@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { BERTH, BERTHD, removeCgroupParent, tempDir } from './berthd';
-import { findLeftovers } from './leftovers';
+import { mountsAndLoops } from './leftovers';
 import { TestNetwork } from './netns';
 import type { NetHost, NsProcess } from './netns';
 
@@ -139,8 +139,8 @@ export class BerthCluster {
       await removeCgroupParent(d.dir);
       // A btrfs pool stays mounted on its loop device after berthd stops (its containers could
       // go on): unmounted (deepest first) and detached here.
-      for (const l of findLeftovers().filter((x) => x.kind === 'mount' && x.id.startsWith(`${d.dir}/`)).sort((a, b) => b.id.length - a.id.length)) l.remove();
-      for (const l of findLeftovers().filter((x) => x.kind === 'loop device' && x.id.includes(`${d.dir}/`))) l.remove();
+      // (Only this member's: the full leftover search would look into other suites' folders.)
+      for (const l of mountsAndLoops(`${d.dir}/`)) l.remove();
       d.remove();
     }
   }

@@ -11,9 +11,9 @@ export const BERTH = path.join(packageDir('@berth/cli'), 'dist', 'bin', 'berth.j
 /** A temp folder whose name marks it as berth's test debris, removed by the returned function. */
 export function tempDir(label: string): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `berth-test-${label}-`));
-  // (Retried: a file written at the last moment by something still winding down, e.g. a
-  // request in flight or a copy a stopped berthd had started, makes the final rmdir fail with
-  // ENOTEMPTY; seen in CI, once even after 10 tries 100 ms apart: up to ~10 s now.)
+  // (Retried, up to ~10 s: a folder written back during the removal makes its final rmdir fail
+  // with ENOTEMPTY. Seen in CI; the writer found was another suite's leftover search running
+  // `runc list` on this folder's runc root, which runc 1.1 makes again: fixed in leftovers.ts.)
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 50, retryDelay: 200 }) };
 }
 

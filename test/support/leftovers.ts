@@ -38,7 +38,7 @@ export function findLeftovers(): Leftover[] {
   }
   for (const dir of tmpDirs) {
     for (const root of findRuncRoots(dir)) {
-      for (const id of run('runc', ['--root', root, 'list', '-q']).split('\n').filter(Boolean)) {
+      for (const id of runcContainers(root)) {
         found.push({ kind: 'runc container', id: `${root}:${id}`, remove: () => { run('runc', ['--root', root, 'delete', '-f', id]); } });
       }
     }
@@ -46,13 +46,7 @@ export function findLeftovers(): Leftover[] {
   for (const ns of run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(TEST_MARK))) {
     found.push({ kind: 'network namespace', id: ns, remove: () => { run('ip', ['netns', 'delete', ns]); } });
   }
-  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
-    .filter((mp) => mp.includes(TEST_MARK)).reverse();
-  for (const mp of mounts) found.push({ kind: 'mount', id: mp, remove: () => { run('umount', ['-l', mp]); } });
-  for (const line of run('losetup', ['-a']).split('\n').filter((l) => l.includes(TEST_MARK))) {
-    const dev = line.split(':')[0] ?? '';
-    found.push({ kind: 'loop device', id: line, remove: () => { run('losetup', ['-d', dev]); } });
-  }
+  found.push(...mountsAndLoops(TEST_MARK));
   // Processes still in a test's cgroups (a container whose runc state went with its folder).
   const seen = new Set<number>();
   for (const cg of findTestCgroups()) {
@@ -69,6 +63,37 @@ export function findLeftovers(): Leftover[] {
   for (const cg of findTestCgroups()) found.push({ kind: 'cgroup', id: cg, remove: () => { try { fs.rmdirSync(cg); } catch { /* busy or gone */ } } });
   for (const dir of tmpDirs) found.push({ kind: 'temp folder', id: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) });
   return found;
+}
+
+/**
+ * Mounts whose mount point, and loop devices whose backing file, contain `mark` (deepest mount
+ * first): for one test's own folder, pass that folder (`${dir}/`), so that nothing of another
+ * suite running beside it is looked at.
+ */
+export function mountsAndLoops(mark: string): Leftover[] {
+  const found: Leftover[] = [];
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '')
+    .filter((mp) => mp.includes(mark)).sort((a, b) => b.length - a.length);
+  for (const mp of mounts) found.push({ kind: 'mount', id: mp, remove: () => { run('umount', ['-l', mp]); } });
+  for (const line of run('losetup', ['-a']).split('\n').filter((l) => l.includes(mark))) {
+    const dev = line.split(':')[0] ?? '';
+    found.push({ kind: 'loop device', id: line, remove: () => { run('losetup', ['-d', dev]); } });
+  }
+  return found;
+}
+
+/**
+ * The containers of a runc root, read from its folders (each holds a state.json). Not `runc
+ * list`: runc 1.1 makes its root, parents and all, when it is gone, so a leftover search run
+ * by one suite while another removed its folder wrote that folder back (CI: local-cluster's
+ * state folder "came back", berthd.test's "Directory not empty").
+ */
+export function runcContainers(root: string): string[] {
+  try {
+    return fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, 'state.json'))).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 function findRuncRoots(dir: string, depth = 0): string[] {
