@@ -605,9 +605,9 @@ export class RuncDriver implements RuntimeDriver {
     // kept out of the instance's folders: removing those (a dropped copy) must not race it.
     const work = path.join(this.opts.dataDir, 'lazy-restore', name);
     await removeRestoreWork(work);
-    await fsp.mkdir(path.dirname(work), { recursive: true, mode: 0o700 });
-    const daemon = await startLazyDaemon(imageDir, work, from, [this.runcBin, ...this.runcArgs(['kill', '--all', name, 'KILL'])]);
+    await fsp.mkdir(work, { recursive: true, mode: 0o700 });
     const env = await this.criuEnv(work);
+    const daemon = await startLazyDaemon(imageDir, work, from, [this.runcBin, ...this.runcArgs(['kill', '--all', name, 'KILL'])]);
     const restore = (): Promise<ToolResult> => this.runc(['restore', '--detach', '--lazy-pages', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env, timeoutMs: 60_000 });
     // An unprivileged container's restored processes open their userfaultfd inside its user
     // namespace: allowed only with vm.unprivileged_userfaultfd=1 (lazy.ts opens that window).
