@@ -114,7 +114,7 @@ describe('berth and simplestreams image servers', () => {
         });
       });
       served = await startBerthd(other.dir, 30_000, ['--images-address', `127.0.0.1:${port}`]);
-      const fp = /public images served on https:\/\/127\.0\.0\.1:\d+ \(simplestreams; certificate SHA-256 ([0-9a-f]{64})\)/.exec(served.output())?.[1];
+      const fp = /public images served on https:\/\/127\.0\.0\.1:\d+ \(simplestreams; certificate SHA-256 ([0-9a-f]{64})\)/.exec((await served.waitForOutput(/public images served on .*\n/))[0])?.[1];
       expect(fp).toBeDefined();
       const pub = await build(1750000000);
       const file = path.join(side.dir, 'busybox-1750000000.tar.gz');

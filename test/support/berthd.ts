@@ -21,6 +21,11 @@ export interface RunningBerthd {
   proc: ChildProcess;
   dataDir: string;
   output: () => string;
+  /**
+   * Waits until the output matches (a line printed after "serving on" may arrive in a later
+   * chunk of the pipe than the line the start waited for) and returns the match.
+   */
+  waitForOutput: (re: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
   /** Sends SIGTERM and waits for the exit; SIGKILL after the timeout. */
   stop: (timeoutMs?: number) => Promise<number | null>;
 }
@@ -49,7 +54,16 @@ export async function startBerthd(dataDir: string, timeoutMs = 20_000, args: str
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { proc, dataDir, output: () => out, stop };
+  const waitForOutput = async (re: RegExp, ms = 10_000): Promise<RegExpExecArray> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m;
+      if (proc.exitCode !== null || Date.now() > until) throw new Error(`berthd never printed ${String(re)}:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { proc, dataDir, output: () => out, waitForOutput, stop };
 }
 
 /** Runs the berth CLI against a data folder's daemon. */
