@@ -127,6 +127,8 @@ describe('live migration (stop-and-copy)', () => {
     await sleep(500);
     // The pages went from CRIU's dump on member1 straight to member2's CRIU page server.
     expect(c.procs.get(1)!.output()).toMatch(/live move live1 to member2 \(volume as tar, pages to the target's CRIU page server\)/);
+    // Frozen when CRIU froze it (deploy/criu-late-freeze.c), not before runc and CRIU started.
+    expect(c.procs.get(1)!.output()).toMatch(/live move live1 to member2 .*: checkpoint \d+ ms \(frozen \d+ ms into it, as CRIU froze it;/);
     expect(c.runc(2, 'live1')?.status).toBe('running');
     await waitFor('member1 to drop its copy', () => (held(1, 'live1').length === 0 && c.runc(1, 'live1') === undefined ? true : undefined));
     const rows = counter(2, 'live1');
@@ -372,6 +374,7 @@ describe('live migration (post-copy)', () => {
     expect(r.out).toMatch(/restore \d+\.\d\ds; memory \d+\.\d\ds/);
     await sleep(500);
     expect(c.procs.get(1)!.output()).toMatch(/live move post1 to member2 \(volume as tar, post-copy: memory served from here\)/);
+    expect(c.procs.get(1)!.output()).toMatch(/live move post1 to member2 .*: checkpoint \d+ ms \(frozen \d+ ms into it, as CRIU froze it;/);
     expect(c.procs.get(1)!.output()).toMatch(/live move post1 to member2: all its memory pulled \d+ ms after the restore/);
     console.log(c.procs.get(1)!.output().split('\n').filter((l) => l.startsWith('live move post1')).join('\n'));
     expect(c.runc(2, 'post1')?.status).toBe('running');

@@ -3,7 +3,7 @@ export { Daemon, DEFAULT_DATA_DIR, socketPath } from './daemon/daemon';
 export type { DaemonOptions } from './daemon/daemon';
 export { formatCapabilities, parseCgroupMounts, probeHost } from './capabilities';
 export type { CgroupInfo, CriuInfo, Feature, HostCapabilities, ToolInfo } from './capabilities';
-export { toolEnv, berthBinDir, berthLibDir, criuTcpPushLib, criuPipeClampLib } from './host/paths';
+export { toolEnv, berthBinDir, berthLibDir, criuTcpPushLib, criuPipeClampLib, criuLateFreezeLib } from './host/paths';
 export { runTool } from './host/run';
 export type { ToolResult } from './host/run';
 export { API_EXTENSIONS, BERTH_VERSION } from './version';

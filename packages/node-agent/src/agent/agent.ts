@@ -20,7 +20,7 @@ import { Reverter } from '../reverter';
 import { DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE } from '../runtime/bundle';
 import { shiftOwnership } from '../runtime/idmap';
 import { RuncDriver } from '../runtime/runc';
-import type { ContainerSpec, ExecProcess, ExecSpec, LazyServing, RuntimeDriver, RuntimeState } from '../runtime/types';
+import type { ContainerSpec, ExecProcess, ExecSpec, FrozenBy, LazyServing, RuntimeDriver, RuntimeState } from '../runtime/types';
 import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
 import type { PoolConfig, StorageDriver } from '../storage';
 import { isTrue, limitsFromConfig, SPARE_PREFIX, validateConfig, validateInstanceName } from './config';
@@ -475,7 +475,7 @@ export class Agent {
    * so the instance can run on here (thawDump) until the target runs it. Failing, it is thawed.
    * `onFrozen`: called once it is frozen, while CRIU dumps (its volume no longer changes).
    */
-  async dumpFrozen(name: string, pageServer: PageServerTarget, onFrozen?: () => void): Promise<void> {
+  async dumpFrozen(name: string, pageServer: PageServerTarget, onFrozen?: (by: FrozenBy) => void): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
       this.requireStateful(r);
@@ -497,7 +497,7 @@ export class Agent {
    * target pulls it. The processes stay here, frozen, like dumpFrozen's: removed with this
    * copy once the move commits, thawed (thawDump) if it fails and the target dropped its copy.
    */
-  async dumpLazy(name: string, serve: PageServerTarget, onFrozen?: () => void): Promise<LazyServing> {
+  async dumpLazy(name: string, serve: PageServerTarget, onFrozen?: (by: FrozenBy) => void): Promise<LazyServing> {
     return this.locked(name, async () => {
       const r = await this.readRecord(name);
       this.requireStateful(r);

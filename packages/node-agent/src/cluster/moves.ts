@@ -100,7 +100,7 @@ import { bracketed, clusterDir, hostOf, joinAddress, splitAddress } from './file
 import { MOVE_DUMP } from '../agent/agent';
 import { runTool } from '../host/run';
 import { freePort, servePages, sweepPageServers } from '../runtime/page-server';
-import type { LazyServing } from '../runtime/types';
+import type { FrozenBy, LazyServing } from '../runtime/types';
 import type { CriuTls, PageServer, PageServerTarget } from '../runtime/page-server';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 
@@ -482,21 +482,22 @@ export class Mover {
         return { changed: w.delta.changed.length, walkMs: w.walkMs, ms: performance.now() - w.start };
       };
       let early: Promise<{ changed: number; walkMs: number; ms: number }> | undefined;
+      // When and how the instance was frozen: from then on it is down.
+      let froze: { at: number; by: FrozenBy } | undefined;
+      const onFrozen = (by: FrozenBy): void => {
+        froze = { at: performance.now(), by };
+        early = walk().then(send);
+        early.catch(() => undefined);
+      };
       try {
         // To a page server the instance is dumped and left frozen here (its memory is only
         // there): it runs on here, thawed, until the target runs it. Post-copy: dumped without
         // its memory, which CRIU serves from here, frozen, until the target has it all. Else a
         // stateful stop.
         if (lazy) {
-          serving = await this.agent.dumpLazy(name, lazy, () => {
-            early = walk().then(send);
-            early.catch(() => undefined);
-          });
+          serving = await this.agent.dumpLazy(name, lazy, onFrozen);
         } else if (pageServer) {
-          await s.whileDumping(pageServer, () => this.agent.dumpFrozen(name, pageServer, () => {
-            early = walk().then(send);
-            early.catch(() => undefined);
-          }));
+          await s.whileDumping(pageServer, () => this.agent.dumpFrozen(name, pageServer, onFrozen));
         } else await this.agent.stop(name, { stateful: true });
       } catch (e) {
         tail?.stop();
@@ -537,7 +538,7 @@ export class Mover {
       // One line per live move on berthd's stderr: where its downtime went (bench:migration reads it).
       const how = lazy ? ', post-copy: memory served from here' : pageServer ? ', pages to the target\'s CRIU page server' : '';
       const dumped = lazy ? 'without its memory' : pageServer ? 'the pages written by CRIU to the target' : `${mib(s.pageBytes)} of pages sent meanwhile${tail?.resent ? `, ${mib(tail.resent)} sent again` : ''}`;
-      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${how}): checkpoint ${Math.round(t1 - t0)} ms (${dumped}), delta ${delta.changed} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(t3 - t2)} ms\n`);
+      process.stderr.write(`live move ${name} to ${to} (volume as ${s.volumeFormat}${how}): checkpoint ${Math.round(t1 - t0)} ms (${froze ? `frozen ${Math.round(froze.at - t0)} ms into it, ${froze.by === 'criu' ? 'as CRIU froze it' : 'paused first'}; ` : ''}${dumped}), delta ${delta.changed} files + images sent ${Math.round(t2 - t1)} ms (${steps}), restore ${Math.round(t3 - t2)} ms\n`);
       if (serving) {
         // Post-copy: the target runs it; the move is done once the target says every page
         // arrived (CRIU's own word is not enough: see checkpointLazy). The frozen processes

@@ -34,6 +34,12 @@ export const criuTcpPushLib = (): string | undefined => builtHelper('criu-tcp-pu
 export const criuPipeClampLib = (): string | undefined => builtHelper('criu-pipe-clamp.so');
 
 /**
+ * deploy/criu-late-freeze.c: preloaded into CRIU for a live move's dump, freezes the container
+ * when CRIU is about to, not before runc starts (runtime/late-freeze.ts).
+ */
+export const criuLateFreezeLib = (): string | undefined => builtHelper('criu-late-freeze.so');
+
+/**
  * deploy/berth-timens-exec.c: run in an exec'd process to join its container init's time
  * namespace before the command (runtime/runc.ts).
  */

@@ -22,12 +22,14 @@ import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
 import { closeStaleUffdWindow, reapGroup, recordGroup, removeRestoreWork, startLazyDaemon, sweepRestoreWork, withUffdWindow } from './lazy';
 import { describeExit, runWatched, waitFor } from './watched';
+import { lateFreeze } from './late-freeze';
+import type { LateFreeze } from './late-freeze';
 import { criuConfig, criuLogErrors, criuTlsLines } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { buildConfig, cgroupsPathOf, checkName, DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE, execProcess, hostRootIds, ociResources } from './bundle';
 import type { OciConfig } from './bundle';
 import { shiftOwnership } from './idmap';
-import type { BlkioThrottle, ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, LazyPulling, LazyServing, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
+import type { BlkioThrottle, ContainerSpec, DriverInfo, ExecProcess, ExecResult, ExecSpec, FrozenBy, LazyPulling, LazyServing, Limits, RuntimeDriver, RuntimeState, RuntimeStatus, StopOptions } from './types';
 
 export interface RuncDriverOptions {
   /** The agent's data folder: runc's root is <dataDir>/runc, bundles <dataDir>/bundles. */
@@ -470,32 +472,38 @@ export class RuncDriver implements RuntimeDriver {
     return pid;
   }
 
-  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: () => void }): Promise<void> {
+  async checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: (by: FrozenBy) => void }): Promise<void> {
     checkName(name);
     if (opts.freezeFirst && !opts.leaveRunning) throw new InternalError('checkpoint: freezeFirst needs leaveRunning');
     const st = await this.runcState(name);
     // A frozen container may be dumped and left as it is (a live move to a page server).
     if (st?.status !== 'running' && !(st?.status === 'paused' && opts.leaveRunning)) throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
     const { rec, work } = await this.checkpointFolders(name, imageDir);
+    let late: LateFreeze | undefined;
     try {
       const ps = opts.pageServer;
       const args = ['checkpoint', '--image-path', imageDir, '--work-path', work, ...(opts.leaveRunning ? ['--leave-running'] : []), ...(ps ? ['--page-server', `${ps.address}:${ps.port}`] : []), name];
       // runc has no TLS options for the page server: CRIU reads them from this file (page-server.ts).
       // CRIU's corked client socket would hold the dump's last command back 0.2 s: pushed (paths.ts).
       const push = ps ? criuTcpPushLib() : undefined;
-      const env = { ...await this.criuEnv(work, ps ? criuTlsLines(ps) : []), ...(push ? { LD_PRELOAD: push } : {}) };
-      // Frozen now, after the checks and files above, so that the least time passes frozen.
-      if (opts.freezeFirst && st?.status === 'running') {
+      // Frozen as late as can be: by CRIU's preloaded helper when CRIU is about to freeze it
+      // (late-freeze.ts), else here, after the checks and files above, before runc starts.
+      late = opts.freezeFirst && st?.status === 'running' ? await lateFreeze(this.cgroupDir(name, 'freezer'), work) : undefined;
+      const preload = [push, late?.lib].filter(Boolean).join(' ');
+      const env = { ...await this.criuEnv(work, ps ? criuTlsLines(ps) : []), ...late?.env, ...(preload ? { LD_PRELOAD: preload } : {}) };
+      if (opts.freezeFirst && st?.status === 'running' && !late) {
         const p = await this.runc(['pause', name]);
         if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
       }
-      if (opts.freezeFirst) opts.onFrozen?.();
+      if (opts.freezeFirst && !late) opts.onFrozen?.('pause');
+      void late?.frozen.then(() => opts.onFrozen?.('criu'));
       // (Over the network a dump may take longer than a local one: 120 s.)
       const r = await this.runc(args, undefined, { env, timeoutMs: ps ? 120_000 : 30_000 });
       if (r.code !== 0) {
         await fsp.rm(imageDir, { recursive: true, force: true });
         throw new InternalError(`runc checkpoint ${name} failed: ${criuLogErrors(path.join(work, 'dump.log')) || r.stderr.trim()}`);
       }
+      if (late) await this.heldFrozen(name, late, imageDir, true);
       // The restore runs inside the container's user namespace: its root must read the images.
       // Owning them is not always enough (CRIU sometimes opens an image as another id of the
       // namespace; seen as EACCES on timens-0.img under load), so they are readable by all;
@@ -504,9 +512,29 @@ export class RuncDriver implements RuntimeDriver {
       await chownTree(imageDir, owner.uid, owner.gid);
       await chmodTree(imageDir);
     } finally {
+      late?.close();
       await fsp.rm(work, { recursive: true, force: true });
     }
     if (!opts.leaveRunning) await this.removeCgroups(name);
+  }
+
+  /**
+   * A dump with a late freeze: the helper must have said it froze the container when CRIU
+   * opened its freezer to freeze it, so that CRIU took FROZEN for the state it found and puts
+   * it back at the end (a lazy dump holds the processes stopped under ptrace, freezer thawed,
+   * until its page server is done, then freezes them again). `ended` (the dump is over): the
+   * container must be frozen now too. Otherwise the helper missed CRIU's freeze and CRIU
+   * thaws the processes after the dump, so the images are of a moment the instance runs past:
+   * they are dropped and the dump fails (the caller thaws the instance, which runs on here).
+   */
+  private async heldFrozen(name: string, late: LateFreeze, imageDir: string, ended: boolean): Promise<void> {
+    // (The helper's notice came long before; its connection may wait for this event loop.)
+    if (!late.heard()) await Promise.race([late.frozen, new Promise((r) => setTimeout(r, 1000))]);
+    const now = ended ? (await this.runcState(name))?.status : 'paused';
+    if (now !== 'paused' || !late.heard()) {
+      await fsp.rm(imageDir, { recursive: true, force: true });
+      throw new InternalError(`runc checkpoint ${name}: the container was not held frozen for the dump (it is ${now ?? 'gone'}; criu-late-freeze.so ${late.heard() ? 'froze it' : 'never saw CRIU freeze it'}); its images are dropped`);
+    }
   }
 
   /**
@@ -529,26 +557,36 @@ export class RuncDriver implements RuntimeDriver {
     return { rec, work };
   }
 
-  async checkpointLazy(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: () => void }): Promise<LazyServing> {
+  async checkpointLazy(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: (by: FrozenBy) => void }): Promise<LazyServing> {
     checkName(name);
     const clamp = criuPipeClampLib();
     if (!clamp) throw new NotSupportedError('criu.lazyPages', 'criu-pipe-clamp.so is not built (deploy/setup-host builds it): CRIU\'s lazy page server fails without it here');
     const st = await this.runcState(name);
     if (st?.status !== 'running') throw new FailedPreconditionError(`container ${name} must be running to be checkpointed (it is ${st?.status ?? 'stopped'})`);
     const { rec, work } = await this.checkpointFolders(name, imageDir);
-    const dropWork = (): Promise<void> => fsp.rm(work, { recursive: true, force: true });
+    let late: LateFreeze | undefined;
+    const dropWork = (): Promise<void> => {
+      late?.close();
+      return fsp.rm(work, { recursive: true, force: true });
+    };
     // The page server's side of TLS: the client's certificate must come from the CA; its name
     // cannot be checked (CRIU's server would compare it with its own address): no-cn-verify.
     const push = criuTcpPushLib();
-    const env = { ...await this.criuEnv(work, criuTlsLines({ ...opts.serve, verifyName: false })), LD_PRELOAD: [clamp, push].filter(Boolean).join(' ') };
+    // Frozen by CRIU's preloaded helper when CRIU is about to (late-freeze.ts), else paused first.
+    late = await lateFreeze(this.cgroupDir(name, 'freezer'), work);
+    const env = { ...await this.criuEnv(work, criuTlsLines({ ...opts.serve, verifyName: false })), ...late?.env, LD_PRELOAD: [clamp, push, late?.lib].filter(Boolean).join(' ') };
     // runc wants a status fd it can write: a file, read back for CRIU's one byte.
     const statusFile = path.join(work, 'status');
     const statusFd = fs.openSync(statusFile, 'a', 0o600);
     let tool: ReturnType<typeof runWatched>;
     try {
-      const p = await this.runc(['pause', name]);
-      if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
-      opts.onFrozen?.();
+      if (late) {
+        void late.frozen.then(() => opts.onFrozen?.('criu'));
+      } else {
+        const p = await this.runc(['pause', name]);
+        if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
+        opts.onFrozen?.('pause');
+      }
       // --leave-running: CRIU's page server takes a clean close of its connection for the end
       // of the transfer, pulled or not (measured: a target that refused the source's certificate
       // got nothing, and CRIU ended the processes all the same). So they stay, frozen as they
@@ -576,6 +614,19 @@ export class RuncDriver implements RuntimeDriver {
       await dropWork();
       await fsp.rm(imageDir, { recursive: true, force: true });
       throw new InternalError(said);
+    }
+    if (late) {
+      // CRIU's images are complete and its page server up: the helper must have frozen the
+      // container for CRIU (see heldFrozen).
+      try {
+        await this.heldFrozen(name, late, imageDir, false);
+      } catch (e) {
+        tool.kill();
+        await tool.exit;
+        reapGroup(group);
+        await dropWork();
+        throw e;
+      }
     }
     // The restore runs inside the container's user namespace: its root must read the images.
     const owner = rec.spec.privileged ? { uid: 0, gid: 0 } : hostRootIds(rec.spec, this.bundleOptions());

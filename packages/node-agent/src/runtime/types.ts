@@ -21,6 +21,9 @@
 /** What `info()` says about a driver on this host. */
 import type { PageServerTarget } from './page-server';
 
+/** How a live move's dump froze the container: by CRIU's own freeze (late), or paused first. */
+export type FrozenBy = 'criu' | 'pause';
+
 export interface DriverInfo {
   usable: boolean;
   /** Why not, when not usable; what was probed otherwise. */
@@ -208,11 +211,12 @@ export interface RuntimeDriver {
    * Without leaveRunning the container is gone afterwards (runc forgets it; the bundle stays).
    * `pageServer`: the memory pages (and pagemaps) go to that CRIU page server over TLS
    * (page-server.ts) instead of `imageDir`; a dump that fails leaves the container running.
-   * `freezeFirst` (with leaveRunning): the container is frozen just before CRIU starts and
-   * stays frozen after the dump (also when it fails: the caller thaws it); `onFrozen` is
-   * called once it is frozen, as CRIU starts (the caller may read its files meanwhile).
+   * `freezeFirst` (with leaveRunning): the container is frozen for the dump and stays frozen
+   * after it (also when it fails: the caller thaws it), frozen as late as the driver can (runc:
+   * when CRIU itself freezes it, `'criu'`, else just before runc starts, `'pause'`); `onFrozen`
+   * is called once it is frozen, while CRIU dumps (the caller may read its files meanwhile).
    */
-  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: () => void }): Promise<void>;
+  checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: (by: FrozenBy) => void }): Promise<void>;
   /** Restores a checkpoint into the (stopped) container from its bundle: processes resume. */
   restore(name: string, imageDir: string): Promise<void>;
   /**
@@ -225,7 +229,7 @@ export interface RuntimeDriver {
    * once the target has it all, else thaws them). kill() ends the dump early; a dump that fails
    * to start leaves them frozen too.
    */
-  checkpointLazy?(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: () => void }): Promise<LazyServing>;
+  checkpointLazy?(name: string, imageDir: string, opts: { serve: PageServerTarget; onFrozen?: (by: FrozenBy) => void }): Promise<LazyServing>;
   /**
    * Post-copy's restore: `criu lazy-pages` pulling from `from`, then `runc restore --lazy-pages`;
    * resolves once the processes run (their memory still arriving). `pulled` resolves when every
