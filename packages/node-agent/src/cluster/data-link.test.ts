@@ -52,6 +52,41 @@ describe('data links', () => {
     inn.destroy();
   });
 
+  it('reads the same frames however the stream is cut into pieces (split headers, 1-byte pieces, empty frames); a frame written from its own room is the same bytes', async () => {
+    // The wire bytes of some frames: through FrameWriter on a socket-like sink, both ways.
+    const writes: number[] = [];
+    const wire = async (room: boolean): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      const sink = { destroyed: false, cork: () => undefined, uncork: () => undefined, write: (b: Buffer, cb?: () => void) => { parts.push(Buffer.from(b)); cb?.(); return true; } };
+      const w = new FrameWriter(sink as unknown as tls.TLSSocket);
+      for (const [i, n] of [70_000, 0, 1, 9, 4096, 3].entries()) {
+        const buf = Buffer.alloc(9 + n);
+        for (let j = 0; j < n; j++) buf[9 + j] = (i * 31 + j) & 0xff;
+        const payload = buf.subarray(9);
+        await w.frame(i + 1, payload, i === 5, undefined, undefined, room ? buf : undefined);
+      }
+      writes.push(parts.length);
+      return Buffer.concat(parts);
+    };
+    const bytes = await wire(false);
+    expect((await wire(true)).equals(bytes)).toBe(true);
+    // From its room, each frame is one write (header and payload together); else two.
+    expect(writes).toEqual([12, 6]);
+    const want = [70_000, 0, 1, 9, 4096, 3];
+    for (const cut of [1, 2, 5, 9, 10, 4097, 16_384, 1 << 20]) {
+      async function* pieces(): AsyncGenerator<Buffer> {
+        for (let at = 0; at < bytes.length; at += cut) yield bytes.subarray(at, at + cut);
+      }
+      const got: Array<{ kind: number; len: number; ok: boolean; last: boolean }> = [];
+      for await (const f of readFrames(pieces())) {
+        let ok = true;
+        for (let j = 0; j < f.length; j++) if (f.data[j] !== (((f.kind - 1) * 31 + j) & 0xff)) ok = false;
+        got.push({ kind: f.kind, len: f.length, ok, last: f.last });
+      }
+      expect(got).toEqual(want.map((len, i) => ({ kind: i + 1, len, ok: true, last: i === 5 })));
+    }
+  });
+
   it('refuses a frame whose bytes do not match its CRC-32, naming where', async () => {
     const { offer, socket } = l.expect(fingerprint(client.certPem));
     const out = await dial(offer, client);

@@ -33,7 +33,7 @@ import { unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 import type { MemberPki } from '@berth/control-plane';
-import { CorruptFrameError, dial, FrameWriter, readFrames } from './data-link';
+import { CorruptFrameError, dial, FRAME_HEADER, FrameWriter, readFrames } from './data-link';
 import type { DataLinks } from './data-link';
 
 /** Data-link frame kind of an image's bytes. */
@@ -105,7 +105,29 @@ async function streamOf(images: ImageStore, fingerprint: string): Promise<{ size
   return { size: start, parts };
 }
 
-type Pooled = Buffer & { release?: () => void };
+/** A pooled read: `room` is the same bytes with FRAME_HEADER bytes free in front (FrameWriter.frame). */
+type Pooled = Buffer & { release?: () => void; room?: Buffer };
+
+/**
+ * CRC-32s of served chunks, by file, offset and length: an image is served to several members
+ * at once (cluster.images_minimal_replica), the same 1 MiB chunks to each, and the holder's CRC
+ * of each chunk was a sixth of its CPU serving two pulls (session 10). Image files never change
+ * (content-addressed); a cached CRC was computed from the same file's bytes read earlier, so a
+ * chunk read differently now still fails the puller's check.
+ */
+const servedCrcs = new Map<string, number>();
+const SERVED_CRCS = 4096;
+
+function crcOfChunk(file: string, offset: number, data: Buffer): number {
+  const key = `${offset}:${data.length}:${file}`;
+  let crc = servedCrcs.get(key);
+  if (crc === undefined) {
+    crc = crc32(data);
+    if (servedCrcs.size >= SERVED_CRCS) servedCrcs.delete(servedCrcs.keys().next().value as string);
+    servedCrcs.set(key, crc);
+  }
+  return crc;
+}
 
 /** Buffers in flight per served range: read ahead while earlier ones are still being written. */
 const POOL = 6;
@@ -122,11 +144,12 @@ async function* pooledReads(file: string, from: number, to: number): AsyncGenera
   try {
     for (let at = from; at < to;) {
       while (free.length === 0 && made >= POOL) await new Promise<void>((r) => { waiting = r; });
-      const buf = free.pop() ?? (made++, Buffer.allocUnsafeSlow(CHUNK));
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, to - at), at);
+      const buf = free.pop() ?? (made++, Buffer.allocUnsafeSlow(FRAME_HEADER + CHUNK));
+      const { bytesRead } = await fh.read(buf, FRAME_HEADER, Math.min(CHUNK, to - at), at);
       if (bytesRead === 0) throw new Error(`${file}: ended at ${at}, before ${to}`);
       at += bytesRead;
-      const out = buf.subarray(0, bytesRead) as Pooled;
+      const out = buf.subarray(FRAME_HEADER, FRAME_HEADER + bytesRead) as Pooled;
+      out.room = buf.subarray(0, FRAME_HEADER + bytesRead);
       out.release = () => {
         free.push(buf);
         const w = waiting;
@@ -178,14 +201,14 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
           call.on('cancelled', () => sock.destroy());
           link = new FrameWriter(sock);
         }
-        const send = async (data: Buffer, last: boolean, written?: () => void): Promise<void> => {
+        const send = async (data: Buffer, last: boolean, written?: () => void, room?: Buffer, from?: { file: string; offset: number }): Promise<void> => {
           const t = faults.tamper;
           const hit = t !== undefined && data.length > 0 && pos <= t.at && t.at < pos + data.length;
           if (hit && t.mode === 'sha256') data[t.at - pos] = data[t.at - pos]! ^ 0xff;
-          const crc = crc32(data);
+          const crc = from && !t ? crcOfChunk(from.file, from.offset, data) : crc32(data);
           if (hit && t.mode === 'crc') data[t.at - pos] = data[t.at - pos]! ^ 0xff;
           pos += data.length;
-          if (link) return link.frame(K_IMAGE, data, last, crc, written);
+          if (link) return link.frame(K_IMAGE, data, last, crc, written, room);
           const chunk: DataChunk = { offset: pos - data.length, data, crc32c: crc, last };
           if (!call.write(chunk)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
         };
@@ -195,15 +218,18 @@ export function imageTransferHandlers(images: ImageStore, faults: ServeTestFault
           if (a >= z) continue;
           // On a link, read into a few buffers used again once written (fresh 1 MiB buffers per
           // chunk cost the holder most of its garbage collection, serving two pulls: session 6).
+          let fileAt = a - p.start;
           for await (const piece of link ? pooledReads(p.path, a - p.start, z - p.start) : p.open({ start: a - p.start, end: z - p.start - 1, highWaterMark: CHUNK })) {
             if (gone) return;
             const data = piece as Buffer;
+            const at = { file: p.path, offset: fileAt };
+            fileAt += data.length;
             if (cut !== undefined && pos + data.length > cut) {
               if (cut > pos) await send(data.subarray(0, cut - pos), false);
               throw Object.assign(new Error(`test fault: transfer cut at offset ${cut} (BERTH_TEST_IMAGE_SERVE_CUT_AT)`), { code: grpc.status.UNAVAILABLE });
             }
             const isLast = pos + data.length >= to;
-            await send(data, isLast, (piece as Pooled).release);
+            await send(data, isLast, (piece as Pooled).release, (piece as Pooled).room, at);
           }
         }
         if (pos === from && !gone) await send(Buffer.alloc(0), true); // an empty range still ends
@@ -309,23 +335,26 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
         await Promise.all(writing);
         if (writeError) throw writeError;
       };
-      /** The bytes of one chunk or frame at `pos` (checked), into the file and the hash. */
-      const take = async (data: Buffer): Promise<void> => {
-        if (pos + data.length > r.end) throw new Error(`chunk at offset ${pos} runs past the range's end ${r.end}`);
+      /**
+       * The bytes of one chunk or frame at `pos` (checked), into the file and the hash; a
+       * frame's bytes as the pieces they came in (one positioned writev, no copy).
+       */
+      const take = async (pieces: readonly Buffer[], length: number): Promise<void> => {
+        if (pos + length > r.end) throw new Error(`chunk at offset ${pos} runs past the range's end ${r.end}`);
         if (writeError) throw writeError;
-        if (data.length > 0) {
-          const w = fh.write(data, 0, data.length, pos).then(() => undefined, (e: Error) => { writeError ??= e; });
+        if (length > 0) {
+          const w = (pieces.length === 1 ? fh.write(pieces[0]!, 0, length, pos) : fh.writev(pieces as Buffer[], pos)).then(() => undefined, (e: Error) => { writeError ??= e; });
           writing.add(w);
           void w.finally(() => writing.delete(w));
           if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
         }
         if (pos === hashed) {
-          hash.update(data);
-          hashed += data.length;
+          for (const b of pieces) hash.update(b);
+          hashed += length;
         }
-        pos += data.length;
-        report.bytes += data.length;
-        report.byPeer[peer.name] = (report.byPeer[peer.name] ?? 0) + data.length;
+        pos += length;
+        report.bytes += length;
+        report.byPeer[peer.name] = (report.byPeer[peer.name] ?? 0) + length;
         o.onProgress?.(report.bytes, o.size);
       };
       try {
@@ -341,8 +370,8 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
               for await (const f of readFrames(s)) {
                 last = Date.now();
                 if (f.kind !== K_IMAGE) throw new Error(`a data-link frame of kind ${f.kind} at offset ${pos}`);
-                await take(f.data);
-                report.linked += f.data.length;
+                await take(f.pieces, f.length);
+                report.linked += f.length;
                 if (f.last) {
                   ended = true;
                   break;
@@ -358,7 +387,7 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
           }
           if (Number(c.offset) !== pos) throw new Error(`chunk at offset ${c.offset}, expected ${pos}`);
           if (crc32(c.data) !== c.crc32c) throw new CorruptChunkError(`chunk at offset ${pos} failed its CRC-32 check (corrupt or tampered)`);
-          await take(c.data);
+          await take([c.data], c.data.length);
         }
         if (pos < r.end) throw new Error(`the stream ended at offset ${pos}, before ${r.end}`);
         await settled();
