@@ -18,8 +18,10 @@
  *   dialled (its certificate's subjectAltName), as the gRPC channels do.
  * - Frames (FrameWriter / readFrames): [u8 kind | 0x80 when last][u32 length][u32 CRC-32]
  *   payload. A reader yields only whole frames whose CRC-32 matched (a mismatch throws
- *   CorruptFrameError naming the frame's offset); TLS's own record MACs come on top. A
- *   connection that ends inside a frame throws. Writers respect the socket's backpressure.
+ *   CorruptFrameError naming the frame's offset), as the pieces they came in (no copy; `data`
+ *   joins them on demand); TLS's own record MACs come on top. A connection that ends inside a
+ *   frame throws. Writers respect the socket's backpressure; a payload given with room for
+ *   the header in front goes out as one write.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
