@@ -193,6 +193,19 @@ describe('live migration (stop-and-copy)', () => {
     expect(where('live1')).toMatchObject({ location: 'member2', status: 'Running' });
   });
 
+  it('a dump whose instance was not held frozen (the late-freeze helper missed CRIU\'s freeze): refused, the instance runs on; the target keeps nothing', async () => {
+    const before = counter(2, 'live1').length;
+    fault(2, 'late-freeze-miss');
+    const r = c.berth(1, ['move', 'live1', '--target', 'member3', '--mode', 'stop-and-copy']);
+    fault(2, undefined);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/checkpoint of live1 failed on member2: .*not held frozen for the dump \(it is running; criu-late-freeze\.so never saw CRIU freeze it\); its images are dropped/);
+    expect(c.runc(2, 'live1')?.status).toBe('running');
+    expect(held(3, 'live1')).toEqual([]);
+    await waitFor('live1 listed Running on member2', () => (where('live1')?.status === 'Running' ? true : undefined), 30_000);
+    await waitFor('live1 counting on member2', () => (counter(2, 'live1').length > before + 20 ? true : undefined), 30_000);
+  });
+
   it('a target killed mid-stream: the move fails naming it, the instance runs on; the target keeps nothing', async () => {
     // Enough bytes that the first pass is still going when the target dies.
     expect(c.berth(1, ['exec', 'live1', '--', 'sh', '-c', 'dd if=/dev/zero of=/root/big bs=1M count=400 2>/dev/null']).code).toBe(0);

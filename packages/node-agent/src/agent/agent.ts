@@ -469,6 +469,11 @@ export class Agent {
     await this.start(name);
   }
 
+  /** A live move begins (either side): CRIU's first questions are asked now, outside its downtime. */
+  prepareCriu(): void {
+    void this.runtime.prepareCriu?.().catch(() => undefined);
+  }
+
   /**
    * A live move's dump to a CRIU page server (moves.ts): frozen, dumped into
    * checkpoints/<name>/.move with its memory pages going to `pageServer`, and LEFT FROZEN here,

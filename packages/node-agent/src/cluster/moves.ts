@@ -434,6 +434,7 @@ export class Mover {
 
   /** A live move (stop-and-copy or post-copy, see the header); resolves once the target runs it (post-copy: with all its memory). */
   private async sendLive(name: string, id: string, to: string, live: LiveState, freeze: boolean, progress: MoveProgress, mode: 'stop-and-copy' | 'post-copy' = 'stop-and-copy'): Promise<void> {
+    this.agent.prepareCriu();
     const before = await walkVolume(await this.agent.pool.volumePath(name));
     // `freeze`: frozen while the first pass is read (see run()).
     if (freeze) await this.agent.freeze(name);
@@ -1204,6 +1205,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
         if (!h.operationId) throw new InvalidArgumentError('operation_id', 'is empty');
         mode = h.mode;
         name = record.name;
+        if (mode !== 'cold') agent.prepareCriu(); // (the restore's first CRIU question, asked while the volume comes)
         withCheckpoints = h.checkpoints || mode !== 'cold';
         importing = agent.importInstance(record, pass1, h.operationId, { stopped: mode !== 'cold' });
         importing.catch(() => undefined);

@@ -19,6 +19,16 @@ export interface LateFreeze {
   close: () => void;
 }
 
+/** Test-only: `<data dir>/BERTH_TEST_MIGRATION_FAULT` saying `late-freeze-miss` (moves.ts's fault file). */
+function missFault(dataDir: string | undefined): boolean {
+  if (!dataDir) return false;
+  try {
+    return fs.readFileSync(path.join(dataDir, 'BERTH_TEST_MIGRATION_FAULT'), 'utf8').trim() === 'late-freeze-miss';
+  } catch {
+    return false;
+  }
+}
+
 /** unix socket paths are at most 107 bytes; a longer work folder freezes the old way. */
 const MAX_SOCKET_PATH = 100;
 
@@ -27,7 +37,7 @@ const MAX_SOCKET_PATH = 100;
  * its notice socket in `work` (CRIU's work folder, removed by the caller). Undefined where it
  * cannot be done (library not built, no v1 freezer, path too long): the caller pauses first.
  */
-export async function lateFreeze(freezerDir: string, work: string): Promise<LateFreeze | undefined> {
+export async function lateFreeze(freezerDir: string, work: string, dataDir?: string): Promise<LateFreeze | undefined> {
   const lib = criuLateFreezeLib();
   const state = freezerDir ? path.join(freezerDir, 'freezer.state') : '';
   const sock = path.join(work, 'frozen.sock');
@@ -48,7 +58,8 @@ export async function lateFreeze(freezerDir: string, work: string): Promise<Late
   });
   if (!listening) return undefined;
   return {
-    env: { BERTH_CRIU_FREEZE_LATE: state, BERTH_CRIU_FROZEN_SOCKET: sock },
+    // (Test fault: the helper aimed at a file CRIU never opens, so it misses CRIU's freeze.)
+    env: { BERTH_CRIU_FREEZE_LATE: missFault(dataDir) ? `${state}.berth-test-miss` : state, BERTH_CRIU_FROZEN_SOCKET: sock },
     lib,
     frozen,
     heard: () => heard,

@@ -488,7 +488,7 @@ export class RuncDriver implements RuntimeDriver {
       const push = ps ? criuTcpPushLib() : undefined;
       // Frozen as late as can be: by CRIU's preloaded helper when CRIU is about to freeze it
       // (late-freeze.ts), else here, after the checks and files above, before runc starts.
-      late = opts.freezeFirst && st?.status === 'running' ? await lateFreeze(this.cgroupDir(name, 'freezer'), work) : undefined;
+      late = opts.freezeFirst && st?.status === 'running' ? await lateFreeze(this.cgroupDir(name, 'freezer'), work, this.opts.dataDir) : undefined;
       const preload = [push, late?.lib].filter(Boolean).join(' ');
       const env = { ...await this.criuEnv(work, ps ? criuTlsLines(ps) : []), ...late?.env, ...(preload ? { LD_PRELOAD: preload } : {}) };
       if (opts.freezeFirst && st?.status === 'running' && !late) {
@@ -537,6 +537,10 @@ export class RuncDriver implements RuntimeDriver {
     }
   }
 
+  async prepareCriu(): Promise<void> {
+    await criuLockLines();
+  }
+
   /**
    * Before a dump: the container must keep no console log (CRIU cannot dump the host file init
    * holds); `imageDir` made empty, and its work folder `<imageDir>.work` beside it.
@@ -573,7 +577,7 @@ export class RuncDriver implements RuntimeDriver {
     // cannot be checked (CRIU's server would compare it with its own address): no-cn-verify.
     const push = criuTcpPushLib();
     // Frozen by CRIU's preloaded helper when CRIU is about to (late-freeze.ts), else paused first.
-    late = await lateFreeze(this.cgroupDir(name, 'freezer'), work);
+    late = await lateFreeze(this.cgroupDir(name, 'freezer'), work, this.opts.dataDir);
     const env = { ...await this.criuEnv(work, criuTlsLines({ ...opts.serve, verifyName: false })), ...late?.env, LD_PRELOAD: [clamp, push, late?.lib].filter(Boolean).join(' ') };
     // runc wants a status fd it can write: a file, read back for CRIU's one byte.
     const statusFile = path.join(work, 'status');

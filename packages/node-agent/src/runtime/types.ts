@@ -217,6 +217,12 @@ export interface RuntimeDriver {
    * is called once it is frozen, while CRIU dumps (the caller may read its files meanwhile).
    */
   checkpoint(name: string, imageDir: string, opts: { leaveRunning: boolean; pageServer?: PageServerTarget | undefined; freezeFirst?: boolean; onFrozen?: (by: FrozenBy) => void }): Promise<void>;
+  /**
+   * Asks CRIU, once per driver process, what a checkpoint or restore would ask it first (runc:
+   * whether it locks the network through nftables, ~80 ms), so that no live move's downtime
+   * waits for it: called as a move begins, on both members. Never fails.
+   */
+  prepareCriu?(): Promise<void>;
   /** Restores a checkpoint into the (stopped) container from its bundle: processes resume. */
   restore(name: string, imageDir: string): Promise<void>;
   /**
