@@ -20,7 +20,7 @@ import { Reverter } from '../reverter';
 import { DEFAULT_IDMAP_BASE, DEFAULT_IDMAP_SIZE } from '../runtime/bundle';
 import { shiftOwnership } from '../runtime/idmap';
 import { RuncDriver } from '../runtime/runc';
-import type { ContainerSpec, ExecProcess, ExecSpec, FrozenBy, LazyServing, RuntimeDriver, RuntimeState } from '../runtime/types';
+import type { ContainerSpec, ExecProcess, ExecSpec, FrozenBy, LazyServing, RuntimeDriver, RuntimeState, RuntimeStatus } from '../runtime/types';
 import { copyFrom, newStorageDriver, openStoragePool } from '../storage';
 import type { PoolConfig, StorageDriver } from '../storage';
 import { isTrue, limitsFromConfig, SPARE_PREFIX, validateConfig, validateInstanceName } from './config';
@@ -86,6 +86,8 @@ const SPARE_CONCURRENCY = 2;
 
 export class Agent {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Instances a snapshot of their own has frozen for a moment (see shown()). */
+  private readonly snapshotting = new Set<string>();
   private readonly instancesDir: string;
 
   private constructor(readonly dataDir: string, readonly runtime: RuntimeDriver, readonly pool: StorageDriver, readonly images: ImageStore,
@@ -401,20 +403,30 @@ export class Agent {
     const out: InstanceView[] = [];
     for (const n of names) {
       const r = await this.readRecord(n);
-      out.push({ ...r, status: states.get(n) ?? 'Unknown' });
+      out.push({ ...r, status: this.shown(n, states.get(n) ?? 'Unknown') });
     }
     return out;
   }
 
   async get(name: string): Promise<InstanceView> {
     const r = await this.readRecord(name);
-    return { ...r, status: (await this.runtime.state(name)).status };
+    return { ...r, status: this.shown(name, (await this.runtime.state(name)).status) };
   }
 
   async state(name: string): Promise<RuntimeState & { diskBytes: number }> {
     await this.readRecord(name);
     const [s, usage] = await Promise.all([this.runtime.state(name), this.pool.usage(name)]);
-    return { ...s, diskBytes: usage.bytes };
+    return { ...s, status: this.shown(name, s.status), diskBytes: usage.bytes };
+  }
+
+  /**
+   * The status shown for an instance: a running one frozen for a moment by a snapshot of its
+   * own (CRIU's dump, or the filesystem copy of a stateless one) is shown Running, as LXD
+   * does. Before, the reconciler could publish that moment as Frozen, and a live move asked
+   * right after the snapshot was refused ("not running (Frozen)") until its next pass.
+   */
+  private shown(name: string, status: RuntimeStatus): RuntimeStatus {
+    return status === 'Frozen' && this.snapshotting.has(name) ? 'Running' : status;
   }
 
   async start(name: string): Promise<void> {
@@ -695,17 +707,28 @@ export class Agent {
           // Memory first (CRIU freezes the processes while it dumps, then lets them go on),
           // then the filesystem: files written in between are in the snapshot's filesystem.
           const dir = this.checkpointDir(name, `snapshot-${snapName}`);
-          await this.runtime.checkpoint(name, dir, { leaveRunning: true });
+          this.snapshotting.add(name);
+          try {
+            await this.runtime.checkpoint(name, dir, { leaveRunning: true });
+          } finally {
+            this.snapshotting.delete(name);
+          }
           revert.add(() => fsp.rm(dir, { recursive: true, force: true }));
           await this.pool.snapshot(name, snapName);
         } else {
           // A running instance is frozen while its filesystem is copied, so the snapshot is consistent.
           const freeze = s.status === 'Running';
-          if (freeze) await this.runtime.freeze(name);
+          if (freeze) {
+            this.snapshotting.add(name);
+            await this.runtime.freeze(name);
+          }
           try {
             await this.pool.snapshot(name, snapName);
           } finally {
-            if (freeze) await this.runtime.unfreeze(name);
+            if (freeze) {
+              await this.runtime.unfreeze(name);
+              this.snapshotting.delete(name);
+            }
           }
         }
         revert.success();
