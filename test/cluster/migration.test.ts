@@ -454,6 +454,12 @@ describe('live migration (post-copy)', () => {
     await c.kill9(1); // its CRIU (serving the memory) dies with it
     // member3's pull breaks: its copy is killed there (never left running with pages missing).
     await waitFor('member3 to kill its copy', () => (c.runc(3, 'post2')?.status !== 'running' ? true : undefined), 10_000, 20);
+    // Its CRIU gone, member1's processes are no longer held under ptrace: their freezer holds
+    // them (frozen once the lazy dump's images were complete), so they do not run on here.
+    expect(c.runc(1, 'post2')?.status).toBe('paused');
+    const waited = counter(1, 'post2').length;
+    await sleep(500);
+    expect(counter(1, 'post2').length).toBe(waited);
     await c.start(1);
     // Back, member1 takes the move up again: member3 drops what it had, then the move is done.
     const code = await exited;

@@ -619,18 +619,23 @@ export class RuncDriver implements RuntimeDriver {
       await fsp.rm(imageDir, { recursive: true, force: true });
       throw new InternalError(said);
     }
-    if (late) {
-      // CRIU's images are complete and its page server up: the helper must have frozen the
-      // container for CRIU (see heldFrozen).
-      try {
-        await this.heldFrozen(name, late, imageDir, false);
-      } catch (e) {
-        tool.kill();
-        await tool.exit;
-        reapGroup(group);
-        await dropWork();
-        throw e;
-      }
+    // CRIU's images are complete and its page server up. It holds the processes stopped under
+    // ptrace, their freezer THAWED (it thawed it after seizing them, to run its parasite), until
+    // it is done serving: were CRIU to die meanwhile, they would run on here while the target
+    // runs its copy. So the freezer holds them too from now on (they are stopped: nothing
+    // changes for CRIU, which finds it frozen at its end, as it leaves it). Measured by hand
+    // (session 10): CRIU killed while serving, the processes ran on; frozen here, they wait.
+    // With a late freeze, the helper must also have frozen them for CRIU (see heldFrozen).
+    try {
+      if (late) await this.heldFrozen(name, late, imageDir, false);
+      await this.freezeCgroup(name);
+    } catch (e) {
+      tool.kill();
+      await tool.exit;
+      reapGroup(group);
+      await dropWork();
+      await fsp.rm(imageDir, { recursive: true, force: true });
+      throw e;
     }
     // The restore runs inside the container's user namespace: its root must read the images.
     const owner = rec.spec.privileged ? { uid: 0, gid: 0 } : hostRootIds(rec.spec, this.bundleOptions());
@@ -704,6 +709,28 @@ export class RuncDriver implements RuntimeDriver {
     } finally {
       await fsp.rm(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Freezes the container's cgroup directly (cgroup v1 freezer.state, else v2 cgroup.freeze)
+   * and waits until the kernel says frozen: `runc pause` would refuse a container CRIU holds.
+   */
+  private async freezeCgroup(name: string): Promise<void> {
+    const v1 = this.cgroupDir(name, 'freezer');
+    const v2 = this.cgroupDir(name, 'unified');
+    const [file, value, done] = v1 && fs.existsSync(path.join(v1, 'freezer.state'))
+      ? [path.join(v1, 'freezer.state'), 'FROZEN', (): boolean => fs.readFileSync(path.join(v1, 'freezer.state'), 'utf8').trim() === 'FROZEN']
+      : [path.join(v2, 'cgroup.freeze'), '1', (): boolean => /^frozen 1$/m.test(fs.readFileSync(path.join(v2, 'cgroup.events'), 'utf8'))];
+    try {
+      for (let i = 0; i < 2000; i++) {
+        if (i % 100 === 0) await fsp.writeFile(file, value);
+        if (done()) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } catch (e) {
+      throw new InternalError(`cannot freeze ${name}'s cgroup (${file}): ${(e as Error).message}`);
+    }
+    throw new InternalError(`${name}'s cgroup did not freeze within 10 s (${file})`);
   }
 
   /** Best effort: the container's cgroup folders, should runc have left any. */
