@@ -99,6 +99,7 @@ import type { DataLinks } from './data-link';
 import { bracketed, clusterDir, hostOf, joinAddress, splitAddress } from './files';
 import { MOVE_DUMP } from '../agent/agent';
 import { runTool } from '../host/run';
+import { migrationTestFault } from '../host/paths';
 import { freePort, servePages, sweepPageServers } from '../runtime/page-server';
 import type { FrozenBy, LazyServing } from '../runtime/types';
 import type { CriuTls, PageServer, PageServerTarget } from '../runtime/page-server';
@@ -206,15 +207,6 @@ async function pagesBytes(dir: string): Promise<number> {
 /** Cuts this host's TCP connections to address:port (ss -K: the kernel aborts them; best effort). */
 async function cutConnections(address: string, port: number): Promise<void> {
   await runTool('ss', ['-K', 'dst', bracketed(address), 'dport', '=', String(port)], { timeoutMs: 5_000 });
-}
-
-/** The test-only fault hook (see the contract): never set outside tests. */
-function testFault(dataDir: string, what: 'dump' | 'restore'): boolean {
-  try {
-    return fs.readFileSync(path.join(dataDir, 'BERTH_TEST_MIGRATION_FAULT'), 'utf8').trim() === what;
-  } catch {
-    return false;
-  }
 }
 
 /** The source side: runs the moves the store asks of this member, one per instance at a time. */
@@ -460,7 +452,7 @@ export class Mover {
       const pageServer = !lazy && s.linked && pageServerWanted() && (await this.bothHave(to, 'criu-page-server')) ? await s.pageServer(criuTlsFiles(this.agent.dataDir)) : undefined;
       progress.phase('checkpoint');
       const t0 = performance.now();
-      if (testFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
+      if (migrationTestFault(this.agent.dataDir, 'dump')) throw new InternalError(`checkpoint of ${name} failed on ${this.me}: CRIU dump refused (test fault: BERTH_TEST_MIGRATION_FAULT)`);
       // On a data link the memory goes while CRIU writes it (pages-tail.ts); the folder is
       // emptied first (runc's checkpoint would, a moment later) so only this dump is followed.
       const stopDir = path.join(this.agent.checkpointsDir(name), 'stop');
@@ -1068,7 +1060,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
       expect = 'done';
       if (mode === 'cold') return ok('received');
       ok('restore');
-      if (testFault(agent.dataDir, 'restore')) await fsp.rm(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'), { force: true });
+      if (migrationTestFault(agent.dataDir, 'restore')) await fsp.rm(path.join(agent.checkpointsDir(name), 'stop', 'inventory.img'), { force: true });
       if (mode === 'post-copy' && !lazyFrom) throw new InvalidArgumentError('lazy', 'a post-copy move whose source did not say where its memory is served');
       try {
         if (lazyFrom) {

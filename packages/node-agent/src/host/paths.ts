@@ -58,3 +58,15 @@ export function toolEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   const parts = [bin, ...rest.split(':').filter((p) => p && p !== bin)];
   return { ...base, PATH: parts.join(':') };
 }
+
+/**
+ * The test-only migration fault hook: `<data dir>/BERTH_TEST_MIGRATION_FAULT` names one fault
+ * (moves.ts: `dump`, `restore`; runtime/late-freeze.ts: `late-freeze-miss`). Never set outside tests.
+ */
+export function migrationTestFault(dataDir: string, what: 'dump' | 'restore' | 'late-freeze-miss'): boolean {
+  try {
+    return fs.readFileSync(path.join(dataDir, 'BERTH_TEST_MIGRATION_FAULT'), 'utf8').trim() === what;
+  } catch {
+    return false;
+  }
+}

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { criuLateFreezeLib } from '../host/paths';
+import { criuLateFreezeLib, migrationTestFault } from '../host/paths';
 
 export interface LateFreeze {
   /** For CRIU's environment: the library's two variables (LD_PRELOAD is the caller's: `lib`). */
@@ -17,16 +17,6 @@ export interface LateFreeze {
   frozen: Promise<void>;
   heard: () => boolean;
   close: () => void;
-}
-
-/** Test-only: `<data dir>/BERTH_TEST_MIGRATION_FAULT` saying `late-freeze-miss` (moves.ts's fault file). */
-function missFault(dataDir: string | undefined): boolean {
-  if (!dataDir) return false;
-  try {
-    return fs.readFileSync(path.join(dataDir, 'BERTH_TEST_MIGRATION_FAULT'), 'utf8').trim() === 'late-freeze-miss';
-  } catch {
-    return false;
-  }
 }
 
 /** unix socket paths are at most 107 bytes; a longer work folder freezes the old way. */
@@ -59,7 +49,7 @@ export async function lateFreeze(freezerDir: string, work: string, dataDir?: str
   if (!listening) return undefined;
   return {
     // (Test fault: the helper aimed at a file CRIU never opens, so it misses CRIU's freeze.)
-    env: { BERTH_CRIU_FREEZE_LATE: missFault(dataDir) ? `${state}.berth-test-miss` : state, BERTH_CRIU_FROZEN_SOCKET: sock },
+    env: { BERTH_CRIU_FREEZE_LATE: dataDir && migrationTestFault(dataDir, 'late-freeze-miss') ? `${state}.berth-test-miss` : state, BERTH_CRIU_FROZEN_SOCKET: sock },
     lib,
     frozen,
     heard: () => heard,

@@ -609,16 +609,18 @@ export class RuncDriver implements RuntimeDriver {
       const r = await tool.exit;
       return `runc checkpoint --lazy-pages ${name} ${describeExit(r)}: ${criuLogErrors(path.join(work, 'dump.log')) || 'no error logged'}`;
     };
-    const ready = await waitFor(() => fs.statSync(statusFile).size > 0, tool, 120_000);
-    if (ready !== 'ok') {
+    /** The dump is given up: runc and CRIU ended, their folders and the images gone. */
+    const abandon = async (e: Error): Promise<never> => {
       tool.kill();
-      const said = ready === 'timeout' ? `runc checkpoint --lazy-pages ${name}: not ready after 120 s` : await why();
       await tool.exit;
       reapGroup(group);
       await dropWork();
       await fsp.rm(imageDir, { recursive: true, force: true });
-      throw new InternalError(said);
-    }
+      throw e;
+    };
+    const ready = await waitFor(() => fs.statSync(statusFile).size > 0, tool, 120_000);
+    if (ready === 'timeout') await abandon(new InternalError(`runc checkpoint --lazy-pages ${name}: not ready after 120 s`));
+    if (ready === 'exited') await abandon(new InternalError(await why()));
     // CRIU's images are complete and its page server up. It holds the processes stopped under
     // ptrace, their freezer THAWED (it thawed it after seizing them, to run its parasite), until
     // it is done serving: were CRIU to die meanwhile, they would run on here while the target
@@ -630,12 +632,7 @@ export class RuncDriver implements RuntimeDriver {
       if (late) await this.heldFrozen(name, late, imageDir, false);
       await this.freezeCgroup(name);
     } catch (e) {
-      tool.kill();
-      await tool.exit;
-      reapGroup(group);
-      await dropWork();
-      await fsp.rm(imageDir, { recursive: true, force: true });
-      throw e;
+      await abandon(e as Error);
     }
     // The restore runs inside the container's user namespace: its root must read the images.
     const owner = rec.spec.privileged ? { uid: 0, gid: 0 } : hostRootIds(rec.spec, this.bundleOptions());
@@ -713,7 +710,8 @@ export class RuncDriver implements RuntimeDriver {
 
   /**
    * Freezes the container's cgroup directly (cgroup v1 freezer.state, else v2 cgroup.freeze)
-   * and waits until the kernel says frozen: `runc pause` would refuse a container CRIU holds.
+   * and waits until the kernel says frozen: ~1 ms, where `runc pause` (this.freeze) is a runc
+   * process of 20-40 ms, and this runs inside a move's downtime.
    */
   private async freezeCgroup(name: string): Promise<void> {
     const v1 = this.cgroupDir(name, 'freezer');
