@@ -31,6 +31,17 @@ const REPO = path.resolve(__dirname, '..', '..');
 const CLUSTER_JS = path.join(REPO, 'test/dist/support/berth-cluster.js');
 /** berth's CRIU wrapper first on runc's PATH, as berthd runs it (deploy/setup-host). */
 const TOOL_PATH = `/usr/local/lib/berth/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+/**
+ * CRIU's kernel-probe cache, which CRIU keeps by itself on a host whose /run is a tmpfs and
+ * berth gives its CRIUs here (deploy/criu-kdat-cache.c, /dev/shm/berth-criu): the floors'
+ * CRIUs get it too, so that neither side pays CRIU's 30-40 ms probe per run.
+ */
+const KDAT_LIB = '/usr/local/lib/berth/lib/criu-kdat-cache.so';
+function floorEnv(preload: string[] = []): NodeJS.ProcessEnv {
+  const kdat = fs.existsSync(KDAT_LIB) && fs.existsSync('/dev/shm/berth-criu') ? KDAT_LIB : undefined;
+  const libs = [...(kdat ? [kdat] : []), ...preload];
+  return { ...process.env, PATH: TOOL_PATH, ...(kdat ? { BERTH_CRIU_KDAT: '/dev/shm/berth-criu/criu.kdat' } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}) };
+}
 
 interface Options { sizes: number[]; trials: number }
 
@@ -85,7 +96,7 @@ async function lazyByHand(name: string, root1: string, bundleSrc: string, scratc
   const status = path.join(scratch, `status-${name}`);
   const clamp = '/usr/local/lib/berth/lib/criu-pipe-clamp.so';
   if (!fs.existsSync(clamp)) throw new Error(`${clamp} is missing: run deploy/setup-host`);
-  const env = { ...process.env, PATH: TOOL_PATH };
+  const env = floorEnv();
   run('cp', ['-a', bundleSrc, bundle]);
   fs.mkdirSync(images);
   fs.mkdirSync(`${copy}.work`, { recursive: true });
@@ -105,7 +116,7 @@ async function lazyByHand(name: string, root1: string, bundleSrc: string, scratc
     const t0 = performance.now();
     const fd = fs.openSync(status, 'a');
     const dumper = spawn('runc', ['--root', root1, 'checkpoint', '--lazy-pages', '--leave-running', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3',
-      '--image-path', images, '--work-path', `${images}.work`, name], { env: { ...env, CRIU_CONFIG_FILE: conf, LD_PRELOAD: clamp }, stdio: ['ignore', 'ignore', 'ignore', fd] });
+      '--image-path', images, '--work-path', `${images}.work`, name], { env: { ...floorEnv([clamp]), CRIU_CONFIG_FILE: conf }, stdio: ['ignore', 'ignore', 'ignore', fd] });
     fs.closeSync(fd);
     children.push(dumper);
     const dumped = ends(dumper);
@@ -228,7 +239,7 @@ async function main(): Promise<void> {
         const images = path.join(scratch, `img-${name}`);
         const copy = path.join(scratch, `copy-${name}`);
         const bundle = path.join(scratch, `bundle-${name}`);
-        const toolEnv = { ...process.env, PATH: TOOL_PATH };
+        const toolEnv = floorEnv();
         run('cp', ['-a', path.join(m(1), 'bundles', name), bundle]);
         const checkpoint = timed(() => run('runc', ['--root', root1, 'checkpoint', '--image-path', images, '--work-path', `${images}.work`, name], toolEnv));
         // Copied, then made readable by the container's root (CRIU restores from inside its user

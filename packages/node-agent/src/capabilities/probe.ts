@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { berthBinDir, criuPipeClampLib } from '../host/paths';
 import { describeResult, runTool } from '../host/run';
+import { criuToolEnv } from '../runtime/criu-env';
 import { uffdWindowAllowed } from '../runtime/lazy';
 import { probePageServerTls } from '../runtime/page-server';
 import type { CgroupInfo, CgroupLayout, CriuInfo, Feature, HostCapabilities, ToolInfo } from './types';
@@ -108,7 +109,7 @@ async function criuFeature(criu: string, names: string[]): Promise<Feature> {
   const details: string[] = [];
   let ok = true;
   for (const name of names) {
-    const r = await runTool(criu, ['check', '--feature', name]);
+    const r = await runTool(criu, ['check', '--feature', name], { env: criuToolEnv() });
     const said = (r.stdout + r.stderr).trim().split('\n').filter((l) => l.includes(name)).pop() ?? describeResult(`criu check --feature ${name}`, r);
     const yes = r.code === 0 && CRIU_FEATURE_SUPPORTED.test(said);
     ok &&= yes;
@@ -125,7 +126,7 @@ async function probeCriu(): Promise<CriuInfo> {
     return { available: false, version: '', path: '', detail, source: 'none', checkpointRestore: no(detail), lazyPages: no(detail), memDirtyTrack: no(detail), userNamespaces: no(detail), pageServerTls: no(detail) };
   }
   const source = path.dirname(criuPath) === berthBinDir() ? 'berth-private' : 'host';
-  const [ver, check] = await Promise.all([runTool(criuPath, ['--version']), runTool(criuPath, ['check'])]);
+  const [ver, check] = await Promise.all([runTool(criuPath, ['--version']), runTool(criuPath, ['check'], { env: criuToolEnv() })]);
   const version = /Version:\s*(\S+)/.exec(ver.stdout)?.[1] ?? '';
   const checkSaid = (check.stdout + check.stderr).trim().split('\n').pop() ?? '';
   if (check.code !== 0) {

@@ -40,6 +40,12 @@ export const criuPipeClampLib = (): string | undefined => builtHelper('criu-pipe
 export const criuLateFreezeLib = (): string | undefined => builtHelper('criu-late-freeze.so');
 
 /**
+ * deploy/criu-kdat-cache.c: preloaded into every CRIU berth runs, keeps CRIU's kernel-probe
+ * cache on a tmpfs where /run is none (runtime/criu-env.ts). Without it: 30-40 ms per CRIU run.
+ */
+export const criuKdatCacheLib = (): string | undefined => builtHelper('criu-kdat-cache.so');
+
+/**
  * deploy/berth-timens-exec.c: run in an exec'd process to join its container init's time
  * namespace before the command (runtime/runc.ts).
  */

@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { InternalError } from '../errors';
+import { criuToolEnv } from './criu-env';
 import { criuLogErrors } from './page-server';
 import type { PageServerTarget } from './page-server';
 import { describeExit, runWatched, waitFor, type ToolExit } from './watched';
@@ -49,7 +50,7 @@ export async function startLazyDaemon(imageDir: string, workDir: string, from: P
   const criu = ['criu', 'lazy-pages', '--page-server', '--address', from.address, '--port', String(from.port), ...tls,
     '--images-dir', imageDir, '--work-dir', workDir, '-o', log, '-v2'];
   const script = `${criu.map(shellQuote).join(' ')}; rc=$?; [ $rc -eq 0 ] || ${onFail.map(shellQuote).join(' ')} >/dev/null 2>&1; exit $rc`;
-  const tool = runWatched('/bin/sh', ['-c', script], { outliveBerthd: true });
+  const tool = runWatched('/bin/sh', ['-c', script], { outliveBerthd: true, env: criuToolEnv() });
   const why = (r: ToolExit): string => `criu lazy-pages ${describeExit(r)}: ${criuLogErrors(log) || 'no error logged'}`;
   const ready = await waitFor(() => fs.existsSync(path.join(workDir, 'lazy-pages.socket')), tool, 10_000);
   if (ready !== 'ok') {

@@ -22,6 +22,7 @@ import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
 import { closeStaleUffdWindow, reapGroup, recordGroup, removeRestoreWork, startLazyDaemon, sweepRestoreWork, withUffdWindow } from './lazy';
 import { describeExit, runWatched, waitFor } from './watched';
+import { criuToolEnv } from './criu-env';
 import { lateFreeze } from './late-freeze';
 import type { LateFreeze } from './late-freeze';
 import { criuConfig, criuLogErrors, criuTlsLines } from './page-server';
@@ -489,8 +490,7 @@ export class RuncDriver implements RuntimeDriver {
       // Frozen as late as can be: by CRIU's preloaded helper when CRIU is about to freeze it
       // (late-freeze.ts), else here, after the checks and files above, before runc starts.
       late = opts.freezeFirst && st?.status === 'running' ? await lateFreeze(this.cgroupDir(name, 'freezer'), work, this.opts.dataDir) : undefined;
-      const preload = [push, late?.lib].filter(Boolean).join(' ');
-      const env = { ...await this.criuEnv(work, ps ? criuTlsLines(ps) : []), ...late?.env, ...(preload ? { LD_PRELOAD: preload } : {}) };
+      const env = await this.criuEnv(work, ps ? criuTlsLines(ps) : [], [push, late?.lib], late?.env);
       if (opts.freezeFirst && st?.status === 'running' && !late) {
         const p = await this.runc(['pause', name]);
         if (p.code !== 0) throw this.toolError(`runc pause ${name}`, p, name);
@@ -578,7 +578,7 @@ export class RuncDriver implements RuntimeDriver {
     const push = criuTcpPushLib();
     // Frozen by CRIU's preloaded helper when CRIU is about to (late-freeze.ts), else paused first.
     late = await lateFreeze(this.cgroupDir(name, 'freezer'), work, this.opts.dataDir);
-    const env = { ...await this.criuEnv(work, criuTlsLines({ ...opts.serve, verifyName: false })), ...late?.env, LD_PRELOAD: [clamp, push, late?.lib].filter(Boolean).join(' ') };
+    const env = await this.criuEnv(work, criuTlsLines({ ...opts.serve, verifyName: false }), [clamp, push, late?.lib], late?.env);
     // runc wants a status fd it can write: a file, read back for CRIU's one byte.
     const statusFile = path.join(work, 'status');
     const statusFd = fs.openSync(statusFile, 'a', 0o600);
@@ -792,10 +792,11 @@ export class RuncDriver implements RuntimeDriver {
   /**
    * The environment of a runc checkpoint or restore: a CRIU config file in its work folder with
    * berth's options beside runc's (`lines`, e.g. a page server's TLS), and CRIU's network lock
-   * through nftables where this host's CRIU has it (see criuLockLines).
+   * through nftables where this host's CRIU has it (see criuLockLines); `preload`: libraries
+   * preloaded into CRIU beside the kdat cache's (criu-env.ts), with their variables `more`.
    */
-  private async criuEnv(work: string, lines: readonly string[] = []): Promise<NodeJS.ProcessEnv> {
-    return { ...toolEnv(), CRIU_CONFIG_FILE: await criuConfig(path.join(work, 'criu.conf'), [...await criuLockLines(), ...lines]) };
+  private async criuEnv(work: string, lines: readonly string[] = [], preload: ReadonlyArray<string | undefined> = [], more: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+    return criuToolEnv(preload, { ...more, CRIU_CONFIG_FILE: await criuConfig(path.join(work, 'criu.conf'), [...await criuLockLines(), ...lines]) });
   }
 
   private runc(args: string[], input?: string, more?: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ToolResult> {
@@ -822,7 +823,7 @@ export class RuncDriver implements RuntimeDriver {
  */
 let lockLines: Promise<string[]> | undefined;
 function criuLockLines(): Promise<string[]> {
-  lockLines ??= runTool('criu', ['check', '--feature', 'network_lock_nftables'], { timeoutMs: 10_000 })
+  lockLines ??= runTool('criu', ['check', '--feature', 'network_lock_nftables'], { timeoutMs: 10_000, env: criuToolEnv() })
     .then((r) => (r.code === 0 ? ['network-lock nftables'] : []), () => []);
   return lockLines;
 }

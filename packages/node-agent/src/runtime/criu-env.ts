@@ -1,0 +1,60 @@
+/**
+ * The environment of every CRIU berth runs, through runc or directly (dumps, restores, page
+ * servers, lazy-pages daemons, `criu check`): toolEnv() and the helpers preloaded into CRIU.
+ *
+ * Always, where setup-host built it: deploy/criu-kdat-cache.c, with BERTH_CRIU_KDAT naming
+ * CRIU's kernel-probe cache in a root-only folder on a tmpfs (/dev/shm/berth-criu). CRIU probes
+ * the kernel at every start (30-40 ms here: a restore's and a lazy-pages daemon's count inside
+ * a live move's downtime) unless it finds that cache, which it keeps only on a tmpfs: in
+ * /run/criu.kdat, and /run is no tmpfs on this host. The folder must be a real directory owned
+ * by this user with no access for others (another user could otherwise plant a cache for
+ * CRIU, which runs as root, to load); else no cache is used and CRIU probes each time.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { criuKdatCacheLib, toolEnv } from '../host/paths';
+
+const TMPFS_MAGIC = 0x01021994;
+
+/** Where berth's CRIUs keep their kernel-probe cache (BERTH_CRIU_KDAT_DIR overrides it, for tests). */
+export function criuKdatDir(): string {
+  return process.env['BERTH_CRIU_KDAT_DIR'] ?? '/dev/shm/berth-criu';
+}
+
+let checked: { dir: string; file: string | undefined } | undefined;
+
+/** The cache file to give CRIU, or undefined when its folder is not safe to use (or not a tmpfs). */
+export function criuKdatFile(): string | undefined {
+  const dir = criuKdatDir();
+  if (checked?.dir === dir) return checked.file;
+  let file: string | undefined;
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return remember(dir, undefined);
+  }
+  try {
+    const st = fs.lstatSync(dir);
+    const uid = process.getuid?.() ?? 0;
+    if (st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 && fs.statfsSync(dir).type === TMPFS_MAGIC) file = path.join(dir, 'criu.kdat');
+  } catch {
+    file = undefined;
+  }
+  return remember(dir, file);
+}
+
+function remember(dir: string, file: string | undefined): string | undefined {
+  checked = { dir, file };
+  return file;
+}
+
+/**
+ * toolEnv() for a CRIU (or a runc that runs one), with `preload` (libraries; undefined ones
+ * skipped) and the kdat cache's library in LD_PRELOAD, and `more` variables.
+ */
+export function criuToolEnv(preload: ReadonlyArray<string | undefined> = [], more: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const kdat = criuKdatCacheLib();
+  const file = kdat ? criuKdatFile() : undefined;
+  const libs = [file ? kdat : undefined, ...preload].filter((x): x is string => !!x);
+  return { ...toolEnv(), ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
+}
