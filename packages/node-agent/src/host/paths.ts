@@ -46,6 +46,15 @@ export const criuLateFreezeLib = (): string | undefined => builtHelper('criu-lat
 export const criuKdatCacheLib = (): string | undefined => builtHelper('criu-kdat-cache.so');
 
 /**
+ * deploy/criu-tar.c, as `tar` in a folder of its own, first on the PATH of every CRIU berth
+ * runs (runtime/criu-env.ts): CRIU's tar of an empty tmpfs made and unpacked without GNU tar.
+ */
+export const criuTarDir = (): string | undefined => {
+  const tar = builtHelper('criu-bin/tar');
+  return tar ? path.dirname(tar) : undefined;
+};
+
+/**
  * deploy/berth-timens-exec.c: run in an exec'd process to join its container init's time
  * namespace before the command (runtime/runc.ts).
  */

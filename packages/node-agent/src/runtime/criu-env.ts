@@ -2,6 +2,9 @@
  * The environment of every CRIU berth runs, through runc or directly (dumps, restores, page
  * servers, lazy-pages daemons, `criu check`): toolEnv() and the helpers preloaded into CRIU.
  *
+ * CRIU runs `tar` from its PATH for the content of every tmpfs of a container: where setup-host
+ * built it, deploy/criu-tar.c comes first (an empty tmpfs's archive made and unpacked in process).
+ *
  * Always, where setup-host built it: deploy/criu-kdat-cache.c, with BERTH_CRIU_KDAT naming
  * CRIU's kernel-probe cache in a root-only folder on a tmpfs (/dev/shm/berth-criu). CRIU probes
  * the kernel at every start (30-40 ms here: a restore's and a lazy-pages daemon's count inside
@@ -12,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { criuKdatCacheLib, toolEnv } from '../host/paths';
+import { criuKdatCacheLib, criuTarDir, toolEnv } from '../host/paths';
 
 const TMPFS_MAGIC = 0x01021994;
 
@@ -56,5 +59,8 @@ export function criuToolEnv(preload: ReadonlyArray<string | undefined> = [], mor
   const kdat = criuKdatCacheLib();
   const file = kdat ? criuKdatFile() : undefined;
   const libs = [file ? kdat : undefined, ...preload].filter((x): x is string => !!x);
-  return { ...toolEnv(), ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
+  const env = toolEnv();
+  const tar = criuTarDir();
+  if (tar) env['PATH'] = `${tar}:${env['PATH'] ?? ''}`;
+  return { ...env, ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
 }

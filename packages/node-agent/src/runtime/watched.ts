@@ -65,13 +65,20 @@ export function describeExit(r: ToolExit): string {
   return r.error ?? (r.signal ? `killed (${r.signal})` : `exit ${r.code}`);
 }
 
-/** Waits until `test()` holds (polled), the watched tool exits, or `timeoutMs` passes. */
+/**
+ * Waits until `test()` holds (polled), the watched tool exits, or `timeoutMs` passes. Polled
+ * every millisecond for the first 300 ms, every 5 ms after: both waits (a lazy dump's status
+ * byte, a lazy-pages daemon's socket) are inside a post-copy move's downtime, and usually
+ * end within tens of milliseconds.
+ */
 export async function waitFor(test: () => boolean, tool: Watched, timeoutMs: number): Promise<'ok' | 'exited' | 'timeout'> {
-  const until = Date.now() + timeoutMs;
+  const start = Date.now();
+  const until = start + timeoutMs;
   for (;;) {
     if (test()) return 'ok';
     if (tool.exited()) return test() ? 'ok' : 'exited';
-    if (Date.now() > until) return 'timeout';
-    await new Promise((r) => setTimeout(r, 5));
+    const now = Date.now();
+    if (now > until) return 'timeout';
+    await new Promise((r) => setTimeout(r, now - start < 300 ? 1 : 5));
   }
 }
