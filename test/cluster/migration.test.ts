@@ -94,6 +94,23 @@ function moveInBackground(args: string[], via: number): { exited: Promise<number
   return { exited: new Promise<number | null>((resolve) => move.on('exit', (code) => resolve(code))), err: () => err };
 }
 
+/** A process's cgroup in one hierarchy (`memory`, ...), from its /proc/PID/cgroup as the host sees it. */
+function hostCgroup(pid: number, controller: string): string {
+  const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]!.split(',').includes(controller));
+  if (!line) throw new Error(`process ${pid} is in no ${controller} cgroup`);
+  return line.split(':').slice(2).join(':');
+}
+
+/** The host pid of the process that is `inner` in the container whose init is host pid `init`. */
+function hostPidOf(init: number, inner: number): number {
+  const procs = fs.readFileSync(path.join('/sys/fs/cgroup/pids', hostCgroup(init, 'pids'), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  for (const p of procs) {
+    const ns = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]?.trim().split(/\s+/).map(Number);
+    if (ns && ns[ns.length - 1] === inner) return p;
+  }
+  throw new Error(`no process ${inner} in the container of ${init}`);
+}
+
 /** Sets (or clears) member i's test-only migration fault hook (moves.ts). */
 function fault(i: number, what: string | undefined): void {
   const f = path.join(c.dir(i), 'BERTH_TEST_MIGRATION_FAULT');
@@ -130,6 +147,13 @@ describe('live migration (stop-and-copy)', () => {
     // Frozen when CRIU froze it (deploy/criu-late-freeze.c), not before runc and CRIU started.
     expect(c.procs.get(1)!.output()).toMatch(/live move live1 to member2 .*: checkpoint \d+ ms \(frozen \d+ ms into it, as CRIU froze it;/);
     expect(c.runc(2, 'live1')?.status).toBe('running');
+    // Its processes were all in its own cgroups: restored without CRIU's cgroup work (runc makes
+    // them, CRIU is told to leave cgroups alone), they are in the instance's cgroups there.
+    const init2 = c.runc(2, 'live1')!.pid;
+    for (const ctl of ['memory', 'pids', 'cpu', 'freezer']) expect(hostCgroup(init2, ctl)).toMatch(/\/live1$/);
+    const inView = c.berth(2, ['exec', 'live1', '--', 'sh', '-c', 'grep -c ":/$" /proc/1/cgroup']);
+    expect(inView.err).toBe('');
+    expect(inView.out.trim()).toBe(String(fs.readFileSync(`/proc/${init2}/cgroup`, 'utf8').trim().split('\n').length));
     await waitFor('member1 to drop its copy', () => (held(1, 'live1').length === 0 && c.runc(1, 'live1') === undefined ? true : undefined));
     const rows = counter(2, 'live1');
     expect(rows.length).toBeGreaterThan(before + 10);
@@ -340,6 +364,36 @@ describe('live migration (stop-and-copy)', () => {
     await sleep(500);
     continuity(counter(3, 'live2'));
     expect(c.berth(1, ['delete', 'live2', '--force']).code).toBe(0);
+  });
+});
+
+describe('live migration: cgroups below the instance\'s', () => {
+  it('a process in a cgroup of its own below the instance\'s is in the same one after a live move (CRIU restores it)', async () => {
+    await launchCounter('cgsub', 1);
+    const started = c.berth(1, ['exec', 'cgsub', '--', 'sh', '-c', 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $!']);
+    expect(started.err).toBe('');
+    const inner = Number(started.out.trim());
+    const init1 = c.runc(1, 'cgsub')!.pid;
+    const sub1 = path.join('/sys/fs/cgroup/memory', hostCgroup(init1, 'memory'), 'sub');
+    fs.mkdirSync(sub1);
+    try {
+      fs.writeFileSync(path.join(sub1, 'cgroup.procs'), String(hostPidOf(init1, inner)));
+      expect(c.berth(1, ['exec', 'cgsub', '--', 'sh', '-c', `grep memory /proc/${inner}/cgroup`]).out).toMatch(/:memory:\/sub\n$/);
+      const r = c.berth(1, ['move', 'cgsub', '--target', 'member2', '--mode', 'stop-and-copy']);
+      expect(r.err).toBe('');
+      // On member2, CRIU made the cgroup below again and put the process back in it; init stays above.
+      const init2 = c.runc(2, 'cgsub')!.pid;
+      expect(hostCgroup(hostPidOf(init2, inner), 'memory')).toBe(`${hostCgroup(init2, 'memory')}/sub`);
+      expect(c.berth(2, ['exec', 'cgsub', '--', 'sh', '-c', `grep memory /proc/${inner}/cgroup /proc/1/cgroup`]).out).toMatch(new RegExp(`^/proc/${inner}/cgroup:\\d+:memory:/sub\n/proc/1/cgroup:\\d+:memory:/\n$`));
+      await waitFor('member1 to drop its copy', () => (c.runc(1, 'cgsub') === undefined && !fs.existsSync(sub1) ? true : undefined));
+      const sub2 = path.join('/sys/fs/cgroup/memory', hostCgroup(init2, 'memory'), 'sub');
+      expect(c.berth(1, ['delete', 'cgsub', '--force']).code).toBe(0);
+      expect(fs.existsSync(path.dirname(sub2))).toBe(false);
+    } finally {
+      for (const d of [sub1, path.dirname(sub1)]) {
+        try { fs.rmdirSync(d); } catch { /* gone (or the leftover check says so) */ }
+      }
+    }
   });
 });
 
