@@ -266,6 +266,7 @@ async function main(): Promise<void> {
       const floorDown = median(floor.map((f) => f.down));
       const floorSum = median(floor.map((f) => f.checkpoint + f.copy + f.restore));
       figures[`floor_${mb}mb_downtime_s`] = r3(floorDown);
+      figures[`floor_${mb}mb_downtimes_s`] = floor.map((f) => r3(f.down)).join(' ');
       figures[`floor_${mb}mb_checkpoint_s`] = r3(median(floor.map((f) => f.checkpoint)));
       figures[`floor_${mb}mb_copy_s`] = r3(median(floor.map((f) => f.copy)));
       figures[`floor_${mb}mb_restore_s`] = r3(median(floor.map((f) => f.restore)));
@@ -288,6 +289,7 @@ async function main(): Promise<void> {
         const key = `post_copy_floor_${mb}mb`;
         const med = (k: keyof typeof lazy[number]): number => r3(median(lazy.map((x) => x[k])));
         figures[`${key}_downtime_s`] = med('down');
+        figures[`${key}_downtimes_s`] = lazy.map((x) => r3(x.down)).join(' ');
         figures[`${key}_downtime_over_floor`] = r3(median(lazy.map((x) => x.down)) / floorDown);
         for (const k of ['pause', 'dump', 'copy', 'daemon', 'restore'] as const) figures[`${key}_${k}_s`] = med(k);
         table.push([`${mb} MB`, 'post-copy floor (runc + CRIU lazy by hand)', med('down').toFixed(3), '', String(figures[`${key}_downtime_over_floor`]),
@@ -311,6 +313,7 @@ async function main(): Promise<void> {
         const down = median(runs.map((r) => r.down));
         const key = `${tech.replace(/-/g, '_')}_${mb}mb`;
         figures[`${key}_downtime_s`] = r3(down);
+        figures[`${key}_downtimes_s`] = runs.map((r) => r3(r.down)).join(' ');
         figures[`${key}_total_s`] = r3(median(runs.map((r) => r.total)));
         figures[`${key}_downtime_over_floor`] = r3(down / floorDown);
         figures[`${key}_breakdown`] = runs.map((r) => r.line).join(' | ');

@@ -46,6 +46,12 @@ export const criuLateFreezeLib = (): string | undefined => builtHelper('criu-lat
 export const criuKdatCacheLib = (): string | undefined => builtHelper('criu-kdat-cache.so');
 
 /**
+ * deploy/criu-lazy-connect.c: preloaded into a post-copy restore's CRIU, whose connect to its
+ * lazy-pages daemon then waits for the daemon's socket, so that both start together.
+ */
+export const criuLazyConnectLib = (): string | undefined => builtHelper('criu-lazy-connect.so');
+
+/**
  * deploy/criu-tar.c, as `tar` in a folder of its own, first on the PATH of every CRIU berth
  * runs (runtime/criu-env.ts): CRIU's tar of an empty tmpfs made and unpacked without GNU tar.
  */

@@ -5,9 +5,11 @@
  * --lazy-pages` made, through userfaultfd.
  *
  * Contract:
- * - startLazyDaemon resolves once the daemon's socket is there for the restore (else rejects
- *   naming CRIU's error); `pulled` resolves when it exits 0 (every page arrived), else rejects
- *   with its first error.
+ * - startLazyDaemon resolves once the daemon runs; its `ready` once the daemon's socket is there
+ *   for the restore (else rejects naming CRIU's error; the daemon is killed); `pulled`
+ *   resolves when it exits 0 (every page arrived), else rejects with its first error. A
+ *   restore may start before `ready` only with criu-lazy-connect.so preloaded (its connect
+ *   waits for the socket while the daemon's watchdog lives).
  * - withUffdWindow: for a restore whose processes open their userfaultfd inside a user
  *   namespace, on a host where vm.unprivileged_userfaultfd is 0 (the kernel then refuses them):
  *   1 only while `fn` runs, one window at a time per berthd, and 0 again even when fn fails.
@@ -27,10 +29,17 @@ import { describeExit, runWatched, waitFor, type ToolExit } from './watched';
 
 
 export interface LazyDaemon {
+  /** Resolves once its socket is there for a restore; rejects (it exited, or 10 s passed) naming why. */
+  ready: Promise<void>;
+  /** The pid of the daemon's watchdog shell: gone once the daemon and its onFail are. */
+  pid: number;
   /** Resolves when every page arrived (the daemon exited 0); rejects naming CRIU's error. */
   pulled: Promise<void>;
   kill(): void;
 }
+
+/** The name CRIU's restore connects to, in its work folder, for its lazy-pages daemon. */
+export const LAZY_SOCKET = 'lazy-pages.socket';
 
 /**
  * `criu lazy-pages` for a restore from `imageDir`, pulling from the source's lazy page server
@@ -52,16 +61,17 @@ export async function startLazyDaemon(imageDir: string, workDir: string, from: P
   const script = `${criu.map(shellQuote).join(' ')}; rc=$?; [ $rc -eq 0 ] || ${onFail.map(shellQuote).join(' ')} >/dev/null 2>&1; exit $rc`;
   const tool = runWatched('/bin/sh', ['-c', script], { outliveBerthd: true, env: criuToolEnv() });
   const why = (r: ToolExit): string => `criu lazy-pages ${describeExit(r)}: ${criuLogErrors(log) || 'no error logged'}`;
-  const ready = await waitFor(() => fs.existsSync(path.join(workDir, 'lazy-pages.socket')), tool, 10_000);
-  if (ready !== 'ok') {
+  const ready = waitFor(() => fs.existsSync(path.join(workDir, LAZY_SOCKET)), tool, 10_000).then(async (got) => {
+    if (got === 'ok') return;
     tool.kill();
-    throw new InternalError(ready === 'timeout' ? 'criu lazy-pages: no socket after 10 s' : why(await tool.exit));
-  }
+    throw new InternalError(got === 'timeout' ? 'criu lazy-pages: no socket after 10 s' : why(await tool.exit));
+  });
+  ready.catch(() => undefined);
   const pulled = tool.exit.then((r) => {
     if (r.code !== 0) throw new InternalError(why(r));
   });
   pulled.catch(() => undefined);
-  return { pulled, kill: () => tool.kill() };
+  return { ready, pid: tool.pid, pulled, kill: () => tool.kill() };
 }
 
 /**

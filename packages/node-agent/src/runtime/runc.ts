@@ -16,11 +16,11 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { HostCapabilities } from '../capabilities/types';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../errors';
-import { criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../host/paths';
+import { criuLazyConnectLib, criuPipeClampLib, criuTcpPushLib, timensExecHelper, toolEnv } from '../host/paths';
 import { runTool } from '../host/run';
 import type { ToolResult } from '../host/run';
 import { Reverter } from '../reverter';
-import { closeStaleUffdWindow, reapGroup, recordGroup, removeRestoreWork, startLazyDaemon, sweepRestoreWork, withUffdWindow } from './lazy';
+import { closeStaleUffdWindow, LAZY_SOCKET, reapGroup, recordGroup, removeRestoreWork, startLazyDaemon, sweepRestoreWork, withUffdWindow } from './lazy';
 import { describeExit, runWatched, waitFor } from './watched';
 import { criuToolEnv } from './criu-env';
 import { lateFreeze } from './late-freeze';
@@ -663,13 +663,17 @@ export class RuncDriver implements RuntimeDriver {
     const work = path.join(this.opts.dataDir, 'lazy-restore', name);
     await removeRestoreWork(work);
     await fsp.mkdir(work, { recursive: true, mode: 0o700 });
-    const env = await this.criuEnv(work);
     const daemon = await startLazyDaemon(imageDir, work, from, [this.runcBin, ...this.runcArgs(['kill', '--all', name, 'KILL'])]);
+    // The restore starts beside the daemon where CRIU's connect to it can wait for its socket
+    // (deploy/criu-lazy-connect.c: while the daemon's watchdog lives); else once it is there.
+    const connect = criuLazyConnectLib();
+    const env = await this.criuEnv(work, [], [connect], connect ? { BERTH_CRIU_LAZY_SOCKET: LAZY_SOCKET, BERTH_CRIU_LAZY_DAEMON_PID: String(daemon.pid) } : {});
     const restore = (): Promise<ToolResult> => this.runc(['restore', '--detach', '--lazy-pages', '--image-path', imageDir, '--work-path', work, '--bundle', this.bundleDir(name), name], undefined, { env, timeoutMs: 60_000 });
     // An unprivileged container's restored processes open their userfaultfd inside its user
     // namespace: allowed only with vm.unprivileged_userfaultfd=1 (lazy.ts opens that window).
     let r: ToolResult;
     try {
+      if (!connect) await daemon.ready;
       r = this.readRecord(name)?.spec.privileged ? await restore() : await withUffdWindow(this.uffdMarker(), restore);
     } catch (e) {
       daemon.kill();
@@ -677,7 +681,9 @@ export class RuncDriver implements RuntimeDriver {
       throw e;
     }
     if (r.code !== 0) {
-      const said = criuLogErrors(path.join(work, 'restore.log')) || r.stderr.trim();
+      // (A daemon that never came up is the cause: its own error says why.)
+      const notUp = await daemon.ready.then(() => '', (e: Error) => e.message);
+      const said = notUp || criuLogErrors(path.join(work, 'restore.log')) || r.stderr.trim();
       daemon.kill();
       await this.runc(['delete', '--force', name]);
       await this.removeCgroups(name);
