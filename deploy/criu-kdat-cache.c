@@ -88,42 +88,48 @@ static openat_fn next_openat64;
 static rename_fn next_rename;
 static unlink_fn next_unlink;
 
-int open64(const char *path, int flags, ...)
+/* open64 (at: 0) or openat64 (at: 1, in `dir`), with CRIU's cache paths made berth's. */
+static int open_next(int at, int dir, const char *path, int flags, long mode)
 {
 	char buf[PATH_ROOM];
+	const char *p = redirect(path, buf);
+
+	if (!at) {
+		if (next_open64 == NULL)
+			next_open64 = (open_fn)dlsym(RTLD_NEXT, "open64");
+		if (next_open64 != NULL)
+			return next_open64(p, flags, (int)mode);
+		return (int)syscall(SYS_openat, AT_FDCWD, p, flags, mode);
+	}
+	if (next_openat64 == NULL)
+		next_openat64 = (openat_fn)dlsym(RTLD_NEXT, "openat64");
+	if (next_openat64 != NULL)
+		return next_openat64(dir, p, flags, (int)mode);
+	return (int)syscall(SYS_openat, dir, p, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
 	va_list ap;
 	long mode;
-	const char *p;
 
 	va_start(ap, flags);
 	mode = mode_of(flags, ap);
 	va_end(ap);
-	p = redirect(path, buf);
-	if (next_open64 == NULL)
-		next_open64 = (open_fn)dlsym(RTLD_NEXT, "open64");
-	if (next_open64 != NULL)
-		return next_open64(p, flags, (int)mode);
-	return (int)syscall(SYS_openat, AT_FDCWD, p, flags, mode);
+	return open_next(0, AT_FDCWD, path, flags, mode);
 }
 
 int open(const char *path, int flags, ...) __attribute__((alias("open64")));
 
 int openat64(int dir, const char *path, int flags, ...)
 {
-	char buf[PATH_ROOM];
 	va_list ap;
 	long mode;
-	const char *p;
 
 	va_start(ap, flags);
 	mode = mode_of(flags, ap);
 	va_end(ap);
-	p = redirect(path, buf);
-	if (next_openat64 == NULL)
-		next_openat64 = (openat_fn)dlsym(RTLD_NEXT, "openat64");
-	if (next_openat64 != NULL)
-		return next_openat64(dir, p, flags, (int)mode);
-	return (int)syscall(SYS_openat, dir, p, flags, mode);
+	return open_next(1, dir, path, flags, mode);
 }
 
 int openat(int dir, const char *path, int flags, ...) __attribute__((alias("openat64")));
