@@ -32,7 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PATH_ROOM 4096
+#define PATH_ROOM 512 /* BERTH_CRIU_KDAT and its temporary name: a longer one is not redirected */
 
 static int is(const char *a, const char *b)
 {
@@ -83,10 +83,19 @@ typedef int (*open_fn)(const char *, int, ...);
 typedef int (*openat_fn)(int, const char *, int, ...);
 typedef int (*rename_fn)(const char *, const char *);
 typedef int (*unlink_fn)(const char *);
-static open_fn next_open64;
-static openat_fn next_openat64;
-static rename_fn next_rename;
-static unlink_fn next_unlink;
+static void *next_open64, *next_openat64, *next_rename, *next_unlink;
+
+/* The next definition of `name`, looked up once (threads racing here look it up twice: harmless). */
+static void *next_of(void **slot, const char *name)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (f == NULL) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
 
 /* open64 (at: 0) or openat64 (at: 1, in `dir`), with CRIU's cache paths made berth's. */
 static int open_next(int at, int dir, const char *path, int flags, long mode)
@@ -94,18 +103,15 @@ static int open_next(int at, int dir, const char *path, int flags, long mode)
 	char buf[PATH_ROOM];
 	const char *p = redirect(path, buf);
 
+	open_fn o;
+	openat_fn oat;
+
 	if (!at) {
-		if (next_open64 == NULL)
-			next_open64 = (open_fn)dlsym(RTLD_NEXT, "open64");
-		if (next_open64 != NULL)
-			return next_open64(p, flags, (int)mode);
-		return (int)syscall(SYS_openat, AT_FDCWD, p, flags, mode);
+		o = (open_fn)next_of(&next_open64, "open64");
+		return o != NULL ? o(p, flags, (int)mode) : (int)syscall(SYS_openat, AT_FDCWD, p, flags, mode);
 	}
-	if (next_openat64 == NULL)
-		next_openat64 = (openat_fn)dlsym(RTLD_NEXT, "openat64");
-	if (next_openat64 != NULL)
-		return next_openat64(dir, p, flags, (int)mode);
-	return (int)syscall(SYS_openat, dir, p, flags, mode);
+	oat = (openat_fn)next_of(&next_openat64, "openat64");
+	return oat != NULL ? oat(dir, p, flags, (int)mode) : (int)syscall(SYS_openat, dir, p, flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
@@ -138,22 +144,16 @@ int rename(const char *from, const char *to)
 {
 	char a[PATH_ROOM], b[PATH_ROOM];
 	const char *x = redirect(from, a), *y = redirect(to, b);
+	rename_fn f = (rename_fn)next_of(&next_rename, "rename");
 
-	if (next_rename == NULL)
-		next_rename = (rename_fn)dlsym(RTLD_NEXT, "rename");
-	if (next_rename != NULL)
-		return next_rename(x, y);
-	return (int)syscall(SYS_renameat, AT_FDCWD, x, AT_FDCWD, y);
+	return f != NULL ? f(x, y) : (int)syscall(SYS_renameat, AT_FDCWD, x, AT_FDCWD, y);
 }
 
 int unlink(const char *path)
 {
 	char buf[PATH_ROOM];
 	const char *p = redirect(path, buf);
+	unlink_fn f = (unlink_fn)next_of(&next_unlink, "unlink");
 
-	if (next_unlink == NULL)
-		next_unlink = (unlink_fn)dlsym(RTLD_NEXT, "unlink");
-	if (next_unlink != NULL)
-		return next_unlink(p);
-	return (int)syscall(SYS_unlinkat, AT_FDCWD, p, 0);
+	return f != NULL ? f(p) : (int)syscall(SYS_unlinkat, AT_FDCWD, p, 0);
 }

@@ -13,9 +13,9 @@
  *     it), the end-of-archive blocks, padded to tar's 10 KiB record, in a gzip stream of one
  *     stored deflate block. Any tar reads it.
  *   - extract: when the archive (CRIU's fd 0, an image file) is exactly such a stream (one
- *     stored block, its CRC-32 and length right, a "./" folder header with a valid checksum,
- *     nothing else but zeros), the folder gets that mode, owner (unless --no-same-owner) and
- *     mtime, as GNU tar sets them as root.
+ *     stored block, its CRC-32 and length right, byte for byte the "./" header this tool
+ *     writes, nothing else but zeros), the folder gets that mode, owner (unless
+ *     --no-same-owner) and mtime, as GNU tar sets them as root.
  * Everything else, and anything unexpected on the way, runs the real GNU tar (/usr/bin/tar or
  * /bin/tar) with the same arguments and the untouched input (read with pread only).
  *
@@ -134,6 +134,37 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* `v` as width-1 octal digits (zero-padded) and a NUL, as GNU tar fills a numeric field. */
+static void put_octal(unsigned char *f, int width, unsigned long long v)
+{
+	f[width - 1] = 0;
+	for (int i = width - 2; i >= 0; i--, v >>= 3)
+		f[i] = (unsigned char)('0' + (v & 7));
+}
+
+/*
+ * The one header this tool writes: "./", a folder, with these attributes, in GNU format
+ * ("ustar  \0"), numeric owner, no names; -1 when one does not fit its octal field (GNU tar
+ * would write base-256 there: left to GNU tar).
+ */
+static int folder_header(unsigned char *h, unsigned long long mode, unsigned long long uid, unsigned long long gid, long long mtime)
+{
+	if (mode > 07777 || uid > 07777777 || gid > 07777777 || mtime < 0 || mtime > 077777777777LL)
+		return -1;
+	memset(h, 0, 512);
+	memcpy(h, "./", 2);
+	put_octal(h + 100, 8, mode);
+	put_octal(h + 108, 8, uid);
+	put_octal(h + 116, 8, gid);
+	put_octal(h + 124, 12, 0);
+	put_octal(h + 136, 12, (unsigned long long)mtime);
+	h[156] = '5';
+	memcpy(h + 257, "ustar  ", 8); /* GNU format: "ustar  \0" */
+	put_octal(h + 148, 7, header_sum(h)); /* six digits, NUL, then a space: as GNU tar */
+	h[155] = ' ';
+	return 0;
+}
+
 /* 0: an empty folder's archive written; -1: not handled here (nothing written). */
 static int create_empty(void)
 {
@@ -165,16 +196,8 @@ static int create_empty(void)
 		return -1;
 
 	memset(tar, 0, sizeof(tar));
-	memcpy(h, "./", 2);
-	snprintf((char *)h + 100, 8, "%07o", (unsigned)(st.st_mode & 07777));
-	snprintf((char *)h + 108, 8, "%07o", (unsigned)st.st_uid);
-	snprintf((char *)h + 116, 8, "%07o", (unsigned)st.st_gid);
-	snprintf((char *)h + 124, 12, "%011o", 0u);
-	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)st.st_mtime);
-	h[156] = '5';
-	memcpy(h + 257, "ustar  ", 8); /* GNU format: "ustar  \0" */
-	snprintf((char *)h + 148, 8, "%06o", header_sum(h));
-	h[155] = ' ';
+	if (folder_header(h, st.st_mode & 07777, st.st_uid, st.st_gid, (long long)st.st_mtime) != 0)
+		return -1;
 
 	/* gzip (RFC 1952): no name, no time; one final stored deflate block (RFC 1951). */
 	memset(gz, 0, 10);
@@ -198,7 +221,7 @@ static int create_empty(void)
 /* 0: applied; -1: not such an archive (nothing changed). */
 static int extract_empty(const char *dir, int same_owner)
 {
-	static unsigned char gz[MAX_ARCHIVE], tar[MAX_ARCHIVE];
+	static unsigned char gz[MAX_ARCHIVE], tar[MAX_ARCHIVE], mine[512];
 	struct stat st;
 	struct timespec times[2];
 	size_t at = 10, len = 0;
@@ -226,8 +249,7 @@ static int extract_empty(const char *dir, int same_owner)
 	}
 	if (at + 8 != (size_t)n || get_le(gz + at, 4) != crc32_of(tar, len) || get_le(gz + at + 4, 4) != len)
 		return -1;
-	if (len < 1536 || len % 512 != 0 || strcmp((char *)tar, "./") != 0 || tar[156] != '5' ||
-	    octal(tar + 148, 8) != (long long)header_sum(tar) || octal(tar + 124, 12) != 0)
+	if (len < 1536 || len % 512 != 0)
 		return -1;
 	for (size_t i = 512; i < len; i++)
 		if (tar[i] != 0)
@@ -236,14 +258,15 @@ static int extract_empty(const char *dir, int same_owner)
 	uid = octal(tar + 108, 8);
 	gid = octal(tar + 116, 8);
 	mtime = octal(tar + 136, 12);
-	if (mode < 0 || uid < 0 || gid < 0 || mtime < 0)
+	/* Exactly the header folder_header writes for these attributes, byte for byte: nothing
+	 * else (a prefix, owner names, another type or format) is taken here. */
+	if (mode < 0 || uid < 0 || gid < 0 || mtime < 0 || folder_header(mine, (unsigned long long)mode, (unsigned long long)uid, (unsigned long long)gid, mtime) != 0 ||
+	    memcmp(mine, tar, 512) != 0)
 		return -1;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "criu-tar: %s: %s\n", dir, strerror(errno));
-		_exit(2);
-	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1; /* (GNU tar says why) */
 	rc = 0;
 	if (geteuid() == 0) {
 		if (same_owner && fchown(fd, (uid_t)uid, (gid_t)gid) != 0)

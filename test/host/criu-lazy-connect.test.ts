@@ -72,6 +72,17 @@ describe('criu-lazy-connect (preloaded into a post-copy restore\'s CRIU)', () =>
     const r = await connectWith(dir, 'never.socket', { LD_PRELOAD: lib, BERTH_CRIU_LAZY_SOCKET: 'never.socket', BERTH_CRIU_LAZY_DAEMON_PID: String(gone) });
     expect(r.said).toBe('ENOENT');
     expect(r.ms).toBeLessThan(200);
+    // Ended but not reaped yet (a zombie: its parent, a `sleep`, never waits) counts as gone.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    try {
+      for (let i = 0; i < 100 && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${zombie}/status`, 'utf8')); i++) await new Promise((res) => setTimeout(res, 10));
+      const z = await connectWith(dir, 'never.socket', { LD_PRELOAD: lib, BERTH_CRIU_LAZY_SOCKET: 'never.socket', BERTH_CRIU_LAZY_DAEMON_PID: String(zombie) });
+      expect(z.said).toBe('ENOENT');
+      expect(z.ms).toBeLessThan(200);
+    } finally {
+      parent.kill('SIGKILL');
+    }
     const waited = await connectWith(dir, 'never.socket', { LD_PRELOAD: lib, BERTH_CRIU_LAZY_SOCKET: 'never.socket', BERTH_CRIU_LAZY_WAIT_MS: '300', BERTH_CRIU_LAZY_DAEMON_PID: String(process.pid) });
     expect(waited.said).toBe('ENOENT');
     expect(waited.ms).toBeGreaterThanOrEqual(250);

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { criuTarDir, criuToolEnv } from '@berth/node-agent';
 
 const CREATE = ['--create', '--gzip', '--no-unquote', '--no-wildcards', '--one-file-system', '--check-links', '--preserve-permissions', '--sparse', '--numeric-owner', '--directory', '/proc/self/fd/0', '.'];
@@ -93,6 +94,38 @@ describe('criu-tar (the tar on CRIU\'s PATH)', () => {
     const out2 = mk('gnu-out');
     expect(tar(shim(), EXTRACT(out2), gnu).status).toBe(0);
     expect(statOf(out2)).toBe(statOf(empty));
+  });
+
+  it('leaves to GNU tar what its own header cannot say: owners beyond its octal fields, another header', () => {
+    // An owner above 07777777 (GNU tar writes base-256 there): GNU tar's archive, the owner kept.
+    const big = mk('big-owner');
+    fs.chownSync(big, 3_000_000, 3_000_001);
+    const bigTar = path.join(work, 'big.tgz');
+    expect(tar(shim(), CREATE, big, bigTar).status).toBe(0);
+    expect(fs.statSync(bigTar).size).not.toBe(10240 + 23);
+    const out = mk('big-out');
+    expect(tar(shim(), EXTRACT(out), bigTar).status).toBe(0);
+    expect(statOf(out).split(' ')[1]).toBe('3000000:3000001');
+    // Its own archive with owner names added (as GNU tar would write without --numeric-owner),
+    // still one stored gzip block with a right CRC: not its own header, so GNU tar unpacks it,
+    // and GNU tar gives the owner by name (root), not the numbers 1234:5678.
+    const named = mk('named', 0o750);
+    fs.chownSync(named, 1234, 5678);
+    const ownTar = path.join(work, 'own.tgz');
+    expect(tar(shim(), CREATE, named, ownTar).status).toBe(0);
+    const t = zlib.gunzipSync(fs.readFileSync(ownTar));
+    t.write('root', 265, 'latin1');
+    t.write('root', 297, 'latin1');
+    t.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += t[i]!;
+    t.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const craftedTar = path.join(work, 'crafted.tgz');
+    fs.writeFileSync(craftedTar, zlib.gzipSync(t, { level: 0 }));
+    expect(fs.statSync(craftedTar).size).toBe(10240 + 23);
+    const out2 = mk('crafted-out', 0o755);
+    expect(tar(shim(), EXTRACT(out2), craftedTar).status).toBe(0);
+    expect(statOf(out2).split(' ').slice(0, 2).join(' ')).toBe('750 0:0');
   });
 
   it('hands a damaged archive to GNU tar, which refuses it (nothing applied)', () => {
