@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { BERTH } from '../support/berthd';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BerthCluster, waitFor } from '../support/berth-cluster';
 
@@ -90,6 +91,24 @@ describe('instances in a cluster', () => {
     expect(c.berth(elsewhere, ['delete', 'c1', '--force']).code).toBe(0);
     expect(runcStatus(at, 'c1')).toBeUndefined();
     for (const i of [1, 2, 3]) expect(instances(i).map((x) => x.name)).toEqual(['c2', 'c3', 't1']);
+  });
+
+  it('an instance whose start fails (its init gone) stays known to its member: deleted with --force, its record and volume go too', async () => {
+    expect(c.berth(1, ['launch', 'busybox', 'broken', '--target', 'member2']).code).toBe(0);
+    expect(c.berth(1, ['stop', 'broken']).code).toBe(0);
+    // Its init gone from its root: every start now fails (runc cannot exec it).
+    fs.rmSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'broken', 'sbin', 'init'), { force: true });
+    const start = c.berth(1, ['start', 'broken']);
+    expect(start.code).not.toBe(0);
+    await waitFor('broken listed in Error', () => (instances(1).find((i) => i.name === 'broken')?.status === 'Error' ? true : undefined), 30_000);
+    const del = c.berth(3, ['delete', 'broken', '--force']);
+    expect(del.err).toBe('');
+    expect(del.code).toBe(0);
+    for (const i of [1, 2, 3]) expect(instances(i).map((x) => x.name)).not.toContain('broken');
+    // Before, the failed start had taken the container's bundle with it, the member's agent took
+    // the instance for gone, and the delete dropped the intent but left these behind.
+    expect(fs.existsSync(path.join(c.dir(2), 'storage', 'default', 'volumes', 'broken'))).toBe(false);
+    expect(fs.existsSync(path.join(c.dir(2), 'instances', 'broken.json'))).toBe(false);
   });
 
   it('explains a placement with --dry-run, creating nothing', () => {

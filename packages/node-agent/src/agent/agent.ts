@@ -410,13 +410,30 @@ export class Agent {
 
   async get(name: string): Promise<InstanceView> {
     const r = await this.readRecord(name);
-    return { ...r, status: this.shown(name, (await this.runtime.state(name)).status) };
+    return { ...r, status: this.shown(name, (await this.containerState(name)).status) };
   }
 
   async state(name: string): Promise<RuntimeState & { diskBytes: number }> {
     await this.readRecord(name);
-    const [s, usage] = await Promise.all([this.runtime.state(name), this.pool.usage(name)]);
+    const [s, usage] = await Promise.all([this.containerState(name), this.pool.usage(name)]);
     return { ...s, status: this.shown(name, s.status), diskBytes: usage.bytes };
+  }
+
+  /**
+   * The runtime's state of an instance whose record is here. One with no container at all is
+   * Stopped: a start re-makes its bundle from the record and a `runc create` that then fails
+   * takes the new bundle with it (a start whose init is missing, say), leaving only the record
+   * and the volume. Before, such an instance was "not found" to the agent: the cluster's delete
+   * skipped it and dropped its intent, leaving its record and volume behind on the member.
+   * As Stopped it can be started again or deleted.
+   */
+  private async containerState(name: string): Promise<RuntimeState> {
+    try {
+      return await this.runtime.state(name);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      return { name, status: 'Stopped', pid: 0, cpuNs: 0, memoryBytes: 0, processes: 0 };
+    }
   }
 
   /**
@@ -432,7 +449,7 @@ export class Agent {
   async start(name: string): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (s.status === 'Running' || s.status === 'Frozen') throw new FailedPreconditionError(`instance "${name}" is already ${s.status.toLowerCase()}`);
       const stopped = this.checkpointDir(name, STATEFUL_STOP);
       if (fs.existsSync(stopped)) {
@@ -442,7 +459,7 @@ export class Agent {
         return;
       }
       // Re-create the bundle from the record, so config changed while stopped takes effect.
-      await this.runtime.delete(name);
+      await this.runtime.delete(name).catch((e: unknown) => { if (!(e instanceof NotFoundError)) throw e; });
       await this.runtime.create(await this.spec(r));
       await this.runtime.start(name);
     });
@@ -451,7 +468,7 @@ export class Agent {
   async stop(name: string, opts: { force?: boolean; timeoutMs?: number; stateful?: boolean } = {}): Promise<void> {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (s.status === 'Stopped') throw new FailedPreconditionError(`instance "${name}" is already stopped`);
       if (opts.stateful) {
         this.requireStateful(r);
@@ -496,7 +513,7 @@ export class Agent {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
       this.requireStateful(r);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running to be moved live (it is ${s.status.toLowerCase()})`);
       try {
         await this.runtime.checkpoint(name, this.checkpointDir(name, MOVE_DUMP), { leaveRunning: true, pageServer, freezeFirst: true, onFrozen });
@@ -521,7 +538,7 @@ export class Agent {
       const c = this.capabilities?.criu;
       if (c && !c.lazyPages.supported) throw new NotSupportedError('criu.lazyPages', c.lazyPages.detail);
       if (!this.runtime.checkpointLazy) throw new NotSupportedError('criu.lazyPages', 'this runtime driver has no lazy dump');
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (s.status !== 'Running') throw new FailedPreconditionError(`instance "${name}" must be running to be moved live (it is ${s.status.toLowerCase()})`);
       try {
         return await this.runtime.checkpointLazy(name, this.checkpointDir(name, MOVE_DUMP), { serve, onFrozen });
@@ -543,7 +560,7 @@ export class Agent {
     return this.locked(name, async () => {
       await this.readRecord(name);
       if (!this.runtime.restoreLazy) throw new NotSupportedError('criu.lazyPages', 'this runtime driver has no lazy restore');
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (s.status === 'Running' || s.status === 'Frozen') throw new FailedPreconditionError(`instance "${name}" is already ${s.status.toLowerCase()}`);
       const stopped = this.checkpointDir(name, STATEFUL_STOP);
       const pulling = await this.runtime.restoreLazy(name, stopped, from);
@@ -573,7 +590,7 @@ export class Agent {
       // processes again when it ends: it goes first.
       this.runtime.reapLazyDump?.(dir);
       await fsp.rm(dir, { recursive: true, force: true });
-      if ((await this.runtime.state(name)).status === 'Frozen') await this.runtime.unfreeze(name);
+      if ((await this.containerState(name)).status === 'Frozen') await this.runtime.unfreeze(name);
       return true;
     });
   }
@@ -589,7 +606,7 @@ export class Agent {
   async delete(name: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.locked(name, async () => {
       await this.readRecord(name);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if ((s.status === 'Running' || s.status === 'Frozen') && !opts.force) throw new FailedPreconditionError(`instance "${name}" is running; stop it first or delete with force`);
       await this.removeLocal(name);
     });
@@ -606,10 +623,10 @@ export class Agent {
         else next[k] = v;
       }
       if (isTrue(next['security.privileged']) !== isTrue(r.config['security.privileged'])) {
-        const s = await this.runtime.state(name);
+        const s = await this.containerState(name);
         if (s.status !== 'Stopped') throw new FailedPreconditionError('config.security.privileged can only change while the instance is stopped');
       }
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (s.status === 'Running' || s.status === 'Frozen') {
         const dev = await this.rootDevice(await this.pool.volumePath(name));
         const limits = limitsFromConfig(next, dev);
@@ -664,7 +681,7 @@ export class Agent {
           revert.add(() => this.pool.deleteVolume(tmpVol));
         } else {
           rootfs = await this.pool.volumePath(name);
-          if ((await this.runtime.state(name)).status === 'Running') {
+          if ((await this.containerState(name)).status === 'Running') {
             await this.runtime.freeze(name);
             thaw = true;
           }
@@ -698,7 +715,7 @@ export class Agent {
       const snapName = snap ?? nextSnapshotName(r.snapshots);
       validateInstanceName(snapName, 'snapshot');
       if (r.snapshots.some((x) => x.name === snapName)) throw new AlreadyExistsError(`snapshot "${name}/${snapName}" already exists`);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       const revert = new Reverter();
       try {
         if (opts.stateful) {
@@ -745,7 +762,7 @@ export class Agent {
     await this.locked(name, async () => {
       const r = await this.readRecord(name);
       if (!r.snapshots.some((x) => x.name === snap)) throw new NotFoundError(`snapshot "${name}/${snap}" not found`);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       const wasRunning = s.status === 'Running' || s.status === 'Frozen';
       if (wasRunning) await this.runtime.stop(name, { force: true, timeoutMs: 0 });
       await this.pool.restore(name, snap);
@@ -862,7 +879,7 @@ export class Agent {
   async exportInstance(name: string, format?: import('../storage/types').StreamFormat, opts: { live?: boolean; frozen?: boolean } = {}): Promise<InstanceExport> {
     return this.locked(name, async () => {
       const r = await this.readRecord(name);
-      const s = await this.runtime.state(name);
+      const s = await this.containerState(name);
       if (opts.live) {
         this.requireStateful(r);
         if (s.status !== (opts.frozen ? 'Frozen' : 'Running')) throw new FailedPreconditionError(`instance "${name}" is ${s.status.toLowerCase()}: a live move needs it running`);

@@ -17,6 +17,7 @@ import { CancelledError } from './operations';
 import { checkLaunch, explainPlacement } from './placement-api';
 import { Moves } from './evacuation';
 import type { ClusterMember } from './cluster-member';
+import { DELETE_FAILED } from './reconciler';
 
 export function clusterInstanceHandlers(member: ClusterMember, local: InstanceServiceHandlers, waitMs = 120_000): InstanceServiceHandlers {
   const store = member.store;
@@ -30,7 +31,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
    * no leader round trip per change); after a quiet second, linearizable again (a member cut
    * off from the leader fails the read within the request timeout, as before).
    */
-  async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean, cancelled: () => boolean = () => false): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
+  async function settle(name: string, done: (i: InstanceIntent | undefined, o: InstanceObserved | undefined) => boolean, cancelled: () => boolean = () => false, fails: (error: string) => boolean = () => true): Promise<{ intent?: InstanceIntent | undefined; observed?: InstanceObserved | undefined }> {
     const deadline = Date.now() + waitMs;
     for (let local = false; ;) {
       if (cancelled()) throw new CancelledError('cancelled');
@@ -40,7 +41,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
       launchTrace(me, 'settle.read', name, `${intent?.location ?? '-'}/${observed?.status ?? '-'}`);
       if (done(intent, observed)) return { intent, observed };
       if (intent?.placementError && !intent.location) throw new ClusterError('FAILED_PRECONDITION', intent.placementError);
-      if (observed?.status === 'Error' && observed.error) throw new ClusterError('FAILED_PRECONDITION', `on ${observed.location}: ${observed.error}`);
+      if (observed?.status === 'Error' && observed.error && fails(observed.error)) throw new ClusterError('FAILED_PRECONDITION', `on ${observed.location}: ${observed.error}`);
       if (Date.now() > deadline) {
         throw Object.assign(new Error(`instance "${name}" did not reach its state within ${waitMs / 1000} s (${intent?.location ? `on ${intent.location}, last seen ${observed?.status ?? 'nothing yet'}` : 'not placed yet'}); it is still being worked on`), { code: grpc.status.DEADLINE_EXCEEDED });
       }
@@ -216,7 +217,7 @@ export function clusterInstanceHandlers(member: ClusterMember, local: InstanceSe
         throw new ClusterError('FAILED_PRECONDITION', `instance "${r.name}" is on member ${owner}, which is offline: only its member can delete it; bring ${owner} back, or if it is lost for good, \`berth cluster remove --force ${owner}\` drops the records of its instances`);
       }
       await store.changeInstance(r.name, (i) => ({ ...i, deleting: true }));
-      return member.operations.start({ description: `delete ${r.name}`, resources: { instances: `/1.0/instances/${r.name}` }, run: async () => { await settle(r.name, (i) => !i); } });
+      return member.operations.start({ description: `delete ${r.name}`, resources: { instances: `/1.0/instances/${r.name}` }, run: async () => { await settle(r.name, (i) => !i, undefined, (error) => error.startsWith(DELETE_FAILED)); } });
     }),
     GetInstanceState: owned('GetInstanceState', local.GetInstanceState),
     ConsoleLog: owned('ConsoleLog', local.ConsoleLog),

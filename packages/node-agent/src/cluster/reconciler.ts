@@ -35,6 +35,14 @@ import type { Mover } from './moves';
 /** How often incoming copies nobody claims are looked for. */
 const SWEEP_MS = 60_000;
 /** A pass takes every intent located here at most this often; others take what changed. */
+
+/**
+ * The start of an observed error the owner publishes when it fails to delete an instance: a
+ * delete waits for the instance to go and fails on such an error only, not on one left by
+ * what the instance did before (a start that failed and is retried, say).
+ */
+export const DELETE_FAILED = 'delete failed: ';
+
 export const FULL_PASS_MS = 2000;
 
 const INSTANCES_FROM = Buffer.from(P_INSTANCES);
@@ -236,7 +244,13 @@ export class Reconciler {
       await this.store.changeInstance(i.name, (x) => (x.renaming?.from === from ? { ...x, renaming: undefined } : x));
     }
     if (i.deleting) {
-      if (local) await this.agent.delete(i.name, { force: true });
+      if (local) {
+        try {
+          await this.agent.delete(i.name, { force: true });
+        } catch (e) {
+          throw new Error(`${DELETE_FAILED}${(e as Error).message}`);
+        }
+      }
       await this.store.removeInstance(i.name);
       return 'removed';
     }
