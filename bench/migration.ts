@@ -25,6 +25,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { criuKdatCacheLib, criuKdatFile } from '@berth/node-agent';
 import { median } from './common';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -36,11 +37,11 @@ const TOOL_PATH = `/usr/local/lib/berth/bin:${process.env.PATH ?? '/usr/sbin:/us
  * berth gives its CRIUs here (deploy/criu-kdat-cache.c, /dev/shm/berth-criu): the floors'
  * CRIUs get it too, so that neither side pays CRIU's 30-40 ms probe per run.
  */
-const KDAT_LIB = '/usr/local/lib/berth/lib/criu-kdat-cache.so';
 function floorEnv(preload: string[] = []): NodeJS.ProcessEnv {
-  const kdat = fs.existsSync(KDAT_LIB) && fs.existsSync('/dev/shm/berth-criu') ? KDAT_LIB : undefined;
-  const libs = [...(kdat ? [kdat] : []), ...preload];
-  return { ...process.env, PATH: TOOL_PATH, ...(kdat ? { BERTH_CRIU_KDAT: '/dev/shm/berth-criu/criu.kdat' } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}) };
+  const lib = criuKdatCacheLib();
+  const file = lib ? criuKdatFile() : undefined;
+  const libs = [...(file ? [lib!] : []), ...preload];
+  return { ...process.env, PATH: TOOL_PATH, ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}) };
 }
 
 interface Options { sizes: number[]; trials: number }

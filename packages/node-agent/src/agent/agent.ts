@@ -789,7 +789,7 @@ export class Agent {
     return this.lockedBoth(from, to, async () => {
       const r = await this.readRecord(from);
       if (fs.existsSync(this.recordPath(to)) || (await this.pool.listVolumes()).includes(to)) throw new AlreadyExistsError(`instance "${to}" already exists`);
-      const s = await this.runtime.state(from).catch((e: unknown) => { if (e instanceof NotFoundError) return { status: 'Stopped' as const }; throw e; });
+      const s = await this.containerState(from);
       if (s.status !== 'Stopped' && s.status !== 'Created') throw new FailedPreconditionError(`instance "${from}" is ${s.status.toLowerCase()}: stop it before renaming it`);
       const revert = new Reverter();
       try {
@@ -844,7 +844,7 @@ export class Agent {
       }
       const revert = new Reverter();
       try {
-        const s = await this.runtime.state(src).catch((e: unknown) => { if (e instanceof NotFoundError) return { status: 'Stopped' as const }; throw e; });
+        const s = await this.containerState(src);
         const freeze = snap === undefined && s.status === 'Running';
         if (freeze) await this.runtime.freeze(src);
         try {
