@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import * as tls from 'node:tls';
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { createCertificateAuthority, fingerprint, fingerprintDer, issueCertificate } from '@berth/control-plane';
 import type { MemberPki } from '@berth/control-plane';
-import { CorruptFrameError, DataListener, dial, FrameWriter, LAST, readFrames } from './data-link';
+import { CorruptFrameError, DataListener, dial, FrameReceiver, FrameWriter, LAST, readFrames } from './data-link';
 
 const ca = createCertificateAuthority({ commonName: 'berth-test-ca', validDays: 1 });
 const pkiOf = (cn: string, authority = ca): MemberPki => {
@@ -119,6 +120,79 @@ describe('data links', () => {
     out2.destroy();
     inn.destroy();
     inn2.destroy();
+  });
+
+  /** A link whose listening side writes `send`'s frames and whose dialling side reads through a FrameReceiver. */
+  const received = async (receiver: FrameReceiver, send: (inn: tls.TLSSocket) => Promise<void>): Promise<{ frames: AsyncGenerator<import('./data-link').HeldFrame>; sending: Promise<void>; out: tls.TLSSocket }> => {
+    const { offer, socket } = l.expect(fingerprint(client.certPem));
+    const out = await dial(offer, client, undefined, receiver);
+    out.on('error', () => undefined);
+    const inn = await socket;
+    inn.on('error', () => undefined);
+    const sending = send(inn).finally(() => inn.end());
+    sending.catch(() => undefined);
+    return { frames: receiver.frames(), sending, out };
+  };
+
+  it('a receiver (dial\'s onread) hands over the same frames whole, one pooled buffer each; a slow reader stops the link instead of piling frames up', async () => {
+    const sizes = [0, 1, 9, 70_000, 1 << 20, (1 << 20) + 3, 3 << 20, 16_383, 16_384, 16_385];
+    const sent = createHash('sha256');
+    const receiver = new FrameReceiver(4);
+    const { frames, sending, out } = await received(receiver, async (inn) => {
+      const w = new FrameWriter(inn);
+      for (let i = 0; i < 60; i++) {
+        const b = randomBytes(sizes[i % sizes.length]!);
+        sent.update(b);
+        await w.frame(1 + (i % 5), b, i === 59);
+      }
+    });
+    const got = createHash('sha256');
+    const seen: Array<{ kind: number; len: number; last: boolean }> = [];
+    let n = 0;
+    for await (const f of frames) {
+      got.update(f.data);
+      seen.push({ kind: f.kind, len: f.data.length, last: f.last });
+      // The first frames are held a while (a slow disk): the sender must be stopped meanwhile.
+      if (n++ < 4) setTimeout(f.release, 300);
+      else f.release();
+    }
+    await sending;
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => ({ kind: 1 + (i % 5), len: sizes[i % sizes.length], last: i === 59 })));
+    expect(got.digest('hex')).toBe(sent.digest('hex'));
+    expect(receiver.pauses).toBeGreaterThan(0);
+    // Never more than its pool, plus the frames completed by the one read that filled it.
+    expect(receiver.maxHeld).toBeLessThanOrEqual(4 + 2);
+    out.destroy();
+  });
+
+  it('a receiver refuses a frame failing its CRC-32 (naming its offset), one over the limit, and a link ending inside a frame; frames whole before it come first', async () => {
+    const raw = (kind: number, payload: Buffer, crc?: number): Buffer => {
+      const h = Buffer.alloc(9);
+      h[0] = kind;
+      h.writeUInt32BE(payload.length, 1);
+      h.writeUInt32BE(crc ?? crc32(payload), 5);
+      return Buffer.concat([h, payload]);
+    };
+    const drain = async (frames: AsyncGenerator<import('./data-link').HeldFrame>): Promise<number[]> => {
+      const kinds: number[] = [];
+      for await (const f of frames) {
+        kinds.push(f.kind);
+        f.release();
+      }
+      return kinds;
+    };
+    const good = raw(2, Buffer.from('fine'));
+    const a = await received(new FrameReceiver(), async (inn) => { inn.write(Buffer.concat([good, raw(3, Buffer.from('hello world'), 12345)])); });
+    const kindsA: number[] = [];
+    await expect((async () => { for await (const f of a.frames) kindsA.push(f.kind); })()).rejects.toThrow(new CorruptFrameError(`data link: the frame at offset ${good.length} (11 bytes) failed its CRC-32 check (corrupt or tampered)`));
+    expect(kindsA).toEqual([2]);
+    const b = await received(new FrameReceiver(), async (inn) => { inn.write(raw(2, Buffer.alloc(100)).subarray(0, 50)); });
+    await expect(drain(b.frames)).rejects.toThrow(/ended inside a frame at offset 0 \(50 bytes of it arrived\)/);
+    const big = Buffer.alloc(9);
+    big.writeUInt32BE(1 << 30, 1);
+    const c = await received(new FrameReceiver(), async (inn) => { inn.write(big); });
+    await expect(drain(c.frames)).rejects.toThrow(/a frame of 1073741824 bytes at offset 0 \(at most 16777216\)/);
+    for (const x of [a, b, c]) x.out.destroy();
   });
 
   /** Dials and reports whether the listener closed the connection without handing it over. */

@@ -33,7 +33,7 @@ import { unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
 import { peerCertificateFingerprint } from '@berth/control-plane';
 import type { MemberPki } from '@berth/control-plane';
-import { CorruptFrameError, dial, FRAME_HEADER, FrameWriter, readFrames } from './data-link';
+import { CorruptFrameError, dial, FRAME_HEADER, FrameReceiver, FrameWriter } from './data-link';
 import type { DataLinks } from './data-link';
 
 /** Data-link frame kind of an image's bytes. */
@@ -339,19 +339,20 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
        * The bytes of one chunk or frame at `pos` (checked), into the file and the hash; a
        * frame's bytes as the pieces they came in (one positioned writev, no copy).
        */
-      const take = async (pieces: readonly Buffer[], length: number): Promise<void> => {
+      const take = async (pieces: readonly Buffer[], length: number, written?: () => void): Promise<void> => {
         if (pos + length > r.end) throw new Error(`chunk at offset ${pos} runs past the range's end ${r.end}`);
         if (writeError) throw writeError;
-        if (length > 0) {
-          const w = (pieces.length === 1 ? fh.write(pieces[0]!, 0, length, pos) : fh.writev(pieces as Buffer[], pos)).then(() => undefined, (e: Error) => { writeError ??= e; });
-          writing.add(w);
-          void w.finally(() => writing.delete(w));
-          if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
-        }
+        // Hashed before anything is awaited: once written, a receiver's buffer is used again.
         if (pos === hashed) {
           for (const b of pieces) hash.update(b);
           hashed += length;
         }
+        if (length > 0) {
+          const w = (pieces.length === 1 ? fh.write(pieces[0]!, 0, length, pos) : fh.writev(pieces as Buffer[], pos)).then(() => undefined, (e: Error) => { writeError ??= e; }).finally(written);
+          writing.add(w);
+          void w.finally(() => writing.delete(w));
+          if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
+        } else written?.();
         pos += length;
         report.bytes += length;
         report.byPeer[peer.name] = (report.byPeer[peer.name] ?? 0) + length;
@@ -361,17 +362,27 @@ export async function fetchImage(o: FetchImageOptions): Promise<FetchReport> {
         for await (const c of call as AsyncIterable<DataChunk__Output>) {
           last = Date.now();
           if (c.linkTicket && o.links && !sock) {
-            // The bytes come on a data link: frames of K_IMAGE, each CRC-checked by readFrames.
-            const s = await dial({ address: c.linkAddress, ticket: c.linkTicket }, o.links.pki);
+            // The bytes come on a data link: frames of K_IMAGE, each whole in one buffer of the
+            // receiver's pool and CRC-checked, given back once written.
+            const receiver = new FrameReceiver(WRITES_IN_FLIGHT + 4);
+            const s = await dial({ address: c.linkAddress, ticket: c.linkTicket }, o.links.pki, undefined, receiver);
             sock = s;
             s.on('error', () => undefined);
             let ended = false;
             try {
-              for await (const f of readFrames(s)) {
+              for await (const f of receiver.frames()) {
                 last = Date.now();
-                if (f.kind !== K_IMAGE) throw new Error(`a data-link frame of kind ${f.kind} at offset ${pos}`);
-                await take(f.pieces, f.length);
-                report.linked += f.length;
+                if (f.kind !== K_IMAGE) {
+                  f.release();
+                  throw new Error(`a data-link frame of kind ${f.kind} at offset ${pos}`);
+                }
+                try {
+                  await take([f.data], f.data.length, f.release);
+                } catch (e) {
+                  f.release();
+                  throw e;
+                }
+                report.linked += f.data.length;
                 if (f.last) {
                   ended = true;
                   break;
