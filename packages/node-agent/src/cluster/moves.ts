@@ -91,7 +91,8 @@ import { unary } from '../daemon/grpc';
 import { toStatus } from '../daemon/status';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../errors';
 import type { SectionSink } from '../storage/stream';
-import { removeFromVolume, tarOf, tarOfFolder, untarInto, volumeDelta, walkVolume } from './volume-delta';
+import { removeFromVolume, tarOf, untarInto, volumeDelta, walkVolume } from './volume-delta';
+import { CHECKPOINT_FILE_POOL, FILE_POOL_SIZE, FilePool, tarOfCheckpoints, untarCheckpointsInto } from './checkpoint-tar';
 import { dial, FrameWriter, readFrames } from './data-link';
 import { decodePages, encodePages, ownLike, PagesSink, PagesTail } from './pages-tail';
 import type { PagesFileSum } from './pages-tail';
@@ -411,7 +412,7 @@ export class Mover {
       if (exp.checkpoints) {
         progress.phase('images');
         progress.totalOf('images', exp.checkpoints);
-        await s.tool('checkpoint', tarOfFolder(exp.checkpoints));
+        await s.tool('checkpoint', tarOfCheckpoints(exp.checkpoints));
       }
       await s.end();
       await s.phase('received');
@@ -514,8 +515,8 @@ export class Mover {
       if (live.dumped) await writeRestoreAsked(this.agent, name, { to, id });
       live.restoreAsked = true;
       // (Not what a lazy dump still serving keeps beside its images: its work folder, its process group.)
-      const exclude = [...(tail ? ['./stop/pages-*.img'] : []), ...(lazy ? [`./${MOVE_DUMP}.work`, `./${MOVE_DUMP}.pgid`] : [])];
-      await s.tool('checkpoint', tarOfFolder(this.agent.checkpointsDir(name), exclude, pageServer || lazy ? { from: MOVE_DUMP, to: 'stop' } : undefined));
+      const exclude = [`./${CHECKPOINT_FILE_POOL}`, ...(tail ? ['./stop/pages-*.img'] : []), ...(lazy ? [`./${MOVE_DUMP}.work`, `./${MOVE_DUMP}.pgid`] : [])];
+      await s.tool('checkpoint', tarOfCheckpoints(this.agent.checkpointsDir(name), exclude, pageServer || lazy ? { from: MOVE_DUMP, to: 'stop' } : undefined));
       const tImages = performance.now();
       // On a link the target waits for the pages' sums (none when they went in the tar).
       if (s.linked) await s.pagesEnd(sums ? await sums : []);
@@ -1012,6 +1013,8 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
     pass1.on('error', () => undefined); // the import's failure is what is reported
     let importing: Promise<void> | undefined;
     let sink: SectionSink | undefined;
+    /** Live: empty files for the images (made while the volume comes; undefined until then). */
+    let filePool: FilePool | undefined;
     let offset = 0;
     let answered = false;
     let work: Promise<void> = Promise.resolve();
@@ -1042,6 +1045,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
       linked?.destroy();
       pass1.destroy();
       sink?.abort();
+      await filePool?.dispose().catch(() => undefined);
       if (importing) await importing.catch(() => undefined);
       if (moveId) await agent.dropIncoming(name, moveId).catch(() => undefined);
     };
@@ -1094,12 +1098,15 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
       }
       ok('running');
     };
-    /** The instance's checkpoints folder, emptied (the source sends all of it). */
-    const freshCheckpoints = async (): Promise<void> => {
-      const dir = agent.checkpointsDir(name);
-      await fsp.mkdir(path.dirname(dir), { recursive: true, mode: 0o711 });
-      await fsp.rm(dir, { recursive: true, force: true });
-      await fsp.mkdir(dir, { mode: 0o711 });
+    /** The instance's checkpoints folder, emptied (the source sends all of it) but for the file pool. */
+    let emptying: Promise<void> = Promise.resolve();
+    const freshCheckpoints = (): Promise<void> => {
+      emptying = emptying.catch(() => undefined).then(async () => {
+        const dir = agent.checkpointsDir(name);
+        await fsp.mkdir(dir, { recursive: true, mode: 0o711 });
+        for (const n of await fsp.readdir(dir)) if (n !== CHECKPOINT_FILE_POOL) await fsp.rm(path.join(dir, n), { recursive: true, force: true });
+      });
+      return emptying;
     };
     /** The source asks for a page server (K_PAGE_SERVER): started, its address answered ('' when it could not). */
     const startPageServer = async (): Promise<void> => {
@@ -1197,7 +1204,12 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
         if (!h.operationId) throw new InvalidArgumentError('operation_id', 'is empty');
         mode = h.mode;
         name = record.name;
-        if (mode !== 'cold') agent.prepareCriu(); // (the restore's first CRIU question, asked while the volume comes)
+        if (mode !== 'cold') {
+          agent.prepareCriu(); // (the restore's first CRIU question, asked while the volume comes)
+          // Empty files for the images, made while the volume comes (checkpoint-tar.ts FilePool).
+          const making = freshCheckpoints().then(() => FilePool.make(path.join(agent.checkpointsDir(name), CHECKPOINT_FILE_POOL), FILE_POOL_SIZE));
+          making.then((p) => { filePool = p; }, () => undefined);
+        }
         withCheckpoints = h.checkpoints || mode !== 'cold';
         importing = agent.importInstance(record, pass1, h.operationId, { stopped: mode !== 'cold' });
         importing.catch(() => undefined);
@@ -1282,12 +1294,14 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
         if (!sink) {
           // (The pages that came during the dump are there already.)
           if (!pages && !pageServer) await freshCheckpoints();
-          sink = untarInto(agent.checkpointsDir(name));
+          sink = untarCheckpointsInto(agent.checkpointsDir(name), filePool);
         }
         await sink.write(chunk(f.checkpoint, 'checkpoint'));
         if (!f.checkpoint.last) return;
         await sink.end();
         sink = undefined;
+        void filePool?.dispose().catch(() => undefined);
+        filePool = undefined;
         if (!fs.existsSync(path.join(agent.checkpointsDir(name), 'stop')) && mode !== 'cold') throw new InvalidArgumentError('checkpoint', 'carries no checkpoint of the instance (stop/)');
         if (linked && mode !== 'cold') {
           if (!pagesChecked) {

@@ -16,7 +16,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { InternalError, InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '../errors';
 import { TAR_CREATE, TAR_EXTRACT, toolSink, toolSource } from '../storage/stream';
 import type { SectionSink } from '../storage/stream';
 
@@ -75,16 +75,7 @@ export async function tarOf(root: string, paths: string[], listFile: string): Pr
   return { data: src.data, done: () => src.done().finally(() => fsp.rm(listFile, { force: true })) };
 }
 
-/** A GNU tar of a whole folder (a live move's CRIU images). */
-export function tarOfFolder(root: string, exclude: readonly string[] = [], rename?: { from: string; to: string }): { data: Readable; done: () => Promise<void> } {
-  // `rename`: a top folder goes under another name (GNU tar's --transform; plain names only).
-  if (rename && ![rename.from, rename.to].every((n) => /^[A-Za-z0-9._-]+$/.test(n))) throw new InternalError(`tarOfFolder: cannot rename ${rename.from} to ${rename.to}`);
-  const transform = rename ? [`--transform=s,^\\./${rename.from.replace(/\./g, '\\.')}\\(/\\|$\\),./${rename.to}\\1,`] : [];
-  const src = toolSource({ kind: 'volume', name: 'checkpoints' }, 'tar', [...exclude.map((x) => `--exclude=${x}`), ...transform, ...TAR_CREATE, root, '.']);
-  return { data: src.data, done: src.done };
-}
-
-/** Extracts a tar stream into `root` (the delta over a volume, the images into their folder). */
+/** Extracts a tar stream into `root` (the delta over a volume; CRIU's images go through checkpoint-tar.ts). */
 export function untarInto(root: string): SectionSink {
   return toolSink('tar', [...TAR_EXTRACT, root]);
 }
