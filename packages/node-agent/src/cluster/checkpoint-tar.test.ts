@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from '../errors';
 import { makeTestDir, removeTestDir, tarBuffer } from '../images/test-helpers';
 import { TAR_CREATE } from '../storage/stream';
-import { FilePool, tarOfCheckpoints, untarCheckpointsInto } from './checkpoint-tar';
+import { FilePool } from '../host/file-pool';
+import { tarOfCheckpoints, untarCheckpointsInto } from './checkpoint-tar';
 
 let tmp: string;
 beforeEach(() => { tmp = makeTestDir('ckpt-tar'); });

@@ -92,7 +92,8 @@ import { toStatus } from '../daemon/status';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../errors';
 import type { SectionSink } from '../storage/stream';
 import { removeFromVolume, tarOf, untarInto, volumeDelta, walkVolume } from './volume-delta';
-import { CHECKPOINT_FILE_POOL, FILE_POOL_SIZE, FilePool, tarOfCheckpoints, untarCheckpointsInto } from './checkpoint-tar';
+import { CHECKPOINT_FILE_POOL, FILE_POOL_SIZE, tarOfCheckpoints, untarCheckpointsInto } from './checkpoint-tar';
+import { FilePool } from '../host/file-pool';
 import { dial, FrameWriter, readFrames } from './data-link';
 import { decodePages, encodePages, ownLike, PagesSink, PagesTail } from './pages-tail';
 import type { PagesFileSum } from './pages-tail';
@@ -515,7 +516,7 @@ export class Mover {
       if (live.dumped) await writeRestoreAsked(this.agent, name, { to, id });
       live.restoreAsked = true;
       // (Not what a lazy dump still serving keeps beside its images: its work folder, its process group.)
-      const exclude = [`./${CHECKPOINT_FILE_POOL}`, ...(tail ? ['./stop/pages-*.img'] : []), ...(lazy ? [`./${MOVE_DUMP}.work`, `./${MOVE_DUMP}.pgid`] : [])];
+      const exclude = [`./${CHECKPOINT_FILE_POOL}`, `./${MOVE_DUMP}.pool`, ...(tail ? ['./stop/pages-*.img'] : []), ...(lazy ? [`./${MOVE_DUMP}.work`, `./${MOVE_DUMP}.pgid`] : [])];
       await s.tool('checkpoint', tarOfCheckpoints(this.agent.checkpointsDir(name), exclude, pageServer || lazy ? { from: MOVE_DUMP, to: 'stop' } : undefined));
       const tImages = performance.now();
       // On a link the target waits for the pages' sums (none when they went in the tar).
@@ -1015,6 +1016,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
     let sink: SectionSink | undefined;
     /** Live: empty files for the images (made while the volume comes; undefined until then). */
     let filePool: FilePool | undefined;
+    let poolMaking: Promise<FilePool> | undefined;
     let offset = 0;
     let answered = false;
     let work: Promise<void> = Promise.resolve();
@@ -1045,7 +1047,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
       linked?.destroy();
       pass1.destroy();
       sink?.abort();
-      await filePool?.dispose().catch(() => undefined);
+      await poolMaking?.then((p) => p.dispose()).catch(() => undefined);
       if (importing) await importing.catch(() => undefined);
       if (moveId) await agent.dropIncoming(name, moveId).catch(() => undefined);
     };
@@ -1204,12 +1206,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
         if (!h.operationId) throw new InvalidArgumentError('operation_id', 'is empty');
         mode = h.mode;
         name = record.name;
-        if (mode !== 'cold') {
-          agent.prepareCriu(); // (the restore's first CRIU question, asked while the volume comes)
-          // Empty files for the images, made while the volume comes (checkpoint-tar.ts FilePool).
-          const making = freshCheckpoints().then(() => FilePool.make(path.join(agent.checkpointsDir(name), CHECKPOINT_FILE_POOL), FILE_POOL_SIZE));
-          making.then((p) => { filePool = p; }, () => undefined);
-        }
+        if (mode !== 'cold') agent.prepareCriu(); // (the restore's first CRIU question, asked while the volume comes)
         withCheckpoints = h.checkpoints || mode !== 'cold';
         importing = agent.importInstance(record, pass1, h.operationId, { stopped: mode !== 'cold' });
         importing.catch(() => undefined);
@@ -1267,6 +1264,10 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
         await importing;
         offset = 0;
         if (mode !== 'cold') {
+          // Empty files for the images, made while the source dumps (host/file-pool.ts; only
+          // now: the instance's record is here, so a failure drops its checkpoints folder too).
+          poolMaking = freshCheckpoints().then(() => FilePool.make(path.join(agent.checkpointsDir(name), CHECKPOINT_FILE_POOL), FILE_POOL_SIZE));
+          poolMaking.then((p) => { filePool = p; }, () => undefined);
           expect = 'delta';
           return ok('volume');
         }

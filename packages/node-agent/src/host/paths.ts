@@ -46,6 +46,13 @@ export const criuLateFreezeLib = (): string | undefined => builtHelper('criu-lat
 export const criuKdatCacheLib = (): string | undefined => builtHelper('criu-kdat-cache.so');
 
 /**
+ * deploy/criu-file-pool.c: preloaded into a live move's dump, whose CRIU then takes its image
+ * files from a pool of empty files made before the freeze (host/file-pool.ts) instead of making
+ * them while the instance is frozen (~0.35 ms each on this host's ext4).
+ */
+export const criuFilePoolLib = (): string | undefined => builtHelper('criu-file-pool.so');
+
+/**
  * deploy/criu-lazy-connect.c: preloaded into a post-copy restore's CRIU, whose connect to its
  * lazy-pages daemon then waits for the daemon's socket, so that both start together.
  */
