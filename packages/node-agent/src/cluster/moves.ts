@@ -179,7 +179,29 @@ function restoreAskedFile(agent: Agent, name: string): string {
   return `${agent.checkpointsDir(name)}.restore-asked`;
 }
 
+/**
+ * The word is written inside the downtime (before the last checkpoint chunk goes), where making
+ * a file cost 4-9 ms here (~0.35 ms on this host's ext4, plus the thread pool's trips): an empty
+ * file is made ahead (prepareRestoreAsked, while the volume goes) and the word written into it
+ * and renamed into place, in ~0.1 ms.
+ */
+function restoreAskedPending(agent: Agent, name: string): string {
+  return `${restoreAskedFile(agent, name)}.pending`;
+}
+
+async function prepareRestoreAsked(agent: Agent, name: string): Promise<void> {
+  await fsp.mkdir(path.dirname(restoreAskedFile(agent, name)), { recursive: true });
+  await fsp.writeFile(restoreAskedPending(agent, name), '');
+}
+
 async function writeRestoreAsked(agent: Agent, name: string, v: { to: string; id: string }): Promise<void> {
+  try {
+    fs.writeFileSync(restoreAskedPending(agent, name), JSON.stringify(v), { flag: 'r+' }); // (no O_CREAT: made ahead, empty)
+    fs.renameSync(restoreAskedPending(agent, name), restoreAskedFile(agent, name));
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
   await fsp.mkdir(path.dirname(restoreAskedFile(agent, name)), { recursive: true });
   await fsp.writeFile(restoreAskedFile(agent, name), JSON.stringify(v));
 }
@@ -194,6 +216,7 @@ function readRestoreAsked(agent: Agent, name: string): { to: string; id: string 
 }
 
 function clearRestoreAsked(agent: Agent, name: string): void {
+  fs.rmSync(restoreAskedPending(agent, name), { force: true });
   fs.rmSync(restoreAskedFile(agent, name), { force: true });
 }
 
@@ -429,6 +452,7 @@ export class Mover {
   /** A live move (stop-and-copy or post-copy, see the header); resolves once the target runs it (post-copy: with all its memory). */
   private async sendLive(name: string, id: string, to: string, live: LiveState, freeze: boolean, progress: MoveProgress, mode: 'stop-and-copy' | 'post-copy' = 'stop-and-copy'): Promise<void> {
     this.agent.prepareCriu();
+    await prepareRestoreAsked(this.agent, name);
     const before = await walkVolume(await this.agent.pool.volumePath(name));
     // `freeze`: frozen while the first pass is read (see run()).
     if (freeze) await this.agent.freeze(name);
