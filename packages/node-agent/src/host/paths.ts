@@ -46,6 +46,12 @@ export const criuLateFreezeLib = (): string | undefined => builtHelper('criu-lat
 export const criuKdatCacheLib = (): string | undefined => builtHelper('criu-kdat-cache.so');
 
 /**
+ * deploy/criu-nft-unlock.c: preloaded into every CRIU berth runs (runtime/criu-env.ts): its
+ * network lock's removal no longer waits 7-14 ms for the kernel's clean-up of the table.
+ */
+export const criuNftUnlockLib = (): string | undefined => builtHelper('criu-nft-unlock.so');
+
+/**
  * deploy/criu-file-pool.c: preloaded into a live move's dump, whose CRIU then takes its image
  * files from a pool of empty files made before the freeze (host/file-pool.ts) instead of making
  * them while the instance is frozen (~0.35 ms each on this host's ext4).

@@ -12,10 +12,16 @@
  * /run/criu.kdat, and /run is no tmpfs on this host. The folder must be a real directory owned
  * by this user with no access for others (another user could otherwise plant a cache for
  * CRIU, which runs as root, to load); else no cache is used and CRIU probes each time.
+ *
+ * Always too: deploy/criu-nft-unlock.c with BERTH_CRIU_NFT_CLOSE_ASIDE=1. CRIU's removal of its
+ * nftables network lock (end of a dump, before a restore's processes resume) waited 7-14 ms for
+ * the kernel's clean-up of the deleted table when CRIU closed its netlink socket; a detached
+ * grandchild now holds that socket's last reference and pays it (the lock is gone as before,
+ * when the delete returns).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { criuKdatCacheLib, criuTarDir, toolEnv } from '../host/paths';
+import { criuKdatCacheLib, criuNftUnlockLib, criuTarDir, toolEnv } from '../host/paths';
 
 const TMPFS_MAGIC = 0x01021994;
 
@@ -58,9 +64,10 @@ function remember(dir: string, file: string | undefined): string | undefined {
 export function criuToolEnv(preload: ReadonlyArray<string | undefined> = [], more: Record<string, string> = {}): NodeJS.ProcessEnv {
   const kdat = criuKdatCacheLib();
   const file = kdat ? criuKdatFile() : undefined;
-  const libs = [file ? kdat : undefined, ...preload].filter((x): x is string => !!x);
+  const nft = criuNftUnlockLib();
+  const libs = [file ? kdat : undefined, nft, ...preload].filter((x): x is string => !!x);
   const env = toolEnv();
   const tar = criuTarDir();
   if (tar) env['PATH'] = `${tar}:${env['PATH'] ?? ''}`;
-  return { ...env, ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
+  return { ...env, ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(nft ? { BERTH_CRIU_NFT_CLOSE_ASIDE: '1' } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
 }
