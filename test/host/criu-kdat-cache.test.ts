@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { criuKdatCacheLib, criuKdatFile, criuLateFreezeLib, criuToolEnv, toolEnv } from '@berth/node-agent';
+import { criuKdatCacheLib, criuKdatFile, criuLateFreezeLib, criuNftUnlockLib, criuToolEnv, toolEnv } from '@berth/node-agent';
 
 const SHM = '/dev/shm';
 
@@ -98,7 +98,9 @@ describe('criu-kdat-cache (preloaded into every CRIU berth runs)', () => {
       expect(criuKdatFile()).toBe(path.join(dir, 'criu.kdat'));
       const env = criuToolEnv(['/x/other.so']);
       expect(env['BERTH_CRIU_KDAT']).toBe(path.join(dir, 'criu.kdat'));
-      expect(env['LD_PRELOAD']).toBe(`${criuKdatCacheLib()} /x/other.so`);
+      // (criu-nft-unlock.so, given to every CRIU too, comes after the cache's library.)
+      const nft = criuNftUnlockLib();
+      expect(env['LD_PRELOAD']).toBe([criuKdatCacheLib(), nft, '/x/other.so'].filter(Boolean).join(' '));
       // A folder others may write (made so before berth looks): no cache, only the other library.
       fs.mkdirSync(`${dir}-open`, { mode: 0o777 });
       fs.chmodSync(`${dir}-open`, 0o777);
@@ -106,7 +108,7 @@ describe('criu-kdat-cache (preloaded into every CRIU berth runs)', () => {
       expect(criuKdatFile()).toBeUndefined();
       const open = criuToolEnv(['/x/other.so']);
       expect(open['BERTH_CRIU_KDAT']).toBeUndefined();
-      expect(open['LD_PRELOAD']).toBe('/x/other.so');
+      expect(open['LD_PRELOAD']).toBe([nft, '/x/other.so'].filter(Boolean).join(' '));
       // Not on a tmpfs (CRIU's cache must be gone after a reboot): none either.
       process.env['BERTH_CRIU_KDAT_DIR'] = logs;
       fs.chmodSync(logs, 0o700);
