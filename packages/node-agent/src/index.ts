@@ -4,7 +4,7 @@ export type { DaemonOptions } from './daemon/daemon';
 export { formatCapabilities, parseCgroupMounts, probeHost } from './capabilities';
 export type { CgroupInfo, CriuInfo, Feature, HostCapabilities, ToolInfo } from './capabilities';
 export { toolEnv, berthBinDir, berthLibDir, criuTcpPushLib, criuPipeClampLib, criuLateFreezeLib, criuKdatCacheLib, criuTarDir, criuLazyConnectLib, criuFilePoolLib, criuNftUnlockLib } from './host/paths';
-export { criuToolEnv, criuKdatFile } from './runtime/criu-env';
+export { criuToolEnv, criuKdatFile, CRIU_GNUTLS_CONF } from './runtime/criu-env';
 export { runTool } from './host/run';
 export type { ToolResult } from './host/run';
 export { API_EXTENSIONS, BERTH_VERSION } from './version';

@@ -13,6 +13,12 @@
  * by this user with no access for others (another user could otherwise plant a cache for
  * CRIU, which runs as root, to load); else no cache is used and CRIU probes each time.
  *
+ * With the cache's folder: GNUTLS_SYSTEM_PRIORITY_FILE naming criu-gnutls.conf there, which
+ * turns off the 256-bit suites and ChaCha20 for CRIU's GnuTLS (page servers, dumps to them,
+ * lazy pages): TLS 1.3 then takes AES-128-GCM, one of its mandatory suites, as berth's own data
+ * links prefer (data-link.ts), instead of GnuTLS's first choice AES-256-GCM, ~15% more CPU per
+ * byte here (openssl speed: 5.9 against 5.0 GB/s) on both ends of a move's page transfer.
+ *
  * Always too: deploy/criu-nft-unlock.c with BERTH_CRIU_NFT_CLOSE_ASIDE=1. CRIU's removal of its
  * nftables network lock (end of a dump, before a restore's processes resume) waited 7-14 ms for
  * the kernel's clean-up of the deleted table when CRIU closed its netlink socket; a detached
@@ -57,6 +63,32 @@ function remember(dir: string, file: string | undefined): string | undefined {
   return file;
 }
 
+/** What criu-gnutls.conf holds (GnuTLS's system configuration format, [overrides]). */
+export const CRIU_GNUTLS_CONF = [
+  '# written by berthd (runtime/criu-env.ts): CRIU\'s TLS takes AES-128-GCM',
+  '[overrides]',
+  ...['AES-256-GCM', 'CHACHA20-POLY1305', 'AES-256-CCM', 'AES-256-CBC'].map((c) => `tls-disabled-cipher = ${c}`),
+  '',
+].join('\n');
+
+/** criu-gnutls.conf in the (checked) cache folder, written when missing or different; undefined without that folder. */
+function criuGnutlsConf(kdatFile: string | undefined): string | undefined {
+  if (!kdatFile) return undefined;
+  const f = path.join(path.dirname(kdatFile), 'criu-gnutls.conf');
+  try {
+    if (fs.readFileSync(f, 'utf8') === CRIU_GNUTLS_CONF) return f;
+  } catch {
+    // not there yet
+  }
+  try {
+    fs.writeFileSync(`${f}.${process.pid}`, CRIU_GNUTLS_CONF, { mode: 0o600 });
+    fs.renameSync(`${f}.${process.pid}`, f);
+    return f;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * toolEnv() for a CRIU (or a runc that runs one), with `preload` (libraries; undefined ones
  * skipped) and the kdat cache's library in LD_PRELOAD, and `more` variables.
@@ -69,5 +101,6 @@ export function criuToolEnv(preload: ReadonlyArray<string | undefined> = [], mor
   const env = toolEnv();
   const tar = criuTarDir();
   if (tar) env['PATH'] = `${tar}:${env['PATH'] ?? ''}`;
-  return { ...env, ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(nft ? { BERTH_CRIU_NFT_CLOSE_ASIDE: '1' } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
+  const gnutls = criuGnutlsConf(criuKdatFile());
+  return { ...env, ...(file ? { BERTH_CRIU_KDAT: file } : {}), ...(gnutls ? { GNUTLS_SYSTEM_PRIORITY_FILE: gnutls } : {}), ...(nft ? { BERTH_CRIU_NFT_CLOSE_ASIDE: '1' } : {}), ...(libs.length ? { LD_PRELOAD: libs.join(' ') } : {}), ...more };
 }
