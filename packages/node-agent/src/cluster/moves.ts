@@ -114,6 +114,8 @@ const K_DELTA = 5;
 /** Memory pages sent while CRIU writes them (pages-tail.ts), and their files' sums once it is done. */
 const K_PAGES = 6;
 const K_PAGES_END = 7;
+/** How long a target whose data link broke waits for its page server's own failure (linkBroke). */
+const PAGE_SERVER_GRACE_MS = 1_000;
 /** The source asks for a CRIU page server (design.md, "Memory to a CRIU page server"). */
 const K_PAGE_SERVER = 8;
 /** Post-copy: where the source's lazy dump serves the memory (JSON {address, port, verifyName}; design.md "Post-copy"). */
@@ -1168,6 +1170,20 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
       ps.done.finally(() => clearInterval(beat)).catch((e: Error) => fail(new InternalError(`the memory pages did not arrive whole: ${stalled ? `no pages from the source's dump for ${STALL_MS / 1000} s (link cut?)` : e.message}`, { cause: e })));
       answer({ phase: 'page-server', error: '', code: '', linkAddress: joinAddress(host, pageServer.port) });
     };
+    /**
+     * The data link broke or ended early. While a page server receives, its own failure (its
+     * disk full) is what made the source's dump fail and drop the link, and it is the reason to
+     * give: its exit is seen a little after the link's end (a race, seen in CI under load).
+     */
+    const linkBroke = async (e: unknown): Promise<void> => {
+      const ps = pageServer;
+      // (Only once pages came: a dump that failed before sending any leaves the server waiting.)
+      if (ps && !answered && (await pagesBytes(path.join(agent.checkpointsDir(name), 'stop')).catch(() => 0)) > 0) {
+        const why = await Promise.race([ps.done.then(() => undefined, (x: Error) => x), new Promise<undefined>((r) => setTimeout(() => r(undefined), PAGE_SERVER_GRACE_MS))]);
+        if (why) return fail(new InternalError(`the memory pages did not arrive whole: ${why.message}`, { cause: why }));
+      }
+      fail(e);
+    };
     /** After the dump: the page server must have ended its session well; its files get the images' owner and mode. */
     const pageServerDone = async (): Promise<void> => {
       if (!pageServer) return;
@@ -1277,7 +1293,7 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
             await handle({ [field]: { offset, data: fr.data, crc32c: 0, last: fr.last }, frame: field } as unknown as MigrationFrame__Output);
           }
           if (expect !== 'done' && !answered) throw new Error('the source ended the data link before the last chunk');
-        }).then(undefined, fail);
+        }).then(undefined, linkBroke);
         return;
       }
       if (f.volume && expect === 'volume') {
