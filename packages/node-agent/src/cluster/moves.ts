@@ -1341,7 +1341,8 @@ export function migrationHandlers(agent: Agent, links?: DataLinks, warn?: MoveWa
         if (!f.checkpoint.last) return;
         await sink.end();
         sink = undefined;
-        void filePool?.dispose().catch(() => undefined);
+        // (The pool's rest goes, also when it was not made in time for these images.)
+        void poolMaking?.then((p) => p.dispose()).catch(() => undefined);
         filePool = undefined;
         if (!fs.existsSync(path.join(agent.checkpointsDir(name), 'stop')) && mode !== 'cold') throw new InvalidArgumentError('checkpoint', 'carries no checkpoint of the instance (stop/)');
         if (linked && mode !== 'cold') {

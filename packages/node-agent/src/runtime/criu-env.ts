@@ -71,22 +71,30 @@ export const CRIU_GNUTLS_CONF = [
   '',
 ].join('\n');
 
-/** criu-gnutls.conf in the (checked) cache folder, written when missing or different; undefined without that folder. */
+let gnutlsWritten: { dir: string; file: string | undefined } | undefined;
+
+/**
+ * criu-gnutls.conf in the (checked) cache folder, written once per process when missing or
+ * different; undefined without that folder.
+ */
 function criuGnutlsConf(kdatFile: string | undefined): string | undefined {
   if (!kdatFile) return undefined;
-  const f = path.join(path.dirname(kdatFile), 'criu-gnutls.conf');
+  const dir = path.dirname(kdatFile);
+  if (gnutlsWritten?.dir === dir) return gnutlsWritten.file;
+  const f = path.join(dir, 'criu-gnutls.conf');
+  let file: string | undefined = f;
   try {
-    if (fs.readFileSync(f, 'utf8') === CRIU_GNUTLS_CONF) return f;
+    if (fs.readFileSync(f, 'utf8') !== CRIU_GNUTLS_CONF) throw new Error('stale');
   } catch {
-    // not there yet
+    try {
+      fs.writeFileSync(`${f}.${process.pid}`, CRIU_GNUTLS_CONF, { mode: 0o600 });
+      fs.renameSync(`${f}.${process.pid}`, f);
+    } catch {
+      file = undefined;
+    }
   }
-  try {
-    fs.writeFileSync(`${f}.${process.pid}`, CRIU_GNUTLS_CONF, { mode: 0o600 });
-    fs.renameSync(`${f}.${process.pid}`, f);
-    return f;
-  } catch {
-    return undefined;
-  }
+  gnutlsWritten = { dir, file };
+  return file;
 }
 
 /**
