@@ -3,7 +3,7 @@ export { Daemon, DEFAULT_DATA_DIR, socketPath } from './daemon/daemon';
 export type { DaemonOptions } from './daemon/daemon';
 export { formatCapabilities, parseCgroupMounts, probeHost } from './capabilities';
 export type { CgroupInfo, CriuInfo, Feature, HostCapabilities, ToolInfo } from './capabilities';
-export { toolEnv, berthBinDir, berthLibDir, criuTcpPushLib, criuPipeClampLib, criuLateFreezeLib, criuKdatCacheLib, criuTarDir, criuLazyConnectLib, criuFilePoolLib, criuNftUnlockLib } from './host/paths';
+export { toolEnv, berthBinDir, berthLibDir, criuTcpPushLib, criuPipeClampLib, criuLateFreezeLib, criuKdatCacheLib, criuTarDir, criuLazyConnectLib, criuFilePoolLib, criuNftUnlockLib, criuTlsPacketLib } from './host/paths';
 export { criuToolEnv, criuKdatFile, CRIU_GNUTLS_CONF } from './runtime/criu-env';
 export { runTool } from './host/run';
 export type { ToolResult } from './host/run';

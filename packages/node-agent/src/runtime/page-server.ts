@@ -17,6 +17,7 @@ import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { InternalError } from '../errors';
+import { criuTlsPacketLib } from '../host/paths';
 import { criuToolEnv } from './criu-env';
 import { describeExit, runWatched, type ToolExit } from './watched';
 
@@ -84,7 +85,8 @@ export async function servePages(imagesDir: string, workDir: string, opts: { add
   const args = ['page-server', '--images-dir', imagesDir, '--work-dir', workDir, '--address', opts.address, '--port', String(port), ...tls, '-o', log, '-v2', '--status-fd', '3'];
   // Killed with berthd: a server whose berthd died must not wait for a connection forever
   // (a restarted berthd also removes what such a server left: sweepPageServers).
-  const tool = runWatched(opts.criu ?? 'criu', args, { fds: ['pipe'], stderr: 'pipe', env: criuToolEnv() });
+  // With TLS, criu-tls-packet.so gives back each record once written (CRIU 4.1 keeps them all).
+  const tool = runWatched(opts.criu ?? 'criu', args, { fds: ['pipe'], stderr: 'pipe', env: criuToolEnv(opts.tls ? [criuTlsPacketLib()] : []) });
   let stderr = '';
   (tool.stdio[2] as NodeJS.ReadableStream | null)?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
   const stop = (): void => {
