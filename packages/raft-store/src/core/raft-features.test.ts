@@ -432,3 +432,63 @@ describe('flow control and proposal limits', () => {
     raw.advance(rd);
   });
 });
+
+describe('leader loss: a follower told its leader is unreachable (departure, design.md "Leader loss")', () => {
+  const bothFollowersTold = (h: Harness, dead: number): void => {
+    for (const id of [2, 3]) if (id !== dead) h.node(id).raw.reportUnreachable(dead);
+  };
+
+  test('the followers of a crashed leader elect one of them within ceil(electionTick / 4) ticks, not an election timeout', () => {
+    const h = new Harness([1, 2, 3], { preVote: true, checkQuorum: true });
+    h.campaign(1);
+    const term = h.raft(1).term;
+    h.partition([1], [2, 3]); // 1 is gone
+    // Not told: 3 ticks each change nothing (the election timeout is 10-19 ticks).
+    for (let i = 0; i < 3; i++) { h.tick(2); h.tick(3); h.deliverAll(); }
+    expect([h.raft(2).role, h.raft(3).role]).toEqual(['follower', 'follower']);
+    expect(h.raft(2).lead).toBe(1);
+    bothFollowersTold(h, 1);
+    expect(h.raft(2).lead).toBe(0);
+    expect(h.raft(3).lead).toBe(0);
+    for (let i = 0; i < 3 && ![2, 3].some((id) => h.raft(id).role === 'leader'); i++) { h.tick(2); h.deliverAll(); h.tick(3); h.deliverAll(); }
+    const leaders = [2, 3].filter((id) => h.raft(id).role === 'leader');
+    expect(leaders).toHaveLength(1);
+    expect(h.raft(leaders[0]!).term).toBe(term + 1);
+    h.propose(leaders[0]!, 'after');
+    expect(h.node(5 - leaders[0]!).applied.map(text)).toContain('after');
+  });
+
+  test('a false alarm (the leader is alive) changes no term and no leader: the others refuse the pre-vote', () => {
+    const h = new Harness([1, 2, 3], { preVote: true, checkQuorum: true });
+    h.campaign(1);
+    const term = h.raft(1).term;
+    h.node(2).raw.reportUnreachable(1);
+    expect(h.raft(2).lead).toBe(0);
+    h.tick(2, 3);
+    h.deliverAll();
+    expect(h.raft(2).role).toBe('pre-candidate');
+    expect(h.raft(1).role).toBe('leader');
+    expect([h.raft(1).term, h.raft(2).term, h.raft(3).term]).toEqual([term, term, term]);
+    h.tick(1); // a heartbeat: 2 follows 1 again
+    h.deliverAll();
+    expect(h.raft(2).role).toBe('follower');
+    expect(h.raft(2).lead).toBe(1);
+    h.propose(1, 'still');
+    expect(h.node(2).applied.map(text)).toContain('still');
+  });
+
+  test('off without pre-vote, with lease-based reads, when turned off, and for a member that is not the leader', () => {
+    for (const cfg of [{ preVote: false, checkQuorum: true }, { preVote: true, checkQuorum: true, readOnlyOption: 'lease-based' as const }, { preVote: true, checkQuorum: true, leaderLossElection: false }]) {
+      const h = new Harness([1, 2, 3], cfg);
+      h.campaign(1);
+      h.node(2).raw.reportUnreachable(1);
+      expect(h.raft(2).lead).toBe(1);
+      h.tick(2, 3);
+      expect(h.raft(2).role).toBe('follower');
+    }
+    const h = new Harness([1, 2, 3], { preVote: true, checkQuorum: true });
+    h.campaign(1);
+    h.node(2).raw.reportUnreachable(3);
+    expect(h.raft(2).lead).toBe(1);
+  });
+});

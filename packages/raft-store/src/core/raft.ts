@@ -798,9 +798,24 @@ export class Raft {
     pr.probeSent = true;
   }
 
-  /** The transport could not deliver to `to`: stop optimistic pipelining. */
+  /**
+   * The transport could not deliver to `to`. A leader stops optimistic pipelining to it. A
+   * follower told so of its own leader forgets it and campaigns within a few ticks
+   * (config.leaderLossElection: only with pre-vote and 'safe' reads).
+   */
   reportUnreachable(to: NodeId): void {
     const pr = this.tracker.progress.get(to);
     if (this.role === 'leader' && pr && pr.state === 'replicate') pr.becomeProbe();
+    if (this.role === 'follower' && to === this.lead && this.lead !== NONE && this.leaderLossElects()) {
+      this.lead = NONE;
+      // Campaign after 1..ceil(electionTimeout/4) more ticks (randomized: the other followers
+      // heard the same news at the same moment), unless the timeout comes sooner anyway.
+      const after = 1 + this.cfg.randomInt(Math.ceil(this.electionTimeout / 4));
+      this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - after);
+    }
+  }
+
+  private leaderLossElects(): boolean {
+    return this.cfg.leaderLossElection && this.cfg.preVote && this.cfg.readOnlyOption === 'safe';
   }
 }

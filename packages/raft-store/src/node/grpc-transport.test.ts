@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -123,6 +124,44 @@ describe('RaftNode over gRPC on loopback', () => {
     } finally {
       await stopMember(a);
       await stopMember(b2);
+    }
+  });
+});
+
+describe('a peer whose process dies', () => {
+  it('is reported unreachable when its stream to us breaks, after the last message it carried (kill -9 of a real process)', async () => {
+    const [portA, portB] = await freePorts(2);
+    const server = new grpc.Server();
+    const t = new GrpcTransport({ id: 2, clusterId: 'kill-test', server, credentials: grpc.credentials.createInsecure() });
+    const events: string[] = [];
+    t.listen({ message: (m) => { if (events[events.length - 1] !== `message from ${m.from}`) events.push(`message from ${m.from}`); }, unreachable: (to) => events.push(`unreachable ${to}`), snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
+    await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${portB}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    // Member 1 in a child process: sends a heartbeat to member 2 every 10 ms. Member 2 sends
+    // nothing back, so only the broken incoming stream can tell it.
+    const script = `
+      const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});
+      const { GrpcTransport } = require(${JSON.stringify(path.join(__dirname, 'grpc-transport.js'))});
+      const server = new grpc.Server();
+      const t = new GrpcTransport({ id: 1, clusterId: 'kill-test', server, credentials: grpc.credentials.createInsecure() });
+      t.listen({ message() {}, unreachable() {} });
+      server.bindAsync('127.0.0.1:${portA}', grpc.ServerCredentials.createInsecure(), () => {
+        t.setPeer(2, '127.0.0.1:${portB}');
+        setInterval(() => t.send([{ type: 'MsgHeartbeat', from: 1, to: 2, term: 3, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0 }]), 10);
+      });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    try {
+      const until = Date.now() + 10_000;
+      while (!events.includes('message from 1') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(events).toContain('message from 1');
+      child.kill('SIGKILL');
+      const killedAt = Date.now();
+      while (!events.includes('unreachable 1') && Date.now() < killedAt + 2_000) await new Promise((r) => setTimeout(r, 5));
+      expect(events[events.length - 1]).toBe('unreachable 1');
+      expect(Date.now() - killedAt).toBeLessThan(1_000);
+    } finally {
+      child.kill('SIGKILL');
+      await t.close();
+      server.forceShutdown();
     }
   });
 });

@@ -134,9 +134,23 @@ export class GrpcTransport implements Transport {
     };
     opts.server.addService(definition, {
       Stream: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        call.on('data', (batch: Buffer) => this.receive(batch));
+        // A peer's stream that breaks (its process died: its kernel closed the connection) is
+        // reported like a failed send to it, after the last message it carried; a follower
+        // whose leader that is campaigns soon (core: leaderLossElection).
+        let from: NodeId | undefined;
+        let broken = false;
+        const brokenOff = (): void => {
+          if (broken) return;
+          broken = true;
+          if (from !== undefined && !this.closed) this.handlers?.unreachable(from);
+        };
+        call.on('data', (batch: Buffer) => {
+          const f = this.receive(batch);
+          if (f !== undefined) from = f;
+        });
         call.on('end', () => callback(null, {}));
-        call.on('error', () => undefined);
+        call.on('error', brokenOff);
+        call.on('cancelled', brokenOff);
       },
       SendSnapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         this.receiveSnapshot(call).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
@@ -212,23 +226,27 @@ export class GrpcTransport implements Transport {
     return stream;
   }
 
-  private receive(batch: Buffer): void {
+  /** Hands the batch's messages for this member to the node; answers the sender of the last one. */
+  private receive(batch: Buffer): NodeId | undefined {
     let decoded: ReturnType<typeof decodeRaftBatch>;
     try {
       decoded = decodeRaftBatch(batch);
     } catch {
       this.malformedMessages++;
-      return;
+      return undefined;
     }
     this.malformedMessages += decoded.malformed;
+    let from: NodeId | undefined;
     for (const { clusterId, message } of decoded.messages) {
       if (clusterId !== this.opts.clusterId) {
         this.foreignMessages++;
         continue;
       }
       if (message.to !== this.opts.id) continue;
+      from = message.from;
       this.handlers?.message(message);
     }
+    return from;
   }
 
   async sendSnapshot(m: Message, data: AsyncIterable<Buffer>): Promise<void> {

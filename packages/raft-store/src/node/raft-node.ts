@@ -119,6 +119,8 @@ export class RaftNode {
   private raw!: RawNode;
   private role: Role = 'follower';
   private leader: NodeId = 0;
+  /** Requests waiting for a leader to be known (woken by onSoftState, or by stop()). */
+  private readonly leaderWaiters = new Set<() => void>();
   private readonly pending = new Map<number, PendingProposal>();
   /** Read-index batches asked of the core and not answered yet, by ctx. */
   private readonly reads = new Map<string, ReadBatch>();
@@ -368,6 +370,7 @@ export class RaftNode {
       // Reads waiting on a read index went to the old leader, which may never answer: ask
       // the new one (a duplicate answer finds its read gone and is ignored), after this Ready.
       if (lead && (this.reads.size > 0 || this.readNext.length > 0)) setImmediate(() => this.reissueReads());
+      if (lead) this.wakeLeaderWaiters();
     }
     this.role = role;
     if (role === 'leader' && !wasLeader) this.promoteLessor();
@@ -696,10 +699,28 @@ export class RaftNode {
     throw new Error('unexpected answer to a forwarded lease query');
   }
 
-  /** An election may be under way: wait (up to the request's time) until a leader is known. */
+  /**
+   * An election may be under way: wait (up to the request's time) until a leader is known.
+   * Woken when one is (after the Ready that says so), not at the next tick.
+   */
   private async waitForLeader(timeoutMs: number): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (!this.leader && performance.now() < deadline && !this.stopped) await new Promise((r) => setTimeout(r, this.tickMs));
+    if (this.leader || this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.leaderWaiters.add(done);
+    });
+  }
+
+  private wakeLeaderWaiters(): void {
+    if (this.leaderWaiters.size === 0) return;
+    const waiting = [...this.leaderWaiters];
+    // After the Ready that made the leader known has been handled (its role, its reads).
+    setImmediate(() => { for (const w of waiting) w(); });
   }
 
   private async forwardToLeader(req: ForwardRequest, timeoutMs = this.requestTimeoutMs): Promise<ForwardAnswer> {
@@ -959,6 +980,7 @@ export class RaftNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.wakeLeaderWaiters();
     clearInterval(this.tickTimer);
     clearInterval(this.leaseTimer);
     const err = new StoppedError(`member ${this.opts.id} stopped${this.failed ? ` after an error: ${this.failed.message}` : ''}; the outcome of in-flight requests is unknown`);

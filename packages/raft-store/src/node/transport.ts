@@ -26,7 +26,10 @@ export interface TransportHandlers {
   message(m: Message): void;
   /** A snapshot from the leader: install `data`, then step `m`. Resolve when done. */
   snapshot(m: Message, data: AsyncIterable<Buffer>): Promise<void>;
-  /** A message to `to` could not be delivered. */
+  /**
+   * A message to `to` could not be delivered, or `to`'s stream to this member broke (after
+   * the last message it carried was handed to message()).
+   */
   unreachable(to: NodeId): void;
   /** A request forwarded by a follower; resolve with the encoded answer. */
   forward(request: Buffer): Promise<Buffer>;

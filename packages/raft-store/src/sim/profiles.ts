@@ -35,6 +35,13 @@ export interface FaultProfile {
   readonly compactAfterEntries: number;
   /** Probability that the transport fails to stream a snapshot. */
   readonly snapshotFailRate: number;
+  /**
+   * Probability that a message to a crashed member, or across a cut link, is reported back to
+   * its sender as unreachable (a refused or reset connection), until the network heals.
+   */
+  readonly unreachableRate: number;
+  /** Probability that a delivered message is ALSO reported unreachable to its sender (a false alarm). */
+  readonly falseUnreachableRate: number;
   /** Length of the faulty phase; then everything heals and liveness is checked. */
   readonly durationMs: number;
 }
@@ -54,6 +61,8 @@ const base: FaultProfile = {
   transferEveryMs: 0,
   compactAfterEntries: 1_000_000,
   snapshotFailRate: 0,
+  unreachableRate: 0,
+  falseUnreachableRate: 0,
   durationMs: 3000,
 };
 
@@ -69,6 +78,7 @@ export const PROFILES: Readonly<Record<string, FaultProfile>> = {
     crashEveryMs: 250,
     crashMidReadyRate: 0.3,
     compactAfterEntries: 25,
+    unreachableRate: 0.5,
   },
   // Many overlapping elections (slow, reordering network; leaders partitioned away often)
   // and voters that crash and come straight back after granting a vote.
@@ -82,6 +92,8 @@ export const PROFILES: Readonly<Record<string, FaultProfile>> = {
     partitionEveryMs: 150,
     crashAfterVoteRate: 0.5,
     compactAfterEntries: 30,
+    unreachableRate: 0.3,
+    falseUnreachableRate: 0.002,
   },
   membership: {
     ...base,
@@ -107,6 +119,8 @@ export const PROFILES: Readonly<Record<string, FaultProfile>> = {
     transferEveryMs: 500,
     compactAfterEntries: 20,
     snapshotFailRate: 0.2,
+    unreachableRate: 0.3,
+    falseUnreachableRate: 0.002,
   },
 };
 

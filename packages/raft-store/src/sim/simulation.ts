@@ -46,6 +46,8 @@ export interface SimStats {
   confChanges: number;
   transfers: number;
   crashes: number;
+  /** Unreachable reports given to senders (a member crashed or a link cut; or a false alarm). */
+  unreachableReports: number;
 }
 
 export interface SimResult {
@@ -65,6 +67,7 @@ type SimEvent =
   | { k: 'tick'; node: NodeId; life: number }
   | { k: 'deliver'; msg: Message }
   | { k: 'snap-report'; leader: NodeId; to: NodeId; ok: boolean }
+  | { k: 'unreachable'; node: NodeId; peer: NodeId }
   | { k: 'client'; client: number }
   | { k: 'client-resp'; client: number; seq: number; output: KvOpOutput | 'retry' }
   | { k: 'client-timeout'; client: number; seq: number; attempt: number }
@@ -137,6 +140,7 @@ export class Simulation {
     confChanges: 0,
     transfers: 0,
     crashes: 0,
+    unreachableReports: 0,
   };
 
   constructor(private readonly opts: SimOptions) {
@@ -158,6 +162,7 @@ export class Simulation {
       maxCommittedSizePerReady: r.pick([200, 1 << 20]),
       preVote,
       checkQuorum,
+      leaderLossElection: r.chance(0.8),
       readOnlyOption: 'safe',
       promoteMaxLag: 20,
     };
@@ -255,6 +260,15 @@ export class Simulation {
         if (!n.isUp()) return;
         this.trace(`snap-report ${ev.leader}->${ev.to} ${ev.ok ? 'ok' : 'FAILED'}`);
         n.raw.reportSnapshot(ev.to, ev.ok);
+        this.processReady(n);
+        return;
+      }
+      case 'unreachable': {
+        const n = this.nodes.get(ev.node)!;
+        if (!n.isUp()) return;
+        this.stats.unreachableReports++;
+        this.trace(`${ev.node}: ${ev.peer} reported unreachable`);
+        n.raw.reportUnreachable(ev.peer);
         this.processReady(n);
         return;
       }
@@ -491,6 +505,7 @@ export class Simulation {
     const cut = this.blocked.has(this.linkKey(m.from, m.to));
     if (!n || !n.isUp() || cut) {
       if (m.type === 'MsgSnap') this.queue.push(this.now + 1, { k: 'snap-report', leader: m.from, to: m.to, ok: false });
+      else this.maybeReportUnreachable(m, this.profile.unreachableRate);
       return;
     }
     if (this.opts.bug === 'vote-ignores-log' && (m.type === 'MsgVote' || m.type === 'MsgPreVote')) {
@@ -501,10 +516,16 @@ export class Simulation {
     }
     n.raw.step(m);
     this.processReady(n);
+    this.maybeReportUnreachable(m, this.profile.falseUnreachableRate);
     if (m.type === 'MsgSnap') {
       // The transport finished streaming: tell the leader.
       this.queue.push(this.now + 1, { k: 'snap-report', leader: m.from, to: m.to, ok: true });
     }
+  }
+
+  /** As a transport whose connection broke: the sender hears (1 ms later) that `m.to` is unreachable. */
+  private maybeReportUnreachable(m: Message, rate: number): void {
+    if (rate > 0 && !this.healed && this.rng.chance(rate)) this.queue.push(this.now + 1, { k: 'unreachable', node: m.from, peer: m.to });
   }
 
   private upIds(): NodeId[] {
