@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         },
       });
       console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}, clients on ${argv['client-listen']}`);
-      member.node.onLeaderChange = (leader, term) => console.log(`leader ${leader || 'none'} (term ${term})`);
+      member.node.onLeaderChange = (leader, term) => console.log(`${new Date().toISOString()} leader ${leader || 'none'} (term ${term})`);
       let stopping = false;
       const stop = (): void => {
         if (stopping) return;
