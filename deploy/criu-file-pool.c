@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "preload-next.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -43,17 +44,6 @@
 typedef int (*openat_fn)(int, const char *, int, ...);
 static void *next_openat64;
 static int taken; /* the next pool name to try (atomic) */
-
-static void *next_of(void **slot, const char *name)
-{
-	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (f == NULL) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
 
 static int open_next(int dir, const char *path, int flags, long mode)
 {

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "preload-next.h"
 
 #define PATH_ROOM 512 /* BERTH_CRIU_KDAT and its temporary name: a longer one is not redirected */
 
@@ -84,18 +85,6 @@ typedef int (*openat_fn)(int, const char *, int, ...);
 typedef int (*rename_fn)(const char *, const char *);
 typedef int (*unlink_fn)(const char *);
 static void *next_open64, *next_openat64, *next_rename, *next_unlink;
-
-/* The next definition of `name`, looked up once (threads racing here look it up twice: harmless). */
-static void *next_of(void **slot, const char *name)
-{
-	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (f == NULL) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
 
 /* open64 (at: 0) or openat64 (at: 1, in `dir`), with CRIU's cache paths made berth's. */
 static int open_next(int at, int dir, const char *path, int flags, long mode)

@@ -25,6 +25,7 @@
 #include <dlfcn.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "preload-next.h"
 
 typedef void *packet_t;
 typedef ssize_t (*recv_packet_fn)(void *session, packet_t *packet);
@@ -32,17 +33,6 @@ typedef void (*deinit_fn)(packet_t packet);
 
 static void *held; /* the packet last put into the caller's variable, not yet deinited */
 static void *next_recv, *next_deinit;
-
-static void *next_of(void **slot, const char *name)
-{
-	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (f == NULL) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
 
 void gnutls_packet_deinit(packet_t packet)
 {
