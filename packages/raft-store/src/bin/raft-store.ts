@@ -55,7 +55,8 @@ async function main(): Promise<void> {
       .option('tick-ms', { type: 'number', default: 100 })
       .option('election-ticks', { type: 'number', default: 10 })
       .option('snapshot-entries', { type: 'number', default: 10_000 })
-      .option('lease-reads', { type: 'boolean', default: false, describe: 'Serve linearizable reads on the leader\'s lease, without a heartbeat round (assumes bounded clock drift between members)' }),
+      .option('lease-reads', { type: 'boolean', default: false, describe: 'Serve linearizable reads on the leader\'s lease, without a heartbeat round (assumes bounded clock drift between members). Give it to EVERY member: it also turns off leader-loss elections, which a lease relies on no member making' })
+      .option('leader-loss-election', { type: 'boolean', default: true, describe: 'Campaign within a few ticks when the connection to the leader breaks (off with --lease-reads)' }),
     async (argv) => {
       const peers = argv.peer.map(parsePeer);
       const member = await Member.start({
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
         peers: argv.join ? peers : undefined,
         node: {
           tickMs: argv['tick-ms'], snapshotEntries: argv['snapshot-entries'],
-          raft: { electionTick: argv['election-ticks'], heartbeatTick: 1, readOnlyOption: argv['lease-reads'] ? 'lease-based' : 'safe' },
+          raft: { electionTick: argv['election-ticks'], heartbeatTick: 1, readOnlyOption: argv['lease-reads'] ? 'lease-based' : 'safe', leaderLossElection: argv['leader-loss-election'] && !argv['lease-reads'] },
         },
       });
       console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}, clients on ${argv['client-listen']}`);

@@ -68,10 +68,13 @@ export interface RaftConfig {
    * follower whose transport reports its leader unreachable (a broken connection: the leader's
    * process is gone, its host refused) forgets that leader, so its lease no longer makes it
    * ignore (pre-)votes, and campaigns after 1 to ceil(electionTick / 4) ticks instead of a
-   * whole randomized election timeout. Applies only with preVote (a false alarm then changes
-   * no term: the other members, still hearing the leader, refuse the pre-vote) and with
-   * readOnlyOption 'safe' (a lease read relies on no member voting within an election timeout
-   * of hearing the leader). Cost: a needless pre-vote round on a false alarm.
+   * whole randomized election timeout. Applies only with preVote and checkQuorum (a false
+   * alarm then changes no term: the other members, still hearing the leader, ignore the
+   * pre-vote under their lease) and with readOnlyOption 'safe' (a lease read relies on no
+   * member voting within an election timeout of hearing the leader: a cluster whose leader
+   * may serve lease reads must have this off on EVERY member). After a report that proved
+   * false (the leader is heard again), reports are ignored for an election timeout. Cost: a
+   * needless pre-vote round on a false alarm.
    */
   leaderLossElection: boolean;
   /**

@@ -477,8 +477,27 @@ describe('leader loss: a follower told its leader is unreachable (departure, des
     expect(h.node(2).applied.map(text)).toContain('still');
   });
 
-  test('off without pre-vote, with lease-based reads, when turned off, and for a member that is not the leader', () => {
-    for (const cfg of [{ preVote: false, checkQuorum: true }, { preVote: true, checkQuorum: true, readOnlyOption: 'lease-based' as const }, { preVote: true, checkQuorum: true, leaderLossElection: false }]) {
+  test('after a false alarm, reports about that leader are ignored for an election timeout (a link failing one way cannot make a member forget its leader at every heartbeat)', () => {
+    const h = new Harness([1, 2, 3], { preVote: true, checkQuorum: true });
+    h.campaign(1);
+    const term = h.raft(1).term;
+    h.node(2).raw.reportUnreachable(1);
+    expect(h.raft(2).lead).toBe(0);
+    h.tick(1); // the leader's heartbeat: the alarm was false
+    h.deliverAll();
+    expect(h.raft(2).lead).toBe(1);
+    h.node(2).raw.reportUnreachable(1); // muted
+    expect(h.raft(2).lead).toBe(1);
+    for (let i = 0; i < 10; i++) { h.tick(1); h.tick(2); h.deliverAll(); }
+    h.node(2).raw.reportUnreachable(1); // an election timeout later: heard again
+    expect(h.raft(2).lead).toBe(0);
+    h.tick(1);
+    h.deliverAll();
+    expect([h.raft(1).role, h.raft(1).term, h.raft(2).lead]).toEqual(['leader', term, 1]);
+  });
+
+  test('off without pre-vote, without check-quorum, with lease-based reads, when turned off, and for a member that is not the leader', () => {
+    for (const cfg of [{ preVote: false, checkQuorum: true }, { preVote: true, checkQuorum: false }, { preVote: true, checkQuorum: true, readOnlyOption: 'lease-based' as const }, { preVote: true, checkQuorum: true, leaderLossElection: false }]) {
       const h = new Harness([1, 2, 3], cfg);
       h.campaign(1);
       h.node(2).raw.reportUnreachable(1);

@@ -51,6 +51,10 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   /** Leader/candidate/follower: ticks since the last reset (see tickElection / tickHeartbeat). */
   private electionElapsed = 0;
+  /** The leader this follower forgot on a leader-loss report (NONE if none). */
+  private lostLeader: NodeId = NONE;
+  /** Ticks during which leader-loss reports are ignored: set when one proved a false alarm. */
+  private lossMute = 0;
   private heartbeatElapsed = 0;
   private uncommittedSize = 0;
   /** ReadIndex requests that arrived before the leader committed an entry of its term. */
@@ -174,6 +178,7 @@ export class Raft {
   // ---------------------------------------------------------------- time
 
   tick(): void {
+    if (this.lossMute > 0) this.lossMute--;
     if (this.role === 'leader') this.tickHeartbeat();
     else this.tickElection();
   }
@@ -271,6 +276,13 @@ export class Raft {
   // ---------------------------------------------------------------- step
 
   step(m: Message): void {
+    if (this.lostLeader !== NONE && m.from === this.lostLeader && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) {
+      // The leader we forgot on a report still leads: a false alarm (e.g. a link that fails
+      // one way). Further reports wait an election timeout, so such a link cannot make this
+      // member forget and re-learn its leader at every heartbeat.
+      this.lostLeader = NONE;
+      this.lossMute = this.electionTimeout;
+    }
     if (m.term > this.term) {
       if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
         const force = m.context === CAMPAIGN_TRANSFER;
@@ -801,12 +813,14 @@ export class Raft {
   /**
    * The transport could not deliver to `to`. A leader stops optimistic pipelining to it. A
    * follower told so of its own leader forgets it and campaigns within a few ticks
-   * (config.leaderLossElection: only with pre-vote and 'safe' reads).
+   * (config.leaderLossElection: only with pre-vote, check-quorum and 'safe' reads; muted for
+   * an election timeout after a report that proved false).
    */
   reportUnreachable(to: NodeId): void {
     const pr = this.tracker.progress.get(to);
     if (this.role === 'leader' && pr && pr.state === 'replicate') pr.becomeProbe();
-    if (this.role === 'follower' && to === this.lead && this.lead !== NONE && this.leaderLossElects()) {
+    if (this.role === 'follower' && to === this.lead && this.lead !== NONE && this.lossMute === 0 && this.leaderLossElects()) {
+      this.lostLeader = this.lead;
       this.lead = NONE;
       // Campaign after 1..ceil(electionTimeout/4) more ticks (randomized: the other followers
       // heard the same news at the same moment), unless the timeout comes sooner anyway.
@@ -816,6 +830,6 @@ export class Raft {
   }
 
   private leaderLossElects(): boolean {
-    return this.cfg.leaderLossElection && this.cfg.preVote && this.cfg.readOnlyOption === 'safe';
+    return this.cfg.leaderLossElection && this.cfg.preVote && this.cfg.checkQuorum && this.cfg.readOnlyOption === 'safe';
   }
 }

@@ -128,6 +128,39 @@ describe('RaftNode over gRPC on loopback', () => {
   });
 });
 
+describe('a peer\'s stream to us', () => {
+  it('is not reported when it ends normally (the sender closed it or moved its peer)', async () => {
+    const [portB] = await freePorts(1);
+    const server = new grpc.Server();
+    const t = new GrpcTransport({ id: 2, clusterId: 'end-test', server, credentials: grpc.credentials.createInsecure() });
+    const events: string[] = [];
+    t.listen({ message: (m) => events.push(`message from ${m.from}`), unreachable: (to) => events.push(`unreachable ${to}`), snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
+    await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${portB}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const sender = new GrpcTransport({ id: 1, clusterId: 'end-test', server: new grpc.Server(), credentials: grpc.credentials.createInsecure() });
+    sender.listen({ message: () => undefined, unreachable: () => undefined, snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
+    const hb: Message = { type: 'MsgHeartbeat', from: 1, to: 2, term: 3, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0 };
+    try {
+      for (const end of [(): void => sender.setPeer(2, `localhost:${portB}`), (): Promise<void> => sender.close()]) {
+        if (events.length === 0) sender.setPeer(2, `127.0.0.1:${portB}`);
+        const before = events.length;
+        const until = Date.now() + 10_000;
+        while (events.length === before && Date.now() < until) {
+          sender.send([hb]);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(events[events.length - 1]).toBe('message from 1');
+        await end();
+        await new Promise((r) => setTimeout(r, 300));
+        expect(events.filter((e) => e.startsWith('unreachable'))).toEqual([]);
+      }
+    } finally {
+      await sender.close();
+      await t.close();
+      server.forceShutdown();
+    }
+  });
+});
+
 describe('a peer whose process dies', () => {
   it('is reported unreachable when its stream to us breaks, after the last message it carried (kill -9 of a real process)', async () => {
     const [portA, portB] = await freePorts(2);

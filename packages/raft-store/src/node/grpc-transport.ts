@@ -136,19 +136,28 @@ export class GrpcTransport implements Transport {
       Stream: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         // A peer's stream that breaks (its process died: its kernel closed the connection) is
         // reported like a failed send to it, after the last message it carried; a follower
-        // whose leader that is campaigns soon (core: leaderLossElection).
+        // whose leader that is campaigns soon (core: leaderLossElection). A stream its sender
+        // closed says goodbye first (an empty batch): grpc-js shows a normal end and a dead
+        // connection alike here ('end', then 'cancelled').
         let from: NodeId | undefined;
-        let broken = false;
+        let done = false;
         const brokenOff = (): void => {
-          if (broken) return;
-          broken = true;
+          if (done) return;
+          done = true;
           if (from !== undefined && !this.closed) this.handlers?.unreachable(from);
         };
         call.on('data', (batch: Buffer) => {
+          if (batch.length === 0) {
+            done = true; // goodbye
+            return;
+          }
           const f = this.receive(batch);
           if (f !== undefined) from = f;
         });
-        call.on('end', () => callback(null, {}));
+        call.on('end', () => {
+          callback(null, {});
+          brokenOff();
+        });
         call.on('error', brokenOff);
         call.on('cancelled', brokenOff);
       },
@@ -243,7 +252,8 @@ export class GrpcTransport implements Transport {
         continue;
       }
       if (message.to !== this.opts.id) continue;
-      from = message.from;
+      // A relayed read index keeps its first sender's id: not the stream's peer.
+      if (message.type !== 'MsgReadIndex') from = message.from;
       this.handlers?.message(message);
     }
     return from;
@@ -419,6 +429,9 @@ export class GrpcTransport implements Transport {
   private dropPeerConnection(p: Peer): void {
     p.forward?.call.end();
     p.forward = undefined;
+    // An empty batch first says goodbye: the peer then takes the stream's end as ours, not
+    // as a broken connection (grpc-js shows both alike on its side).
+    p.stream?.write([]);
     p.stream?.end();
     p.stream = undefined;
     p.client?.close();

@@ -592,6 +592,7 @@ export class RaftNode {
     if (this.stopped) throw new StoppedError('member is stopped');
     const started = performance.now();
     await this.waitForLeader(timeoutMs);
+    if (this.stopped) throw new StoppedError('member is stopped');
     timeoutMs = Math.max(1, timeoutMs - (performance.now() - started));
     let waiter: ReadWaiter | undefined;
     const index = await withTimeout(new Promise<number>((resolve, reject) => {
@@ -704,16 +705,21 @@ export class RaftNode {
    * Woken when one is (after the Ready that says so), not at the next tick.
    */
   private async waitForLeader(timeoutMs: number): Promise<void> {
-    if (this.leader || this.stopped) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.leaderWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.leaderWaiters.add(done);
-    });
+    const deadline = performance.now() + timeoutMs;
+    // Again after each wake-up: the leader may be lost again before a waiter runs.
+    while (!this.leader && !this.stopped) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.leaderWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.leaderWaiters.add(done);
+      });
+    }
   }
 
   private wakeLeaderWaiters(): void {
@@ -727,6 +733,7 @@ export class RaftNode {
     if (this.stopped) throw new StoppedError('member is stopped');
     const deadline = performance.now() + timeoutMs;
     await this.waitForLeader(timeoutMs);
+    if (this.stopped) throw new StoppedError('member is stopped');
     if (this.role === 'leader') {
       return decodeForwardAnswer(await this.serveForward(encodeForward(req)));
     }
