@@ -276,12 +276,13 @@ export class Raft {
   // ---------------------------------------------------------------- step
 
   step(m: Message): void {
-    if (this.lostLeader !== NONE && m.from === this.lostLeader && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) {
-      // The leader we forgot on a report still leads: a false alarm (e.g. a link that fails
-      // one way). Further reports wait an election timeout, so such a link cannot make this
-      // member forget and re-learn its leader at every heartbeat.
+    if (this.lostLeader !== NONE && m.term >= this.term && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) {
+      // A leader is heard: the report is settled. If it is the one we forgot, the report was
+      // a false alarm (e.g. a link that fails one way): further reports wait an election
+      // timeout, so such a link cannot make this member forget and re-learn its leader at
+      // every heartbeat.
+      if (m.from === this.lostLeader) this.lossMute = this.electionTimeout;
       this.lostLeader = NONE;
-      this.lossMute = this.electionTimeout;
     }
     if (m.term > this.term) {
       if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
