@@ -233,12 +233,14 @@ export class ClusterMember {
     void m.tick();
     m.every(2000, () => m.checkRemoved());
     // On the leader every member answers heartbeats each tick: one silent for a second (10
-    // ticks) is passed by, before its lease runs out (kill -9 of a member, then a launch).
+    // ticks) is passed by, before its lease runs out (kill -9 of a member, then a launch); so
+    // is one whose connection broke since it was last heard (a leader killed a moment ago,
+    // when this member, its follower until then, won the election that followed at once).
     const placer = new Placer(m.store, {
       reachable: (x) => {
         if (x.id === m.config.memberId) return true;
         const silent = m.node.silentMs(x.id);
-        return silent !== null && silent < 1000;
+        return silent !== null && silent < 1000 && !m.node.reportedDown(x.id);
       },
     });
     m.placer = placer;

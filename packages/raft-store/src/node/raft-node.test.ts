@@ -152,6 +152,27 @@ describe('RaftNode over an in-process network, with real LevelDB', () => {
     }
   });
 
+  it('says a member is down as soon as the transport reports it, and up again once it is heard from', async () => {
+    const c = cluster(3, { tickMs: 50 });
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const f = [...c.nodes.values()].find((n) => n !== leader)!;
+      expect(leader.reportedDown(f.id)).toBe(false);
+      c.net.isolate(f.id); // the leader's next heartbeat to it fails
+      const until = Date.now() + 2_000;
+      while (!leader.reportedDown(f.id) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      expect(leader.reportedDown(f.id)).toBe(true);
+      expect(leader.silentMs(f.id)!).toBeLessThan(1_000); // still "recently heard" by silence alone
+      c.net.heal();
+      const back = Date.now() + 5_000;
+      while (leader.reportedDown(f.id) && Date.now() < back) await new Promise((r) => setTimeout(r, 10));
+      expect(leader.reportedDown(f.id)).toBe(false);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
   it('answers without quorum with a clear timeout, not a hang or a wrong answer', async () => {
     const c = cluster(3);
     try {

@@ -129,6 +129,8 @@ export class RaftNode {
   private readRetryTimer: NodeJS.Timeout | undefined;
   /** When each peer was last heard from (any message): what "unreachable" means in errors. */
   private readonly lastHeard = new Map<NodeId, number>();
+  /** When the transport last reported each peer unreachable (see reportedDown). */
+  private readonly reportedDownAt = new Map<NodeId, number>();
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
   private running = false;
   private stopped = false;
@@ -220,7 +222,11 @@ export class RaftNode {
     opts.transport.listen({
       message: (m) => this.onMessage(m),
       snapshot: (m, data) => this.onSnapshot(m, data),
-      unreachable: (to) => { if (!this.stopped) this.raw.reportUnreachable(to); },
+      unreachable: (to) => {
+        if (this.stopped) return;
+        this.reportedDownAt.set(to, performance.now());
+        this.raw.reportUnreachable(to);
+      },
       forward: (req) => this.serveForward(req),
     });
     this.tickTimer = setInterval(() => this.tick(), this.tickMs);
@@ -933,6 +939,18 @@ export class RaftNode {
 
   private notLeader(): NotLeaderNodeError {
     return new NotLeaderNodeError(this.leader || undefined, this.leaderAddress(), this.leader ? '' : this.quorumHint());
+  }
+
+  /**
+   * Whether the transport reported member `id` unreachable (its connection broke, a send to it
+   * failed) since this member last heard from it: a member killed a moment ago is down at
+   * once here, while silentMs still counts up from its last heartbeat.
+   */
+  reportedDown(id: NodeId): boolean {
+    const down = this.reportedDownAt.get(id);
+    if (down === undefined) return false;
+    const heard = this.lastHeard.get(id);
+    return heard === undefined || down > heard;
   }
 
   /** Milliseconds since this member last heard from member `id` (any Raft message); null: never. */
