@@ -30,6 +30,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '@berth/node-agent/dist/runtime/page-server';
 import { median, positiveInt } from './common';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -117,14 +118,6 @@ function makePki(dir: string): { ca: string; cert: string; key: string } {
   return { ca: f('ca.crt'), cert: f('srv.crt'), key: f('srv.key') };
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /**
  * What TLS and SHA-256 cost alone here, with C tools (no berth): two `openssl s_server -WWW`
  * (TLS 1.3 AES-128-GCM, as berth's links negotiate; one server process per puller) each send
@@ -132,7 +125,7 @@ async function freeLoopbackPort(): Promise<number> {
  * (SHA-NI). ms until both copies are written (TLS only) and until both are hashed.
  */
 async function tlsShaCopy(file: string, dir: string, pki: { ca: string; cert: string; key: string }, sha256: string): Promise<{ tlsMs: number; tlsShaMs: number }> {
-  const ports = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const ports = [await freePort('127.0.0.1'), await freePort('127.0.0.1')];
   const live = ports.map((port) => spawn('openssl', ['s_server', '-quiet', '-WWW', '-accept', `127.0.0.1:${port}`, '-cert', pki.cert, '-key', pki.key, '-ciphersuites', 'TLS_AES_128_GCM_SHA256'], { cwd: path.dirname(file), stdio: 'ignore' }));
   try {
     // Listening once a TCP connection is taken (s_server shrugs off the failed handshake).
