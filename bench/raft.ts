@@ -14,7 +14,9 @@
  *
  * Environment: BENCH_RAFT_BIN (another build's raft-store.js, for A/B runs of two builds),
  * BENCH_RAFT_NODE_OPTIONS (extra node flags for the members), BENCH_TRACE_KILL=1 (log the
- * wall-clock ms of each failover kill, to line up with the members' logs under --keep).
+ * wall-clock ms of each failover kill, to line up with the members' logs under --keep),
+ * BENCH_PUT_LEADER_ONLY=1 (the put levels send every write to the leader instead of spreading
+ * the clients over all members: a diagnostic of what follower-received writes cost).
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -449,7 +451,7 @@ async function runSystem(o: Options, w: Worker, root: string, system: SystemName
       for (const n of o.levels) {
         const cpu0 = c.members.map((m) => procCpuSec(m.pid));
         const t = performance.now();
-        await phaseLoad(o, w, c, rep, `put_c${n}`, 'put', n, all);
+        await phaseLoad(o, w, c, rep, `put_c${n}`, 'put', n, process.env.BENCH_PUT_LEADER_ONLY ? [c.members[leader]!.endpoint] : all);
         const secs = (performance.now() - t) / 1000;
         const cpu = c.members.map((m, i) => procCpuSec(m.pid) - cpu0[i]!);
         rep.figures[`put_c${n}_server_cores`] = cpu.reduce((a, b) => a + b, 0) / secs;

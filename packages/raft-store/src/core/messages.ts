@@ -43,6 +43,12 @@ export interface Entry {
   readonly confChange?: ConfChange;
   readonly clientId?: string;
   readonly seq?: number;
+  /**
+   * Set by a follower on a proposal it forwards to the leader (MsgProp): the number it waits
+   * for, to answer its caller from its own apply. Carried and stored, never interpreted by the
+   * core or the state machine.
+   */
+  readonly forwardId?: number;
 }
 
 export interface SnapshotMetadata {
@@ -94,7 +100,9 @@ export type MessageType =
   | 'MsgSnap' // leader -> follower: install snapshot; the transport streams it
   | 'MsgReadIndex' // follower -> leader: please confirm a read index for ctx
   | 'MsgReadIndexResp' // leader -> follower: index for ctx
-  | 'MsgTimeoutNow'; // leader -> transfer target: campaign now
+  | 'MsgTimeoutNow' // leader -> transfer target: campaign now
+  | 'MsgProp' // follower -> leader: proposals to append (entries without index and term)
+  | 'MsgPropResp'; // leader -> follower, only when it drops them: which (forwardId) and why (rejectHint)
 
 /**
  * One message. A single flat shape (as in etcd's raftpb.Message) so that the protobuf mapping is
@@ -149,13 +157,16 @@ export interface Ready {
 
 /** Approximate wire size of an entry, used by maxSizePerMsg. */
 export function entrySize(e: Entry): number {
-  return e.data.byteLength + 24 + (e.clientId ? e.clientId.length : 0);
+  return e.data.byteLength + 24 + (e.clientId ? e.clientId.length : 0) + (e.forwardId !== undefined ? 8 : 0);
 }
 
 /** Bytes an entry adds to the leader's uncommitted budget (payload only, as in etcd). */
 export function payloadSize(e: Entry): number {
   return e.data.byteLength;
 }
+
+/** MsgPropResp.rejectHint: why forwarded proposals were dropped. */
+export const PROP_DROP_REASONS = ['not-leader', 'transferring', 'uncommitted-size-limit'] as const;
 
 export function isEmptySnapshot(s: Snapshot | undefined): boolean {
   return s === undefined || s.metadata.index === 0;

@@ -433,6 +433,85 @@ describe('flow control and proposal limits', () => {
   });
 });
 
+describe('proposals forwarded by followers (MsgProp, etcd\'s way; design.md departure 15)', () => {
+  test('a follower\'s proposal is appended by the leader in its term, with its forwardId, clientId and seq, and applied everywhere', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.node(2).raw.forwardProposal(Buffer.from('from-2'), { clientId: 'c', seq: 7 }, 42);
+    const sent = h.flush(2);
+    expect(sent.filter((m) => m.type === 'MsgProp').map((m) => [m.to, m.entries.length])).toEqual([[1, 1]]);
+    h.deliverAll();
+    for (const id of [1, 2, 3]) {
+      const e = h.node(id).applied.find((x) => text(x) === 'from-2');
+      expect(e).toMatchObject({ term: h.raft(1).term, forwardId: 42, clientId: 'c', seq: 7 });
+    }
+    expect(h.node(2).raw.takeDroppedProposals()).toEqual([]);
+  });
+
+  test('the proposals of one Ready leave in one MsgProp; a leader that changed meanwhile gets them', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    for (let k = 1; k <= 3; k++) h.node(3).raw.forwardProposal(Buffer.from(`p${k}`), undefined, k);
+    const props = h.flush(3).filter((m) => m.type === 'MsgProp');
+    expect(props.map((m) => m.entries.map((e) => e.forwardId))).toEqual([[1, 2, 3]]);
+    h.deliverAll();
+    // 2 leads now; 3 learns it before its next Ready: the proposal goes to 2.
+    h.campaign(2);
+    h.node(3).raw.forwardProposal(Buffer.from('p4'), undefined, 4);
+    expect(h.flush(3).filter((m) => m.type === 'MsgProp').map((m) => m.to)).toEqual([2]);
+    h.deliverAll();
+    expect(h.node(3).applied.map(text).filter((t) => t.startsWith('p'))).toEqual(['p1', 'p2', 'p3', 'p4']);
+  });
+
+  test('without a known leader (or as a candidate) forwardProposal fails with NOT_LEADER; the leader must propose()', () => {
+    const h = new Harness([1, 2, 3]);
+    expect(() => h.node(2).raw.forwardProposal(Buffer.from('x'), undefined, 1)).toThrow(NotLeaderError);
+    h.campaign(1);
+    expect(() => h.node(1).raw.forwardProposal(Buffer.from('x'), undefined, 1)).toThrow(NotLeaderError);
+  });
+
+  test('a leader that transfers leadership drops forwarded proposals and says so (MsgPropResp), as propose() would', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.partition([3], [1, 2]); // 3 cannot catch up, so the transfer to it stays pending
+    h.node(1).raw.transferLeadership(3);
+    expect(h.raft(1).leadTransferee).toBe(3);
+    h.node(2).raw.forwardProposal(Buffer.from('during-transfer'), undefined, 9);
+    h.deliverAll();
+    expect(h.node(2).raw.takeDroppedProposals()).toEqual([{ forwardId: 9, reason: 'transferring' }]);
+    expect(h.node(2).raw.takeDroppedProposals()).toEqual([]); // taken once
+    expect(h.node(1).applied.map(text)).not.toContain('during-transfer');
+  });
+
+  test('forwarded proposals beyond the leader\'s maxUncommittedEntriesSize are dropped and reported; the others are appended', () => {
+    const h = new Harness([1, 2, 3], { maxUncommittedEntriesSize: 100 });
+    h.campaign(1);
+    h.filter = (m) => !(m.from === 1 && m.type === 'MsgApp'); // the appends do not get out: nothing commits, the budget fills
+    h.node(2).raw.forwardProposal(Buffer.from('a'.repeat(60)), undefined, 1);
+    h.node(2).raw.forwardProposal(Buffer.from('b'.repeat(60)), undefined, 2);
+    h.deliverAll();
+    expect(h.node(2).raw.takeDroppedProposals()).toEqual([{ forwardId: 2, reason: 'uncommitted-size-limit' }]);
+    expect(h.raft(1).log.lastIndex()).toBeGreaterThan(h.raft(1).log.committed);
+  });
+
+  test('a member that is not the leader passes a MsgProp on to the leader it knows, and reports it dropped when it knows none', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    const prop = (from: number, to: number, forwardId: number): Message => ({
+      type: 'MsgProp', from, to, term: h.raft(1).term, logTerm: 0, index: 0, commit: 0, reject: false, rejectHint: 0,
+      entries: [{ index: 0, term: 0, type: 'normal', data: Buffer.from(`via-${to}`), forwardId }],
+    });
+    h.node(3).raw.step(prop(2, 3, 5)); // 2 thought 3 led
+    expect(h.flush(3).filter((m) => m.type === 'MsgProp').map((m) => [m.from, m.to])).toEqual([[2, 1]]);
+    h.deliverAll();
+    expect(h.node(2).applied.map(text)).toContain('via-3');
+    // A member that knows no leader tells the proposer at once.
+    const lone = new Harness([1, 2, 3]);
+    lone.node(3).raw.step({ ...prop(2, 3, 6), term: lone.raft(3).term });
+    expect(lone.flush(3).filter((m) => m.type === 'MsgPropResp').map((m) => [m.to, m.entries.map((e) => e.forwardId), m.entries[0]!.data.byteLength])).toEqual([[2, [6], 0]]);
+  });
+});
+
 describe('leader loss: a follower told its leader is unreachable (departure, design.md "Leader loss")', () => {
   const bothFollowersTold = (h: Harness, dead: number): void => {
     for (const id of [2, 3]) if (id !== dead) h.node(id).raw.reportUnreachable(dead);

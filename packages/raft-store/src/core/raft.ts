@@ -18,7 +18,9 @@ import {
 import { RaftLog } from './log';
 import { ConfigHistory, applyConfChange } from './membership';
 import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, ReadState, Role, Snapshot, SoftState } from './messages';
-import { CAMPAIGN_TRANSFER, NONE, payloadSize } from './messages';
+import { CAMPAIGN_TRANSFER, NONE, PROP_DROP_REASONS, payloadSize } from './messages';
+
+const NO_DATA = new Uint8Array(0);
 import { ProgressTracker } from './progress';
 import { ReadOnly } from './read-only';
 import type { LogStorage } from './storage';
@@ -38,6 +40,10 @@ export class Raft {
   msgs: Message[] = [];
   /** Proposals were appended since the last flushProposals(): their appends are not sent yet. */
   private proposalsUnsent = false;
+  /** This follower's proposals since the last flushProposals(), for one MsgProp to the leader. */
+  private forwardsUnsent: Entry[] = [];
+  /** Forwarded proposals dropped: by the leader (transfer, uncommitted budget) or for want of one. */
+  proposalsDropped = 0;
   /** Reads that became safe, drained by RawNode.ready(). */
   readStates: ReadState[] = [];
   /** Target of an ongoing leadership transfer, NONE otherwise. */
@@ -276,6 +282,8 @@ export class Raft {
   // ---------------------------------------------------------------- step
 
   step(m: Message): void {
+    // A drop notice is true whatever the term it comes at: those proposals were not appended.
+    if (m.type === 'MsgPropResp') this.noteDropped(m.entries, PROP_DROP_REASONS[m.rejectHint] ?? 'not-leader');
     if (this.lostLeader !== NONE && m.term >= this.term && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) {
       // A leader is heard: the report is settled. If it is the one we forgot, the report was
       // a false alarm (e.g. a link that fails one way): further reports wait an election
@@ -355,6 +363,12 @@ export class Raft {
         // A member that thinks we lead; pass it on if we know better.
         if (this.lead !== NONE) this.send({ ...m, to: this.lead, from: m.from, term: this.term });
         return;
+      case 'MsgProp':
+        // Proposals for a leader we no longer are / never were: pass them on if one is known.
+        if (this.lead !== NONE && this.lead !== m.from) this.send({ ...m, to: this.lead, from: m.from, term: this.term });
+        else this.dropForwarded(m, m.entries, 'not-leader');
+        return;
+
       case 'MsgReadIndexResp':
         this.readStates.push({ index: m.index, ctx: m.context ?? '' });
         return;
@@ -397,6 +411,11 @@ export class Raft {
   private stepLeader(m: Message): void {
     if (m.type === 'MsgReadIndex') {
       this.leaderReadIndex(m);
+      return;
+    }
+    if (m.type === 'MsgProp') {
+      if (this.tracker.progress.has(m.from) && m.from !== this.id) this.appendForwarded(m);
+      else this.proposalsDropped += m.entries.length; // not a member (any more): no one to tell
       return;
     }
     const pr = this.tracker.progress.get(m.from);
@@ -558,6 +577,7 @@ export class Raft {
       if (e.confChange !== undefined) o.confChange = e.confChange;
       if (e.clientId !== undefined) o.clientId = e.clientId;
       if (e.seq !== undefined) o.seq = e.seq;
+      if (e.forwardId !== undefined) o.forwardId = e.forwardId;
       return o;
     });
     this.appendToLog(ents);
@@ -667,15 +687,9 @@ export class Raft {
   propose(data: Uint8Array, meta?: { clientId: string; seq: number }): number {
     this.requireLeader();
     if (this.leadTransferee !== NONE) throw new ProposalDroppedError('transferring');
-    const size = data.byteLength;
-    const max = this.cfg.maxUncommittedEntriesSize;
-    if (max > 0 && this.uncommittedSize > 0 && size > 0 && this.uncommittedSize + size > max) {
-      throw new ProposalDroppedError(
-        'uncommitted-size-limit',
-        `proposal dropped: ${this.uncommittedSize} uncommitted bytes + ${size} exceed maxUncommittedEntriesSize ${max}`,
-      );
-    }
-    this.uncommittedSize += size;
+    const refused = this.overUncommittedLimit(data.byteLength);
+    if (refused) throw new ProposalDroppedError('uncommitted-size-limit', refused);
+    this.uncommittedSize += data.byteLength;
     const index = this.appendEntries([
       meta ? { type: 'normal', data, clientId: meta.clientId, seq: meta.seq } : { type: 'normal', data },
     ]);
@@ -685,6 +699,75 @@ export class Raft {
     return index;
   }
 
+  /** Why a proposal of `size` bytes would exceed maxUncommittedEntriesSize, or undefined. */
+  private overUncommittedLimit(size: number): string | undefined {
+    const max = this.cfg.maxUncommittedEntriesSize;
+    if (max > 0 && this.uncommittedSize > 0 && size > 0 && this.uncommittedSize + size > max) {
+      return `proposal dropped: ${this.uncommittedSize} uncommitted bytes + ${size} exceed maxUncommittedEntriesSize ${max}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * A follower's proposal: sent to the leader in a MsgProp (with the other proposals of this
+   * Ready, flushProposals), which appends it as its own. Nothing comes back for it: the
+   * proposer learns the outcome when it applies an entry carrying `forwardId` (etcd's way; a
+   * proposal the leader drops, when it is transferring leadership or over its uncommitted
+   * budget, or that is lost with a leader, is simply never applied). Throws NotLeaderError when
+   * no leader is known (also as a candidate) and when this member leads (propose() is for that).
+   */
+  forwardProposal(data: Uint8Array, meta?: { clientId: string; seq: number }, forwardId?: number): void {
+    if (this.role !== 'follower' || this.lead === NONE) throw new NotLeaderError(this.lead === NONE ? undefined : this.lead);
+    const e: { -readonly [K in keyof Entry]: Entry[K] } = { index: 0, term: 0, type: 'normal', data };
+    if (meta) {
+      e.clientId = meta.clientId;
+      e.seq = meta.seq;
+    }
+    if (forwardId !== undefined) e.forwardId = forwardId;
+    this.forwardsUnsent.push(e);
+  }
+
+  /** Leader: the entries of a follower's MsgProp, appended unless a local proposal would be refused. */
+  private appendForwarded(m: Message): void {
+    if (this.leadTransferee !== NONE) {
+      this.dropForwarded(m, m.entries, 'transferring');
+      return;
+    }
+    const accepted: Omit<Entry, 'index' | 'term'>[] = [];
+    const refused: Entry[] = [];
+    for (const e of m.entries) {
+      if (e.type !== 'normal' || this.overUncommittedLimit(e.data.byteLength)) {
+        refused.push(e);
+        continue;
+      }
+      this.uncommittedSize += e.data.byteLength;
+      accepted.push(e);
+    }
+    if (refused.length > 0) this.dropForwarded(m, refused, 'uncommitted-size-limit');
+    if (accepted.length === 0) return;
+    this.appendEntries(accepted);
+    this.proposalsUnsent = true;
+  }
+
+  /**
+   * Forwarded proposals not appended: the proposer is told which (by forwardId, the data
+   * left out) and why, so its callers fail as fast as a local proposal would (etcd drops them
+   * silently and its callers time out). Proposals without a forwardId are dropped quietly.
+   */
+  private dropForwarded(m: Message, entries: readonly Entry[], reason: (typeof PROP_DROP_REASONS)[number]): void {
+    this.proposalsDropped += entries.length;
+    const ids: Entry[] = [];
+    for (const e of entries) if (e.forwardId !== undefined) ids.push({ index: 0, term: 0, type: 'normal', data: NO_DATA, forwardId: e.forwardId });
+    if (ids.length > 0 && m.from !== this.id) this.send({ type: 'MsgPropResp', to: m.from, reject: true, rejectHint: PROP_DROP_REASONS.indexOf(reason), entries: ids });
+  }
+
+  private noteDropped(entries: readonly Entry[], reason: (typeof PROP_DROP_REASONS)[number]): void {
+    for (const e of entries) if (e.forwardId !== undefined) this.droppedProposals.push({ forwardId: e.forwardId, reason });
+  }
+
+  /** Forwarded proposals this member made that were dropped (MsgPropResp, or no leader to send them to), taken by RawNode. */
+  droppedProposals: Array<{ forwardId: number; reason: (typeof PROP_DROP_REASONS)[number] }> = [];
+
   /**
    * Sends the appends of the proposals made since the last call (RawNode calls it before it
    * looks for a Ready). etcd broadcasts at every proposal; with many proposals per event-loop
@@ -692,6 +775,14 @@ export class Raft {
    * took one inflight slot for each.
    */
   flushProposals(): void {
+    if (this.forwardsUnsent.length > 0) {
+      const entries = this.forwardsUnsent;
+      this.forwardsUnsent = [];
+      // Sent at the term and to the leader of the time of sending: proposals made under a leader
+      // that is gone meanwhile go to the new one, and are dropped when none is known.
+      if (this.role === 'follower' && this.lead !== NONE) this.send({ type: 'MsgProp', to: this.lead, term: this.term, entries });
+      else this.noteDropped(entries, 'not-leader');
+    }
     if (!this.proposalsUnsent) return;
     this.proposalsUnsent = false;
     if (this.role !== 'leader') return;

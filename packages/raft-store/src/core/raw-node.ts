@@ -19,6 +19,7 @@
 import type { RaftConfig } from './config';
 import { makeConfig } from './config';
 import { ReadyProtocolError } from './errors';
+import type { ProposalDropReason } from './errors';
 import type { ConfChange, ConfState, HardState, Message, NodeId, Ready, SoftState } from './messages';
 import type { ProgressState } from './progress';
 import { Raft } from './raft';
@@ -80,6 +81,21 @@ export class RawNode {
   }
 
   /** Proposes a single-server membership change; returns its index. Throws ConfChangeRefusedError, NotLeaderError, ProposalDroppedError. */
+  /** A follower's proposal, sent to the leader in a MsgProp (see Raft.forwardProposal). */
+  forwardProposal(data: Uint8Array, meta?: { clientId: string; seq: number }, forwardId?: number): void {
+    this.raft.forwardProposal(data, meta, forwardId);
+  }
+
+  /**
+   * This member's forwarded proposals that were dropped since the last call (the leader said so
+   * in a MsgPropResp, or there was no leader to send them to): fail their callers now.
+   */
+  takeDroppedProposals(): Array<{ forwardId: number; reason: ProposalDropReason }> {
+    const d = this.raft.droppedProposals;
+    if (d.length > 0) this.raft.droppedProposals = [];
+    return d;
+  }
+
   proposeConfChange(cc: ConfChange): number {
     return this.raft.proposeConfChange(cc);
   }

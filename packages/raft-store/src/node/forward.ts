@@ -1,5 +1,7 @@
 /**
- * What a follower forwards to the leader, and the answer, in the store's codec. Errors
+ * What a follower forwards to the leader on the Forward stream, and the answer, in the store's
+ * codec: lease calls. Writes go as MsgProp raft messages since session 14 (design.md departure
+ * 15); the leader still serves `propose` here for a follower of an older build. Errors
  * travel as { error: { code, message, leaderId } } so the caller sees the same error
  * classes as a local call would raise.
  */

@@ -51,6 +51,7 @@ function entryToWire(e: Entry): RaftEntry {
     w.confChangeType = CONF_TYPES.indexOf(e.confChange.type) + 1;
     w.confChangeNode = e.confChange.nodeId;
   }
+  if (e.forwardId !== undefined) w.forwardId = e.forwardId;
   return w;
 }
 
@@ -75,6 +76,7 @@ function entryFromWire(w: RaftEntry__Output): Entry {
   const e: { -readonly [K in keyof Entry]: Entry[K] } = { index: Number(w.index), term: Number(w.term), type: w.type === 0 ? 'normal' : 'conf-change', data: w.data };
   if (w.clientId) e.clientId = w.clientId;
   if (w.hasSeq) e.seq = Number(w.seq);
+  if (Number(w.forwardId) !== 0) e.forwardId = Number(w.forwardId);
   if (w.type === 1) {
     const t = CONF_TYPES[w.confChangeType - 1];
     if (!t) throw new Error(`unknown conf change type ${w.confChangeType}`);

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MemberRecord } from '../kv/types';
-import { InMemNetwork } from './inmem-transport';
+import type { Message } from '../core/messages';
+import { InMemNetwork, InMemTransport } from './inmem-transport';
 import { RaftNode } from './raft-node';
 import type { RaftNodeOptions } from './raft-node';
 
@@ -99,6 +100,67 @@ describe('RaftNode over an in-process network, with real LevelDB', () => {
       await expect(follower.submitLeaseKeepAlive(999)).rejects.toMatchObject({ code: 'LEASE_NOT_FOUND' });
       const refused = await follower.submit({ put: { key: b('x'), value: b('1'), lease: 12345 } });
       expect(refused).toMatchObject({ ok: false, code: 'LEASE_NOT_FOUND' });
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  it('a follower sends writes to the leader in MsgProps and answers each from its own apply', async () => {
+    const c = cluster(3);
+    const forward = jest.spyOn(InMemTransport.prototype, 'forward');
+    const send = jest.spyOn(InMemTransport.prototype, 'send');
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const follower = [...c.nodes.values()].find((n) => !n.isLeader)!;
+      const n = 40;
+      const results = await Promise.all(Array.from({ length: n }, (_, i) => follower.submit({ put: { key: b(`f${i}`), value: b(String(i)) } })));
+      const revisions = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        const kv = (await leader.read({ key: b(`f${i}`) })).kvs[0]!;
+        expect(Buffer.from(kv.value).toString()).toBe(String(i));
+        // The answer is this put's own result: the revision the leader stored it at.
+        expect(results[i]).toMatchObject({ ok: true, revision: kv.modRevision });
+        revisions.add(kv.modRevision);
+      }
+      expect(revisions.size).toBe(n);
+      expect(forward).not.toHaveBeenCalled();
+      const props = send.mock.calls.flatMap(([ms]) => ms as Message[]).filter((m) => m.type === 'MsgProp' && m.from === follower.id);
+      expect(props.reduce((k, m) => k + m.entries.length, 0)).toBe(n);
+      expect(props.length).toBeLessThan(n); // the proposals of one turn leave together
+      expect(follower.status().metrics.proposalsCommitted).toBe(n);
+    } finally {
+      forward.mockRestore();
+      send.mockRestore();
+      await c.stopAll();
+    }
+  });
+
+  it('a write sent to a leader that is handing over leadership fails at once with PROPOSAL_DROPPED', async () => {
+    const c = cluster(3);
+    try {
+      await startAll(c, 3);
+      const leader = await c.leader();
+      const [target, other] = [...c.nodes.values()].filter((n) => !n.isLeader) as [RaftNode, RaftNode];
+      await other.submit({ put: { key: b('before'), value: b('1') } });
+      // The target cannot be reached, so the transfer stays pending (for an election timeout).
+      c.net.disconnect(leader.id, target.id);
+      leader.transferLeadership(target.id);
+      const t0 = Date.now();
+      await expect(other.submit({ put: { key: b('during'), value: b('1') } }, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'PROPOSAL_DROPPED', reason: 'transferring' });
+      expect(Date.now() - t0).toBeLessThan(1000);
+      // Once the transfer is over (done or given up), writes go through again: a client retries.
+      c.net.heal();
+      let after: unknown;
+      for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+        after = await other.submit({ put: { key: b('after'), value: b('1') } }).catch((e: unknown) => e);
+        if ((after as { ok?: boolean }).ok) break;
+        expect(after).toMatchObject({ code: expect.stringMatching(/^(PROPOSAL_DROPPED|NOT_LEADER)$/) });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(after).toMatchObject({ ok: true });
+      const l = await c.leader();
+      expect((await l.read({ key: b('during') })).kvs).toHaveLength(0);
     } finally {
       await c.stopAll();
     }

@@ -31,6 +31,14 @@ const samples: Message[] = [
   }),
   msg({ type: 'MsgSnap', snapshot: { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: new Uint8Array() } }),
   msg({ type: 'MsgTimeoutNow' }),
+  msg({
+    type: 'MsgProp', from: 3, to: 1, logTerm: 0, index: 0, commit: 0,
+    entries: [
+      { index: 0, term: 0, type: 'normal', data: Buffer.from('fwd'), forwardId: 2 ** 47 + 5 },
+      { index: 0, term: 0, type: 'normal', data: Buffer.from('fwd2'), clientId: 'c', seq: 4, forwardId: 1 },
+    ],
+  }),
+  msg({ type: 'MsgPropResp', from: 1, to: 3, reject: true, rejectHint: 2, logTerm: 0, index: 0, commit: 0, entries: [{ index: 0, term: 0, type: 'normal', data: new Uint8Array(), forwardId: 77 }] }),
 ];
 
 /** What the receiving side hands the core: entries' data compared by content. */

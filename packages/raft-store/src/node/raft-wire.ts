@@ -19,7 +19,8 @@ import { lenField, numField, PbReader as Reader, PbWriter as Writer, varintSize,
 export { WireFormatError } from './protobuf';
 
 export const TYPES: MessageType[] = ['MsgApp', 'MsgAppResp', 'MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp',
-  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgSnap', 'MsgReadIndex', 'MsgReadIndexResp', 'MsgTimeoutNow'];
+  'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgSnap', 'MsgReadIndex', 'MsgReadIndexResp', 'MsgTimeoutNow',
+  'MsgProp', 'MsgPropResp'];
 export const TYPE_NUM = new Map(TYPES.map((t, i) => [t, i + 1]));
 export const CONF_TYPES: ConfChangeType[] = ['add-voter', 'add-learner', 'promote-learner', 'remove'];
 
@@ -35,6 +36,7 @@ function entrySize(e: Entry, clientIdLen: number): number {
   if (clientIdLen > 0) s += lenField(clientIdLen);
   if (e.seq !== undefined) s += numField(e.seq) + 2; // has_seq = true
   if (e.confChange) s += numField(CONF_TYPES.indexOf(e.confChange.type) + 1) + numField(e.confChange.nodeId);
+  if (e.forwardId !== undefined) s += numField(e.forwardId);
   return s;
 }
 
@@ -110,6 +112,7 @@ export function encodeRaftBatch(clusterId: string, messages: readonly Message[])
         w.num(8, CONF_TYPES.indexOf(e.confChange.type) + 1);
         w.num(9, e.confChange.nodeId);
       }
+      if (e.forwardId !== undefined) w.num(10, e.forwardId);
     }
     w.num(9, m.commit);
     w.bool(10, m.reject);
@@ -229,6 +232,7 @@ function decodeEntry(r: Reader): Entry {
   let hasSeq = false;
   let ccType = 0;
   let ccNode = 0;
+  let forwardId = 0;
   while (r.pos < r.end) {
     const key = r.varint();
     switch (key >>> 3) {
@@ -241,12 +245,14 @@ function decodeEntry(r: Reader): Entry {
       case 7: hasSeq = r.varint() !== 0; break;
       case 8: ccType = r.varint(); break;
       case 9: ccNode = r.varint(); break;
+      case 10: forwardId = r.varint(); break;
       default: r.skip(key & 7);
     }
   }
   const e: { -readonly [K in keyof Entry]: Entry[K] } = { index, term, type: type === 0 ? 'normal' : 'conf-change', data };
   if (clientId) e.clientId = clientId;
   if (hasSeq) e.seq = seq;
+  if (forwardId !== 0) e.forwardId = forwardId;
   if (type === 1) {
     const t = CONF_TYPES[ccType - 1];
     if (!t) throw new WireFormatError(`unknown conf change type ${ccType}`);

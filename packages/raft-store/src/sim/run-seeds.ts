@@ -57,9 +57,15 @@ function main(argv: string[]): number {
   const t0 = Date.now();
   let failed = 0;
   let events = 0;
+  let acked = 0;
+  let forwarded = 0;
+  let dropped = 0;
   for (let s = start; s < start + n; s++) {
     const r = runSimulation(optsFor(s));
     events += r.stats.events;
+    acked += r.stats.ackedWrites;
+    forwarded += r.stats.forwardedWrites;
+    dropped += r.stats.droppedForwards;
     if (!r.ok) {
       failed++;
       console.log(formatFailure(r));
@@ -67,7 +73,7 @@ function main(argv: string[]): number {
     }
   }
   const secs = (Date.now() - t0) / 1000;
-  console.log(`${n} seeds from ${start}: ${failed} failed, ${events} events, ${secs.toFixed(1)} s`);
+  console.log(`${n} seeds from ${start}: ${failed} failed, ${events} events, ${acked} writes acknowledged (${forwarded} by a follower through its leader; ${dropped} forwarded proposals reported dropped), ${secs.toFixed(1)} s`);
   return failed === 0 ? 0 : 1;
 }
 

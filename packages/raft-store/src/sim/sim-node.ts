@@ -34,6 +34,10 @@ export class SimNode {
   applied = 0;
   /** Proposals accepted here, by log index, waiting to be applied. */
   readonly pendingWrites = new Map<number, PendingWrite>();
+  /** Proposals this node (a follower) sent to its leader in a MsgProp, by forwardId. */
+  readonly pendingForwards = new Map<number, PendingWrite>();
+  /** The next forwardId: each node and each of its lives counts in a range of its own (RaftNode: a random start). */
+  nextForwardId = 1;
   /** readIndex() calls waiting for their ReadState, by ctx. */
   readonly pendingReads = new Map<string, PendingRead>();
   /** Reads with a ReadState, waiting until applied >= index. */
@@ -48,6 +52,7 @@ export class SimNode {
     this.raw = new RawNode({ ...config, id: this.id, applied: snap.metadata.index }, this.disk);
     this.kv = Kv.restore(snap.data);
     this.applied = snap.metadata.index;
+    this.nextForwardId = (this.id * 4096 + this.lives + 1) * 2 ** 32 + 1;
     this.state = 'up';
   }
 
@@ -58,6 +63,7 @@ export class SimNode {
     this.kv = new Kv();
     this.applied = 0;
     this.pendingWrites.clear();
+    this.pendingForwards.clear();
     this.pendingReads.clear();
     this.readyReads = [];
     this.crashAfterNextPersist = false;

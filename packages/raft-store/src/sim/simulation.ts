@@ -41,6 +41,10 @@ export interface SimStats {
   maxTerm: number;
   committed: number;
   ackedWrites: number;
+  /** Writes answered by a follower that sent them to its leader in a MsgProp (part of ackedWrites). */
+  forwardedWrites: number;
+  /** Forwarded proposals reported dropped to their follower (its client retried). */
+  droppedForwards: number;
   completedReads: number;
   snapshotsSent: number;
   confChanges: number;
@@ -135,6 +139,8 @@ export class Simulation {
     maxTerm: 0,
     committed: 0,
     ackedWrites: 0,
+    forwardedWrites: 0,
+    droppedForwards: 0,
     completedReads: 0,
     snapshotsSent: 0,
     confChanges: 0,
@@ -352,6 +358,7 @@ export class Simulation {
     while (n.isUp() && n.raw.hasReady()) {
       const raw = n.raw;
       const rd = raw.ready();
+      this.failDroppedProposals(n);
       if (rd.softState) {
         this.trace(`${n.id} is ${rd.softState.role} (lead ${rd.softState.lead}) term ${raw.raft.term}`);
         this.stats.maxTerm = Math.max(this.stats.maxTerm, raw.raft.term);
@@ -418,6 +425,18 @@ export class Simulation {
     n.applied = e.index;
     if (e.type === 'conf-change' && e.confChange) this.onConfChangeApplied(n, e.index, e.confChange);
     const out = n.kv.apply(e);
+    if (e.forwardId !== undefined && n.pendingForwards.has(e.forwardId)) {
+      const pf = n.pendingForwards.get(e.forwardId)!;
+      n.pendingForwards.delete(e.forwardId);
+      const c = this.clients[pf.clientIdx]!;
+      if (e.clientId !== c.id || e.seq !== pf.wseq) throw new SafetyViolation('forward-id', `member ${n.id} applied forwardId ${e.forwardId} on an entry of ${e.clientId}:${e.seq}, sent for ${c.id}:${pf.wseq}`);
+      // Skipped as stale: the client retried elsewhere and moved on (a still-current op must not be skipped).
+      if (out.kind === 'skipped' && c.current?.wseq === pf.wseq) throw new SafetyViolation('exactly-once', `forwarded write ${c.id}:${pf.wseq} was dropped as stale/expired`);
+      if (out.kind !== 'skipped') {
+        if (c.current?.wseq === pf.wseq) this.stats.forwardedWrites++;
+        this.queue.push(this.now + this.rng.range(1, 5), { k: 'client-resp', client: pf.clientIdx, seq: pf.seq, output: out.result });
+      }
+    }
     const pw = n.pendingWrites.get(e.index);
     if (!pw) return;
     n.pendingWrites.delete(e.index);
@@ -430,6 +449,17 @@ export class Simulation {
       output = 'retry'; // our proposal lost its slot to another entry: the client retries
     }
     this.queue.push(this.now + this.rng.range(1, 5), { k: 'client-resp', client: pw.clientIdx, seq: pw.seq, output });
+  }
+
+  /** Forwarded proposals the leader dropped (or that found no leader): their clients retry, as RaftNode's callers get the error. */
+  private failDroppedProposals(n: SimNode): void {
+    for (const d of n.raw!.takeDroppedProposals()) {
+      const pf = n.pendingForwards.get(d.forwardId);
+      if (!pf) continue;
+      n.pendingForwards.delete(d.forwardId);
+      this.stats.droppedForwards++;
+      this.queue.push(this.now + this.rng.range(1, 5), { k: 'client-resp', client: pf.clientIdx, seq: pf.seq, output: 'retry' });
+    }
   }
 
   private readonly removalsSeen = new Set<number>();
@@ -515,6 +545,7 @@ export class Simulation {
       this.trace(`${m.from}->${m.to} ${describe(m)}`);
     }
     n.raw.step(m);
+    this.failDroppedProposals(n);
     this.processReady(n);
     this.maybeReportUnreachable(m, this.profile.falseUnreachableRate);
     if (m.type === 'MsgSnap') {
@@ -667,6 +698,12 @@ export class Simulation {
       c.finalOps--;
     }
     c.seq++;
+    // Now and then a client goes to any member, as clients spread over every member do:
+    // followers then send its writes to the leader (MsgProp) and ask the leader for read indexes.
+    if (this.rng.chance(0.25)) {
+      const up = [...this.nodes.values()].filter((n) => n.isUp());
+      if (up.length > 0) c.target = this.rng.pick(up).id;
+    }
     const key = this.rng.pick(KEYS);
     const roll = this.rng.float();
     let kind: ClientOp['kind'];
@@ -714,8 +751,18 @@ export class Simulation {
           op.kind === 'put'
             ? { op: 'put', key: op.input.key, value: (op.input as { value: string }).value }
             : { op: 'cas', key: op.input.key, expected: (op.input as { expected: string | null }).expected, value: (op.input as { value: string }).value };
-        const index = n.raw.propose(encodeCommand(cmd), { clientId: c.id, seq: op.wseq });
-        n.pendingWrites.set(index, { clientIdx: ci, seq: op.seq, wseq: op.wseq });
+        const data = encodeCommand(cmd);
+        const st = n.raw.status();
+        if (st.softState.role === 'follower' && st.softState.lead !== 0 && this.rng.chance(0.5)) {
+          // etcd's way (RaftNode.submit on a follower): the follower sends the proposal to its
+          // leader in a MsgProp and answers when it applies the entry carrying its forwardId.
+          const fid = n.nextForwardId++;
+          n.raw.forwardProposal(data, { clientId: c.id, seq: op.wseq }, fid);
+          n.pendingForwards.set(fid, { clientIdx: ci, seq: op.seq, wseq: op.wseq });
+        } else {
+          const index = n.raw.propose(data, { clientId: c.id, seq: op.wseq });
+          n.pendingWrites.set(index, { clientIdx: ci, seq: op.seq, wseq: op.wseq });
+        }
       }
     } catch (e) {
       if (e instanceof NotLeaderError) {
@@ -827,6 +874,10 @@ function describe(m: Message): string {
     case 'MsgReadIndex':
     case 'MsgReadIndexResp':
       return `${m.type} t${m.term} ${m.context} index ${m.index}`;
+    case 'MsgProp':
+      return `MsgProp t${m.term} n=${m.entries.length} ${m.entries.map((e) => `${e.clientId}:${e.seq}#${e.forwardId}`).join(' ')}`;
+    case 'MsgPropResp':
+      return `MsgPropResp t${m.term} dropped (${['not-leader', 'transferring', 'uncommitted-size-limit'][m.rejectHint] ?? m.rejectHint}) ${m.entries.map((e) => `#${e.forwardId}`).join(' ')}`;
     default:
       return `${m.type} t${m.term}`;
   }

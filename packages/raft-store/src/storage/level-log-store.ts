@@ -99,11 +99,14 @@ export function decodeRecord(raw: Buffer, where: number): Entry[] {
 const CONF_TYPES: ConfChange['type'][] = ['add-voter', 'add-learner', 'promote-learner', 'remove'];
 
 export function encodeEntry(e: Entry): Buffer {
-  const payload = encode([
+  const fields: Plain[] = [
     e.index, e.term, e.type === 'normal' ? 0 : 1, Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
     e.confChange ? [CONF_TYPES.indexOf(e.confChange.type), e.confChange.nodeId] : null,
     e.clientId ?? null, e.seq ?? null,
-  ]);
+  ];
+  // An eighth field only when there is one: entries without it keep the bytes of before.
+  if (e.forwardId !== undefined) fields.push(e.forwardId);
+  const payload = encode(fields);
   const out = Buffer.allocUnsafe(4 + payload.length);
   out.writeUInt32BE(crc32(payload), 0);
   payload.copy(out, 4);
@@ -117,11 +120,12 @@ export function decodeEntry(raw: Buffer): Entry {
   const stored = raw.readUInt32BE(0);
   const computed = crc32(payload);
   if (stored !== computed) throw new Error(`checksum mismatch (stored ${stored.toString(16)}, computed ${computed.toString(16)})`);
-  const [index, term, type, data, cc, clientId, seq] = decode(payload) as [number, number, number, Buffer, [number, number] | null, string | null, number | null];
+  const [index, term, type, data, cc, clientId, seq, forwardId] = decode(payload) as [number, number, number, Buffer, [number, number] | null, string | null, number | null, number | undefined];
   const e: { -readonly [K in keyof Entry]: Entry[K] } = { index, term, type: type === 0 ? 'normal' : 'conf-change', data };
   if (cc) e.confChange = { type: CONF_TYPES[cc[0]]!, nodeId: cc[1] };
   if (clientId !== null) e.clientId = clientId;
   if (seq !== null) e.seq = seq;
+  if (typeof forwardId === 'number') e.forwardId = forwardId;
   return e;
 }
 

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Level } from 'level';
 import { InMemoryLogStore } from '../core/inmem-log-store';
-import { decodeRecord, encodeEntry, encodeRecord, ForeignClusterError, LevelLogStore, LogStoreCorruptError } from './level-log-store';
+import { decodeEntry, decodeRecord, encodeEntry, encodeRecord, ForeignClusterError, LevelLogStore, LogStoreCorruptError } from './level-log-store';
+import { decode } from '../kv/codec';
 import { logStoreConformance } from './log-store-suite';
 
 const tmpDirs: string[] = [];
@@ -86,6 +87,16 @@ describe('LevelLogStore: refusing to start', () => {
   it('encodes entries with a checksum over the payload', () => {
     const raw = encodeEntry({ index: 5, term: 2, type: 'normal', data: Buffer.from('abc') });
     expect(raw.length).toBeGreaterThan(4);
+  });
+
+  it('keeps a forwarded proposal\'s forwardId; an entry without one keeps the bytes of before', () => {
+    const e = { index: 9, term: 3, type: 'normal' as const, data: Buffer.from('abc'), clientId: 'c', seq: 2, forwardId: 2 ** 47 + 1 };
+    expect(decodeEntry(encodeEntry(e))).toEqual(e);
+    const { forwardId: _f, ...without } = e;
+    // The payload of an entry without a forwardId: the seven fields written before it existed.
+    const old = encodeEntry(without);
+    expect(decode(old.subarray(4))).toEqual([9, 3, 0, Buffer.from('abc'), null, 'c', 2]);
+    expect(decodeEntry(old)).toEqual(without);
   });
 
   it('refuses a record whose framing is broken, naming the entry', () => {

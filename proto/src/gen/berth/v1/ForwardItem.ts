@@ -3,8 +3,8 @@
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * A follower hands clients' requests to the leader: writes, lease grants, renewals and
- * queries. They travel batched on one long-lived stream per follower, each with an id its
+ * A follower hands clients' lease grants, renewals and queries to the leader (writes go as
+ * MsgProp raft messages on Stream, answered by the follower's own apply). They travel batched on one long-lived stream per follower, each with an id its
  * answer carries back. Bodies are the node's own encoding (raft-store/src/node/forward.ts).
  */
 export interface ForwardItem {
@@ -17,8 +17,8 @@ export interface ForwardItem {
 }
 
 /**
- * A follower hands clients' requests to the leader: writes, lease grants, renewals and
- * queries. They travel batched on one long-lived stream per follower, each with an id its
+ * A follower hands clients' lease grants, renewals and queries to the leader (writes go as
+ * MsgProp raft messages on Stream, answered by the follower's own apply). They travel batched on one long-lived stream per follower, each with an id its
  * answer carries back. Bodies are the node's own encoding (raft-store/src/node/forward.ts).
  */
 export interface ForwardItem__Output {

@@ -21,6 +21,11 @@ export interface RaftEntry {
    */
   'confChangeType'?: (number);
   'confChangeNode'?: (number | string | Long);
+  /**
+   * Set by a follower on a proposal it sends to the leader (MsgProp): it answers its caller
+   * when it applies the entry carrying this number. 0: none.
+   */
+  'forwardId'?: (number | string | Long);
 }
 
 export interface RaftEntry__Output {
@@ -42,4 +47,9 @@ export interface RaftEntry__Output {
    */
   'confChangeType': (number);
   'confChangeNode': (number);
+  /**
+   * Set by a follower on a proposal it sends to the leader (MsgProp): it answers its caller
+   * when it applies the entry carrying this number. 0: none.
+   */
+  'forwardId': (number);
 }

@@ -6,7 +6,8 @@ import type { Long } from '@grpc/proto-loader';
 export interface RaftMessage {
   'clusterId'?: (string);
   /**
-   * The core's message type by number (see grpc-transport.ts).
+   * The core's message type by number (raft-wire.ts TYPES: 1 MsgApp ... 12 MsgTimeoutNow,
+   * 13 MsgProp, 14 MsgPropResp).
    */
   'type'?: (number);
   'from'?: (number | string | Long);
@@ -32,7 +33,8 @@ export interface RaftMessage {
 export interface RaftMessage__Output {
   'clusterId': (string);
   /**
-   * The core's message type by number (see grpc-transport.ts).
+   * The core's message type by number (raft-wire.ts TYPES: 1 MsgApp ... 12 MsgTimeoutNow,
+   * 13 MsgProp, 14 MsgPropResp).
    */
   'type': (number);
   'from': (number);
