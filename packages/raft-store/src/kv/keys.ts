@@ -20,6 +20,8 @@ export const P_MEMBER = 0x6e; // n
 export const META_APPLIED = Buffer.from('mapplied');
 export const META_REVISION = Buffer.from('mrevision');
 export const META_COMPACTED = Buffer.from('mcompacted');
+/** Written (empty, synced) to make the writes before it durable (MvccStore.syncApplied); never read. */
+export const META_SYNCED = Buffer.from('msynced');
 
 export function u64(n: number): Buffer {
   const b = Buffer.allocUnsafe(8);

@@ -116,10 +116,11 @@ describe('MvccStore: answering before the write', () => {
   });
 
   it('writes the batches that queued up behind a write as one LevelDB batch, in order', async () => {
-    const db = (store as unknown as { db: { batch: (...a: unknown[]) => Promise<void> } }).db;
-    const batch = db.batch.bind(db);
+    // The store writes through classic-level's _batch (storage/raw-batch.ts).
+    const db = (store as unknown as { db: { _batch: (...a: unknown[]) => Promise<void> } }).db;
+    const batch = db._batch.bind(db);
     const sizes: number[] = [];
-    db.batch = (...a: unknown[]) => { sizes.push((a[0] as unknown[]).length); return batch(...a); };
+    db._batch = (...a: unknown[]) => { sizes.push((a[0] as unknown[]).length); return batch(...a); };
     const runs: Array<Promise<unknown>> = [];
     for (let k = 0; k < 10; k++) {
       await new Promise<void>((resolve) => {
@@ -133,6 +134,27 @@ describe('MvccStore: answering before the write', () => {
     store = await MvccStore.open(dir);
     expect(await get('same')).toBe('v9');
     expect([store.appliedIndex, store.revision]).toEqual([10, 10]);
+  });
+
+  it('syncApplied makes durable what was applied before it, lets later applies go on, and leaves the applied index to them', async () => {
+    const runs: Array<Promise<unknown>> = [];
+    const next = (k: number): Promise<void> => new Promise<void>((resolve) => {
+      runs.push(store.apply([{ index: ++index, term: 1, command: { put: { key: b(`s${k % 5}`), value: b(`v${k}`) } } }], () => resolve()));
+    });
+    for (let k = 0; k < 20; k++) await next(k);
+    const before = index;
+    const synced = store.syncApplied();
+    // Applies started after the call are computed, and written, whether or not it is done.
+    for (let k = 20; k < 40; k++) await next(k);
+    expect(await synced).toBe(true);
+    expect(store.appliedIndex).toBeGreaterThan(before);
+    await Promise.all(runs);
+    await store.close();
+    store = await MvccStore.open(dir);
+    // The applied index is the last apply's (the sync wrote its own key, not an older index).
+    expect([store.appliedIndex, store.revision]).toEqual([index, 40]);
+    expect(await get('s4')).toBe('v39');
+    expect((await store.range({ key: b('\0'), rangeEnd: b('\xff') })).kvs.map((kv) => kv.key.toString())).toEqual(['s0', 's1', 's2', 's3', 's4']);
   });
 
   it('warms its cache ahead of apply without ever caching a value older than an apply', async () => {

@@ -529,9 +529,9 @@ export class RaftNode {
     void (async () => {
       try {
         // The state machine is the snapshot: make it durable up to `applied` before the log
-        // forgets the entries that built it.
-        await this.withStateLock(() => this.state.sync());
-        if (this.stopped) return;
+        // forgets the entries that built it. Applies go on meanwhile (syncApplied); if a
+        // leader's snapshot replaced the state meanwhile, the next Ready tries again.
+        if (!(await this.state.syncApplied()) || this.stopped) return;
         await this.log.compact(compactTo, this.raw.confStateAt(compactTo));
         this.m.snapshotsTaken++;
         this.m.lastSnapshotMs = performance.now() - t0;

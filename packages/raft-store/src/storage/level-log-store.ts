@@ -26,6 +26,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { Level } from 'level';
+import { rawBatch } from './raw-batch';
 import { decode, encode } from '../kv/codec';
 import type { Plain } from '../kv/codec';
 import { dummyEntry, WindowedLogStorage } from '../core/entry-window';
@@ -337,7 +338,7 @@ export class LevelLogStore extends WindowedLogStorage implements LogStorage {
     const hard = w.hardState ?? (this.hardUnwritten && ops.length > 0 ? this.hard : undefined);
     if (hard) ops.push({ type: 'put', key: K_HARD, value: encode(hard as unknown as Plain) });
     if (ops.length === 0) return;
-    await this.db.batch(ops, { sync: w.sync });
+    await rawBatch(this.db, ops, w.sync);
     this.records = records;
     if (hard) this.hardUnwritten = false;
     if (snap) {
@@ -404,7 +405,7 @@ export class LevelLogStore extends WindowedLogStorage implements LogStorage {
       if (r.last <= index) ops.push({ type: 'del', key: r.key });
       else keepRecords.push(r);
     }
-    await this.db.batch(ops, { sync: true });
+    await rawBatch(this.db, ops, true);
     this.records = keepRecords;
     for (let i = 1; i <= index - this.win.offset(); i++) this.bytes -= this.win.ents[i]!.data.byteLength;
     this.win.compactTo(index);
