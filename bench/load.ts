@@ -89,6 +89,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   await Promise.allSettled(conns.map((c) => c.call('status', Buffer.alloc(0), 5000)));
 
   let lat = new Float64Array(1 << 16);
+  const dump: string[] | undefined = process.env.BENCH_LAT_DUMP ? [] : undefined;
   let n = 0;
   let errors = 0;
   let hits = 0;
@@ -113,6 +114,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (start >= measureFrom && end <= measureTo) {
           if (n === lat.length) { const bigger = new Float64Array(lat.length * 2); bigger.set(lat); lat = bigger; }
           lat[n++] = end - start;
+          if (dump) dump.push(`${(start - measureFrom).toFixed(2)} ${(end - start).toFixed(2)} ${ci % conns.length}`);
           if (method === 'range' && rangeCount(res) > 0) hits++;
         }
       } catch (e) {
@@ -126,6 +128,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   clearTimeout(cpuStart); clearTimeout(cpuStop);
   const cpu = cpuEnd ?? process.cpuUsage(cpu0);
   for (const c of conns) c.close();
+  if (dump) require('node:fs').writeFileSync(`${process.env.BENCH_LAT_DUMP}-${spec.clients}`, dump.join('\n'));
   const sorted = lat.subarray(0, n).sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;

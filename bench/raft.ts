@@ -16,7 +16,9 @@
  * BENCH_RAFT_NODE_OPTIONS (extra node flags for the members), BENCH_TRACE_KILL=1 (log the
  * wall-clock ms of each failover kill, to line up with the members' logs under --keep),
  * BENCH_PUT_LEADER_ONLY=1 (the put levels send every write to the leader instead of spreading
- * the clients over all members: a diagnostic of what follower-received writes cost).
+ * the clients over all members: a diagnostic of what follower-received writes cost),
+ * BENCH_LAT_DUMP=PREFIX (the load worker writes PREFIX-<clients>: one line per measured
+ * operation, "start-ms latency-ms connection", connections in member order).
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -490,7 +492,7 @@ async function runProfile(o: Options, w: Worker, root: string): Promise<void> {
     const cpu0 = c.members.map((m) => procCpuSec(m.pid));
     const t = performance.now();
     if (o.profilePhase === 'read') await phaseLoad(o, w, c, rep, 'read_c64', 'range', 64, c.members.map((m) => m.endpoint));
-    else await phaseLoad(o, w, c, rep, 'put_c64', 'put', 64, c.members.map((m) => m.endpoint));
+    else await phaseLoad(o, w, c, rep, 'put_c64', 'put', 64, process.env.BENCH_PUT_LEADER_ONLY ? [c.members[leader]!.endpoint] : c.members.map((m) => m.endpoint));
     const secs = (performance.now() - t) / 1000;
     cpuShare = c.members.map((m, i) => `${((procCpuSec(m.pid) - cpu0[i]!) / secs * 100).toFixed(0)}%`);
   } finally {
