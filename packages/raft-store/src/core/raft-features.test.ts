@@ -512,6 +512,34 @@ describe('proposals forwarded by followers (MsgProp, etcd\'s way; design.md depa
   });
 });
 
+describe('appends sent while the leader persists (RawNode.takeEarlyAppends)', () => {
+  test('hands over the appends of proposals made after the outstanding Ready, commit capped at what the leader holds durably, and not again in the next Ready', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    const raw = h.node(1).raw;
+    raw.propose(Buffer.from('a'));
+    const rd = raw.ready(); // the outstanding Ready: 'a' is being persisted
+    const aIndex = rd.entries[0]!.index;
+    const durable = aIndex - 1;
+    // The followers ack 'a' while the leader's fsync runs: the core commits it (counting the
+    // leader's unsynced copy) and wants to tell them; a proposal arrives too.
+    for (const to of [2, 3]) raw.step({ type: 'MsgAppResp', from: to, to: 1, term: h.raft(1).term, logTerm: 0, index: aIndex, commit: 0, reject: false, rejectHint: 0, entries: [] });
+    expect(h.raft(1).log.committed).toBe(aIndex);
+    raw.propose(Buffer.from('b'));
+    const early = raw.takeEarlyAppends(durable);
+    expect(early.filter((m) => m.entries.some((e) => text(e) === 'b')).map((m) => m.to).sort()).toEqual([2, 3]);
+    for (const m of early) expect(m.commit).toBeLessThanOrEqual(durable);
+    expect(raw.takeEarlyAppends(durable)).toEqual([]);
+    h.node(1).store.append(rd.entries);
+    raw.advance(rd);
+    const next = raw.ready();
+    expect(next.messages.filter((m) => m.type === 'MsgApp' && m.entries.some((e) => text(e) === 'b'))).toEqual([]);
+    raw.advance(next);
+    // A follower is never asked for this, nor a leader that lost its role.
+    expect(h.node(2).raw.takeEarlyAppends(100)).toEqual([]);
+  });
+});
+
 describe('leader loss: a follower told its leader is unreachable (departure, design.md "Leader loss")', () => {
   const bothFollowersTold = (h: Harness, dead: number): void => {
     for (const id of [2, 3]) if (id !== dead) h.node(id).raw.reportUnreachable(dead);

@@ -96,6 +96,32 @@ export class RawNode {
     return d;
   }
 
+  /**
+   * Leader, while the node persists the outstanding Ready: the appends the core wants to send
+   * now (for proposals made since that Ready, and with commit indexes learnt from acks meanwhile),
+   * taken out of the next Ready, each with its commit capped at `durableIndex` (the last entry
+   * the node has persisted). A leader's appends promise nothing about its own log (thesis
+   * §10.2.1: it may send before it persists), but a commit index does: the leader counts its
+   * own entries in a commit before its fsync, and a commit told to followers before the leader
+   * holds the entry durably could be lost with the leader (it restarts without it and votes
+   * for a member that lacks it too). Within a Ready the cap is implicit: everything before the
+   * Ready is durable. Empty when not leading.
+   */
+  takeEarlyAppends(durableIndex: number): Message[] {
+    const r = this.raft;
+    if (r.role !== 'leader') return [];
+    r.flushProposals();
+    if (!r.msgs.some((m) => m.type === 'MsgApp')) return [];
+    const out: Message[] = [];
+    const keep: Message[] = [];
+    for (const m of r.msgs) {
+      if (m.type !== 'MsgApp') keep.push(m);
+      else out.push(m.commit > durableIndex ? { ...m, commit: durableIndex } : m);
+    }
+    r.msgs = keep;
+    return out;
+  }
+
   proposeConfChange(cc: ConfChange): number {
     return this.raft.proposeConfChange(cc);
   }

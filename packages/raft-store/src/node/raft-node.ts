@@ -115,6 +115,9 @@ interface PendingProposal {
 /** Entries the apply chain may fall behind the Ready loop before the loop waits for it. */
 const MAX_APPLY_BACKLOG = 4096;
 
+/** Messages about proposals, which promise nothing about the sender's log or vote. */
+const isProposalTraffic = (m: Message): boolean => m.type === 'MsgProp' || m.type === 'MsgPropResp';
+
 interface ForwardedProposal {
   /** The command's bytes: an entry answers the proposal only if it carries the same ones. */
   data: Uint8Array;
@@ -147,6 +150,11 @@ export class RaftNode {
   private readonly reportedDownAt = new Map<NodeId, number>();
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
   private running = false;
+  /** The Ready loop is waiting for LevelLogStore.save (see sendEarlyAppends). */
+  private persisting = false;
+  private earlyAppendsQueued = false;
+  /** The last log index this member holds durably (the leader caps commits it sends early by it). */
+  private durableIndex = 0;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -243,6 +251,7 @@ export class RaftNode {
       },
       forward: (req) => this.serveForward(req),
     });
+    this.durableIndex = this.log.lastIndex();
     this.tickTimer = setInterval(() => this.tick(), this.tickMs);
     this.leaseTimer = setInterval(() => this.expireLeases(), Math.max(this.tickMs, 100));
     this.kick();
@@ -297,9 +306,25 @@ export class RaftNode {
    * first arrival getting a Ready of its own (hashicorp raft batches its applies the same way).
    */
   private kick(): void {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      // A leader waiting for its fsync sends the appends of what arrived meanwhile at once
+      // (once per event-loop turn) instead of after it: followers' fsyncs overlap its own.
+      if (this.persisting && this.role === 'leader' && !this.earlyAppendsQueued) {
+        this.earlyAppendsQueued = true;
+        setImmediate(() => this.sendEarlyAppends());
+      }
+      return;
+    }
     this.running = true;
     setImmediate(() => void this.loop());
+  }
+
+  private sendEarlyAppends(): void {
+    this.earlyAppendsQueued = false;
+    if (this.stopped || !this.persisting) return;
+    const ms = this.raw.takeEarlyAppends(this.durableIndex);
+    if (ms.length > 0) this.opts.transport.send(coalesceAppends(ms, this.maxAppendBytes));
   }
 
   private async loop(): Promise<void> {
@@ -343,20 +368,33 @@ export class RaftNode {
     // its followers' overlap: it counts itself in commits at once, but committed entries
     // are applied and answered only below, after this Ready's persist. Acks, votes and
     // everything else promise what is persisted: they wait.
+    // Proposals sent to the leader (MsgProp) and the leader's notices of dropped ones
+    // (MsgPropResp) promise nothing about this member's log or vote either: they go now, not
+    // after this Ready's fsync (a follower's Ready usually also holds the leader's latest
+    // entries, whose fsync a client's write waited for before it even left).
     let rest = rd.messages;
-    if (this.role === 'leader' && rd.entries.length > 0) {
-      const early = rd.messages.filter((m) => m.type === 'MsgApp');
+    // A leader's appends go first whether or not this Ready has entries: appends sent during
+    // the previous persist (sendEarlyAppends) must not be overtaken by older ones held back.
+    const leaderAppends = this.role === 'leader';
+    if (leaderAppends || rd.messages.some(isProposalTraffic)) {
+      const early = rd.messages.filter((m) => isProposalTraffic(m) || (leaderAppends && m.type === 'MsgApp'));
       if (early.length > 0) {
-        rest = rd.messages.filter((m) => m.type !== 'MsgApp');
+        rest = rd.messages.filter((m) => !early.includes(m));
         this.opts.transport.send(coalesceAppends(early, this.maxAppendBytes));
       }
     }
     // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();
-      await this.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+      this.persisting = true;
+      try {
+        await this.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+      } finally {
+        this.persisting = false;
+      }
       if (rd.mustSync) this.sampleFsync(performance.now() - t0);
     }
+    this.durableIndex = this.log.lastIndex();
     // 2. send, only now that what they promise is durable
     const plain: Message[] = [];
     const now = performance.now();
