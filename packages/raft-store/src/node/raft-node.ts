@@ -150,7 +150,7 @@ export class RaftNode {
   private readonly reportedDownAt = new Map<NodeId, number>();
   private readonly appliedWaiters: Array<{ index: number; resolve: () => void }> = [];
   private running = false;
-  /** The Ready loop is waiting for LevelLogStore.save (see sendEarlyAppends). */
+  /** The Ready loop is waiting for LevelLogStore.save (see duringPersist). */
   private persisting = false;
   private earlyAppendsQueued = false;
   /** The last log index this member holds durably (the leader caps commits it sends early by it). */
@@ -312,7 +312,7 @@ export class RaftNode {
       // (once per event-loop turn) instead of after it: followers' fsyncs overlap its own.
       if (this.persisting && this.role === 'leader' && !this.earlyAppendsQueued) {
         this.earlyAppendsQueued = true;
-        setImmediate(() => this.sendEarlyAppends());
+        setImmediate(() => this.duringPersist());
       }
       return;
     }
@@ -320,7 +320,14 @@ export class RaftNode {
     setImmediate(() => void this.loop());
   }
 
-  private sendEarlyAppends(): void {
+  /**
+   * While a leader's Ready loop waits for its fsync, what arrived meanwhile is replicated at
+   * once (once per event-loop turn) instead of after it: new proposals and advanced commits
+   * (RawNode.takeEarlyAppends, commits capped at what it holds durably). Tried and not kept
+   * (session 14): applying, the same way, entries whose commit a member learnt meanwhile and
+   * that it holds durably; the time from commit to answer did not change (~1.2 ms median).
+   */
+  private duringPersist(): void {
     this.earlyAppendsQueued = false;
     if (this.stopped || !this.persisting) return;
     const ms = this.raw.takeEarlyAppends(this.durableIndex);
@@ -374,7 +381,7 @@ export class RaftNode {
     // entries, whose fsync a client's write waited for before it even left).
     let rest = rd.messages;
     // A leader's appends go first whether or not this Ready has entries: appends sent during
-    // the previous persist (sendEarlyAppends) must not be overtaken by older ones held back.
+    // the previous persist (duringPersist) must not be overtaken by older ones held back.
     const leaderAppends = this.role === 'leader';
     if (leaderAppends || rd.messages.some(isProposalTraffic)) {
       const early = rd.messages.filter((m) => isProposalTraffic(m) || (leaderAppends && m.type === 'MsgApp'));
@@ -386,6 +393,9 @@ export class RaftNode {
     // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();
+      // While this Ready is written, its entries are not durable, nor the ones they replace
+      // (a follower's conflicting suffix): duringPersist() may use only what lies before them.
+      if (rd.entries.length > 0) this.durableIndex = Math.min(this.durableIndex, rd.entries[0]!.index - 1);
       this.persisting = true;
       try {
         await this.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
