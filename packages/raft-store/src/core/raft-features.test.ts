@@ -565,6 +565,24 @@ describe('leader loss: a follower told its leader is unreachable (departure, des
     expect(h.node(5 - leaders[0]!).applied.map(text)).toContain('after');
   });
 
+  test('the survivors campaign in the order of their ids, one tick apart, so that they do not split the vote', () => {
+    const h = new Harness([1, 2, 3, 4, 5], { preVote: true, checkQuorum: true });
+    h.campaign(1);
+    const term = h.raft(1).term;
+    h.partition([1], [2, 3, 4, 5]);
+    for (const id of [2, 3, 4, 5]) h.node(id).raw.reportUnreachable(1);
+    // One tick each, the highest id first: only 2 (rank 0) campaigns, and wins at once.
+    for (const id of [5, 4, 3, 2]) h.tick(id);
+    expect([2, 3, 4, 5].map((id) => h.raft(id).role)).toEqual(['pre-candidate', 'follower', 'follower', 'follower']);
+    h.deliverAll();
+    expect(h.raft(2).role).toBe('leader');
+    expect(h.raft(2).term).toBe(term + 1);
+    // The others hear it before their turn comes: nobody else campaigns.
+    for (let i = 0; i < 3; i++) for (const id of [3, 4, 5]) h.tick(id);
+    h.deliverAll();
+    expect([3, 4, 5].map((id) => [h.raft(id).role, h.raft(id).lead, h.raft(id).term])).toEqual([3, 4, 5].map(() => ['follower', 2, term + 1]));
+  });
+
   test('a false alarm (the leader is alive) changes no term and no leader: the others refuse the pre-vote', () => {
     const h = new Harness([1, 2, 3], { preVote: true, checkQuorum: true });
     h.campaign(1);
