@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthCluster, sleep, waitFor } from '../support/berth-cluster';
+import { BerthCluster, readCounter, sleep, waitFor } from '../support/berth-cluster';
 
 jest.setTimeout(600_000);
 
@@ -27,7 +27,7 @@ describe('moves between btrfs pools', () => {
   it('a live move sends the volume with btrfs send; the instance runs on with its files and memory', async () => {
     expect(c.berth(1, ['launch', 'busybox', 'bt', '--target', 'member1', '-c', 'migration.stateful=true']).err).toBe('');
     expect(c.berth(1, ['exec', 'bt', '--', 'sh', '-c', 'echo kept > /root/file; (i=0; while :; do i=$((i+1)); echo $i > /root/n; sleep 0.05; done) </dev/null >/dev/null 2>&1 &']).code).toBe(0);
-    await waitFor('the loop', () => (Number(fs.readFileSync(path.join(volume(1, 'bt'), 'root', 'n'), 'utf8')) > 20 ? true : undefined));
+    await waitFor('the loop', () => (readCounter(path.join(volume(1, 'bt'), 'root', 'n')) > 20 ? true : undefined));
     const r = c.berth(1, ['move', 'bt', '--target', 'member2']);
     expect(r.err).toBe('');
     // (Both members have lazy pages: auto is post-copy, its memory pulled after the restore.)
@@ -41,9 +41,9 @@ describe('moves between btrfs pools', () => {
     // counting on from where it was.
     expect(fs.statSync(volume(2, 'bt')).ino).toBe(256);
     expect(fs.readFileSync(path.join(volume(2, 'bt'), 'root', 'file'), 'utf8')).toBe('kept\n');
-    const n0 = Number(fs.readFileSync(path.join(volume(2, 'bt'), 'root', 'n'), 'utf8'));
+    const n0 = readCounter(path.join(volume(2, 'bt'), 'root', 'n'));
     await sleep(500);
-    expect(Number(fs.readFileSync(path.join(volume(2, 'bt'), 'root', 'n'), 'utf8'))).toBeGreaterThan(n0);
+    expect(readCounter(path.join(volume(2, 'bt'), 'root', 'n'))).toBeGreaterThan(n0);
     expect(n0).toBeGreaterThan(20);
   });
 

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthCluster, sleep, waitFor } from '../support/berth-cluster';
+import { BerthCluster, readCounter, sleep, waitFor } from '../support/berth-cluster';
 
 jest.setTimeout(600_000);
 
@@ -74,7 +74,7 @@ describe('a target whose disk is full', () => {
     expect(r.err).toMatch(/moving fat from member1 to member2: .*No space left on device/);
     expect(where('fat')).toMatchObject({ location: 'member1', status: 'Running' });
     // It never stopped: its loop goes on.
-    const n = (): number => Number(fs.readFileSync(path.join(c.dir(1), 'storage', 'default', 'volumes', 'fat', 'root', 'n'), 'utf8'));
+    const n = (): number => readCounter(path.join(c.dir(1), 'storage', 'default', 'volumes', 'fat', 'root', 'n'));
     const n0 = n();
     await sleep(500);
     expect(n()).toBeGreaterThan(n0);

@@ -4,6 +4,7 @@
  * `berth cluster add` + `berthd join`. The CLI reaches each member on its local socket.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BERTH, BERTHD, removeCgroupParent, tempDir } from './berthd';
 import { mountsAndLoops } from './leftovers';
@@ -15,6 +16,18 @@ export interface ListedInstance { name: string; status: string; location: string
 export interface ListedMember { server_name: string; url: string; roles: string[]; status: string; leader: boolean; instances: number; capabilities: string[] }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The number in a counter file an instance's loop rewrites (`echo $i > file`: the shell
+ * truncates, then writes, so a read in between sees it empty): read again until it is not.
+ */
+export function readCounter(file: string): number {
+  for (let i = 0; ; i++) {
+    const t = fs.readFileSync(file, 'utf8').trim();
+    if (t !== '' || i >= 50) return Number(t);
+    spawnSync('sleep', ['0.01']);
+  }
+}
 
 export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;

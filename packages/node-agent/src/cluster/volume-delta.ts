@@ -29,12 +29,23 @@ export interface VolumeManifest {
   entries: Map<string, { sig: string; type: string; ctimeNs: bigint }>;
 }
 
-export async function walkVolume(root: string): Promise<VolumeManifest> {
+/** `readdir`: the folder reader (a test passes one that removes a folder just before reading it). */
+export async function walkVolume(root: string, readdir: (dir: string) => Promise<string[]> = (dir) => fsp.readdir(dir)): Promise<VolumeManifest> {
   const startedNs = BigInt(Date.now()) * 1_000_000n;
   const entries: VolumeManifest['entries'] = new Map();
   const top = await fsp.lstat(root, { bigint: true });
   const walk = async (rel: string): Promise<void> => {
-    for (const name of await fsp.readdir(path.join(root, rel))) {
+    let names: string[];
+    try {
+      names = await readdir(path.join(root, rel));
+    } catch (e) {
+      // A folder that went away (or was replaced) since it was seen, e.g. CRIU's temporary
+      // cr-tmpfs.* in the instance's /tmp while the first walk runs: the next walk says so.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (rel && (code === 'ENOENT' || code === 'ENOTDIR')) return;
+      throw e;
+    }
+    for (const name of names) {
       const r = rel ? `${rel}/${name}` : name;
       const st = await fsp.lstat(path.join(root, r), { bigint: true }).catch(() => undefined);
       if (!st) continue; // gone meanwhile: the next walk says so

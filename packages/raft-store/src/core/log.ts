@@ -199,6 +199,11 @@ export class RaftLog {
     return [...this.unstable.entries];
   }
 
+  /** The last index the caller has persisted (advance()d): everything before the unstable part. */
+  stableLastIndex(): number {
+    return this.unstable.offset - 1;
+  }
+
   unstableSnapshot(): Snapshot | undefined {
     return this.unstable.snapshot;
   }

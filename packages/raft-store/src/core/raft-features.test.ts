@@ -513,6 +513,9 @@ describe('proposals forwarded by followers (MsgProp, etcd\'s way; design.md depa
 });
 
 describe('appends sent while the leader persists (RawNode.takeEarlyAppends)', () => {
+  const ack = (h: Harness, from: number, index: number): void =>
+    h.node(1).raw.step({ type: 'MsgAppResp', from, to: 1, term: h.raft(1).term, logTerm: 0, index, commit: 0, reject: false, rejectHint: 0, entries: [] });
+
   test('hands over the appends of proposals made after the outstanding Ready, commit capped at what the leader holds durably, and not again in the next Ready', () => {
     const h = new Harness([1, 2, 3]);
     h.campaign(1);
@@ -523,20 +526,49 @@ describe('appends sent while the leader persists (RawNode.takeEarlyAppends)', ()
     const durable = aIndex - 1;
     // The followers ack 'a' while the leader's fsync runs: the core commits it (counting the
     // leader's unsynced copy) and wants to tell them; a proposal arrives too.
-    for (const to of [2, 3]) raw.step({ type: 'MsgAppResp', from: to, to: 1, term: h.raft(1).term, logTerm: 0, index: aIndex, commit: 0, reject: false, rejectHint: 0, entries: [] });
+    for (const to of [2, 3]) ack(h, to, aIndex);
     expect(h.raft(1).log.committed).toBe(aIndex);
     raw.propose(Buffer.from('b'));
-    const early = raw.takeEarlyAppends(durable);
+    const early = raw.takeEarlyAppends();
     expect(early.filter((m) => m.entries.some((e) => text(e) === 'b')).map((m) => m.to).sort()).toEqual([2, 3]);
     for (const m of early) expect(m.commit).toBeLessThanOrEqual(durable);
-    expect(raw.takeEarlyAppends(durable)).toEqual([]);
+    expect(raw.takeEarlyAppends()).toEqual([]);
     h.node(1).store.append(rd.entries);
     raw.advance(rd);
     const next = raw.ready();
     expect(next.messages.filter((m) => m.type === 'MsgApp' && m.entries.some((e) => text(e) === 'b'))).toEqual([]);
     raw.advance(next);
     // A follower is never asked for this, nor a leader that lost its role.
-    expect(h.node(2).raw.takeEarlyAppends(100)).toEqual([]);
+    expect(h.node(2).raw.takeEarlyAppends()).toEqual([]);
+  });
+
+  test('an entry acked before the Ready that writes it is built is not told committed in that Ready (review of session 14)', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    const raw = h.node(1).raw;
+    raw.propose(Buffer.from('a'));
+    const rdA = raw.ready(); // persisting 'a'
+    raw.propose(Buffer.from('b'));
+    const early = raw.takeEarlyAppends(); // 'b' leaves now
+    const bIndex = early.find((m) => m.entries.some((e) => text(e) === 'b'))!.entries.find((e) => text(e) === 'b')!.index;
+    // 'a' is written; follower 2 has 'b' and acks it before the leader builds the Ready that writes 'b'.
+    h.node(1).store.append(rdA.entries);
+    raw.advance(rdA);
+    ack(h, 2, bIndex);
+    expect(h.raft(1).log.committed).toBe(bIndex); // the core counts its own unsynced 'b'
+    const rdB = raw.ready();
+    expect(rdB.entries.map(text)).toEqual(['b']);
+    // Its appends leave before 'b' is persisted: none may say 'b' is committed.
+    const apps = rdB.messages.filter((m) => m.type === 'MsgApp');
+    expect(apps.length).toBeGreaterThan(0);
+    for (const m of apps) expect(m.commit).toBeLessThan(bIndex);
+    h.node(1).store.append(rdB.entries);
+    raw.advance(rdB);
+    // Once it is persisted, the next appends carry it.
+    raw.propose(Buffer.from('c'));
+    const rdC = raw.ready();
+    expect(Math.max(...rdC.messages.filter((m) => m.type === 'MsgApp').map((m) => m.commit))).toBe(bIndex);
+    raw.advance(rdC);
   });
 });
 

@@ -316,6 +316,10 @@ export class Raft {
         this.send({ type: 'MsgAppResp', to: m.from });
       } else if (m.type === 'MsgPreVote') {
         this.send({ type: 'MsgPreVoteResp', to: m.from, term: this.term, reject: true });
+      } else if (m.type === 'MsgProp') {
+        // Proposals sent at a stale term are not passed on; their proposer is told (and, by
+        // our term, learns that its view is stale).
+        this.dropForwarded(m, m.entries, 'not-leader');
       }
       return; // §5.1: stale requests are ignored
     }
@@ -403,6 +407,10 @@ export class Raft {
         }
         return;
       }
+      case 'MsgProp':
+        // No leader to pass them to (we are campaigning): the proposer is told at once.
+        this.dropForwarded(m, m.entries, 'not-leader');
+        return;
       default:
         return;
     }

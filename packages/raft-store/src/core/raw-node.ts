@@ -98,16 +98,11 @@ export class RawNode {
 
   /**
    * Leader, while the node persists the outstanding Ready: the appends the core wants to send
-   * now (for proposals made since that Ready, and with commit indexes learnt from acks meanwhile),
-   * taken out of the next Ready, each with its commit capped at `durableIndex` (the last entry
-   * the node has persisted). A leader's appends promise nothing about its own log (thesis
-   * §10.2.1: it may send before it persists), but a commit index does: the leader counts its
-   * own entries in a commit before its fsync, and a commit told to followers before the leader
-   * holds the entry durably could be lost with the leader (it restarts without it and votes
-   * for a member that lacks it too). Within a Ready the cap is implicit: everything before the
-   * Ready is durable. Empty when not leading.
+   * now (for proposals made since that Ready, and with commit indexes learnt from acks
+   * meanwhile), taken out of the next Ready. Their commits are capped like every leader
+   * append's (see capCommits). Empty when not leading.
    */
-  takeEarlyAppends(durableIndex: number): Message[] {
+  takeEarlyAppends(): Message[] {
     const r = this.raft;
     if (r.role !== 'leader') return [];
     r.flushProposals();
@@ -116,10 +111,37 @@ export class RawNode {
     const keep: Message[] = [];
     for (const m of r.msgs) {
       if (m.type !== 'MsgApp') keep.push(m);
-      else out.push(m.commit > durableIndex ? { ...m, commit: durableIndex } : m);
+      else out.push(m);
     }
     r.msgs = keep;
-    return out;
+    return this.capCommits(out);
+  }
+
+  /**
+   * A leader's appends may leave before it persists its own entries (thesis §10.2.1; the node
+   * sends them at the start of their Ready, and during a persist), but the commit index they
+   * carry must not: the core counts the leader in a commit before its fsync, and a commit told
+   * to followers for an entry the leader does not hold durably could be lost with the leader
+   * (it restarts without the entry and votes, with a follower that lacks it too, for one that
+   * lacks it) after a follower applied it and answered. So every MsgApp a leader hands out says
+   * at most the last index the caller has persisted (stableLastIndex: before the unstable part,
+   * which includes the entries of an outstanding Ready). Found by session 14's review: with
+   * appends sent during a persist, an entry could be acked, and counted as committed, before the
+   * Ready that writes it was even built.
+   */
+  private capCommits(msgs: Message[]): Message[] {
+    const r = this.raft;
+    if (r.role !== 'leader') return msgs;
+    const stable = r.log.stableLastIndex();
+    let out: Message[] | undefined;
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i]!;
+      if (m.type === 'MsgApp' && m.commit > stable) {
+        out ??= msgs.slice();
+        out[i] = { ...m, commit: stable };
+      }
+    }
+    return out ?? msgs;
   }
 
   proposeConfChange(cc: ConfChange): number {
@@ -175,7 +197,7 @@ export class RawNode {
       ...(hardChanged ? { hardState: hard } : {}),
       entries,
       ...(snapshot ? { snapshot } : {}),
-      messages: r.msgs,
+      messages: this.capCommits(r.msgs),
       committedEntries: r.log.nextCommittedEnts(),
       readStates: r.readStates,
       mustSync: entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,

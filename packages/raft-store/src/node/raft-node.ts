@@ -153,8 +153,6 @@ export class RaftNode {
   /** The Ready loop is waiting for LevelLogStore.save (see duringPersist). */
   private persisting = false;
   private earlyAppendsQueued = false;
-  /** The last log index this member holds durably (the leader caps commits it sends early by it). */
-  private durableIndex = 0;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -251,7 +249,6 @@ export class RaftNode {
       },
       forward: (req) => this.serveForward(req),
     });
-    this.durableIndex = this.log.lastIndex();
     this.tickTimer = setInterval(() => this.tick(), this.tickMs);
     this.leaseTimer = setInterval(() => this.expireLeases(), Math.max(this.tickMs, 100));
     this.kick();
@@ -323,14 +320,14 @@ export class RaftNode {
   /**
    * While a leader's Ready loop waits for its fsync, what arrived meanwhile is replicated at
    * once (once per event-loop turn) instead of after it: new proposals and advanced commits
-   * (RawNode.takeEarlyAppends, commits capped at what it holds durably). Tried and not kept
+   * (RawNode.takeEarlyAppends; commits capped at what it holds durably). Tried and not kept
    * (session 14): applying, the same way, entries whose commit a member learnt meanwhile and
    * that it holds durably; the time from commit to answer did not change (~1.2 ms median).
    */
   private duringPersist(): void {
     this.earlyAppendsQueued = false;
     if (this.stopped || !this.persisting) return;
-    const ms = this.raw.takeEarlyAppends(this.durableIndex);
+    const ms = this.raw.takeEarlyAppends();
     if (ms.length > 0) this.opts.transport.send(coalesceAppends(ms, this.maxAppendBytes));
   }
 
@@ -338,7 +335,6 @@ export class RaftNode {
     try {
       while (!this.stopped && this.raw.hasReady()) {
         const rd = this.raw.ready();
-        this.failDroppedProposals();
         await this.handleReady(rd);
         if (this.stopped) return;
         this.raw.advance(rd);
@@ -354,6 +350,9 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
+    // Forwarded proposals this Ready dropped for want of a leader fail now, naming the leader
+    // of this Ready (after onSoftState), not the one before.
+    this.failDroppedProposals();
     // 3 (early). Committed entries this member already holds durably (saved by an earlier
     // Ready, below the first entry this Ready writes, so not being overwritten) need not wait
     // for this Ready's fsync: they are applied, and answered, while it runs (etcd hands
@@ -393,9 +392,6 @@ export class RaftNode {
     // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();
-      // While this Ready is written, its entries are not durable, nor the ones they replace
-      // (a follower's conflicting suffix): duringPersist() may use only what lies before them.
-      if (rd.entries.length > 0) this.durableIndex = Math.min(this.durableIndex, rd.entries[0]!.index - 1);
       this.persisting = true;
       try {
         await this.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
@@ -404,7 +400,6 @@ export class RaftNode {
       }
       if (rd.mustSync) this.sampleFsync(performance.now() - t0);
     }
-    this.durableIndex = this.log.lastIndex();
     // 2. send, only now that what they promise is durable
     const plain: Message[] = [];
     const now = performance.now();
@@ -511,8 +506,17 @@ export class RaftNode {
           const f = this.forwarded.get(e.forwardId);
           if (!f || !Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).equals(e.data)) continue;
           this.forwarded.delete(e.forwardId);
-          this.m.proposalsCommitted++;
-          f.resolve(byIndex.get(e.index) ?? { ok: true, revision });
+          const result = byIndex.get(e.index);
+          if (result) {
+            this.m.proposalsCommitted++;
+            f.resolve(result);
+          } else {
+            // The state machine skipped it: this member installed the leader's state, which
+            // already held it, and replays the entries up to there as no-ops. The write was
+            // applied, but its result (revision, previous value, a refusal) is not known here.
+            this.m.proposalsFailed++;
+            f.reject(new TimeoutError(`the write was committed at index ${e.index}, but this member took it in with a snapshot of the leader's state and cannot tell its result; the outcome is unknown (it was most likely applied)`));
+          }
         }
       }
       for (let i = 0; i < entries.length; i++) {
