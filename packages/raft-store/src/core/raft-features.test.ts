@@ -455,9 +455,15 @@ describe('proposals forwarded by followers (MsgProp, etcd\'s way; design.md depa
     const props = h.flush(3).filter((m) => m.type === 'MsgProp');
     expect(props.map((m) => m.entries.map((e) => e.forwardId))).toEqual([[1, 2, 3]]);
     h.deliverAll();
-    // 2 leads now; 3 learns it before its next Ready: the proposal goes to 2.
+    // 2 takes over while 3 is cut off; 3 queues a proposal under leader 1, then hears 2 (a
+    // heartbeat of the new term) before its next Ready: the proposal goes to 2.
+    h.partition([3], [1, 2]);
     h.campaign(2);
+    expect(h.raft(3).lead).toBe(1);
     h.node(3).raw.forwardProposal(Buffer.from('p4'), undefined, 4);
+    h.node(3).raw.step({ type: 'MsgHeartbeat', from: 2, to: 3, term: h.raft(2).term, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0 });
+    expect(h.raft(3).lead).toBe(2);
+    h.heal();
     expect(h.flush(3).filter((m) => m.type === 'MsgProp').map((m) => m.to)).toEqual([2]);
     h.deliverAll();
     expect(h.node(3).applied.map(text).filter((t) => t.startsWith('p'))).toEqual(['p1', 'p2', 'p3', 'p4']);
