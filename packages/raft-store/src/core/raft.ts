@@ -718,11 +718,13 @@ export class Raft {
 
   /**
    * A follower's proposal: sent to the leader in a MsgProp (with the other proposals of this
-   * Ready, flushProposals), which appends it as its own. Nothing comes back for it: the
-   * proposer learns the outcome when it applies an entry carrying `forwardId` (etcd's way; a
-   * proposal the leader drops, when it is transferring leadership or over its uncommitted
-   * budget, or that is lost with a leader, is simply never applied). Throws NotLeaderError when
-   * no leader is known (also as a candidate) and when this member leads (propose() is for that).
+   * Ready, flushProposals), which appends it as its own. Nothing comes back for an appended
+   * one: the proposer learns the outcome when it applies an entry carrying `forwardId` (etcd's
+   * way). One that is dropped (the leader transfers leadership or is over its uncommitted
+   * budget; no leader is known where it arrives) comes back in a MsgPropResp and is handed to
+   * the caller by RawNode.takeDroppedProposals(); one lost with a leader is never applied.
+   * Throws NotLeaderError when no leader is known (also as a candidate) and when this member
+   * leads (propose() is for that).
    */
   forwardProposal(data: Uint8Array, meta?: { clientId: string; seq: number }, forwardId?: number): void {
     if (this.role !== 'follower' || this.lead === NONE) throw new NotLeaderError(this.lead === NONE ? undefined : this.lead);
