@@ -42,8 +42,6 @@ export class Raft {
   private proposalsUnsent = false;
   /** This follower's proposals since the last flushProposals(), for one MsgProp to the leader. */
   private forwardsUnsent: Entry[] = [];
-  /** Forwarded proposals dropped: by the leader (transfer, uncommitted budget) or for want of one. */
-  proposalsDropped = 0;
   /** Reads that became safe, drained by RawNode.ready(). */
   readStates: ReadState[] = [];
   /** Target of an ongoing leadership transfer, NONE otherwise. */
@@ -422,8 +420,8 @@ export class Raft {
       return;
     }
     if (m.type === 'MsgProp') {
+      // From a non-member (any more): dropped, no one to tell.
       if (this.tracker.progress.has(m.from) && m.from !== this.id) this.appendForwarded(m);
-      else this.proposalsDropped += m.entries.length; // not a member (any more): no one to tell
       return;
     }
     const pr = this.tracker.progress.get(m.from);
@@ -765,7 +763,6 @@ export class Raft {
    * silently and its callers time out). Proposals without a forwardId are dropped quietly.
    */
   private dropForwarded(m: Message, entries: readonly Entry[], reason: (typeof PROP_DROP_REASONS)[number]): void {
-    this.proposalsDropped += entries.length;
     const ids: Entry[] = [];
     for (const e of entries) if (e.forwardId !== undefined) ids.push({ index: 0, term: 0, type: 'normal', data: NO_DATA, forwardId: e.forwardId });
     if (ids.length > 0 && m.from !== this.id) this.send({ type: 'MsgPropResp', to: m.from, reject: true, rejectHint: PROP_DROP_REASONS.indexOf(reason), entries: ids });

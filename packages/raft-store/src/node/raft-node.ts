@@ -378,17 +378,13 @@ export class RaftNode {
     // (MsgPropResp) promise nothing about this member's log or vote either: they go now, not
     // after this Ready's fsync (a follower's Ready usually also holds the leader's latest
     // entries, whose fsync a client's write waited for before it even left).
-    let rest = rd.messages;
     // A leader's appends go first whether or not this Ready has entries: appends sent during
     // the previous persist (duringPersist) must not be overtaken by older ones held back.
     const leaderAppends = this.role === 'leader';
-    if (leaderAppends || rd.messages.some(isProposalTraffic)) {
-      const early = rd.messages.filter((m) => isProposalTraffic(m) || (leaderAppends && m.type === 'MsgApp'));
-      if (early.length > 0) {
-        rest = rd.messages.filter((m) => !early.includes(m));
-        this.opts.transport.send(coalesceAppends(early, this.maxAppendBytes));
-      }
-    }
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of rd.messages) (isProposalTraffic(m) || (leaderAppends && m.type === 'MsgApp') ? early : rest).push(m);
+    if (early.length > 0) this.opts.transport.send(coalesceAppends(early, this.maxAppendBytes));
     // 1. persist (the snapshot's data was installed by onSnapshot before the core saw it)
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();

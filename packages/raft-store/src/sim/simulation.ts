@@ -8,6 +8,7 @@
 import type { RaftConfig } from '../core/config';
 import { NotLeaderError, ProposalDroppedError, RaftError } from '../core/errors';
 import type { ConfChange, Entry, Message, NodeId } from '../core/messages';
+import { PROP_DROP_REASONS } from '../core/messages';
 import type { HistoryOp, KvOpInput, KvOpOutput } from './history';
 import { SafetyChecker, SafetyViolation } from './invariants';
 import { EventQueue } from './event-queue';
@@ -752,8 +753,7 @@ export class Simulation {
             ? { op: 'put', key: op.input.key, value: (op.input as { value: string }).value }
             : { op: 'cas', key: op.input.key, expected: (op.input as { expected: string | null }).expected, value: (op.input as { value: string }).value };
         const data = encodeCommand(cmd);
-        const st = n.raw.status();
-        if (st.softState.role === 'follower' && st.softState.lead !== 0 && this.rng.chance(0.5)) {
+        if (n.raw.raft.role === 'follower' && n.raw.raft.lead !== 0 && this.rng.chance(0.5)) {
           // etcd's way (RaftNode.submit on a follower): the follower sends the proposal to its
           // leader in a MsgProp and answers when it applies the entry carrying its forwardId.
           const fid = n.nextForwardId++;
@@ -877,7 +877,7 @@ function describe(m: Message): string {
     case 'MsgProp':
       return `MsgProp t${m.term} n=${m.entries.length} ${m.entries.map((e) => `${e.clientId}:${e.seq}#${e.forwardId}`).join(' ')}`;
     case 'MsgPropResp':
-      return `MsgPropResp t${m.term} dropped (${['not-leader', 'transferring', 'uncommitted-size-limit'][m.rejectHint] ?? m.rejectHint}) ${m.entries.map((e) => `#${e.forwardId}`).join(' ')}`;
+      return `MsgPropResp t${m.term} dropped (${PROP_DROP_REASONS[m.rejectHint] ?? m.rejectHint}) ${m.entries.map((e) => `#${e.forwardId}`).join(' ')}`;
     default:
       return `${m.type} t${m.term}`;
   }
