@@ -2,9 +2,12 @@
  * A raft-store member as a process serves it: the node, its member-to-member server
  * (Raft transport) and its client server (etcd's API), on two addresses.
  */
+import type * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { registerAdmin } from './api/admin-server';
 import { EtcdApi } from './api/etcd-server';
+import { GrpcH2Server } from './api/h2/grpc-server';
+import { toStatus } from './api/status';
 import type { MemberRecord } from './kv/types';
 import { GrpcTransport } from './node/grpc-transport';
 import { RaftNode } from './node/raft-node';
@@ -22,15 +25,19 @@ export interface MemberOptions {
   bootstrap?: MemberRecord[] | undefined;
   /** Addresses of existing members, when joining. */
   peers?: MemberRecord[] | undefined;
+  /** The member-to-member server's credentials (insecure when absent). */
   serverCredentials?: grpc.ServerCredentials;
   peerCredentials?: grpc.ChannelCredentials;
+  /** TLS for the client port (key, cert; ca and requestCert for client certificates); plain TCP when absent. */
+  clientTls?: tls.TlsOptions;
   node?: Partial<Omit<RaftNodeOptions, 'id' | 'clusterId' | 'dataDir' | 'transport' | 'bootstrap'>>;
 }
 
 export class Member {
-  private constructor(readonly node: RaftNode, private readonly peerServer: grpc.Server, private readonly clientServer: grpc.Server) {}
+  private constructor(readonly node: RaftNode, private readonly peerServer: grpc.Server, private readonly clientServer: GrpcH2Server) {}
 
   static async start(o: MemberOptions): Promise<Member> {
+    if (o.serverCredentials?._isSecure() && !o.clientTls) throw new Error('member options: serverCredentials are secure but clientTls is missing: the client port would serve plain TCP');
     const creds = o.serverCredentials ?? grpc.ServerCredentials.createInsecure();
     const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.enable_channelz': 0 });
     const transport = new GrpcTransport({ id: o.id, clusterId: o.clusterId, server: peerServer, credentials: o.peerCredentials ?? grpc.credentials.createInsecure() });
@@ -42,13 +49,12 @@ export class Member {
       peerServer.forceShutdown();
       throw e;
     }
-    // channelz (grpc-js's per-call bookkeeping for its debug service, which nobody serves
-    // here) costs every unary call a few trackers: off.
-    const clientServer = new grpc.Server({ 'grpc.enable_channelz': 0 });
+    // The client port: gRPC on HTTP/2 framed by hand (api/h2/README.md), not grpc-js.
+    const clientServer = new GrpcH2Server({ toStatus, ...(o.clientTls ? { tls: o.clientTls } : {}) });
     new EtcdApi(node).register(clientServer);
     registerAdmin(clientServer, node);
     try {
-      await bind(clientServer, o.clientAddress, creds);
+      await clientServer.listen(o.clientAddress);
     } catch (e) {
       await node.stop();
       peerServer.forceShutdown();

@@ -1,7 +1,7 @@
 /** berth.v1.StoreAdmin: a member's status with its metrics, beside etcd's API. */
-import type * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
-import type { StoreAdminHandlers, StoreStatus } from '@berth/proto';
+import type { StoreStatus } from '@berth/proto';
+import type { GrpcH2Server } from './h2/grpc-server';
 import type { RaftNode } from '../node/raft-node';
 
 export function statusToWire(node: RaftNode): StoreStatus {
@@ -15,9 +15,6 @@ export function statusToWire(node: RaftNode): StoreStatus {
   };
 }
 
-export function registerAdmin(server: grpc.Server, node: RaftNode): void {
-  const handlers: StoreAdminHandlers = {
-    Status: (_call, callback) => callback(null, statusToWire(node)),
-  };
-  server.addService(loadBerthV1().StoreAdmin.service, handlers);
+export function registerAdmin(server: GrpcH2Server, node: RaftNode): void {
+  server.addService(loadBerthV1().StoreAdmin.service, { Status: async () => statusToWire(node) });
 }

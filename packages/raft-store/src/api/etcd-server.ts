@@ -18,7 +18,7 @@ import { CompactedError } from '../kv/watch';
 import type { RaftNode } from '../node/raft-node';
 import { NotLeaderNodeError } from '../node/errors';
 import { decodePutRequest, decodeRangeRequest, encodePutResponse, encodeRangeResponse } from './kv-wire';
-import { installFastUnary } from './fast-unary';
+import type { GrpcH2Server, StreamCall } from './h2/grpc-server';
 import { refusal, toStatus } from './status';
 import { deleteFromWire, eventToWire, kvToWire, putFromWire, rangeFromWire, txnFromWire, txnToWire, WireError } from './wire';
 
@@ -30,8 +30,6 @@ export function numericClusterId(name: string): number {
   return createHash('sha256').update(name).digest().readUIntBE(0, 6);
 }
 
-type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
-
 export class EtcdApi {
   private readonly clusterNum: number;
 
@@ -39,8 +37,8 @@ export class EtcdApi {
     this.clusterNum = numericClusterId(node.opts.clusterId);
   }
 
-  /** Adds the etcd services to a gRPC server. */
-  register(server: grpc.Server): void {
+  /** Adds the etcd services to the client port's server. */
+  register(server: GrpcH2Server): void {
     const e = loadEtcdV3();
     // Put and Range, the calls of every request loop, skip protobufjs (see kv-wire.ts).
     const kv = e.KV.service;
@@ -49,50 +47,30 @@ export class EtcdApi {
       Put: { ...kv.Put, requestDeserialize: decodePutRequest, responseSerialize: encodePutResponse },
       Range: { ...kv.Range, requestDeserialize: decodeRangeRequest, responseSerialize: encodeRangeResponse },
     }, {
-      Range: this.unary((r: etcd.RangeRequest__Output) => this.range(r)),
-      Put: this.unary((r: etcd.PutRequest__Output, md) => this.put(r, md)),
-      DeleteRange: this.unary((r: etcd.DeleteRangeRequest__Output, md) => this.deleteRange(r, md)),
-      Txn: this.unary((r: etcd.TxnRequest__Output, md) => this.txn(r, md)),
-      Compact: this.unary((r: etcd.CompactionRequest__Output, md) => this.compact(r, md)),
+      Range: (r: etcd.RangeRequest__Output) => this.range(r),
+      Put: (r: etcd.PutRequest__Output, md: grpc.Metadata) => this.put(r, md),
+      DeleteRange: (r: etcd.DeleteRangeRequest__Output, md: grpc.Metadata) => this.deleteRange(r, md),
+      Txn: (r: etcd.TxnRequest__Output, md: grpc.Metadata) => this.txn(r, md),
+      Compact: (r: etcd.CompactionRequest__Output, md: grpc.Metadata) => this.compact(r, md),
     });
-    // ... and, on a server without interceptors, grpc-js's call machinery too (fast-unary.ts).
-    installFastUnary(server, {
-      '/etcdserverpb.KV/Put': {
-        decode: decodePutRequest, encode: (res) => encodePutResponse(res as etcd.PutResponse),
-        handle: (req, md) => this.put(req as etcd.PutRequest__Output, md),
-      },
-      '/etcdserverpb.KV/Range': {
-        decode: decodeRangeRequest, encode: (res) => encodeRangeResponse(res as etcd.RangeResponse),
-        handle: (req) => this.range(req as etcd.RangeRequest__Output),
-      },
-    });
-    server.addService(e.Watch.service, { Watch: (call: grpc.ServerDuplexStream<etcd.WatchRequest__Output, etcd.WatchResponse>) => this.watch(call) });
+    server.addService(e.Watch.service, { Watch: (call: StreamCall<etcd.WatchResponse>) => this.watch(call) });
     server.addService(e.Lease.service, {
-      LeaseGrant: this.unary((r: etcd.LeaseGrantRequest__Output) => this.leaseGrant(r)),
-      LeaseRevoke: this.unary((r: etcd.LeaseRevokeRequest__Output, md) => this.leaseRevoke(r, md)),
-      LeaseKeepAlive: (call: grpc.ServerDuplexStream<etcd.LeaseKeepAliveRequest__Output, etcd.LeaseKeepAliveResponse>) => this.leaseKeepAlive(call),
-      LeaseTimeToLive: this.unary((r: etcd.LeaseTimeToLiveRequest__Output) => this.leaseTimeToLive(r)),
-      LeaseLeases: this.unary(() => this.leaseLeases()),
+      LeaseGrant: (r: etcd.LeaseGrantRequest__Output) => this.leaseGrant(r),
+      LeaseRevoke: (r: etcd.LeaseRevokeRequest__Output, md: grpc.Metadata) => this.leaseRevoke(r, md),
+      LeaseKeepAlive: (call: StreamCall<etcd.LeaseKeepAliveResponse>) => this.leaseKeepAlive(call),
+      LeaseTimeToLive: (r: etcd.LeaseTimeToLiveRequest__Output) => this.leaseTimeToLive(r),
+      LeaseLeases: () => this.leaseLeases(),
     });
     server.addService(e.Cluster.service, {
-      MemberList: this.unary(() => this.memberList()),
-      MemberAdd: this.unary((r: etcd.MemberAddRequest__Output) => this.memberAdd(r)),
-      MemberRemove: this.unary((r: etcd.MemberRemoveRequest__Output) => this.memberRemove(r)),
-      MemberPromote: this.unary((r: etcd.MemberPromoteRequest__Output) => this.memberPromote(r)),
+      MemberList: () => this.memberList(),
+      MemberAdd: (r: etcd.MemberAddRequest__Output) => this.memberAdd(r),
+      MemberRemove: (r: etcd.MemberRemoveRequest__Output) => this.memberRemove(r),
+      MemberPromote: (r: etcd.MemberPromoteRequest__Output) => this.memberPromote(r),
     });
     server.addService(e.Maintenance.service, {
-      Status: this.unary(() => this.status()),
-      MoveLeader: this.unary((r: etcd.MoveLeaderRequest__Output) => this.moveLeader(r)),
+      Status: () => this.status(),
+      MoveLeader: (r: etcd.MoveLeaderRequest__Output) => this.moveLeader(r),
     });
-  }
-
-  private unary<Req, Res>(fn: (req: Req, md: grpc.Metadata) => Promise<Res>): Unary<Req, Res> {
-    return (call, callback) => {
-      fn(call.request, call.metadata).then((res) => callback(null, res), (e: unknown) => {
-        const st = toStatus(e);
-        callback({ code: st.code, details: st.details, ...(st.metadata ? { metadata: st.metadata } : {}) });
-      });
-    };
   }
 
   private header(revision = this.node.state.revision): etcd.ResponseHeader {
@@ -156,7 +134,7 @@ export class EtcdApi {
     return { header: this.header(res.revision) };
   }
 
-  private watch(call: grpc.ServerDuplexStream<etcd.WatchRequest__Output, etcd.WatchResponse>): void {
+  private watch(call: StreamCall<etcd.WatchResponse>): void {
     const watches = new Map<number, number>();
     let nextId = 0;
     let open = true;
@@ -212,7 +190,6 @@ export class EtcdApi {
       call.end();
     });
     call.on('cancelled', closeAll);
-    call.on('error', closeAll);
   }
 
   private async leaseGrant(r: etcd.LeaseGrantRequest__Output): Promise<etcd.LeaseGrantResponse> {
@@ -227,7 +204,7 @@ export class EtcdApi {
     return { header: this.header(res.revision) };
   }
 
-  private leaseKeepAlive(call: grpc.ServerDuplexStream<etcd.LeaseKeepAliveRequest__Output, etcd.LeaseKeepAliveResponse>): void {
+  private leaseKeepAlive(call: StreamCall<etcd.LeaseKeepAliveResponse>): void {
     let open = true;
     call.on('data', (req: etcd.LeaseKeepAliveRequest__Output) => {
       const id = Number(req.ID);
@@ -238,8 +215,7 @@ export class EtcdApi {
         if (e.code === 'LEASE_NOT_FOUND' && open) call.write({ header: this.header(), ID: id, TTL: 0 });
         else if (open) {
           open = false;
-          const st = toStatus(e);
-          call.emit('error', { code: st.code, details: st.details });
+          call.end(toStatus(e));
         }
       });
     });

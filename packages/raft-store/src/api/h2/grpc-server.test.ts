@@ -1,0 +1,262 @@
+// GrpcH2Server against grpc-js's client (node:http2, nghttp2: Huffman, dynamic table, its own
+// flow control) and against raw bytes that break the rules.
+import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { encodeHeaders } from './hpack';
+import { GrpcH2Server, H2_ERRORS } from './grpc-server';
+import type { MethodDef, StreamCall } from './grpc-server';
+
+const ident = (b: Buffer): Buffer => b;
+const def = (path: string, stream: boolean): MethodDef & grpc.MethodDefinition<Buffer, Buffer> => ({
+  path, requestStream: stream, responseStream: stream,
+  requestSerialize: ident, requestDeserialize: ident, responseSerialize: ident, responseDeserialize: ident,
+});
+const ECHO = def('/test.T/Echo', false);
+const NEVER = def('/test.T/Never', false);
+const CHAT = def('/test.T/Chat', true);
+const STRICT = { ...def('/test.T/Strict', false), requestDeserialize: (b: Buffer): Buffer => { if (b.toString() === 'bad') throw new Error('not a request'); return b; } };
+
+let server: GrpcH2Server;
+let port = 0;
+let client: grpc.Client;
+const cancelled: string[] = [];
+let neverCalls = 0;
+
+beforeAll(async () => {
+  server = new GrpcH2Server({
+    maxReceiveMessageLength: 1 << 20,
+    toStatus: (e) => {
+      const md = new grpc.Metadata();
+      md.set('x-why', 'because');
+      return { code: grpc.status.UNAVAILABLE, details: `refused: ${(e as Error).message}`, metadata: md };
+    },
+  });
+  server.addService({ Echo: ECHO, Never: NEVER, Chat: CHAT, Strict: STRICT }, {
+    Echo: async (req: Buffer, md: grpc.Metadata) => {
+      const s = req.toString();
+      if (s === 'fail') throw new Error('no, ünïcode 100%');
+      if (s.startsWith('big:')) return Buffer.alloc(Number(s.slice(4)), 'y');
+      return Buffer.from(`${s}|${String(md.get('x-test')[0] ?? '')}|${md.get('x-bin-bin')[0]?.toString('hex') ?? ''}`);
+    },
+    Never: () => { neverCalls++; return new Promise(() => undefined); },
+    Strict: async (req: Buffer) => req,
+    Chat: (call: StreamCall<Buffer>) => {
+      let n = 0;
+      call.on('data', (m: Buffer) => {
+        n++;
+        if (m.toString() === 'stop') { call.end({ code: grpc.status.ABORTED, details: 'stopped by request' }); return; }
+        call.write(Buffer.from(`${n}:${m.toString()}`));
+      });
+      // 'hold' calls stay open after the client's end, until it cancels them.
+      call.on('end', () => { if (call.metadata.get('x-name')[0] !== 'hold') call.end(); });
+      call.on('cancelled', () => cancelled.push(String(call.metadata.get('x-name')[0])));
+    },
+  });
+  port = await server.listen('127.0.0.1:0');
+  client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+});
+
+afterAll(() => {
+  client.close();
+  server.forceShutdown();
+});
+
+type Result = { err: grpc.ServiceError | null; res?: Buffer };
+const unary = (c: grpc.Client, m: grpc.MethodDefinition<Buffer, Buffer>, msg: Buffer | string, md = new grpc.Metadata(), opts: grpc.CallOptions = {}): Promise<Result> =>
+  new Promise((resolve) => c.makeUnaryRequest(m.path, ident, ident, Buffer.from(msg), md, opts, (err, res) => resolve(res ? { err, res } : { err })));
+
+describe('GrpcH2Server: unary calls', () => {
+  it('answers with the handler\'s response and passes the request metadata, text and binary', async () => {
+    const md = new grpc.Metadata();
+    md.set('x-test', 'yes');
+    md.set('x-bin-bin', Buffer.from([1, 2, 255]));
+    const r = await unary(client, ECHO, 'hello', md);
+    expect(r.err).toBeNull();
+    expect(r.res!.toString()).toBe('hello|yes|0102ff');
+    expect((await unary(client, ECHO, '')).res!.toString()).toBe('||');
+  });
+
+  it('sends a response larger than the client\'s windows, waiting for its WINDOW_UPDATEs', async () => {
+    const r = await unary(client, ECHO, `big:${900_000}`);
+    expect(r.err).toBeNull();
+    expect(r.res!.length).toBe(900_000);
+    expect(r.res!.every((b) => b === 0x79)).toBe(true);
+  });
+
+  it('takes a request of many frames and refuses one over maxReceiveMessageLength with RESOURCE_EXHAUSTED', async () => {
+    const big = 'x'.repeat(700_000);
+    expect((await unary(client, ECHO, big)).res!.toString()).toBe(`${big}||`);
+    const r = await unary(client, ECHO, 'x'.repeat((1 << 20) + 1));
+    expect(r.err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(r.err?.details).toMatch(/1048577 octets for \/test\.T\/Echo, larger than the 1048576 allowed/);
+    expect((await unary(client, ECHO, 'after')).res!.toString()).toBe('after||'); // the connection goes on
+  });
+
+  it('answers a rejection with the status, percent-encoded message and metadata from toStatus', async () => {
+    const r = await unary(client, ECHO, 'fail');
+    expect(r.err?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(r.err?.details).toBe('refused: no, ünïcode 100%');
+    expect(r.err?.metadata.get('x-why')).toEqual(['because']);
+  });
+
+  it('names what it cannot serve: an unknown method, a request that does not decode', async () => {
+    const r = await unary(client, def('/test.T/Nope', false), 'x');
+    expect(r.err?.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(r.err?.details).toMatch(/unknown method \/test\.T\/Nope/);
+    const bad = await unary(client, STRICT, 'bad');
+    expect(bad.err?.code).toBe(grpc.status.INTERNAL);
+    expect(bad.err?.details).toMatch(/cannot decode the request for \/test\.T\/Strict: not a request/);
+  });
+
+  it('serves gzip-compressed requests', async () => {
+    const c2 = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.default_compression_algorithm': 2 });
+    const r = await unary(c2, ECHO, 'z'.repeat(5000));
+    c2.close();
+    expect(r.err).toBeNull();
+    expect(r.res!.toString()).toBe(`${'z'.repeat(5000)}||`);
+  });
+
+  it('answers DEADLINE_EXCEEDED itself when the client\'s grpc-timeout passes', async () => {
+    // A raw request with grpc-timeout 100m and no client-side deadline: the answer must come from the server.
+    const sock = await rawConnect();
+    const block = encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', NEVER.path], [':authority', 'x'], ['content-type', 'application/grpc'], ['grpc-timeout', '100m']]);
+    sock.write(Buffer.concat([rawFrame(1, 0x4, 1, block), rawFrame(0, 0x1, 1, Buffer.from([0, 0, 0, 0, 1, 7]))]));
+    const frames = await readFramesUntil(sock, (fs) => fs.some((f) => f.type === 1 && (f.flags & 1) && f.id === 1), 3000);
+    sock.destroy();
+    const trailer = frames.find((f) => f.type === 1 && f.id === 1)!;
+    expect(trailer.payload.toString('latin1')).toMatch(/deadline of 100m exceeded/);
+    expect(neverCalls).toBeGreaterThan(0);
+  });
+
+  it('serves 2,000 calls in flight on one connection', async () => {
+    const rs = await Promise.all(Array.from({ length: 2000 }, (_, i) => unary(client, ECHO, `n${i}`)));
+    rs.forEach((r, i) => expect(r.res?.toString()).toBe(`n${i}||`));
+  });
+});
+
+describe('GrpcH2Server: streaming calls', () => {
+  const chat = (name: string): grpc.ClientDuplexStream<Buffer, Buffer> => {
+    const md = new grpc.Metadata();
+    md.set('x-name', name);
+    return client.makeBidiStreamRequest(CHAT.path, ident, ident, md);
+  };
+
+  it('delivers messages both ways in order and ends with OK when the client ends', async () => {
+    const call = chat('a');
+    const got: string[] = [];
+    const done = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('data', (m: Buffer) => got.push(m.toString()));
+    for (let i = 0; i < 50; i++) call.write(Buffer.from(`m${i}`));
+    call.end();
+    const st = await done;
+    expect(st.code).toBe(grpc.status.OK);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `${i + 1}:m${i}`));
+  });
+
+  it('ends a call with the handler\'s status', async () => {
+    const call = chat('b');
+    const done = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('data', () => undefined);
+    call.on('error', () => undefined);
+    call.write(Buffer.from('one'));
+    call.write(Buffer.from('stop'));
+    const st = await done;
+    expect(st.code).toBe(grpc.status.ABORTED);
+    expect(st.details).toBe('stopped by request');
+  });
+
+  it('tells the handler when the client cancels', async () => {
+    const call = chat('hold');
+    call.on('error', () => undefined);
+    await new Promise<void>((resolve) => { call.once('data', () => resolve()); call.write(Buffer.from('hi')); });
+    call.cancel();
+    const deadline = Date.now() + 3000;
+    while (!cancelled.includes('hold') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(cancelled).toEqual(['hold']);
+  });
+});
+
+// ---------------------------------------------------------------- raw HTTP/2
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+function rawFrame(type: number, flags: number, id: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(payload.length, 0, 3);
+  h[3] = type; h[4] = flags; h.writeUInt32BE(id, 5);
+  return Buffer.concat([h, payload]);
+}
+
+interface Frame { type: number; flags: number; id: number; payload: Buffer }
+
+async function rawConnect(preface = true): Promise<net.Socket> {
+  const s = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => { s.once('connect', () => resolve()); s.once('error', reject); });
+  if (preface) s.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, Buffer.alloc(0))]));
+  return s;
+}
+
+function readFramesUntil(s: net.Socket, done: (fs: Frame[]) => boolean, ms: number): Promise<Frame[]> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const frames: Frame[] = [];
+    const finish = (): void => { clearTimeout(t); s.removeAllListeners('data'); resolve(frames); };
+    const t = setTimeout(finish, ms);
+    s.on('close', finish);
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
+        const len = buf.readUIntBE(0, 3);
+        frames.push({ type: buf[3]!, flags: buf[4]!, id: buf.readUInt32BE(5) & 0x7fffffff, payload: buf.subarray(9, 9 + len) });
+        buf = buf.subarray(9 + len);
+      }
+      if (done(frames)) finish();
+    });
+  });
+}
+
+async function goawayFor(bytes: Buffer, preface = true): Promise<{ code: number; debug: string; closed: boolean }> {
+  const s = await rawConnect(preface);
+  let closed = false;
+  s.on('close', () => { closed = true; });
+  s.on('error', () => undefined);
+  s.write(bytes);
+  const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 7), 3000);
+  await new Promise((r) => setTimeout(r, 50));
+  const g = frames.find((f) => f.type === 7);
+  s.destroy();
+  return g ? { code: g.payload.readUInt32BE(4), debug: g.payload.subarray(8).toString(), closed } : { code: -1, debug: '', closed };
+}
+
+describe('GrpcH2Server: connections that break HTTP/2', () => {
+  it('answers a client that does not speak HTTP/2 with GOAWAY naming the preface', async () => {
+    const g = await goawayFor(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), false);
+    expect(g.code).toBe(H2_ERRORS.PROTOCOL_ERROR);
+    expect(g.debug).toMatch(/client preface/);
+    expect(g.closed).toBe(true);
+  });
+
+  it('answers a header block it cannot decode with COMPRESSION_ERROR', async () => {
+    const g = await goawayFor(rawFrame(1, 0x5, 1, Buffer.from([0x80])));
+    expect(g.code).toBe(H2_ERRORS.COMPRESSION_ERROR);
+    expect(g.debug).toMatch(/HPACK: index 0/);
+  });
+
+  it('answers an oversized frame with FRAME_SIZE_ERROR and frames on the wrong stream with PROTOCOL_ERROR', async () => {
+    expect((await goawayFor(rawFrame(0, 0, 1, Buffer.alloc(20_000)))).code).toBe(H2_ERRORS.FRAME_SIZE_ERROR);
+    const g = await goawayFor(rawFrame(0, 0, 7, Buffer.from('x')));
+    expect(g.code).toBe(H2_ERRORS.PROTOCOL_ERROR);
+    expect(g.debug).toMatch(/DATA on idle stream 7/);
+    expect((await goawayFor(rawFrame(1, 0x4, 2, encodeHeaders([[':method', 'POST']])))).debug).toMatch(/even id/);
+    expect((await goawayFor(rawFrame(6, 0, 0, Buffer.alloc(3)))).code).toBe(H2_ERRORS.FRAME_SIZE_ERROR);
+  });
+
+  it('answers a request that is not gRPC with an HTTP status, and keeps serving', async () => {
+    const s = await rawConnect();
+    s.write(rawFrame(1, 0x5, 1, encodeHeaders([[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'x']])));
+    const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 1 && f.id === 1), 3000);
+    s.destroy();
+    expect(frames.find((f) => f.type === 1 && f.id === 1)!.payload).toEqual(encodeHeaders([[':status', '405']]));
+    expect((await unary(client, ECHO, 'still')).res!.toString()).toBe('still||');
+  });
+});
