@@ -53,3 +53,47 @@ describe('etcd API: writes sent to a follower', () => {
     expect(r.err?.metadata.get(LEADER_ADDRESS_KEY)).toEqual([peers[leader.node.id - 1]!.clientAddress]);
   });
 });
+
+describe('etcd API: streams after the client half-closes (as etcd)', () => {
+  it('a watch keeps delivering events', async () => {
+    const address = peers[0]!.clientAddress;
+    const w = new (loadEtcdV3().Watch)(address, grpc.credentials.createInsecure());
+    const call = w.Watch();
+    call.on('error', () => undefined);
+    const got: string[] = [];
+    let created!: () => void;
+    const isCreated = new Promise<void>((r) => { created = r; });
+    call.on('data', (r: etcd.WatchResponse__Output) => {
+      if (r.created) created();
+      for (const e of r.events) got.push(e.kv!.value.toString());
+    });
+    call.write({ createRequest: { key: Buffer.from('half-closed') } });
+    await isCreated;
+    call.end();
+    const kv = new (loadEtcdV3().KV)(address, grpc.credentials.createInsecure());
+    await new Promise<void>((resolve, reject) => kv.Put({ key: Buffer.from('half-closed'), value: Buffer.from('still') }, (e) => (e ? reject(e) : resolve())));
+    kv.close();
+    const deadline = Date.now() + 5000;
+    while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    call.cancel();
+    w.close();
+    expect(got).toEqual(['still']);
+  });
+
+  it('a lease keep-alive answers the renewals sent before, then ends', async () => {
+    const address = peers[0]!.clientAddress;
+    const lease = new (loadEtcdV3().Lease)(address, grpc.credentials.createInsecure());
+    const g = await new Promise<etcd.LeaseGrantResponse__Output>((resolve, reject) => lease.LeaseGrant({ TTL: 30 }, (e, r) => (e ? reject(e) : resolve(r!))));
+    const call = lease.LeaseKeepAlive();
+    const ttls: number[] = [];
+    call.on('data', (r: etcd.LeaseKeepAliveResponse__Output) => ttls.push(Number(r.TTL)));
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => undefined);
+    call.write({ ID: g.ID });
+    call.write({ ID: g.ID });
+    call.end();
+    expect((await status).code).toBe(grpc.status.OK);
+    lease.close();
+    expect(ttls).toEqual([30, 30]);
+  });
+});

@@ -185,10 +185,8 @@ export class EtcdApi {
         send({ header: this.header(), watchId: -1 });
       }
     });
-    call.on('end', () => {
-      closeAll();
-      call.end();
-    });
+    // A client that half-closes keeps its watches (etcd's recvLoop returns on EOF, its
+    // sendLoop goes on) until it cancels the call or the connection goes.
     call.on('cancelled', closeAll);
   }
 
@@ -206,8 +204,19 @@ export class EtcdApi {
 
   private leaseKeepAlive(call: StreamCall<etcd.LeaseKeepAliveResponse>): void {
     let open = true;
+    let clientDone = false;
+    let outstanding = 0;
+    // After the client's half-close, the renewals it sent are still answered; then the call ends.
+    const settled = (): void => {
+      outstanding--;
+      if (clientDone && outstanding === 0 && open) {
+        open = false;
+        call.end();
+      }
+    };
     call.on('data', (req: etcd.LeaseKeepAliveRequest__Output) => {
       const id = Number(req.ID);
+      outstanding++;
       this.node.submitLeaseKeepAlive(id).then((ttl) => {
         if (open) call.write({ header: this.header(), ID: id, TTL: ttl });
       }, (e: { code?: string }) => {
@@ -217,11 +226,14 @@ export class EtcdApi {
           open = false;
           call.end(toStatus(e));
         }
-      });
+      }).finally(settled);
     });
     call.on('end', () => {
-      open = false;
-      call.end();
+      clientDone = true;
+      if (outstanding === 0 && open) {
+        open = false;
+        call.end();
+      }
     });
     call.on('cancelled', () => { open = false; });
   }

@@ -14,6 +14,7 @@ const def = (path: string, stream: boolean): MethodDef & grpc.MethodDefinition<B
 const ECHO = def('/test.T/Echo', false);
 const NEVER = def('/test.T/Never', false);
 const CHAT = def('/test.T/Chat', true);
+const FLOOD = def('/test.T/Flood', true);
 const STRICT = { ...def('/test.T/Strict', false), requestDeserialize: (b: Buffer): Buffer => { if (b.toString() === 'bad') throw new Error('not a request'); return b; } };
 
 let server: GrpcH2Server;
@@ -31,7 +32,12 @@ beforeAll(async () => {
       return { code: grpc.status.UNAVAILABLE, details: `refused: ${(e as Error).message}`, metadata: md };
     },
   });
-  server.addService({ Echo: ECHO, Never: NEVER, Chat: CHAT, Strict: STRICT }, {
+  server.addService({ Echo: ECHO, Never: NEVER, Chat: CHAT, Strict: STRICT, Flood: FLOOD }, {
+    Flood: (call: StreamCall<Buffer>) => {
+      // 20 MiB of responses at once, whatever the client reads
+      call.on('cancelled', () => cancelled.push('flood'));
+      for (let i = 0; i < 20; i++) call.write(Buffer.alloc(1 << 20, i));
+    },
     Echo: async (req: Buffer, md: grpc.Metadata) => {
       const s = req.toString();
       if (s === 'fail') throw new Error('no, ünïcode 100%');
@@ -49,7 +55,7 @@ beforeAll(async () => {
       });
       // 'hold' calls stay open after the client's end, until it cancels them.
       call.on('end', () => { if (call.metadata.get('x-name')[0] !== 'hold') call.end(); });
-      call.on('cancelled', () => cancelled.push(String(call.metadata.get('x-name')[0])));
+      call.on('cancelled', () => cancelled.push(String(call.metadata.get('x-name')[0] ?? 'raw')));
     },
   });
   port = await server.listen('127.0.0.1:0');
@@ -251,12 +257,69 @@ describe('GrpcH2Server: connections that break HTTP/2', () => {
     expect((await goawayFor(rawFrame(6, 0, 0, Buffer.alloc(3)))).code).toBe(H2_ERRORS.FRAME_SIZE_ERROR);
   });
 
+  it('answers a flood of empty CONTINUATION frames with ENHANCE_YOUR_CALM', async () => {
+    const block = encodeHeaders([[':method', 'POST'], [':path', ECHO.path]]);
+    const conts = Array.from({ length: 100 }, () => rawFrame(9, 0, 1, Buffer.alloc(0)));
+    const g = await goawayFor(Buffer.concat([rawFrame(1, 0, 1, block), ...conts]));
+    expect(g.code).toBe(0xb);
+    expect(g.debug).toMatch(/more than 64 CONTINUATION frames/);
+  });
+
+  it('ends a streaming call whose client sends a message it cannot take, and tells the handler', async () => {
+    const s = await rawConnect();
+    const before = cancelled.filter((c) => c === 'raw').length;
+    const block = encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', CHAT.path], [':authority', 'x'], ['content-type', 'application/grpc']]);
+    s.write(Buffer.concat([rawFrame(1, 0x4, 1, block), rawFrame(0, 0, 1, Buffer.from([7, 0, 0, 0, 1, 1]))])); // flag octet 7
+    const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 1 && (f.flags & 1)), 3000);
+    s.destroy();
+    expect(frames.find((f) => f.type === 1 && (f.flags & 1))!.payload.toString('latin1')).toMatch(/with flags 7/);
+    expect(cancelled.filter((c) => c === 'raw').length).toBe(before + 1);
+  });
+
+  it('resets a call whose client stops taking its responses (window 0), and tells the handler', async () => {
+    const s = await rawConnect(false);
+    const noWindow = Buffer.alloc(6);
+    noWindow.writeUInt16BE(0x4, 0); // SETTINGS_INITIAL_WINDOW_SIZE 0
+    const block = encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', FLOOD.path], [':authority', 'x'], ['content-type', 'application/grpc']]);
+    s.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, noWindow), rawFrame(1, 0x4, 1, block)]));
+    const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 3 && f.id === 1), 5000);
+    s.destroy();
+    expect(frames.find((f) => f.type === 3 && f.id === 1)!.payload.readUInt32BE(0)).toBe(0xb);
+    expect(frames.filter((f) => f.type === 0).length).toBe(0);
+    expect(cancelled).toContain('flood');
+  });
+
+  it('counts unary handlers still running against the stream limit, reset or not ("rapid reset")', async () => {
+    const small = new GrpcH2Server({ maxConcurrentStreams: 5 });
+    small.addService({ Never: NEVER }, { Never: () => new Promise(() => undefined) });
+    const p = await small.listen('127.0.0.1:0');
+    const s = net.connect(p, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    const block = encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', NEVER.path], [':authority', 'x'], ['content-type', 'application/grpc']]);
+    const call = (id: number): Buffer => Buffer.concat([rawFrame(1, 0x4, id, block), rawFrame(0, 0x1, id, Buffer.from([0, 0, 0, 0, 0])), rawFrame(3, 0, id, Buffer.from([0, 0, 0, 8]))]);
+    s.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, Buffer.alloc(0)), ...[1, 3, 5, 7, 9, 11].map(call)]));
+    const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 3 && f.id === 11), 3000);
+    s.destroy();
+    small.forceShutdown();
+    expect(frames.find((f) => f.type === 3 && f.id === 11)!.payload.readUInt32BE(0)).toBe(H2_ERRORS.REFUSED_STREAM);
+  });
+
+  it('ignores a grpc-timeout too long for a timer (grpc-go\'s 30 days) instead of failing at once', async () => {
+    const s = await rawConnect();
+    const block = encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', ECHO.path], [':authority', 'x'], ['content-type', 'application/grpc'], ['grpc-timeout', '2592000S']]);
+    s.write(Buffer.concat([rawFrame(1, 0x4, 1, block), rawFrame(0, 0x1, 1, Buffer.from([0, 0, 0, 0, 2, 0x68, 0x69]))]));
+    const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 1 && (f.flags & 1)), 3000);
+    s.destroy();
+    expect(frames.find((f) => f.type === 0)!.payload.subarray(5).toString()).toBe('hi||');
+  });
+
   it('answers a request that is not gRPC with an HTTP status, and keeps serving', async () => {
     const s = await rawConnect();
     s.write(rawFrame(1, 0x5, 1, encodeHeaders([[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'x']])));
     const frames = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 1 && f.id === 1), 3000);
     s.destroy();
-    expect(frames.find((f) => f.type === 1 && f.id === 1)!.payload).toEqual(encodeHeaders([[':status', '405']]));
+    // (the connection's first header block starts with a table size update to 0)
+    expect(frames.find((f) => f.type === 1 && f.id === 1)!.payload).toEqual(Buffer.concat([Buffer.from([0x20]), encodeHeaders([[':status', '405']])]));
     expect((await unary(client, ECHO, 'still')).res!.toString()).toBe('still||');
   });
 });

@@ -78,12 +78,23 @@ const T_PUSH = 5; const T_PING = 6; const T_GOAWAY = 7; const T_WINDOW = 8; cons
 const F_END_STREAM = 0x1; const F_ACK = 0x1; const F_END_HEADERS = 0x4; const F_PADDED = 0x8; const F_PRIORITY = 0x20;
 const E_NO_ERROR = 0; const E_PROTOCOL = 1; const E_INTERNAL = 2; const E_FLOW = 3; const E_STREAM_CLOSED = 5;
 const E_FRAME_SIZE = 6; const E_REFUSED = 7; const E_CANCEL = 8; const E_COMPRESSION = 9;
+const E_CALM = 0xb; // ENHANCE_YOUR_CALM
 const DEFAULT_WINDOW = 65535;
 const MAX_FRAME = 16384; // what this side accepts (the protocol default; not raised)
 /** This side's receive windows: large, so that a client never waits for a WINDOW_UPDATE on a busy connection. */
 const STREAM_WINDOW = 1 << 20;
 const CONN_WINDOW = 16 << 20;
 const MAX_HEADER_LIST = 64 << 10;
+/** CONTINUATION frames accepted for one header block (a flood of empty ones would grow memory). */
+const MAX_CONTINUATIONS = 64;
+/** Response bytes one stream may have waiting for the client's window before the call is ended (a client that stops reading). */
+const MAX_PENDING_PER_STREAM = 16 << 20;
+/** Bytes of unfinished request messages one connection may hold. */
+const MAX_PARTIAL_PER_CONN = 64 << 20;
+/** Socket output above which this side stops reading the client until it drains (PING floods, clients that never read). */
+const OUTPUT_HIGH_WATER = 4 << 20;
+/** Time a connection has to send the client preface. */
+const PREFACE_TIMEOUT_MS = 10_000;
 
 class ConnError extends Error {
   constructor(readonly code: number, message: string) { super(message); }
@@ -117,11 +128,13 @@ export function percentEncode(s: string): string {
   return out;
 }
 
+const UPPER = /[A-Z]/;
 const RESERVED = new Set(['content-type', 'te', 'user-agent', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'authorization', 'content-length', 'host']);
 
 // Response header blocks that never change, encoded once.
 const OK_HEADERS = encodeHeaders([[':status', '200'], ['content-type', 'application/grpc'], ['grpc-encoding', 'identity'], ['grpc-accept-encoding', 'identity,deflate,gzip']]);
 const OK_TRAILERS = encodeHeaders([['grpc-status', '0']]);
+const SIZE_UPDATE_0 = Buffer.from([0x20]);
 
 function statusBlock(st: CallStatus, trailersOnly: boolean): Buffer {
   const f: Array<[string, string]> = trailersOnly ? [[':status', '200'], ['content-type', 'application/grpc']] : [];
@@ -202,8 +215,14 @@ export class GrpcH2Server {
     if (this.opts.tls) srv.on('tlsClientError', () => { /* a failed handshake: the socket is gone, nothing to answer */ });
     this.listener = srv;
     return new Promise((resolve, reject) => {
-      srv.once('error', (e) => reject(new Error(`cannot listen on ${address}: ${e.message}`)));
-      srv.listen(port, host, () => resolve((srv.address() as net.AddressInfo).port));
+      const failed = (e: Error): void => reject(new Error(`cannot listen on ${address}: ${e.message}`));
+      srv.once('error', failed);
+      srv.listen(port, host, () => {
+        srv.off('error', failed);
+        // Accept errors (EMFILE, ENFILE) later on: the listener goes on, the client retries.
+        srv.on('error', () => undefined);
+        resolve((srv.address() as net.AddressInfo).port);
+      });
     });
   }
 
@@ -226,8 +245,13 @@ class Stream {
   /** DATA (and the trailers after it) waiting for the peer's windows. */
   pending: Buffer[] | undefined;
   pendingTrailers: Buffer | undefined;
-  // request message assembly
-  buf: Buffer | undefined;
+  pendingBytes = 0;
+  // request message assembly: the fragments of the message being received (concatenated once, when whole)
+  parts: Buffer[] = [];
+  partBytes = 0;
+  /** The message being received: its length and flag octet once its prefix is in (-1: not yet). */
+  msgLen = -1;
+  msgFlag = 0;
   call: ServerStreamCall | undefined;
   unaryRequest: Buffer | undefined;
   unaryCount = 0;
@@ -261,7 +285,7 @@ class Connection {
   private prefaceSeen = false;
   private settingsSeen = false;
   private lastStreamId = 0;
-  private headerBlock: { id: number; flags: number; parts: Buffer[]; size: number } | undefined;
+  private headerBlock: { id: number; flags: number; parts: Buffer[]; size: number; frames: number } | undefined;
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = 16384;
   private connSendWindow = DEFAULT_WINDOW;
@@ -271,6 +295,15 @@ class Connection {
   private out: Buffer[] = [];
   private flushScheduled = false;
   private closing = false;
+  /** The client sent GOAWAY: no new stream is started. */
+  private goingAway = false;
+  /** Unary handlers started and not settled, reset streams included: counted against maxStreams. */
+  private running = 0;
+  /** Bytes held in unfinished request messages, all streams. */
+  private partialBytes = 0;
+  /** Whether a header block went out yet (the first starts with a table size update to 0). */
+  private sentHeaderBlock = false;
+  private prefaceTimer: NodeJS.Timeout | undefined;
   private readonly peer: string;
 
   constructor(private readonly server: GrpcH2Server, private readonly socket: net.Socket) {
@@ -278,7 +311,9 @@ class Connection {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => { /* 'close' follows */ });
-    socket.on('close', () => this.cancelAll());
+    socket.on('close', () => { if (this.prefaceTimer) clearTimeout(this.prefaceTimer); this.cancelAll(); });
+    socket.on('drain', () => { if (!this.closing) socket.resume(); });
+    this.prefaceTimer = setTimeout(() => { this.prefaceTimer = undefined; if (!this.prefaceSeen) this.goaway(E_PROTOCOL, `no HTTP/2 client preface within ${PREFACE_TIMEOUT_MS} ms`); }, PREFACE_TIMEOUT_MS);
     // This side's SETTINGS: concurrent streams, initial stream window, header list size; then the connection window.
     const settings = Buffer.allocUnsafe(18);
     settings.writeUInt16BE(0x3, 0); settings.writeUInt32BE(server.maxStreams, 2);
@@ -296,6 +331,7 @@ class Connection {
   // ---------------------------------------------------------------- output
 
   private queue(b: Buffer): void {
+    if (this.closing) return;
     this.out.push(b);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -305,10 +341,12 @@ class Connection {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.out.length === 0 || this.socket.destroyed) { this.out = []; return; }
+    if (this.out.length === 0 || this.socket.destroyed || this.socket.writableEnded) { this.out = []; return; }
     const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
     this.out = [];
     this.socket.write(b);
+    // A client that does not read what it asks for (PINGs, SETTINGS, resets) is not read either until it does.
+    if (this.socket.writableLength > OUTPUT_HIGH_WATER) this.socket.pause();
   }
 
   private goaway(code: number, debug: string): void {
@@ -319,7 +357,7 @@ class Connection {
     p.writeUInt32BE(this.lastStreamId, 0);
     p.writeUInt32BE(code, 4);
     dbg.copy(p, 8);
-    this.queue(frame(T_GOAWAY, 0, 0, p));
+    this.out.push(frame(T_GOAWAY, 0, 0, p));
     this.flush();
     this.socket.end();
     this.cancelAll();
@@ -335,10 +373,33 @@ class Connection {
     if (s.timer) clearTimeout(s.timer);
     s.localClosed = true;
     s.pending = undefined;
+    this.dropParts(s);
+    this.notifyCancelled(s);
+  }
+
+  /** Tells a streaming call's handler that the call is over without its doing (reset, deadline, error, connection gone). */
+  private notifyCancelled(s: Stream): void {
     if (s.call && !s.call.cancelled) {
       s.call.cancelled = true;
-      s.call.emit('cancelled');
+      try {
+        s.call.emit('cancelled');
+      } catch {
+        // a handler's listener threw: the call is over anyway
+      }
     }
+  }
+
+  /** Ends a call on this side's initiative (a protocol error, a deadline): the status to the client, 'cancelled' to a streaming handler. */
+  private abort(s: Stream, st: CallStatus): void {
+    this.finish(s, st);
+    this.dropParts(s);
+    this.notifyCancelled(s);
+  }
+
+  private dropParts(s: Stream): void {
+    this.partialBytes -= s.partBytes;
+    s.parts = [];
+    s.partBytes = 0;
   }
 
   private closeIfDone(s: Stream): void {
@@ -362,6 +423,12 @@ class Connection {
   }
 
   private headers(s: Stream, block: Buffer, endStream: boolean): void {
+    if (!this.sentHeaderBlock) {
+      // A dynamic table size update to 0 first: this side's encoder uses no table, and a
+      // client that lowered SETTINGS_HEADER_TABLE_SIZE expects an update (nghttp2 insists).
+      this.sentHeaderBlock = true;
+      block = Buffer.concat([SIZE_UPDATE_0, block]);
+    }
     // One HEADERS frame, CONTINUATIONs for a block larger than the peer's frame size.
     let off = 0;
     const max = this.peerMaxFrame;
@@ -396,7 +463,17 @@ class Connection {
   }
 
   private data(s: Stream, msg: Buffer): void {
-    if (s.pending) { s.pending.push(msg); return; }
+    if (s.pending) {
+      s.pending.push(msg);
+      s.pendingBytes += msg.length;
+      if (s.pendingBytes > MAX_PENDING_PER_STREAM) {
+        // The client stopped taking this call's responses (a watch it no longer reads): ended, its handler told.
+        // A message is cut short, so no status can follow: reset (ENHANCE_YOUR_CALM: grpc clients say RESOURCE_EXHAUSTED).
+        s.pendingTrailers = undefined;
+        this.streamError(s, E_CALM);
+      }
+      return;
+    }
     let off = 0;
     while (off < msg.length) {
       const n = Math.min(msg.length - off, this.peerMaxFrame, s.sendWindow, this.connSendWindow);
@@ -408,6 +485,7 @@ class Connection {
     }
     if (off < msg.length) {
       s.pending = [msg.subarray(off)];
+      s.pendingBytes = msg.length - off;
       this.blocked.add(s);
     }
   }
@@ -435,7 +513,7 @@ class Connection {
   private answerUnary(s: Stream, body: Buffer): void {
     const len = 5 + body.length;
     if (s.localClosed) return;
-    if (s.headersSent || len > this.peerMaxFrame || len > s.sendWindow || len > this.connSendWindow || OK_HEADERS.length > this.peerMaxFrame) {
+    if (s.headersSent || !this.sentHeaderBlock || len > this.peerMaxFrame || len > s.sendWindow || len > this.connSendWindow) {
       const msg = Buffer.allocUnsafe(len);
       msg[0] = 0; msg.writeUInt32BE(body.length, 1); body.copy(msg, 5);
       if (!s.headersSent) { s.headersSent = true; this.headers(s, OK_HEADERS, false); }
@@ -458,8 +536,8 @@ class Connection {
     this.closeIfDone(s);
   }
 
-  private unblock(): void {
-    for (const s of [...this.blocked]) {
+  private unblock(streams: Stream[]): void {
+    for (const s of streams) {
       if (this.connSendWindow <= 0) return;
       if (s.sendWindow <= 0) continue;
       const parts = s.pending!;
@@ -530,13 +608,14 @@ class Connection {
         if (start > end) throw new ConnError(E_PROTOCOL, 'HEADERS padding or priority longer than the frame');
         const frag = p.subarray(start, end);
         if (flags & F_END_HEADERS) return this.onHeaderBlock(id, flags, frag);
-        this.headerBlock = { id, flags, parts: [Buffer.from(frag)], size: frag.length };
+        this.headerBlock = { id, flags, parts: [Buffer.from(frag)], size: frag.length, frames: 1 };
         return;
       }
       case T_CONT: {
         const hb = this.headerBlock;
         if (!hb || hb.id !== id) throw new ConnError(E_PROTOCOL, 'CONTINUATION without a header block open on its stream');
-        hb.parts.push(Buffer.from(p));
+        if (++hb.frames > MAX_CONTINUATIONS) throw new ConnError(E_CALM, `a header block in more than ${MAX_CONTINUATIONS} CONTINUATION frames`);
+        if (p.length > 0) hb.parts.push(Buffer.from(p));
         hb.size += p.length;
         if (hb.size > MAX_HEADER_LIST) throw new ConnError(E_PROTOCOL, `a header block of more than ${MAX_HEADER_LIST} octets`);
         if (flags & F_END_HEADERS) {
@@ -546,6 +625,7 @@ class Connection {
         return;
       }
       case T_PRIORITY:
+        if (id === 0) throw new ConnError(E_PROTOCOL, 'PRIORITY on stream 0');
         if (p.length !== 5) throw new ConnError(E_FRAME_SIZE, 'PRIORITY frame not 5 octets');
         return;
       case T_RST: {
@@ -568,7 +648,10 @@ class Connection {
         if (!(flags & F_ACK)) this.queue(frame(T_PING, F_ACK, 0, p));
         return;
       case T_GOAWAY:
-        // The client is going away: it starts no more streams; the open ones finish.
+        if (id !== 0) throw new ConnError(E_PROTOCOL, 'GOAWAY on a stream');
+        if (p.length < 8) throw new ConnError(E_FRAME_SIZE, 'GOAWAY frame shorter than 8 octets');
+        // The client is going away: no new stream starts; the open ones finish.
+        this.goingAway = true;
         return;
       case T_WINDOW: {
         if (p.length !== 4) throw new ConnError(E_FRAME_SIZE, 'WINDOW_UPDATE frame not 4 octets');
@@ -579,12 +662,17 @@ class Connection {
           if (this.connSendWindow > 0x7fffffff) throw new ConnError(E_FLOW, 'connection window above 2^31-1');
         } else {
           const s = this.streams.get(id);
-          if (!s) return;
+          if (!s) {
+            if (id > this.lastStreamId) throw new ConnError(E_PROTOCOL, `WINDOW_UPDATE on idle stream ${id}`);
+            return;
+          }
           if (inc === 0) { this.streamError(s, E_PROTOCOL); return; }
           s.sendWindow += inc;
           if (s.sendWindow > 0x7fffffff) { this.streamError(s, E_FLOW); return; }
+          if (s.pending) this.unblock([s]);
+          return;
         }
-        if (this.blocked.size > 0) this.unblock();
+        if (this.blocked.size > 0) this.unblock([...this.blocked]);
         return;
       }
       default: return; // unknown frame types are ignored (RFC 9113 4.1)
@@ -601,6 +689,7 @@ class Connection {
   private onSettings(flags: number, id: number, p: Buffer): void {
     if (id !== 0) throw new ConnError(E_PROTOCOL, 'SETTINGS on a stream');
     if (flags & F_ACK) {
+      if (!this.settingsSeen) throw new ConnError(E_PROTOCOL, 'the first frame is a SETTINGS ACK, not the client\'s SETTINGS');
       if (p.length !== 0) throw new ConnError(E_FRAME_SIZE, 'SETTINGS ACK with a payload');
       return;
     }
@@ -613,7 +702,10 @@ class Connection {
         if (v > 0x7fffffff) throw new ConnError(E_FLOW, 'SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1');
         const delta = v - this.peerInitialWindow;
         this.peerInitialWindow = v;
-        for (const s of this.streams.values()) s.sendWindow += delta;
+        for (const s of this.streams.values()) {
+          s.sendWindow += delta;
+          if (s.sendWindow > 0x7fffffff) throw new ConnError(E_FLOW, `SETTINGS_INITIAL_WINDOW_SIZE ${v} takes stream ${s.id}'s window above 2^31-1`);
+        }
       } else if (k === 0x5) {
         if (v < 16384 || v > 16777215) throw new ConnError(E_PROTOCOL, `SETTINGS_MAX_FRAME_SIZE ${v} outside 16384-16777215`);
         this.peerMaxFrame = v;
@@ -621,7 +713,7 @@ class Connection {
       // HEADER_TABLE_SIZE: this side's encoder uses no dynamic table. Others: nothing to do.
     }
     this.queue(frame(T_SETTINGS, F_ACK, 0, null));
-    if (this.blocked.size > 0) this.unblock();
+    if (this.blocked.size > 0) this.unblock([...this.blocked]);
   }
 
   private onDataFrame(flags: number, id: number, p: Buffer): void {
@@ -663,15 +755,19 @@ class Connection {
       // Trailers from a client (gRPC clients send none) end its side; anything else on a used id is an error.
       if (existing && (flags & F_END_STREAM) && !existing.remoteClosed) { this.onRemoteEnd(existing); return; }
       if (existing) { this.streamError(existing, E_PROTOCOL); return; }
-      throw new ConnError(E_STREAM_CLOSED, `HEADERS on closed stream ${id}`);
+      return; // a stream this side already closed or reset: ignored (RFC 9113 5.1)
     }
     if ((id & 1) === 0) throw new ConnError(E_PROTOCOL, `a client stream with an even id (${id})`);
     this.lastStreamId = id;
-    if (this.streams.size >= this.server.maxStreams) { this.rst(id, E_REFUSED); return; }
+    // Unary handlers still running count too: a client resetting its calls at once (HTTP/2
+    // "rapid reset") cannot start more than maxStreams at a time.
+    if (this.goingAway || Math.max(this.streams.size, this.running) >= this.server.maxStreams) { this.rst(id, E_REFUSED); return; }
     let method = ''; let path = ''; let ctype = ''; let enc: string | undefined; let timeout: string | undefined;
     let md: grpc.Metadata | undefined;
+    let badName: string | undefined;
     for (let i = 0; i < fields.length; i += 2) {
       const k = fields[i]!; const v = fields[i + 1]!;
+      if (UPPER.test(k)) badName = k;
       if (k.charCodeAt(0) === 58) {
         if (k === ':path') path = v;
         else if (k === ':method') method = v;
@@ -696,8 +792,9 @@ class Connection {
     const s = new Stream(id, m, md ?? new grpc.Metadata(), this.peerInitialWindow);
     this.streams.set(id, s);
     if (flags & F_END_STREAM) s.remoteClosed = true;
+    if (badName !== undefined) { this.streamError(s, E_PROTOCOL); return; } // RFC 9113 8.2.1: a malformed request
     if (method !== 'POST') { this.httpError(s, '405'); return; }
-    if (!ctype.startsWith('application/grpc')) { this.httpError(s, '415'); return; }
+    if (!(ctype === 'application/grpc' || ctype.startsWith('application/grpc+') || ctype.startsWith('application/grpc;'))) { this.httpError(s, '415'); return; }
     if (!m) { this.finish(s, { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${path || '(no :path)'}` }); return; }
     if (enc !== undefined && enc !== 'identity') {
       if (enc !== 'gzip' && enc !== 'deflate') {
@@ -707,12 +804,10 @@ class Connection {
       s.encoding = enc;
     }
     const ms = timeoutMs(timeout);
-    if (ms !== undefined) {
+    if (ms !== undefined && ms <= 0x7fffffff) { // longer (grpc-go's 30-day default): no timer, node's would fire at once
       s.timer = setTimeout(() => {
         s.timer = undefined;
-        if (s.localClosed) return;
-        this.finish(s, { code: grpc.status.DEADLINE_EXCEEDED, details: `deadline of ${timeout} exceeded` });
-        if (s.call && !s.call.cancelled) { s.call.cancelled = true; s.call.emit('cancelled'); }
+        if (!s.localClosed) this.abort(s, { code: grpc.status.DEADLINE_EXCEEDED, details: `deadline of ${timeout} exceeded` });
       }, Math.max(0, ms));
     }
     if (m.stream) {
@@ -721,7 +816,7 @@ class Connection {
       try {
         m.stream(call);
       } catch (e) {
-        this.finish(s, this.server.toStatus(e));
+        this.abort(s, this.server.toStatus(e));
         return;
       }
     }
@@ -735,67 +830,116 @@ class Connection {
     this.endEarly(s);
   }
 
-  /** Bytes of a stream's body: cut into gRPC messages. */
+  /**
+   * Bytes of a stream's body: cut into gRPC messages. The fragments of a message are kept
+   * (copied: never the socket's chunk) and joined once, when the message is whole.
+   */
   private onStreamBytes(s: Stream, data: Buffer): void {
     if (s.localClosed) return;
-    let buf = s.buf ? Buffer.concat([s.buf, data]) : data;
-    s.buf = undefined;
-    while (buf.length >= 5) {
-      const len = buf.readUInt32BE(1);
-      if (len > this.server.maxReceive) {
-        this.finish(s, { code: grpc.status.RESOURCE_EXHAUSTED, details: `received a message of ${len} octets for ${s.method!.def.path}, larger than the ${this.server.maxReceive} allowed` });
-        return;
+    let off = 0;
+    while (off < data.length) {
+      if (s.msgLen < 0) {
+        // The 5-octet prefix of the next message, from the held fragments and/or data.
+        if (s.partBytes + (data.length - off) < 5) { this.hold(s, data.subarray(off)); return; }
+        const head = s.partBytes === 0 ? data.subarray(off, off + 5) : Buffer.concat([...s.parts, data.subarray(off, off + 5 - s.partBytes)]);
+        const flag = head[0]!;
+        const len = head.readUInt32BE(1);
+        const path = s.method!.def.path;
+        if (len > this.server.maxReceive) {
+          this.abort(s, { code: grpc.status.RESOURCE_EXHAUSTED, details: `received a message of ${len} octets for ${path}, larger than the ${this.server.maxReceive} allowed` });
+          return;
+        }
+        if (flag > 1) {
+          this.abort(s, { code: grpc.status.INTERNAL, details: `a message for ${path} with flags ${flag} (only 0 and 1, compressed, exist)` });
+          return;
+        }
+        s.msgLen = len;
+        s.msgFlag = flag;
       }
-      if (buf.length < 5 + len) break;
-      const compressed = buf[0] !== 0;
-      const body = buf.subarray(5, 5 + len);
-      buf = buf.subarray(5 + len);
-      let plain: Buffer;
-      if (compressed) {
-        if (s.encoding === 'identity') {
-          this.finish(s, { code: grpc.status.INTERNAL, details: `a compressed message for ${s.method!.def.path} without a grpc-encoding header` });
-          return;
-        }
-        try {
-          const o = { maxOutputLength: this.server.maxReceive };
-          plain = s.encoding === 'gzip' ? zlib.gunzipSync(body, o) : zlib.inflateSync(body, o);
-        } catch (e) {
-          this.finish(s, { code: grpc.status.INTERNAL, details: `cannot decompress (${s.encoding}) the message for ${s.method!.def.path}: ${(e as Error).message}` });
-          return;
-        }
-      } else plain = body;
-      if (s.method!.unary) {
-        if (++s.unaryCount > 1) {
-          this.finish(s, { code: grpc.status.UNIMPLEMENTED, details: `received a second request message for the unary method ${s.method!.def.path}` });
-          return;
-        }
-        s.unaryRequest = Buffer.from(plain); // the socket's chunk is not kept beyond this frame
-      } else {
-        let req: unknown;
-        try {
-          req = s.method!.def.requestDeserialize(plain);
-        } catch (e) {
-          this.finish(s, { code: grpc.status.INTERNAL, details: `cannot decode the request for ${s.method!.def.path}: ${(e as Error).message}` });
-          return;
-        }
-        s.call!.emit('data', req);
-        if (s.localClosed) return;
+      const len = s.msgLen;
+      const need = 5 + len - s.partBytes; // octets of data this message still needs
+      if (data.length - off < need) { this.hold(s, data.subarray(off)); return; }
+      let whole: Buffer;
+      if (s.partBytes === 0) whole = data.subarray(off + 5, off + 5 + len);
+      else {
+        whole = Buffer.concat([...s.parts, data.subarray(off, off + need)]).subarray(5);
+        this.dropParts(s);
       }
+      off += need;
+      s.msgLen = -1;
+      if (!this.onMessage(s, s.msgFlag === 1, whole)) return;
     }
-    if (buf.length > 0) s.buf = Buffer.from(buf);
+  }
+
+  private hold(s: Stream, b: Buffer): void {
+    if (this.partialBytes + b.length > MAX_PARTIAL_PER_CONN) {
+      this.goaway(E_CALM, `more than ${MAX_PARTIAL_PER_CONN} octets of unfinished request messages on one connection`);
+      return;
+    }
+    s.parts.push(Buffer.from(b));
+    s.partBytes += b.length;
+    this.partialBytes += b.length;
+  }
+
+  /** One whole request message (a view of the socket's chunk or of a join); false when the call ended on it. */
+  private onMessage(s: Stream, compressed: boolean, body: Buffer): boolean {
+    const path = s.method!.def.path;
+    let plain: Buffer;
+    if (compressed) {
+      if (s.encoding === 'identity') {
+        this.abort(s, { code: grpc.status.INTERNAL, details: `a compressed message for ${path} without a grpc-encoding header` });
+        return false;
+      }
+      try {
+        const o = { maxOutputLength: this.server.maxReceive };
+        plain = s.encoding === 'gzip' ? zlib.gunzipSync(body, o) : zlib.inflateSync(body, o);
+      } catch (e) {
+        const tooBig = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+        this.abort(s, tooBig
+          ? { code: grpc.status.RESOURCE_EXHAUSTED, details: `the message for ${path} decompresses (${s.encoding}) to more than the ${this.server.maxReceive} octets allowed` }
+          : { code: grpc.status.INTERNAL, details: `cannot decompress (${s.encoding}) the message for ${path}: ${(e as Error).message}` });
+        return false;
+      }
+    } else plain = Buffer.from(body); // decoders keep views (keys, values): never of the socket's chunk
+    if (s.method!.unary) {
+      if (++s.unaryCount > 1) {
+        this.abort(s, { code: grpc.status.UNIMPLEMENTED, details: `received a second request message for the unary method ${path}` });
+        return false;
+      }
+      s.unaryRequest = plain;
+      return true;
+    }
+    let req: unknown;
+    try {
+      req = s.method!.def.requestDeserialize(plain);
+    } catch (e) {
+      this.abort(s, { code: grpc.status.INTERNAL, details: `cannot decode the request for ${path}: ${(e as Error).message}` });
+      return false;
+    }
+    try {
+      s.call!.emit('data', req);
+    } catch (e) {
+      this.abort(s, this.server.toStatus(e));
+      return false;
+    }
+    return !s.localClosed;
   }
 
   private onRemoteEnd(s: Stream, already = false): void {
     if (!already && s.remoteClosed) return;
     s.remoteClosed = true;
     if (s.localClosed) { this.closeIfDone(s); return; }
-    if (s.buf && s.buf.length > 0) {
-      this.finish(s, { code: grpc.status.INTERNAL, details: `the request for ${s.method!.def.path} ends inside a message` });
+    if (s.partBytes > 0) {
+      this.abort(s, { code: grpc.status.INTERNAL, details: `the request for ${s.method!.def.path} ends inside a message` });
       return;
     }
     const m = s.method!;
     if (m.stream) {
-      s.call!.emit('end');
+      try {
+        s.call!.emit('end');
+      } catch (e) {
+        this.abort(s, this.server.toStatus(e));
+      }
       return;
     }
     const raw = s.unaryRequest;
@@ -818,7 +962,9 @@ class Connection {
       this.finish(s, this.server.toStatus(e));
       return;
     }
+    this.running++;
     pr.then((res) => {
+      this.running--;
       if (s.localClosed) return;
       let body: Buffer;
       try {
@@ -829,6 +975,7 @@ class Connection {
       }
       this.answerUnary(s, body);
     }, (e: unknown) => {
+      this.running--;
       if (!s.localClosed) this.finish(s, this.server.toStatus(e));
     });
   }

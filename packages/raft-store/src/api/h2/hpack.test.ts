@@ -61,6 +61,9 @@ describe('HPACK (RFC 7541)', () => {
     expect(() => d.decode(hex('3fe2 1f'))).toThrow(/above the 4096/);
     expect(() => d.decode(hex('82 20'))).toThrow(/after a header field/);
     expect(() => d.decode(hex('0f ff ff ff ff 0f'))).toThrow(HpackError);
+    // an integer of many zero continuation octets (NaN in a naive decoder): refused, the table size unchanged
+    expect(() => d.decode(Buffer.concat([hex('3f'), Buffer.alloc(148, 0x80), hex('00')]))).toThrow(/larger than 2\^31/);
+    expect(() => d.decode(Buffer.concat([hex('007f'), Buffer.alloc(148, 0x80), hex('00 41')]))).toThrow(/larger than 2\^31/);
     expect(() => new HpackDecoder(4096, 100).decode(encodeHeaders([['x-a', 'v'.repeat(80)]]))).toThrow(/header list larger/);
   });
 

@@ -125,7 +125,8 @@ export class HpackDecoder {
         const b = buf[p++]!;
         v += (b & 0x7f) * 2 ** m;
         m += 7;
-        if (v > 0x7fffffff) throw new HpackError('an integer is larger than 2^31');
+        // At most 5 continuation octets (2^31 needs 5): more is an attack (2 ** m would reach Infinity, v NaN).
+        if (v > 0x7fffffff || m > 35) throw new HpackError('an integer is larger than 2^31');
         if ((b & 0x80) === 0) return v;
       }
     };
