@@ -7,6 +7,8 @@
  *   a<lease:8><key>         a key attached to a lease
  *   d<clientId>             the last sequence number and result per client (de-duplication)
  *   n<member:8>             where a Raft member can be reached (MemberRecord)
+ *   p<key>                  a key's value at a compacted revision that a later change's
+ *                           history event still names as its previous value (see purgeHistory)
  * Numbers in keys are big-endian so LevelDB's byte order is numeric order.
  */
 export const P_META = 0x6d; // m
@@ -16,6 +18,7 @@ export const P_LEASE = 0x6c; // l
 export const P_ATTACH = 0x61; // a
 export const P_DEDUP = 0x64; // d
 export const P_MEMBER = 0x6e; // n
+export const P_PREV = 0x70; // p
 
 export const META_APPLIED = Buffer.from('mapplied');
 export const META_REVISION = Buffer.from('mrevision');
@@ -62,6 +65,7 @@ export function historyKey(rev: number, sub: number): Buffer {
 }
 
 export const leaseKey = (id: number): Buffer => prefixed(P_LEASE, u64(id));
+export const prevKey = (key: Buffer): Buffer => prefixed(P_PREV, key);
 export const attachKey = (id: number, key: Buffer): Buffer => prefixed(P_ATTACH, u64(id), key);
 export const memberKey = (id: number): Buffer => prefixed(P_MEMBER, u64(id));
 export const dedupKey = (clientId: string): Buffer => prefixed(P_DEDUP, Buffer.from(clientId, 'utf8'));

@@ -458,10 +458,44 @@ describe('MvccStore: watch', () => {
     expect(decodeEvents(old).map((e) => [e.type, e.kv.key.toString(), e.kv.modRevision, e.prevKv])).toEqual([['PUT', 'a', 3, undefined]]);
     const del = encode([1, kv('a', '', 4), kv('a', '1', 3)]);
     expect(decodeEvents(del).map((e) => [e.type, e.kv.modRevision, e.prevKv!.value.toString()])).toEqual([['DELETE', 4, '1']]);
-    // The layout written now: one event alone is byte-for-byte the old record.
-    expect(encodeEvents(decodeEvents(old)).equals(old)).toBe(true);
+    // The layout written now: one event alone is byte-for-byte the old record; a previous
+    // value is its revision, unless that revision was compacted when the change was applied.
+    expect(encodeEvents(decodeEvents(old), 0).equals(old)).toBe(true);
+    expect(encodeEvents(decodeEvents(del), 0).equals(encode([1, kv('a', '', 4), 3]))).toBe(true);
+    expect(encodeEvents(decodeEvents(del), 3).equals(del)).toBe(true);
+    expect(decodeEvents(encode([1, kv('a', '', 4), 3])).map((e) => [e.prevKv, e.prevRevision])).toEqual([[undefined, 3]]);
     expect(() => decodeEvents(encode([]))).toThrow(/bad history record/);
     expect(() => decodeEvents(encode([[9]]))).toThrow(/bad history record/);
+  });
+
+  it('replays previous values from the history, also those of compacted revisions (as etcd reads rev-1)', async () => {
+    const vals = (evs: WatchEvent[]): string[] => evs.map((e) => `${e.type}:${e.kv.key.toString()}=${e.kv.value.toString()}<${e.prevKv ? e.prevKv.value.toString() : '-'}`);
+    const r0 = store.revision;
+    await put('pv/a', 'a1'); // r0+1
+    await put('pv/b', 'b1'); // r0+2
+    await put('pv/c', 'c1'); // r0+3
+    await put('pv/a', 'a2'); // r0+4 (prev a1)
+    await put('pv/d', 'd1'); // r0+5
+    // A compaction through r0+5 purges a1, a2, b1, c1 and d1's records; changes applied
+    // before it that name them must still find them (kept in the p family) ...
+    await put('pv/b', 'b2'); // r0+6 (prev b1)
+    await apply({ deleteRange: { key: b('pv/c') } }); // r0+7 (prev c1)
+    await apply({ compaction: { revision: r0 + 5 } });
+    await store.sync();
+    // ... and changes applied after it store a compacted previous value whole.
+    await put('pv/a', 'a3'); // r0+8 (prev a2, compacted)
+    await put('pv/d', 'd2'); // r0+9 (prev d1, compacted)
+    await put('pv/b', 'b3'); // r0+10 (prev b2, in the history)
+    await store.sync();
+    const w = collect();
+    store.watch({ key: b('pv/'), rangeEnd: b('pv0'), startRevision: r0 + 6, prevKv: true }, w.sink, (e) => { throw e; });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(vals(w.events)).toEqual(['PUT:pv/b=b2<b1', 'DELETE:pv/c=<c1', 'PUT:pv/a=a3<a2', 'PUT:pv/d=d2<d1', 'PUT:pv/b=b3<b2']);
+    // Without prevKv the watcher gets none.
+    const w2 = collect();
+    store.watch({ key: b('pv/'), rangeEnd: b('pv0'), startRevision: r0 + 6 }, w2.sink, (e) => { throw e; });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w2.events.every((e) => e.prevKv === undefined)).toBe(true);
   });
 
   it('refuses a watch from a compacted revision, naming the compacted revision', async () => {

@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Level } from 'level';
 import { rawBatch } from '../storage/raw-batch';
+import type { RawBatchOp } from '../storage/raw-batch';
 import { decode, encode } from './codec';
 import type { Plain } from './codec';
 import {
   attachKey, dedupKey, historyKey, keyKey, leaseKey, memberKey, META_APPLIED, META_COMPACTED, META_REVISION, META_SYNCED,
-  P_ATTACH, P_HISTORY, P_LEASE, P_MEMBER, prefixed, rangeBounds, readU64, u64,
+  P_ATTACH, P_HISTORY, P_LEASE, P_MEMBER, prefixed, prevKey, rangeBounds, readU64, u64,
 } from './keys';
 import { decodeEvents, decodeKv, encodeEvents, encodeKv } from './records';
+import type { StoredEvent } from './records';
 import type {
   Command, CommandResult, Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, KvErrorCode, Lease, MemberRecord,
   PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse, WatchEvent,
@@ -360,19 +362,50 @@ export class MvccStore {
   async history(from: number, to: number): Promise<WatchEvent[]> {
     if (this.unwritten.length > 0) await this.drainWrites();
     if (from <= this.compacted) throw new CompactedError(from, this.compacted);
+    const compacted = this.compacted;
     return this.reading(async (db) => {
-      const out: WatchEvent[] = [];
+      const out: StoredEvent[] = [];
+      /** revision -> the events at it, from the records read so far */
+      const seen = new Map<number, StoredEvent[]>();
+      const remember = (evs: StoredEvent[]): void => {
+        for (const ev of evs) {
+          const at = seen.get(ev.kv.modRevision);
+          if (at) at.push(ev);
+          else seen.set(ev.kv.modRevision, [ev]);
+        }
+      };
       // A record is keyed by its LAST event: the first one at or after `from` may begin before
       // it; the records after the one that reaches `to` are all beyond it.
       for await (const v of db.values({ gte: historyKey(from, 0), lt: HISTORY_END })) {
         const evs = decodeEvents(v);
+        remember(evs);
         for (const ev of evs) {
           const rev = ev.kv.modRevision;
           if (rev >= from && rev <= to) out.push(ev);
         }
         if (evs[evs.length - 1]!.kv.modRevision >= to) break;
       }
-      return out;
+      // Previous values (etcd reads them at rev-1): the PUT at prevRevision, from the record
+      // holding that revision (the first keyed at or after it), or, once that record is
+      // purged, from the p family, where purgeHistory kept it.
+      const result: WatchEvent[] = [];
+      for (const ev of out) {
+        let prevKv = ev.prevKv;
+        const pr = ev.prevRevision;
+        if (!prevKv && pr !== undefined) {
+          if (!seen.has(pr)) {
+            for await (const v of db.values({ gte: historyKey(pr, 0), lt: HISTORY_END, limit: 1 })) remember(decodeEvents(v));
+          }
+          prevKv = seen.get(pr)?.find((p) => p.type === 'PUT' && p.kv.key.equals(ev.kv.key))?.kv;
+          if (!prevKv) {
+            const raw = await db.get(prevKey(ev.kv.key));
+            const kept = raw ? decodeKv(ev.kv.key, raw) : undefined;
+            if (kept?.modRevision === pr) prevKv = kept;
+          }
+        }
+        result.push(prevKv ? { type: ev.type, kv: ev.kv, prevKv } : { type: ev.type, kv: ev.kv });
+      }
+      return result;
     });
   }
 
@@ -514,18 +547,50 @@ export class MvccStore {
     await this.db.close();
   }
 
+  /**
+   * Physical deletion after the logical compaction is durable; readers already refuse
+   * revisions <= compacted. One thing in the deleted records is still needed: a history
+   * event keeps only its previous value's revision, so a change at a revision above `upTo`
+   * (applied before the compaction) may name a value whose record goes here. For every key
+   * whose last change in the deleted records is a PUT that is no longer its current value,
+   * that value is kept in the p family (one per key, replaced at the next compaction that
+   * deletes a later change of the key); a key deleted there, or still at that value, keeps
+   * none. Changes applied after the compaction store such a previous value whole
+   * (records.ts eventPlain). This runs in the write queue after the compaction's batch:
+   * every change applied before the compaction is in the database when the keys are read.
+   */
   private async purgeHistory(upTo: number): Promise<void> {
-    // Physical deletion after the logical compaction is durable; readers already refuse
-    // revisions <= compacted, so what is still here is never read.
-    let ops: Array<{ type: 'del'; key: Buffer }> = [];
-    for await (const k of this.db.keys({ gte: Buffer.of(P_HISTORY), lt: historyKey(upTo + 1, 0) })) {
-      ops.push({ type: 'del', key: k });
-      if (ops.length >= 10_000) {
-        await rawBatch(this.db, ops);
-        ops = [];
+    const db = this.db;
+    let ops: RawBatchOp[] = [];
+    let last = new Map<string, StoredEvent>();
+    // In parts of up to 10,000 records: a later part's decision for a key overwrites an
+    // earlier one's (its op comes later in the batch order), so the last change wins.
+    const flush = async (): Promise<void> => {
+      const puts: StoredEvent[] = [];
+      for (const ev of last.values()) {
+        if (ev.type === 'DELETE') ops.push({ type: 'del', key: prevKey(ev.kv.key) });
+        else puts.push(ev);
       }
+      last = new Map();
+      for (let i = 0; i < puts.length; i += 1000) {
+        const part = puts.slice(i, i + 1000);
+        const now = await db.getMany(part.map((ev) => keyKey(ev.kv.key)));
+        part.forEach((ev, j) => {
+          const raw = now[j];
+          const cur = raw ? decodeKv(ev.kv.key, raw) : undefined;
+          if (cur && cur.modRevision === ev.kv.modRevision) ops.push({ type: 'del', key: prevKey(ev.kv.key) });
+          else ops.push({ type: 'put', key: prevKey(ev.kv.key), value: encodeKv(ev.kv) });
+        });
+      }
+      if (ops.length) await rawBatch(db, ops);
+      ops = [];
+    };
+    for await (const [k, v] of db.iterator({ gte: Buffer.of(P_HISTORY), lt: historyKey(upTo + 1, 0) })) {
+      for (const ev of decodeEvents(v)) last.set(ev.kv.key.toString('latin1'), ev);
+      ops.push({ type: 'del', key: k });
+      if (ops.length >= 10_000) await flush();
     }
-    if (ops.length) await rawBatch(this.db, ops);
+    await flush();
   }
 
   private assertOpen(): void {
@@ -613,7 +678,7 @@ class ApplyTx {
     const n = this.events.length;
     if (n === 0) return;
     const last = this.events[n - 1]!;
-    this.batch.push({ type: 'put', key: historyKey(last.kv.modRevision, this.lastSub), value: encodeEvents(this.events) });
+    this.batch.push({ type: 'put', key: historyKey(last.kv.modRevision, this.lastSub), value: encodeEvents(this.events, this.compacted) });
   }
 
   /** Puts what this batch read from the database and what it left in every key it touched into `cache`. */

@@ -23,9 +23,17 @@ function plainKv(p: Plain): KeyValue {
   return { key, createRevision, modRevision, version, lease, value };
 }
 
+/** A change as the history holds it: the previous value's revision, not the value (see encodeEvents). */
+export interface StoredEvent extends WatchEvent {
+  /** modRevision of the key's previous value (its PUT event is in the history at that revision, unless compacted). */
+  prevRevision?: number | undefined;
+}
+
 /**
  * h family value: the changes of one apply (one LevelDB batch), oldest first, each with the
- * key's previous value for watchers that ask for it. The LevelDB key is the revision and
+ * revision of the key's previous value (session 15: before, the previous value itself, which
+ * made the history half of every put's bytes; MvccStore.history looks the value up in the
+ * history at that revision for watchers that ask for it, as etcd reads rev-1). The LevelDB key is the revision and
  * position of the LAST change, so a record wholly at or below a revision sorts below
  * historyKey(revision + 1, 0) (compaction and snapshots drop exactly those), and a reader
  * of revisions from R starts at the first record keyed at or after R and filters.
@@ -36,23 +44,33 @@ function plainKv(p: Plain): KeyValue {
  * each LevelDB operation costs the event loop ~5 µs in classic-level, besides LevelDB's own
  * per-key work.
  */
-export function encodeEvents(evs: readonly WatchEvent[]): Buffer {
-  return encode(evs.length === 1 ? eventPlain(evs[0]!) : evs.map(eventPlain));
+export function encodeEvents(evs: readonly WatchEvent[], compacted: number): Buffer {
+  const one = (ev: WatchEvent): Plain => eventPlain(ev, compacted);
+  return encode(evs.length === 1 ? one(evs[0]!) : evs.map(one));
 }
 
-export function decodeEvents(raw: Buffer): WatchEvent[] {
+export function decodeEvents(raw: Buffer): StoredEvent[] {
   const v = decode(raw);
   if (!Array.isArray(v) || v.length === 0) throw new DecodeError('bad history record');
   if (!Array.isArray(v[0])) return [plainEvent(v)];
   return v.map(plainEvent);
 }
 
-function eventPlain(ev: WatchEvent): Plain {
-  return [ev.type === 'PUT' ? 0 : 1, kvPlain(ev.kv), ev.prevKv ? kvPlain(ev.prevKv) : null];
+/**
+ * A previous value at a revision already compacted when the change is applied is stored
+ * whole: its own history record is gone or going, and purgeHistory kept only the values
+ * that changes applied before the compaction name.
+ */
+function eventPlain(ev: WatchEvent, compacted: number): Plain {
+  const p = ev.prevKv;
+  return [ev.type === 'PUT' ? 0 : 1, kvPlain(ev.kv), p ? (p.modRevision <= compacted ? kvPlain(p) : p.modRevision) : null];
 }
 
-function plainEvent(v: Plain): WatchEvent {
+/** prev: null (no previous value), a revision (since session 15) or the previous KeyValue itself (records written before). */
+function plainEvent(v: Plain): StoredEvent {
   if (!Array.isArray(v) || v.length !== 3 || typeof v[0] !== 'number') throw new DecodeError('bad history record');
   const [type, kv, prev] = v;
-  return { type: type === 0 ? 'PUT' : 'DELETE', kv: plainKv(kv ?? null), prevKv: prev ? plainKv(prev) : undefined };
+  const t = type === 0 ? 'PUT' : 'DELETE';
+  if (typeof prev === 'number') return { type: t, kv: plainKv(kv ?? null), prevRevision: prev };
+  return { type: t, kv: plainKv(kv ?? null), prevKv: prev ? plainKv(prev) : undefined };
 }
