@@ -140,7 +140,9 @@ describe('live migration (stop-and-copy)', () => {
     expect(r.out).toMatch(/live1 moved to member2 \(stop-and-copy\)/);
     // Each phase of the move, as the source recorded it in the operation (its time, and the
     // bytes of those that sent some): the first pass of the volume, CRIU's dump, the images.
-    expect(r.out).toMatch(/\n {2}volume \d+\.\d\ds \d+\.\dMiB; checkpoint \d+\.\d\ds( \d+\.\dMiB)?; images \d+\.\d\ds \d+\.\dMiB; restore \d+\.\d\ds\n/);
+    // A first pass that GNU tar gave up on (the counter file changed while it was read) is
+    // done again with the instance frozen (moves.ts run()): then two volume phases.
+    expect(r.out).toMatch(/\n {2}(volume \d+\.\d\ds \d+\.\dMiB; )?volume \d+\.\d\ds \d+\.\dMiB; checkpoint \d+\.\d\ds( \d+\.\dMiB)?; images \d+\.\d\ds \d+\.\dMiB; restore \d+\.\d\ds\n/);
     await sleep(500);
     // The pages went from CRIU's dump on member1 straight to member2's CRIU page server.
     expect(c.procs.get(1)!.output()).toMatch(/live move live1 to member2 \(volume as tar, pages to the target's CRIU page server\)/);
