@@ -189,7 +189,12 @@ export class ClusterMember {
     }
     const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, interceptors: [auth.interceptor] });
     peerServer.addService(loadBerthV1().Membership.service, { Check: (_call: unknown, cb: grpc.sendUnaryData<{ member: string }>) => cb(null, { member: config.name }) });
-    const transport = new GrpcTransport({ id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki) });
+    // Raft's message streams are framed by hand on a TLS connection of their own, with the
+    // same certificates (raft-store GrpcTransportOptions.tls): a message leaves when sent.
+    const transport = new GrpcTransport({
+      id: config.memberId, clusterId: config.clusterId, server: peerServer, credentials: channelCredentials(pki),
+      tls: { ca: pki.caPem, cert: pki.certPem, key: pki.keyPem },
+    });
     if (opts.localInstances) peerServer.addService(loadBerthV1().InstanceService.service, opts.localInstances);
     // (The member is made below: a post-copy pull's warning waits for it.)
     let member: ClusterMember | undefined;

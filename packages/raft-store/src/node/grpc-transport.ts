@@ -13,11 +13,13 @@
  * messages whose cluster id is not ours are dropped and counted.
  */
 import { createHash } from 'node:crypto';
+import type * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { loadBerthV1 } from '@berth/proto';
 import type { RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
 import type { Entry, Message, NodeId } from '../core/messages';
 import type { Transport, TransportHandlers } from './transport';
+import { H2ClientStream } from '../api/h2/client-stream';
 import { CONF_TYPES, decodeForwardBatch, decodeRaftBatch, encodeForwardBatch, encodeRaftBatch, TYPE_NUM, TYPES } from './raft-wire';
 import type { ForwardItem } from './raft-wire';
 
@@ -91,6 +93,13 @@ export interface GrpcTransportOptions {
   /** The server this member listens on; the transport adds its service to it. */
   server: grpc.Server;
   credentials: grpc.ChannelCredentials;
+  /**
+   * The TLS options of `credentials` (ca, cert, key), for the Raft message streams, which are
+   * framed by hand (api/h2/client-stream.ts) rather than written through grpc-js. With
+   * insecure credentials they go on plain TCP; with secure credentials and no `tls` they stay
+   * on grpc-js.
+   */
+  tls?: tls.ConnectionOptions | undefined;
   /** Bytes of snapshot data per chunk. */
   snapshotChunkBytes?: number;
   /** How long a broken peer stream waits before the next attempt, ms. */
@@ -105,11 +114,17 @@ interface ForwardStream {
   queue: Array<{ id: number; body: Buffer }>;
 }
 
+/** A peer's message stream: grpc-js's, or framed by hand (see GrpcTransportOptions.tls). */
+interface MessageStream {
+  write(list: readonly Message[]): void;
+  end(): void;
+}
+
 interface Peer {
   address: string;
   forward?: ForwardStream | undefined;
   client?: RaftTransportClient | undefined;
-  stream?: grpc.ClientWritableStream<readonly Message[]> | undefined;
+  stream?: MessageStream | undefined;
   retryAt: number;
 }
 
@@ -218,13 +233,31 @@ export class GrpcTransport implements Transport {
     return p.client;
   }
 
-  private streamTo(to: NodeId): grpc.ClientWritableStream<readonly Message[]> | undefined {
+  private streamTo(to: NodeId): MessageStream | undefined {
     const p = this.peers.get(to);
     if (!p) return undefined;
     if (p.stream) return p.stream;
     if (Date.now() < p.retryAt) return undefined;
     const m = this.service.Stream;
     const clusterId = this.opts.clusterId;
+    if (this.opts.tls || !this.opts.credentials._isSecure()) {
+      // Framed by hand: a message leaves when send() is called, not after node:http2's next
+      // write turn (session 15: ~0.8-1 ms per hop on a loaded member; bench/transport-hop.ts).
+      let raw: MessageStream | undefined;
+      const h2 = new H2ClientStream({
+        address: p.address, path: m.path, tls: this.opts.tls,
+        onClose: (err) => {
+          if (p.stream === raw) {
+            p.stream = undefined;
+            if (err) p.retryAt = Date.now() + (this.opts.reconnectBackoffMs ?? 100);
+          }
+          if (err && !this.closed) this.handlers?.unreachable(to);
+        },
+      });
+      raw = { write: (list) => h2.write(encodeRaftBatch(clusterId, list)), end: () => h2.end() };
+      p.stream = raw;
+      return raw;
+    }
     const stream = this.client(p).makeClientStreamRequest<readonly Message[], unknown>(m.path, (list) => encodeRaftBatch(clusterId, list), m.responseDeserialize, (err) => {
       if (p.stream === stream) {
         p.stream = undefined;
