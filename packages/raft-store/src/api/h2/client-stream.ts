@@ -23,32 +23,16 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import {
+  DEFAULT_WINDOW, F_ACK, F_END_HEADERS, F_END_STREAM, F_PADDED, F_PRIORITY, frame, PREFACE,
+  T_CONT, T_DATA, T_GOAWAY, T_HEADERS, T_PING, T_RST, T_SETTINGS, T_WINDOW, u32,
+} from './frames';
 import { encodeHeaders, HpackDecoder } from './hpack';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const T_DATA = 0; const T_HEADERS = 1; const T_RST = 3; const T_SETTINGS = 4; const T_PING = 6;
-const T_GOAWAY = 7; const T_WINDOW = 8; const T_CONT = 9;
-const F_END_STREAM = 0x1; const F_ACK = 0x1; const F_END_HEADERS = 0x4; const F_PADDED = 0x8; const F_PRIORITY = 0x20;
 const STREAM = 1;
 /** This side's receive windows (the response is one small message): the defaults, replenished. */
-const RECV_WINDOW = 65535;
+const RECV_WINDOW = DEFAULT_WINDOW;
 const MAX_FRAME_IN = 16384;
-
-function frame(type: number, flags: number, id: number, payload: Buffer | undefined): Buffer {
-  const len = payload ? payload.length : 0;
-  const b = Buffer.allocUnsafe(9 + len);
-  b.writeUIntBE(len, 0, 3);
-  b[3] = type; b[4] = flags;
-  b.writeUInt32BE(id, 5);
-  if (payload) payload.copy(b, 9);
-  return b;
-}
-
-function u32(v: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(v >>> 0, 0);
-  return b;
-}
 
 export interface H2ClientStreamOptions {
   /** host:port (or [v6]:port). */
@@ -64,9 +48,9 @@ export class H2ClientStream {
   private readonly socket: net.Socket;
   private readonly decoder = new HpackDecoder();
   private inbuf: Buffer | undefined;
-  private connWindow = 65535;
-  private streamWindow = 65535;
-  private peerInitialWindow = 65535;
+  private connWindow = DEFAULT_WINDOW;
+  private streamWindow = DEFAULT_WINDOW;
+  private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = 16384;
   private pending: Buffer[] = [];
   private endPending = false;

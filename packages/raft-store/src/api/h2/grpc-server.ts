@@ -22,6 +22,10 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import {
+  DEFAULT_WINDOW, F_ACK, F_END_HEADERS, F_END_STREAM, F_PADDED, F_PRIORITY, frame, PREFACE,
+  T_CONT, T_DATA, T_GOAWAY, T_HEADERS, T_PING, T_PRIORITY, T_PUSH, T_RST, T_SETTINGS, T_WINDOW, u32,
+} from './frames';
 import { encodeHeaders, HpackDecoder, HpackError } from './hpack';
 
 export interface CallStatus {
@@ -72,14 +76,9 @@ interface Method {
 
 // ------------------------------------------------------------------ HTTP/2 constants (RFC 9113)
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const T_DATA = 0; const T_HEADERS = 1; const T_PRIORITY = 2; const T_RST = 3; const T_SETTINGS = 4;
-const T_PUSH = 5; const T_PING = 6; const T_GOAWAY = 7; const T_WINDOW = 8; const T_CONT = 9;
-const F_END_STREAM = 0x1; const F_ACK = 0x1; const F_END_HEADERS = 0x4; const F_PADDED = 0x8; const F_PRIORITY = 0x20;
 const E_NO_ERROR = 0; const E_PROTOCOL = 1; const E_INTERNAL = 2; const E_FLOW = 3; const E_STREAM_CLOSED = 5;
 const E_FRAME_SIZE = 6; const E_REFUSED = 7; const E_CANCEL = 8; const E_COMPRESSION = 9;
 const E_CALM = 0xb; // ENHANCE_YOUR_CALM
-const DEFAULT_WINDOW = 65535;
 const MAX_FRAME = 16384; // what this side accepts (the protocol default; not raised)
 /** This side's receive windows: large, so that a client never waits for a WINDOW_UPDATE on a busy connection. */
 const STREAM_WINDOW = 1 << 20;
@@ -98,21 +97,6 @@ const PREFACE_TIMEOUT_MS = 10_000;
 
 class ConnError extends Error {
   constructor(readonly code: number, message: string) { super(message); }
-}
-
-function frame(type: number, flags: number, id: number, payload: Buffer | null, len = payload ? payload.length : 0): Buffer {
-  const b = Buffer.allocUnsafe(9 + len);
-  b.writeUIntBE(len, 0, 3);
-  b[3] = type; b[4] = flags;
-  b.writeUInt32BE(id, 5);
-  if (payload) payload.copy(b, 9, 0, len);
-  return b;
-}
-
-function u32(v: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(v >>> 0, 0);
-  return b;
 }
 
 /** gRPC's percent-encoding of grpc-message: UTF-8, every octet outside 0x20-0x7e and '%' escaped. */
