@@ -14,56 +14,20 @@
  * process, notes arrival times. Prints medians and tails of both, and a JSON line.
  */
 import { fork } from 'node:child_process';
-import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { arg, askReport, busyLoop, describe, grpcJsReceiver, quantile as q, serveReport, stamped, streamMethod, tcpReceiver, tcpSender } from './hop-common';
 
+const M = streamMethod('/bench.Hop/Stream');
 const ident = (b: Buffer): Buffer => b;
-const M: grpc.MethodDefinition<Buffer, Buffer> = {
-  path: '/bench.Hop/Stream', requestStream: true, responseStream: false,
-  requestSerialize: ident, requestDeserialize: ident, responseSerialize: ident, responseDeserialize: ident,
-};
-const abs = (): number => performance.timeOrigin + performance.now();
-const spin = (us: number): void => {
-  const until = performance.now() + us / 1000;
-  while (performance.now() < until) { /* a callback's work */ }
-};
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const q = (a: number[], p: number): number => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))] ?? NaN;
 
 type Report = { grpc: number[]; tcp: number[] };
 
-function receiver(): void {
+async function receiver(): Promise<void> {
   const lat: Report = { grpc: [], tcp: [] };
-  const s = new grpc.Server();
-  s.addService({ S: M }, {
-    S: (call: grpc.ServerReadableStream<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-      call.on('data', (m: Buffer) => lat.grpc.push(abs() - m.readDoubleLE(0)));
-      call.on('end', () => cb(null, Buffer.alloc(0)));
-      call.on('error', () => undefined);
-    },
-  });
-  s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, gport) => {
-    if (e) throw e;
-    const srv = net.createServer((c) => {
-      c.setNoDelay(true);
-      let buf = Buffer.alloc(0);
-      c.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        while (buf.length >= 300) {
-          lat.tcp.push(abs() - buf.readDoubleLE(0));
-          buf = buf.subarray(300);
-        }
-      });
-      c.on('error', () => undefined);
-    });
-    srv.listen(0, '127.0.0.1', () => process.send!({ gport, tport: (srv.address() as net.AddressInfo).port }));
-  });
-  process.on('message', (m) => {
-    if (m === 'report') process.send!({ report: lat }, () => process.exit(0));
-  });
+  const gport = await grpcJsReceiver(M, (ms) => lat.grpc.push(ms));
+  const tport = await tcpReceiver((ms) => lat.tcp.push(ms));
+  process.send!({ gport, tport });
+  serveReport(lat);
 }
 
 async function sender(): Promise<void> {
@@ -72,55 +36,31 @@ async function sender(): Promise<void> {
   const messages = arg('--messages', 3000);
   const child = fork(__filename, ['--receiver']);
   const { gport, tport } = await new Promise<{ gport: number; tport: number }>((res) => child.once('message', (m) => res(m as { gport: number; tport: number })));
-  const echo = net.createServer((c) => {
-    c.on('data', (d: Buffer) => { spin(busyUs); c.write(d); });
-    c.on('error', () => undefined);
-  });
-  await new Promise<void>((res) => echo.listen(0, '127.0.0.1', () => res()));
-  const noise: net.Socket[] = [];
-  for (let i = 0; i < noiseN; i++) {
-    const c = net.connect((echo.address() as net.AddressInfo).port, '127.0.0.1');
-    c.on('data', (d: Buffer) => { spin(busyUs); c.write(d); });
-    c.on('connect', () => c.write(Buffer.alloc(64)));
-    c.on('error', () => undefined);
-    noise.push(c);
-  }
+  const stopNoise = await busyLoop(noiseN, busyUs); // the busy loop is the sender's
   const client = new grpc.Client(`127.0.0.1:${gport}`, grpc.credentials.createInsecure());
   const call = client.makeClientStreamRequest(M.path, ident, ident, () => undefined);
   call.on('error', () => undefined);
-  const tcp = net.connect(tport, '127.0.0.1');
-  tcp.setNoDelay(true);
-  tcp.on('error', () => undefined);
-  await new Promise<void>((res) => tcp.once('connect', () => res()));
+  const tcp = await tcpSender(tport);
   for (let n = 0; n < messages; n++) {
     await new Promise<void>((res) => setTimeout(() => setImmediate(() => {
       // Written from a JS immediate, as the Ready loop writes: the grpc-js path first, so the
       // plain socket is never the one that waits behind it.
-      const a = Buffer.alloc(300);
-      a.writeDoubleLE(abs(), 0);
-      call.write(a);
-      const b = Buffer.alloc(300);
-      b.writeDoubleLE(abs(), 0);
-      tcp.write(b);
+      call.write(stamped());
+      tcp.write(stamped());
       res();
     }), 1));
   }
   await new Promise((r) => setTimeout(r, 300));
-  const lat = await new Promise<Report>((res) => {
-    child.once('message', (m) => res((m as { report: Report }).report));
-    child.send('report');
-  });
+  const lat = await askReport<Report>(child);
   call.end();
   client.close();
   tcp.destroy();
-  for (const c of noise) c.destroy();
-  echo.close();
-  const fmt = (a: number[]): string => `n ${a.length} p50 ${q(a, 0.5).toFixed(3)} p90 ${q(a, 0.9).toFixed(3)} p99 ${q(a, 0.99).toFixed(3)} ms`;
+  stopNoise();
   console.log(`one-way latency, sender's poll phase busy (${noiseN} echo connections, ${busyUs} µs per callback), written from a JS immediate:`);
-  console.log(`  grpc-js client stream (node:http2): ${fmt(lat.grpc)}`);
-  console.log(`  plain TCP socket:                   ${fmt(lat.tcp)}`);
+  console.log(`  grpc-js client stream (node:http2): ${describe(lat.grpc)}`);
+  console.log(`  plain TCP socket:                   ${describe(lat.tcp)}`);
   console.log(JSON.stringify({ bench: 'transport-hop', noise: noiseN, busyUs, grpc: { p50: q(lat.grpc, 0.5), p99: q(lat.grpc, 0.99) }, tcp: { p50: q(lat.tcp, 0.5), p99: q(lat.tcp, 0.99) } }));
 }
 
-if (process.argv.includes('--receiver')) receiver();
+if (process.argv.includes('--receiver')) void receiver();
 else void sender().catch((e: unknown) => { console.error(e); process.exit(1); });

@@ -87,7 +87,22 @@ export class H2ClientStream {
   /** Sends one message on the call. */
   write(body: Buffer): void {
     if (this.closed || this.endPending) return;
-    const msg = Buffer.allocUnsafe(5 + body.length);
+    const len = 5 + body.length;
+    if (this.pending.length === 0 && len <= this.peerMaxFrame && len <= this.connWindow && len <= this.streamWindow) {
+      // The usual case: one DATA frame, built once (header, message prefix, body).
+      const f = Buffer.allocUnsafe(9 + len);
+      f.writeUIntBE(len, 0, 3);
+      f[3] = T_DATA; f[4] = 0;
+      f.writeUInt32BE(STREAM, 5);
+      f[9] = 0;
+      f.writeUInt32BE(body.length, 10);
+      body.copy(f, 14);
+      this.connWindow -= len;
+      this.streamWindow -= len;
+      this.socket.write(f);
+      return;
+    }
+    const msg = Buffer.allocUnsafe(len);
     msg[0] = 0;
     msg.writeUInt32BE(body.length, 1);
     body.copy(msg, 5);

@@ -288,10 +288,8 @@ class Connection {
   /** Whether a header block went out yet (the first starts with a table size update to 0). */
   private sentHeaderBlock = false;
   private prefaceTimer: NodeJS.Timeout | undefined;
-  private readonly peer: string;
 
   constructor(private readonly server: GrpcH2Server, private readonly socket: net.Socket) {
-    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => { /* 'close' follows */ });
@@ -962,10 +960,6 @@ class Connection {
       this.running--;
       if (!s.localClosed) this.finish(s, this.server.toStatus(e));
     });
-  }
-
-  get remote(): string {
-    return this.peer;
   }
 }
 
