@@ -54,6 +54,8 @@ export class Progress {
   recentActive = false;
   /** In probe state: a MsgApp was sent and no answer arrived yet. */
   probeSent = false;
+  /** The highest commit index the leader told the follower in this term (departure 16). */
+  sentCommit = 0;
   readonly inflights: Inflights;
 
   constructor(
@@ -191,6 +193,25 @@ export class ProgressTracker {
     if (this.voters.size === 0) return Number.MAX_SAFE_INTEGER;
     const matches: number[] = [];
     for (const id of this.voters) matches.push(this.progress.get(id)?.match ?? 0);
+    matches.sort((a, b) => b - a);
+    return matches[Math.floor(matches.length / 2)]!;
+  }
+
+  /**
+   * Departure 16: the highest index a majority of voters holds durably if voter `to` holds
+   * every entry it is sent: `to` counts as holding everything, the leader (`self`) as holding
+   * `selfDurable` (what it has persisted, not its match, which runs ahead of its fsync), every
+   * other voter as holding its acked match (followers ack only what they persisted). For a
+   * `to` that is not a voter, simply what a majority holds durably.
+   */
+  committedCounting(self: NodeId, selfDurable: number, to: NodeId): number {
+    if (this.voters.size === 0) return 0;
+    const matches: number[] = [];
+    for (const id of this.voters) {
+      if (id === to) matches.push(Number.MAX_SAFE_INTEGER);
+      else if (id === self) matches.push(selfDurable);
+      else matches.push(this.progress.get(id)?.match ?? 0);
+    }
     matches.sort((a, b) => b - a);
     return matches[Math.floor(matches.length / 2)]!;
   }

@@ -345,7 +345,8 @@ describe('flow control and proposal limits', () => {
       h.node(1).raw.propose(Buffer.from(`x${k}`));
       sent.push(...h.flush(1));
     }
-    expect(sent.filter((m) => m.type === 'MsgApp' && m.to === 2)).toHaveLength(2);
+    // (Entry-less MsgApps telling a commit index take no slot: departure 16's updates.)
+    expect(sent.filter((m) => m.type === 'MsgApp' && m.to === 2 && m.entries.length > 0)).toHaveLength(2);
     h.deliverAll();
     expect(h.raft(2).log.lastIndex()).toBe(h.raft(1).log.lastIndex());
   });
@@ -356,11 +357,11 @@ describe('flow control and proposal limits', () => {
     const first = h.node(1).raw.propose(Buffer.from('a'));
     for (let k = 0; k < 4; k++) h.node(1).raw.propose(Buffer.from(String(k)));
     expect(h.raft(1).msgs.filter((m) => m.type === 'MsgApp')).toHaveLength(0); // not sent at propose
-    const sent = h.flush(1).filter((m) => m.type === 'MsgApp');
+    const sent = h.flush(1).filter((m) => m.type === 'MsgApp' && m.entries.length > 0);
     expect(sent.map((m) => [m.to, m.entries.map((e) => e.index)])).toEqual([2, 3].map((to) => [to, [0, 1, 2, 3, 4].map((i) => first + i)]));
     // More than maxSizePerMsg: several messages at once, as the window allows.
     for (let k = 0; k < 5; k++) h.node(1).raw.propose(Buffer.from('b'.repeat(60))); // 84 bytes each with overhead
-    const big = h.flush(1).filter((m) => m.type === 'MsgApp' && m.to === 2);
+    const big = h.flush(1).filter((m) => m.type === 'MsgApp' && m.to === 2 && m.entries.length > 0);
     expect(big.map((m) => m.entries.length)).toEqual([2, 2, 1]);
     // A leader that lost its role before the Ready sends nothing for them.
     h.deliverAll();
@@ -522,7 +523,7 @@ describe('appends sent while the leader persists (RawNode.takeEarlyAppends)', ()
   const ack = (h: Harness, from: number, index: number): void =>
     h.node(1).raw.step({ type: 'MsgAppResp', from, to: 1, term: h.raft(1).term, logTerm: 0, index, commit: 0, reject: false, rejectHint: 0, entries: [] });
 
-  test('hands over the appends of proposals made after the outstanding Ready, commit capped at what the leader holds durably, and not again in the next Ready', () => {
+  test('hands over the appends of proposals made after the outstanding Ready, commit not counting the leader\'s unsynced copy, and not again in the next Ready', () => {
     const h = new Harness([1, 2, 3]);
     h.campaign(1);
     const raw = h.node(1).raw;
@@ -530,14 +531,16 @@ describe('appends sent while the leader persists (RawNode.takeEarlyAppends)', ()
     const rd = raw.ready(); // the outstanding Ready: 'a' is being persisted
     const aIndex = rd.entries[0]!.index;
     const durable = aIndex - 1;
-    // The followers ack 'a' while the leader's fsync runs: the core commits it (counting the
+    // Follower 2 acks 'a' while the leader's fsync runs: the core commits it (counting the
     // leader's unsynced copy) and wants to tell them; a proposal arrives too.
-    for (const to of [2, 3]) ack(h, to, aIndex);
+    ack(h, 2, aIndex);
     expect(h.raft(1).log.committed).toBe(aIndex);
     raw.propose(Buffer.from('b'));
     const early = raw.takeEarlyAppends();
     expect(early.filter((m) => m.entries.some((e) => text(e) === 'b')).map((m) => m.to).sort()).toEqual([2, 3]);
-    for (const m of early) expect(m.commit).toBeLessThanOrEqual(durable);
+    // 2 is not told 'a' is committed: only 2 holds it durably (the leader's copy does not count
+    // yet). 3 is (departure 16): 2's durable copy and 3's own, once 3 persisted it, are a majority.
+    for (const m of early) expect(m.commit).toBe(m.to === 2 ? durable : aIndex);
     expect(raw.takeEarlyAppends()).toEqual([]);
     h.node(1).store.append(rd.entries);
     raw.advance(rd);
@@ -564,10 +567,14 @@ describe('appends sent while the leader persists (RawNode.takeEarlyAppends)', ()
     expect(h.raft(1).log.committed).toBe(bIndex); // the core counts its own unsynced 'b'
     const rdB = raw.ready();
     expect(rdB.entries.map(text)).toEqual(['b']);
-    // Its appends leave before 'b' is persisted: none may say 'b' is committed.
+    // Its appends leave before 'b' is persisted: none may tell 2 'b' is committed (2 is its only
+    // durable copy); 3 may be told (departure 16: 2's copy and 3's own are a majority).
     const apps = rdB.messages.filter((m) => m.type === 'MsgApp');
-    expect(apps.length).toBeGreaterThan(0);
-    for (const m of apps) expect(m.commit).toBeLessThan(bIndex);
+    expect(apps.map((m) => m.to).sort()).toEqual([2, 3]);
+    for (const m of apps) {
+      if (m.to === 2) expect(m.commit).toBeLessThan(bIndex);
+      else expect(m.commit).toBe(bIndex);
+    }
     h.node(1).store.append(rdB.entries);
     raw.advance(rdB);
     // Once it is persisted, the next appends carry it.
@@ -672,5 +679,109 @@ describe('leader loss: a follower told its leader is unreachable (departure, des
     h.campaign(1);
     h.node(2).raw.reportUnreachable(3);
     expect(h.raft(2).lead).toBe(1);
+  });
+});
+
+describe('the commit told counts the recipient (design.md departure 16)', () => {
+  const ack = (h: Harness, from: number, index: number): void =>
+    h.node(1).raw.step({ type: 'MsgAppResp', from, to: 1, term: h.raft(1).term, logTerm: 0, index, commit: 0, reject: false, rejectHint: 0, entries: [] });
+  const apps = (ms: readonly Message[]): Message[] => ms.filter((m) => m.type === 'MsgApp');
+
+  test('3 voters: once the leader holds an entry durably, followers are told it is committed before any ack; a follower commits only what the message verified, and applies it after persisting it', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    const raw = h.node(1).raw;
+    raw.propose(Buffer.from('a'));
+    const rdA = raw.ready();
+    const aIndex = rdA.entries[0]!.index;
+    for (const m of apps(rdA.messages)) expect(m.commit).toBeLessThan(aIndex);
+    h.node(1).store.append(rdA.entries);
+    raw.advance(rdA);
+    // The leader's copy is durable: each follower's own copy would make a majority.
+    expect(raw.hasReady()).toBe(true);
+    const rd = raw.ready();
+    const told = apps(rd.messages);
+    expect(told.map((m) => [m.to, m.entries.length, m.commit])).toEqual([[2, 0, aIndex], [3, 0, aIndex]]);
+    expect(h.raft(1).log.committed).toBeLessThan(aIndex); // no follower acked yet
+    raw.advance(rd);
+    // 2 gets the entry, then the commit: it commits, persists, applies.
+    for (const m of [...apps(rdA.messages), ...told].filter((m) => m.to === 2)) h.node(2).raw.step(m);
+    expect(h.raft(2).log.committed).toBe(aIndex);
+    const rd2 = h.node(2).raw.ready();
+    expect(rd2.entries.map(text)).toEqual(['a']);
+    expect(rd2.committedEntries.map(text)).toContain('a'); // applied by the caller after persisting rd2
+    h.node(2).raw.advance(rd2);
+    // 3 lost the entry: the commit alone does not make it commit what it does not hold.
+    const before = h.raft(3).log.committed;
+    for (const m of told.filter((m) => m.to === 3)) h.node(3).raw.step(m);
+    expect(h.raft(3).log.committed).toBe(before);
+    // Once a follower acked, nobody is told again what they were told.
+    ack(h, 2, aIndex);
+    expect(h.raft(1).log.committed).toBe(aIndex);
+    expect(apps(h.flush(1)).filter((m) => m.entries.length === 0)).toEqual([]);
+  });
+
+  test('5 voters: the leader and the recipient are not a majority; a third durable copy (an ack) is needed, and its sender is not told', () => {
+    const h = new Harness([1, 2, 3, 4, 5]);
+    h.campaign(1);
+    const raw = h.node(1).raw;
+    raw.propose(Buffer.from('a'));
+    const rdA = raw.ready();
+    const aIndex = rdA.entries[0]!.index;
+    h.node(1).store.append(rdA.entries);
+    raw.advance(rdA);
+    for (const m of apps(h.flush(1))) expect(m.commit).toBeLessThan(aIndex);
+    ack(h, 2, aIndex);
+    expect(h.raft(1).log.committed).toBeLessThan(aIndex); // 1 and 2: not a majority of 5
+    const told = apps(h.flush(1));
+    expect(told.map((m) => [m.to, m.commit])).toEqual([[3, aIndex], [4, aIndex], [5, aIndex]]);
+  });
+
+  test('a learner is not counted: it is told what the voters hold durably', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    h.add(4);
+    h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 4 });
+    h.deliverAll();
+    const raw = h.node(1).raw;
+    raw.propose(Buffer.from('a'));
+    const rdA = raw.ready();
+    const aIndex = rdA.entries[0]!.index;
+    h.node(1).store.append(rdA.entries);
+    raw.advance(rdA);
+    const told = apps(h.flush(1));
+    expect(told.filter((m) => m.to === 4)).toEqual([]);
+    expect(told.filter((m) => m.to !== 4).map((m) => m.commit)).toEqual([aIndex, aIndex]);
+    ack(h, 2, aIndex);
+    expect(apps(h.flush(1)).filter((m) => m.to === 4).map((m) => m.commit)).toEqual([aIndex]);
+  });
+
+  test('§5.4.2: an entry of an earlier term is not told committed by counting: a new leader holding it durably does not say so until its own term\'s entry counts', () => {
+    const h = new Harness([1, 2, 3]);
+    h.campaign(1);
+    // 'old' reaches 2 only, sent by 1 before 1 persisted it (1 then stops, its Ready outstanding):
+    // uncommitted, durable on 2 alone.
+    const raw1 = h.node(1).raw;
+    const oldIndex = raw1.propose(Buffer.from('old'));
+    const rdOld = raw1.ready();
+    for (const m of apps(rdOld.messages).filter((m) => m.to === 2)) h.node(2).raw.step(m);
+    h.flush(2);
+    h.queue = [];
+    expect(h.raft(2).log.lastIndex()).toBe(oldIndex);
+    expect(h.raft(2).log.committed).toBeLessThan(oldIndex);
+    // 2 wins without 1; its first appends must not tell 3 that 'old' (term 1's) is committed,
+    // though 2 holds it durably and 3's copy would make a majority.
+    const seen: Message[] = [];
+    h.filter = (m) => {
+      seen.push(m);
+      return m.from !== 1 && m.to !== 1;
+    };
+    h.campaign(2);
+    expect(h.raft(2).role).toBe('leader');
+    const first = seen.find((m) => m.type === 'MsgApp' && m.from === 2 && m.to === 3)!;
+    expect(first.commit).toBeLessThan(oldIndex);
+    // Once the new term's entry is durable on 2 and 3, everything is committed, 'old' too.
+    expect(h.raft(3).log.committed).toBeGreaterThan(oldIndex);
+    expect(h.node(3).applied.map(text)).toContain('old');
   });
 });

@@ -42,6 +42,8 @@ export class Raft {
   private proposalsUnsent = false;
   /** This follower's proposals since the last flushProposals(), for one MsgProp to the leader. */
   private forwardsUnsent: Entry[] = [];
+  /** Leader: the commit index or its own durable index moved since the last flushProposals(). */
+  private commitsUnsent = false;
   /** Reads that became safe, drained by RawNode.ready(). */
   readStates: ReadState[] = [];
   /** Target of an ongoing leadership transfer, NONE otherwise. */
@@ -138,6 +140,7 @@ export class Raft {
       pr.becomeProbe();
       pr.next = last + 1;
       pr.recentActive = id === this.id;
+      pr.sentCommit = 0;
     }
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
@@ -451,9 +454,10 @@ export class Raft {
         } else if (pr.state === 'replicate') {
           pr.inflights.freeLE(m.index);
         }
-        if (this.maybeCommit()) {
-          this.bcastAppend();
-        } else if (wasPaused) {
+        // A new durable copy: the commit index, or what another follower may be told committed
+        // counting itself (departure 16), may have moved; told at the next flushProposals().
+        this.commitsUnsent = true;
+        if (!this.maybeCommit() && wasPaused) {
           this.sendAppend(m.from, false);
         }
         // Pipelining: keep the follower's window full.
@@ -645,7 +649,9 @@ export class Raft {
     if (prevTerm === undefined) return this.sendSnapshot(to);
     const ents = this.log.entries(pr.next, this.cfg.maxSizePerMsg);
     if (ents.length === 0 && !sendIfEmpty) return false;
-    this.send({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed });
+    const commit = this.commitFor(to);
+    if (commit > pr.sentCommit) pr.sentCommit = commit;
+    this.send({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries: ents, commit });
     if (pr.state === 'replicate') {
       if (ents.length > 0) {
         const last = ents[ents.length - 1]!.index;
@@ -667,6 +673,38 @@ export class Raft {
     pr.becomeSnapshot(snap.metadata.index);
     this.send({ type: 'MsgSnap', to, snapshot: snap });
     return true;
+  }
+
+  /**
+   * Leader: the commit index a MsgApp to `to` carries (departure 16). What the leader knows
+   * committed, but at most what it holds durably itself (it counts itself in commits before
+   * its fsync, and a follower told a commit may apply and answer it: see RawNode.capCommits);
+   * or more: the highest entry of this term that a majority holds durably counting `to` as
+   * holding it. `to` caps what it is told at the last entry this message verified (lastNew) and
+   * applies only what it has persisted, so by then that entry is durable on a majority
+   * (§5.4.2's condition) whoever observes it. With 3 voters that is the leader's own fsync or
+   * the other follower's ack, whichever comes first: a follower learns the commit of an entry
+   * one message after the leader's fsync instead of after its own ack's round trip.
+   */
+  commitFor(to: NodeId): number {
+    const stable = this.log.stableLastIndex();
+    const c = Math.min(this.log.committed, stable);
+    const q = this.tracker.committedCounting(this.id, stable, to);
+    return q > c && this.log.term(q) === this.term ? q : c;
+  }
+
+  /**
+   * Leader: tells every follower what it has not been told yet: pending entries (as ever), and
+   * a commit index above the last one it was sent (an entry-less MsgApp). Run by
+   * flushProposals() when the commit index moved (an ack) or the leader's own log became
+   * durable further (noteStable), after the appends of new proposals, which carry it too.
+   */
+  private bcastCommit(): void {
+    if (this.role !== 'leader') return;
+    for (const id of [...this.tracker.progress.keys()].sort((a, b) => a - b)) {
+      if (id === this.id) continue;
+      this.sendAppend(id, this.commitFor(id) > this.tracker.progress.get(id)!.sentCommit);
+    }
   }
 
   private bcastAppend(): void {
@@ -790,14 +828,29 @@ export class Raft {
       if (this.role === 'follower' && this.lead !== NONE) this.send({ type: 'MsgProp', to: this.lead, term: this.term, entries });
       else this.noteDropped(entries, 'not-leader');
     }
-    if (!this.proposalsUnsent) return;
-    this.proposalsUnsent = false;
-    if (this.role !== 'leader') return;
-    // As many messages as the window allows, as the per-proposal broadcasts did (one message
-    // holds up to maxSizePerMsg bytes of entries).
-    for (const id of [...this.tracker.progress.keys()].sort((a, b) => a - b)) {
-      if (id !== this.id && this.sendAppend(id, true)) while (this.sendAppend(id, false)) { /* more */ }
+    if (this.proposalsUnsent) {
+      this.proposalsUnsent = false;
+      // As many messages as the window allows, as the per-proposal broadcasts did (one message
+      // holds up to maxSizePerMsg bytes of entries).
+      if (this.role === 'leader') {
+        for (const id of [...this.tracker.progress.keys()].sort((a, b) => a - b)) {
+          if (id !== this.id && this.sendAppend(id, true)) while (this.sendAppend(id, false)) { /* more */ }
+        }
+      }
     }
+    // After the appends above, which carry the new commit indexes where they go.
+    if (this.commitsUnsent) {
+      this.commitsUnsent = false;
+      this.bcastCommit();
+    }
+  }
+
+  /**
+   * RawNode.advance: the caller persisted entries up to `index`. A leader may now tell its
+   * followers more committed (commitFor counts its durable copy), at the next flushProposals().
+   */
+  noteStable(): void {
+    if (this.role === 'leader') this.commitsUnsent = true;
   }
 
   proposeConfChange(cc: ConfChange): number {

@@ -120,26 +120,30 @@ export class RawNode {
   /**
    * A leader's appends may leave before it persists its own entries (thesis §10.2.1; the node
    * sends them at the start of their Ready, and during a persist), but the commit index they
-   * carry must not: the core counts the leader in a commit before its fsync, and a commit told
-   * to followers for an entry the leader does not hold durably could be lost with the leader
-   * (it restarts without the entry and votes, with a follower that lacks it too, for one that
-   * lacks it) after a follower applied it and answered. So every MsgApp a leader hands out says
-   * at most the last index the caller has persisted (stableLastIndex: before the unstable part,
-   * which includes the entries of an outstanding Ready). Found by session 14's review: with
-   * appends sent during a persist, an entry could be acked, and counted as committed, before the
-   * Ready that writes it was even built.
+   * carry must not count the leader's unsynced copy: the core counts the leader in a commit
+   * before its fsync, and a commit told to followers for an entry the leader does not hold
+   * durably could be lost with the leader (it restarts without the entry and votes, with a
+   * follower that lacks it too, for one that lacks it) after a follower applied it and
+   * answered. Found by session 14's review: with appends sent during a persist, an entry could
+   * be acked, and counted as committed, before the Ready that writes it was even built.
+   * So every MsgApp a leader hands out carries `Raft.commitFor(to)` as of now (the leader counted
+   * at stableLastIndex: before the unstable part, which includes the entries of an outstanding
+   * Ready), never less than what it said when it was built: stable and commit only grow.
    */
   private capCommits(msgs: Message[]): Message[] {
     const r = this.raft;
     if (r.role !== 'leader') return msgs;
-    const stable = r.log.stableLastIndex();
     let out: Message[] | undefined;
     for (let i = 0; i < msgs.length; i++) {
       const m = msgs[i]!;
-      if (m.type === 'MsgApp' && m.commit > stable) {
+      if (m.type !== 'MsgApp') continue;
+      const commit = Math.max(m.commit, r.commitFor(m.to));
+      if (commit !== m.commit) {
         out ??= msgs.slice();
-        out[i] = { ...m, commit: stable };
+        out[i] = { ...m, commit };
       }
+      const pr = r.tracker.progress.get(m.to);
+      if (pr && commit > pr.sentCommit) pr.sentCommit = commit;
     }
     return out ?? msgs;
   }
@@ -220,7 +224,11 @@ export class RawNode {
       r.log.appliedTo(rd.snapshot.metadata.index);
     }
     const last = rd.entries[rd.entries.length - 1];
-    if (last) r.log.stableTo(last.index, last.term);
+    if (last) {
+      r.log.stableTo(last.index, last.term);
+      // The leader holds more durably: followers may be told more committed (departure 16).
+      r.noteStable();
+    }
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied) {
       r.log.appliedTo(lastApplied.index);

@@ -47,6 +47,11 @@ describe('the checkers can fail', () => {
     expect(report).toBeDefined();
   });
 
+  test('a leader that counts its unsynced copy in the commit it tells a follower is caught at the apply (durable-majority; design.md departure 16)', () => {
+    const report = firstFailure('commit-counts-unsynced-leader', 'crashes', 60);
+    expect(report).toMatch(/durable-majority: member \d+ applies \d+ \(term \d+\), durable only on/);
+  });
+
   test('a node that forgets its vote across a restart is caught (two leaders in one term)', () => {
     const report = firstFailure('forget-vote', 'elections', 200);
     expect(report).toMatch(/election-safety|leader-completeness|state-machine-safety|log-matching|commit-stability/);

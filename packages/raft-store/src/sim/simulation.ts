@@ -18,12 +18,14 @@ import { Prng } from './prng';
 import type { FaultProfile } from './profiles';
 import { PROFILES, TICK_MS } from './profiles';
 import { SimNode } from './sim-node';
+import type { RawNode } from '../core/raw-node';
 
 /** Deliberate bugs, to prove the checkers can fail. Never set outside tests. */
 export type SimBug =
   | 'vote-ignores-log' // the network rewrites vote requests so voters skip the §5.4.1 check
   | 'send-before-persist' // the node sends (acks) before it persists
-  | 'forget-vote'; // a restarted node has lost the vote it persisted
+  | 'forget-vote' // a restarted node has lost the vote it persisted
+  | 'commit-counts-unsynced-leader'; // a leader counts its unsynced copy in the commit it tells a follower
 
 export interface SimOptions {
   seed: number;
@@ -184,8 +186,9 @@ export class Simulation {
       const n = this.nodes.get(id)!;
       n.disk.bootstrap(founders);
       this.checker.onPersistEntries(id, n.disk.entries(1, n.disk.lastIndex() + 1, Infinity));
-      this.startNode(n);
     }
+    // Every founder's disk is written before any starts (and applies the bootstrap entries).
+    for (const id of founders) this.startNode(this.nodes.get(id)!);
     for (let c = 0; c < 3; c++) {
       this.clients.push({ id: `c${c}`, seq: 0, wseq: 0, target: r.pick(founders), current: undefined, finalOps: 1 });
       this.queue.push(r.range(0, 50), { k: 'client', client: c });
@@ -369,10 +372,16 @@ export class Simulation {
       // A leader may send its appends while it persists them (thesis §10.2.1; RaftNode does):
       // it counts itself in commits at once, but applies (and answers) only after this
       // Ready's persist. Everything else (acks, votes) waits for the persist.
-      const early = buggySend ? [] : rd.messages.filter((m) => m.type === 'MsgApp');
-      for (const m of early) this.send(m);
-      if ((buggySend || early.length > 0) && n.crashAfterNextPersist && (buggySend || this.rng.chance(0.5))) {
-        this.crash(n, buggySend ? 'before persist' : 'leader sent appends before persisting them');
+      let early = buggySend ? [] : rd.messages.filter((m) => m.type === 'MsgApp');
+      if (this.opts.bug === 'commit-counts-unsynced-leader' && raw.raft.role === 'leader') {
+        early = early.map((m) => ({ ...m, commit: Math.max(m.commit, unsyncedCommitFor(raw, m.to)) }));
+      }
+      // A leader that dies while sending its appends (before persisting them) gets some of them
+      // out, not necessarily all: each goes with a chance of one half.
+      const crashNow = !buggySend && early.length > 0 && n.crashAfterNextPersist && this.rng.chance(0.5);
+      for (const m of early) if (!crashNow || this.rng.chance(0.5)) this.send(m);
+      if (crashNow || (buggySend && n.crashAfterNextPersist)) {
+        this.crash(n, buggySend ? 'before persist' : 'leader sent some of its appends before persisting them');
         return;
       }
       // 1. persist
@@ -404,6 +413,8 @@ export class Simulation {
         this.checker.onSnapshotInstalled(n.id, n.applied, n.kv.digest());
         this.trace(`${n.id} installed snapshot at ${n.applied}`);
       }
+      const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+      if (lastApplied) this.checkDurableMajority(n, lastApplied);
       for (const e of rd.committedEntries) this.apply(n, e);
       for (const rs of rd.readStates) {
         const read = n.pendingReads.get(rs.ctx);
@@ -416,6 +427,36 @@ export class Simulation {
       raw.advance(rd);
       this.maybeCompact(n);
     }
+  }
+
+  /**
+   * A member applies (and may answer) an entry only when it is durable on a majority: on the
+   * disks, which crashes do not lose, of a majority of the voters of the member's config, of
+   * the config in effect at that entry (a later change it already holds may not have counted),
+   * or of an up member's (a membership change may be known to some members only). This sees a commit
+   * told too early at once, where the other checks need the unlucky election that then
+   * overwrites it. Entries before it are durable with it (log matching, atomic appends).
+   */
+  private checkDurableMajority(n: SimNode & { raw: RawNode }, e: Entry): void {
+    const holds = (m: SimNode): boolean => {
+      const snap = m.disk.snapshot().metadata.index;
+      if (snap >= e.index) return true;
+      if (e.index > m.disk.lastIndex() || e.index < m.disk.firstIndex()) return false;
+      return m.disk.term(e.index) === e.term;
+    };
+    const durable = new Set<NodeId>();
+    for (const m of this.nodes.values()) if (holds(m)) durable.add(m.id);
+    const configs: ReadonlySet<NodeId>[] = [n.raw.raft.tracker.voters, new Set(n.raw.confStateAt(e.index).voters)];
+    for (const m of this.nodes.values()) if (m.isUp()) configs.push(m.raw.raft.tracker.voters);
+    for (const voters of configs) {
+      let k = 0;
+      for (const id of voters) if (durable.has(id)) k++;
+      if (k >= Math.floor(voters.size / 2) + 1) return;
+    }
+    throw new SafetyViolation(
+      'durable-majority',
+      `member ${n.id} applies ${e.index} (term ${e.term}), durable only on [${[...durable].sort((a, b) => a - b)}] of voters [${[...n.raw.raft.tracker.voters]}]`,
+    );
   }
 
   private apply(n: SimNode, e: Entry): void {
@@ -885,4 +926,14 @@ function describe(m: Message): string {
 
 export function runSimulation(opts: SimOptions): SimResult {
   return new Simulation(opts).run();
+}
+
+/**
+ * The bug 'commit-counts-unsynced-leader': what Raft.commitFor would say if it counted the
+ * leader's whole log (lastIndex) instead of what it persisted (departure 16 done wrong).
+ */
+function unsyncedCommitFor(raw: RawNode, to: number): number {
+  const r = raw.raft;
+  const q = r.tracker.committedCounting(r.id, r.log.lastIndex(), to);
+  return r.log.term(q) === r.term ? q : 0;
 }
