@@ -25,23 +25,34 @@ export interface MemberOptions {
   bootstrap?: MemberRecord[] | undefined;
   /** Addresses of existing members, when joining. */
   peers?: MemberRecord[] | undefined;
-  /** The member-to-member server's credentials (insecure when absent). */
-  serverCredentials?: grpc.ServerCredentials;
-  peerCredentials?: grpc.ChannelCredentials;
+  /**
+   * Mutual TLS between members (PEM): the member port asks every peer for a certificate of
+   * `ca`, and this member shows `cert` to the peers it connects to. Plain TCP when absent.
+   */
+  peerTls?: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer };
   /** TLS for the client port (key, cert; ca and requestCert for client certificates); plain TCP when absent. */
   clientTls?: tls.TlsOptions;
   node?: Partial<Omit<RaftNodeOptions, 'id' | 'clusterId' | 'dataDir' | 'transport' | 'bootstrap'>>;
 }
 
 export class Member {
-  private constructor(readonly node: RaftNode, private readonly peerServer: grpc.Server, private readonly clientServer: GrpcH2Server) {}
+  private constructor(readonly node: RaftNode, private readonly peerServer: GrpcH2Server, private readonly clientServer: GrpcH2Server) {}
 
   static async start(o: MemberOptions): Promise<Member> {
-    if (o.serverCredentials?._isSecure() && !o.clientTls) throw new Error('member options: serverCredentials are secure but clientTls is missing: the client port would serve plain TCP');
-    const creds = o.serverCredentials ?? grpc.ServerCredentials.createInsecure();
-    const peerServer = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.enable_channelz': 0 });
-    const transport = new GrpcTransport({ id: o.id, clusterId: o.clusterId, server: peerServer, credentials: o.peerCredentials ?? grpc.credentials.createInsecure() });
-    await bind(peerServer, o.peerAddress, creds);
+    if (o.peerTls && !o.clientTls) throw new Error('member options: peerTls is set but clientTls is missing: the client port would serve plain TCP');
+    // The member port, framed by hand like the client port (api/h2/README.md): a peer's Raft
+    // messages are read from the socket's bytes, not through node:http2 and grpc-js.
+    const pt = o.peerTls;
+    const peerServer = new GrpcH2Server({
+      maxReceiveMessageLength: 64 << 20,
+      ...(pt ? { tls: { key: pt.key, cert: pt.cert, ca: pt.ca, requestCert: true, rejectUnauthorized: true } } : {}),
+    });
+    const transport = new GrpcTransport({
+      id: o.id, clusterId: o.clusterId, server: peerServer,
+      credentials: pt ? grpc.credentials.createSsl(Buffer.from(pt.ca), Buffer.from(pt.key), Buffer.from(pt.cert)) : grpc.credentials.createInsecure(),
+      ...(pt ? { tls: { ca: pt.ca, cert: pt.cert, key: pt.key } } : {}),
+    });
+    await peerServer.listen(o.peerAddress);
     let node: RaftNode;
     try {
       node = await RaftNode.start({ ...o.node, id: o.id, clusterId: o.clusterId, dataDir: o.dataDir, transport, bootstrap: o.bootstrap, peers: o.peers });
@@ -68,8 +79,4 @@ export class Member {
     await this.node.stop();
     this.peerServer.forceShutdown();
   }
-}
-
-function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, creds, (e, port) => (e ? reject(new Error(`cannot listen on ${address}: ${e.message}`)) : resolve(port))));
 }

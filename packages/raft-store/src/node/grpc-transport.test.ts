@@ -7,7 +7,10 @@ import { loadBerthV1 } from '@berth/proto';
 import type { RaftMessage__Output } from '@berth/proto';
 import type { Message } from '../core/messages';
 import type { MemberRecord } from '../kv/types';
-import { fromWire, GrpcTransport, toWire } from './grpc-transport';
+import { GrpcH2Server } from '../api/h2/grpc-server';
+import { EventEmitter } from 'node:events';
+import { fromWire, GrpcTransport, iterateCall, toWire } from './grpc-transport';
+import type { StreamCall } from '../api/h2/grpc-server';
 import { RaftNode } from './raft-node';
 import { freePort } from '../testing';
 
@@ -39,29 +42,47 @@ describe('wire mapping', () => {
   });
 });
 
+/** The member port's two servers: grpc-js (berthd's) and GrpcH2Server (a raft-store member's). */
+type Kind = 'grpc-js' | 'h2';
+const KINDS: Kind[] = ['grpc-js', 'h2'];
+
+interface Srv {
+  server: grpc.Server | GrpcH2Server;
+  bind(port: number): Promise<number>;
+  shutdown(): void;
+}
+
+function makeServer(kind: Kind): Srv {
+  if (kind === 'h2') {
+    const server = new GrpcH2Server({ maxReceiveMessageLength: 64 << 20 });
+    return { server, bind: (port) => server.listen(`127.0.0.1:${port}`), shutdown: () => server.forceShutdown() };
+  }
+  const server = new grpc.Server();
+  return {
+    server,
+    bind: (port) => new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))),
+    shutdown: () => server.forceShutdown(),
+  };
+}
+
 interface Member {
   id: number;
   port: number;
-  server: grpc.Server;
+  srv: Srv;
   node: RaftNode;
 }
 
-async function serve(port: number): Promise<{ server: grpc.Server; port: number }> {
-  const server = new grpc.Server();
-  return { server, port };
-}
-
-async function startMember(id: number, port: number, members: MemberRecord[], clusterId = 'grpc-test', extra: { snapshotEntries?: number; keepEntries?: number } = {}): Promise<Member> {
-  const { server } = await serve(port);
-  const transport = new GrpcTransport({ id, clusterId, server, credentials: grpc.credentials.createInsecure() });
-  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  const node = await RaftNode.start({ id, clusterId, dataDir: path.join(root, clusterId, `m${id}`), transport, bootstrap: members, tickMs: 20, ...extra });
-  return { id, port: bound, server, node };
+async function startMember(kind: Kind, id: number, port: number, members: MemberRecord[], clusterId = 'grpc-test', extra: { snapshotEntries?: number; keepEntries?: number } = {}): Promise<Member> {
+  const srv = makeServer(kind);
+  const transport = new GrpcTransport({ id, clusterId, server: srv.server, credentials: grpc.credentials.createInsecure() });
+  const bound = await srv.bind(port);
+  const node = await RaftNode.start({ id, clusterId, dataDir: path.join(root, `${clusterId}-${kind}`, `m${id}`), transport, bootstrap: members, tickMs: 20, ...extra });
+  return { id, port: bound, srv, node };
 }
 
 async function stopMember(m: Member): Promise<void> {
   await m.node.stop();
-  m.server.forceShutdown();
+  m.srv.shutdown();
 }
 
 async function freePorts(n: number): Promise<number[]> {
@@ -80,13 +101,13 @@ async function leaderOf(ms: Member[], timeoutMs = 10_000): Promise<Member> {
   }
 }
 
-describe('RaftNode over gRPC on loopback', () => {
+describe.each(KINDS)('RaftNode over gRPC on loopback (member port: %s)', (kind) => {
   it('replicates, fails over, and catches a returning member up with a streamed snapshot', async () => {
     const ports = await freePorts(3);
     const members = ports.map((port, i) => ({ id: i + 1, address: `127.0.0.1:${port}` }));
     const ms: Member[] = [];
     try {
-      for (const rec of members) ms.push(await startMember(rec.id, ports[rec.id - 1]!, members, 'grpc-test', { snapshotEntries: 100, keepEntries: 10 }));
+      for (const rec of members) ms.push(await startMember(kind, rec.id, ports[rec.id - 1]!, members, 'grpc-test', { snapshotEntries: 100, keepEntries: 10 }));
       let leader = await leaderOf(ms);
       for (let i = 0; i < 20; i++) await leader.node.propose({ put: { key: b(`k${i}`), value: b(`v${i}`) } });
       // A follower goes away; the other two commit enough to compact the log past it.
@@ -96,7 +117,7 @@ describe('RaftNode over gRPC on loopback', () => {
       for (let i = 20; i < 300; i++) await leader.node.propose({ put: { key: b(`k${i}`), value: b(`v${i}`) } });
       await new Promise((r) => setTimeout(r, 200));
       expect(leader.node.status().firstIndex).toBeGreaterThan(50);
-      const back = await startMember(gone.id, gone.port, members, 'grpc-test', { snapshotEntries: 100, keepEntries: 10 });
+      const back = await startMember(kind, gone.id, gone.port, members, 'grpc-test', { snapshotEntries: 100, keepEntries: 10 });
       ms.push(back);
       await back.node.waitApplied(leader.node.status().commitIndex, 10_000);
       expect(back.node.status().metrics.snapshotsInstalled).toBeGreaterThanOrEqual(1);
@@ -114,8 +135,8 @@ describe('RaftNode over gRPC on loopback', () => {
 
   it('drops messages that carry another cluster\'s id', async () => {
     const ports = await freePorts(2);
-    const a = await startMember(1, ports[0]!, [{ id: 1, address: `127.0.0.1:${ports[0]}` }, { id: 2, address: `127.0.0.1:${ports[1]}` }], 'cluster-a');
-    const b2 = await startMember(2, ports[1]!, [{ id: 1, address: `127.0.0.1:${ports[0]}` }, { id: 2, address: `127.0.0.1:${ports[1]}` }], 'cluster-b');
+    const a = await startMember(kind, 1, ports[0]!, [{ id: 1, address: `127.0.0.1:${ports[0]}` }, { id: 2, address: `127.0.0.1:${ports[1]}` }], 'cluster-a');
+    const b2 = await startMember(kind, 2, ports[1]!, [{ id: 1, address: `127.0.0.1:${ports[0]}` }, { id: 2, address: `127.0.0.1:${ports[1]}` }], 'cluster-b');
     try {
       await new Promise((r) => setTimeout(r, 1500));
       // Neither can win an election: the other drops its votes.
@@ -128,14 +149,14 @@ describe('RaftNode over gRPC on loopback', () => {
   });
 });
 
-describe('a peer\'s stream to us', () => {
+describe.each(KINDS)('a peer\'s stream to us (member port: %s)', (kind) => {
   it('is not reported when it ends normally (the sender closed it or moved its peer)', async () => {
     const [portB] = await freePorts(1);
-    const server = new grpc.Server();
-    const t = new GrpcTransport({ id: 2, clusterId: 'end-test', server, credentials: grpc.credentials.createInsecure() });
+    const srv = makeServer(kind);
+    const t = new GrpcTransport({ id: 2, clusterId: 'end-test', server: srv.server, credentials: grpc.credentials.createInsecure() });
     const events: string[] = [];
     t.listen({ message: (m) => events.push(`message from ${m.from}`), unreachable: (to) => events.push(`unreachable ${to}`), snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
-    await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${portB}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    await srv.bind(portB!);
     const sender = new GrpcTransport({ id: 1, clusterId: 'end-test', server: new grpc.Server(), credentials: grpc.credentials.createInsecure() });
     sender.listen({ message: () => undefined, unreachable: () => undefined, snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
     const hb: Message = { type: 'MsgHeartbeat', from: 1, to: 2, term: 3, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0 };
@@ -156,19 +177,19 @@ describe('a peer\'s stream to us', () => {
     } finally {
       await sender.close();
       await t.close();
-      server.forceShutdown();
+      srv.shutdown();
     }
   });
 });
 
-describe('a peer whose process dies', () => {
+describe.each(KINDS)('a peer whose process dies (member port: %s)', (kind) => {
   it('is reported unreachable when its stream to us breaks, after the last message it carried (kill -9 of a real process)', async () => {
     const [portA, portB] = await freePorts(2);
-    const server = new grpc.Server();
-    const t = new GrpcTransport({ id: 2, clusterId: 'kill-test', server, credentials: grpc.credentials.createInsecure() });
+    const srv = makeServer(kind);
+    const t = new GrpcTransport({ id: 2, clusterId: 'kill-test', server: srv.server, credentials: grpc.credentials.createInsecure() });
     const events: string[] = [];
     t.listen({ message: (m) => { if (events[events.length - 1] !== `message from ${m.from}`) events.push(`message from ${m.from}`); }, unreachable: (to) => events.push(`unreachable ${to}`), snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
-    await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${portB}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    await srv.bind(portB!);
     // Member 1 in a child process: sends a heartbeat to member 2 every 10 ms. Member 2 sends
     // nothing back, so only the broken incoming stream can tell it.
     const script = `
@@ -194,7 +215,71 @@ describe('a peer whose process dies', () => {
     } finally {
       child.kill('SIGKILL');
       await t.close();
-      server.forceShutdown();
+      srv.shutdown();
+    }
+  });
+});
+
+describe('a snapshot sent to a member port framed by hand (GrpcH2Server)', () => {
+  it('iterateCall pauses the call while highWater messages wait, and resumes it as they are taken', async () => {
+    const call = Object.assign(new EventEmitter(), { metadata: new grpc.Metadata(), cancelled: false, paused: false, write: () => undefined, end: () => undefined });
+    Object.assign(call, { pause: () => { call.paused = true; }, resume: () => { call.paused = false; } });
+    const it = iterateCall<number>(call as unknown as StreamCall<unknown>, 3);
+    for (let i = 0; i < 5; i++) call.emit('data', i);
+    expect(call.paused).toBe(true);
+    expect((await it.next()).value).toBe(0);
+    expect((await it.next()).value).toBe(1);
+    expect(call.paused).toBe(true); // 3 still waiting: highWater
+    expect((await it.next()).value).toBe(2);
+    expect(call.paused).toBe(false); // 2 waiting
+    expect((await it.next()).value).toBe(3);
+    expect((await it.next()).value).toBe(4);
+    const later = it.next(); // nothing waiting: resolves when the stream ends
+    call.emit('end');
+    expect((await later).done).toBe(true);
+    const cancelled = Object.assign(new EventEmitter(), { pause: () => undefined, resume: () => undefined });
+    const it2 = iterateCall<number>(cancelled as unknown as StreamCall<unknown>);
+    const pending = it2.next();
+    cancelled.emit('cancelled');
+    await expect(pending).rejects.toThrow('cancelled');
+  });
+
+  it('arrives whole and checked when the receiver installs it slower than the network sends it', async () => {
+    const [portA, portB] = await freePorts(2);
+    const recv = makeServer('h2');
+    const t = new GrpcTransport({ id: 2, clusterId: 'snap-test', server: recv.server, credentials: grpc.credentials.createInsecure() });
+    let received = 0;
+    const hash = require('node:crypto').createHash('sha256');
+    t.listen({
+      message: () => undefined, unreachable: () => undefined, forward: () => Promise.resolve(Buffer.alloc(0)),
+      snapshot: async (_m, data) => {
+        for await (const chunk of data) {
+          received += chunk.length;
+          hash.update(chunk);
+          await new Promise((r) => setTimeout(r, 2)); // a slow install
+        }
+      },
+    });
+    await recv.bind(portB!);
+    const send = makeServer('h2');
+    const sender = new GrpcTransport({ id: 1, clusterId: 'snap-test', server: send.server, credentials: grpc.credentials.createInsecure(), snapshotChunkBytes: 64 << 10 });
+    sender.listen({ message: () => undefined, unreachable: () => undefined, snapshot: () => Promise.resolve(), forward: () => Promise.resolve(Buffer.alloc(0)) });
+    await send.bind(portA!);
+    sender.setPeer(2, `127.0.0.1:${portB}`);
+    const blob = require('node:crypto').randomBytes(6 << 20) as Buffer;
+    async function* data(): AsyncIterable<Buffer> {
+      for (let o = 0; o < blob.length; o += 1 << 20) yield blob.subarray(o, o + (1 << 20));
+    }
+    const m: Message = { type: 'MsgSnap', from: 1, to: 2, term: 2, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, snapshot: { metadata: { index: 10, term: 2, confState: { voters: [1, 2], learners: [] } }, data: new Uint8Array() } };
+    try {
+      await sender.sendSnapshot(m, data());
+      expect(received).toBe(blob.length);
+      expect(hash.digest('hex')).toBe(require('node:crypto').createHash('sha256').update(blob).digest('hex'));
+    } finally {
+      await sender.close();
+      await t.close();
+      send.shutdown();
+      recv.shutdown();
     }
   });
 });

@@ -15,6 +15,8 @@
 import { createHash } from 'node:crypto';
 import type * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { GrpcH2Server } from '../api/h2/grpc-server';
+import type { MethodDef, StreamCall } from '../api/h2/grpc-server';
 import { loadBerthV1 } from '@berth/proto';
 import type { RaftEntry, RaftEntry__Output, RaftMessage, RaftMessage__Output, RaftTransportClient, SnapshotChunk, SnapshotChunk__Output } from '@berth/proto';
 import type { Entry, Message, NodeId } from '../core/messages';
@@ -90,8 +92,12 @@ function entryFromWire(w: RaftEntry__Output): Entry {
 export interface GrpcTransportOptions {
   id: NodeId;
   clusterId: string;
-  /** The server this member listens on; the transport adds its service to it. */
-  server: grpc.Server;
+  /**
+   * The server this member listens on; the transport adds its service to it: grpc-js's
+   * (berthd's member port, which carries its other services too) or a GrpcH2Server (a
+   * raft-store member's: api/h2, where a peer's messages do not go through node:http2).
+   */
+  server: grpc.Server | GrpcH2Server;
   credentials: grpc.ChannelCredentials;
   /**
    * The TLS options of `credentials` (ca, cert, key), for the Raft message streams, which are
@@ -107,6 +113,56 @@ export interface GrpcTransportOptions {
 }
 
 type DecodedForwardBatch = ReturnType<typeof decodeForwardBatch>;
+
+/** What the transport's handlers read from a call of either server (grpc-js, GrpcH2Server). */
+interface CallEvents<T> {
+  on(event: 'data', listener: (m: T) => void): unknown;
+  on(event: 'end' | 'error' | 'cancelled', listener: () => void): unknown;
+}
+
+/**
+ * A GrpcH2Server call's messages as an async iterator (what grpc-js's calls are), with
+ * backpressure: the call is paused while `highWater` messages wait to be taken (a snapshot's
+ * install is slower than the network), so at most that and one stream window are held.
+ */
+export function iterateCall<T>(call: StreamCall<unknown>, highWater = 4): AsyncIterator<T> {
+  const queue: T[] = [];
+  let ended = false;
+  let failed: Error | undefined;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  call.on('data', (m: T) => {
+    queue.push(m);
+    if (queue.length >= highWater) call.pause();
+    poke();
+  });
+  call.on('end', () => { ended = true; poke(); });
+  call.on('cancelled', () => { failed = new Error('the stream was cancelled'); poke(); });
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        if (queue.length > 0) {
+          const value = queue.shift()!;
+          if (queue.length < highWater) call.resume();
+          return { value, done: false };
+        }
+        if (failed) throw failed;
+        if (ended) return { value: undefined, done: true };
+        await new Promise<void>((r) => { wake = r; });
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      queue.length = 0;
+      ended = true;
+      call.resume();
+      return { value: undefined, done: true };
+    },
+  };
+}
 
 interface ForwardStream {
   call: grpc.ClientDuplexStream<readonly ForwardItem[], DecodedForwardBatch>;
@@ -149,40 +205,58 @@ export class GrpcTransport implements Transport {
       Stream: { ...svc.Stream, requestDeserialize: (b: Buffer) => b },
       Forward: { ...svc.Forward, requestDeserialize: decodeForwardBatch, responseSerialize: encodeForwardBatch },
     };
+    if (opts.server instanceof GrpcH2Server) {
+      // The member port framed by hand (api/h2), as a raft-store member serves it.
+      opts.server.addService(definition as unknown as Record<string, MethodDef>, {
+        Stream: (call: StreamCall<unknown>) => this.serveStream(call, () => { call.write({}); call.end(); }),
+        SendSnapshot: (call: StreamCall<unknown>) => {
+          const answer = (receipt: { ok: boolean; error: string }): void => { call.write(receipt); call.end(); };
+          this.receiveSnapshot(iterateCall<SnapshotChunk__Output>(call)).then(() => answer({ ok: true, error: '' }), (e: unknown) => answer({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+        },
+        Forward: (call: StreamCall<readonly ForwardItem[]>) => this.serveForward(call),
+      });
+      return;
+    }
+    // grpc-js (berthd's member port, shared with its other services and its peer check).
     opts.server.addService(definition, {
-      Stream: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        // A peer's stream that breaks (its process died: its kernel closed the connection) is
-        // reported like a failed send to it, after the last message it carried; a follower
-        // whose leader that is campaigns soon (core: leaderLossElection). A stream its sender
-        // closed says goodbye first (an empty batch): grpc-js shows a normal end and a dead
-        // connection alike here ('end', then 'cancelled').
-        let from: NodeId | undefined;
-        let done = false;
-        const brokenOff = (): void => {
-          if (done) return;
-          done = true;
-          if (from !== undefined && !this.closed) this.handlers?.unreachable(from);
-        };
-        call.on('data', (batch: Buffer) => {
-          if (batch.length === 0) {
-            done = true; // goodbye
-            return;
-          }
-          const f = this.receive(batch);
-          if (f !== undefined) from = f;
-        });
-        call.on('end', () => {
-          callback(null, {});
-          brokenOff();
-        });
-        call.on('error', brokenOff);
-        call.on('cancelled', brokenOff);
-      },
+      Stream: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => this.serveStream(call, () => callback(null, {})),
       SendSnapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        this.receiveSnapshot(call).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
+        const it = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
+        this.receiveSnapshot(it).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
       },
       Forward: (call: grpc.ServerDuplexStream<DecodedForwardBatch, readonly ForwardItem[]>) => this.serveForward(call),
     });
+  }
+
+  /**
+   * A peer's Raft message stream. One that breaks (its process died: its kernel closed the
+   * connection) is reported like a failed send to it, after the last message it carried; a
+   * follower whose leader that is campaigns soon (core: leaderLossElection). A stream its
+   * sender closed says goodbye first (an empty batch): grpc-js shows a normal end and a dead
+   * connection alike here ('end', then 'cancelled'). `answer` ends the call with its response.
+   */
+  private serveStream(call: CallEvents<Buffer>, answer: () => void): void {
+    let from: NodeId | undefined;
+    let done = false;
+    const brokenOff = (): void => {
+      if (done) return;
+      done = true;
+      if (from !== undefined && !this.closed) this.handlers?.unreachable(from);
+    };
+    call.on('data', (batch: Buffer) => {
+      if (batch.length === 0) {
+        done = true; // goodbye
+        return;
+      }
+      const f = this.receive(batch);
+      if (f !== undefined) from = f;
+    });
+    call.on('end', () => {
+      answer();
+      brokenOff();
+    });
+    call.on('error', brokenOff);
+    call.on('cancelled', brokenOff);
   }
 
   listen(handlers: TransportHandlers): void {
@@ -391,7 +465,7 @@ export class GrpcTransport implements Transport {
   }
 
   /** The leader's side: answer each forwarded request as it completes, batched per turn. */
-  private serveForward(call: grpc.ServerDuplexStream<DecodedForwardBatch, readonly ForwardItem[]>): void {
+  private serveForward(call: CallEvents<DecodedForwardBatch> & { write(items: readonly ForwardItem[]): unknown; end(): void }): void {
     let out: ForwardItem[] = [];
     let open = true;
     const reply = (item: ForwardItem): void => {
@@ -424,8 +498,7 @@ export class GrpcTransport implements Transport {
     call.on('error', close);
   }
 
-  private async receiveSnapshot(call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>): Promise<void> {
-    const it = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
+  private async receiveSnapshot(it: AsyncIterator<SnapshotChunk__Output>): Promise<void> {
     const head = await it.next();
     if (head.done || !head.value.message) throw new Error('snapshot stream without its message');
     const w = head.value.message;

@@ -15,6 +15,7 @@ const ECHO = def('/test.T/Echo', false);
 const NEVER = def('/test.T/Never', false);
 const CHAT = def('/test.T/Chat', true);
 const FLOOD = def('/test.T/Flood', true);
+const SINK = { ...def('/test.T/Sink', true), responseStream: false };
 const STRICT = { ...def('/test.T/Strict', false), requestDeserialize: (b: Buffer): Buffer => { if (b.toString() === 'bad') throw new Error('not a request'); return b; } };
 
 let server: GrpcH2Server;
@@ -22,6 +23,8 @@ let port = 0;
 let client: grpc.Client;
 const cancelled: string[] = [];
 let neverCalls = 0;
+let sinkBytes = 0;
+let sinkCall: StreamCall<Buffer> | undefined;
 
 beforeAll(async () => {
   server = new GrpcH2Server({
@@ -32,7 +35,16 @@ beforeAll(async () => {
       return { code: grpc.status.UNAVAILABLE, details: `refused: ${(e as Error).message}`, metadata: md };
     },
   });
-  server.addService({ Echo: ECHO, Never: NEVER, Chat: CHAT, Strict: STRICT, Flood: FLOOD }, {
+  server.addService({ Echo: ECHO, Never: NEVER, Chat: CHAT, Strict: STRICT, Flood: FLOOD, Sink: SINK }, {
+    Sink: (call: StreamCall<Buffer>) => {
+      // Counts what arrives; pauses at the first message, for the test to resume.
+      sinkBytes = 0;
+      call.on('data', (m: Buffer) => {
+        sinkBytes += m.length;
+        if (!sinkCall) { sinkCall = call; call.pause(); }
+      });
+      call.on('end', () => { call.write(Buffer.from(String(sinkBytes))); call.end(); });
+    },
     Flood: (call: StreamCall<Buffer>) => {
       // 20 MiB of responses at once, whatever the client reads
       call.on('cancelled', () => cancelled.push('flood'));
@@ -157,6 +169,27 @@ describe('GrpcH2Server: streaming calls', () => {
     const st = await done;
     expect(st.code).toBe(grpc.status.OK);
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `${i + 1}:m${i}`));
+  });
+
+  it('holds back a paused call\'s stream window: the client stops at about one window until the handler resumes', async () => {
+    const chunk = Buffer.alloc(64 << 10, 7);
+    const total = 64 * chunk.length; // 4 MiB, four stream windows
+    const reply = new Promise<Result>((resolve) => {
+      const call = client.makeClientStreamRequest(SINK.path, ident, ident, new grpc.Metadata(), {}, (err, res) => resolve(res ? { err, res } : { err }));
+      for (let i = 0; i < 64; i++) call.write(chunk);
+      call.end();
+    });
+    const until = Date.now() + 3000;
+    while (!sinkCall && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(sinkCall).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    const whilePaused = sinkBytes;
+    expect(whilePaused).toBeLessThanOrEqual((1 << 20) + chunk.length); // one window (and the message in progress)
+    expect(whilePaused).toBeLessThan(total);
+    sinkCall!.resume();
+    const r = await reply;
+    expect(r.err).toBeNull();
+    expect(Number(r.res!.toString())).toBe(total);
   });
 
   it('ends a call with the handler\'s status', async () => {

@@ -46,6 +46,14 @@ export interface StreamCall<Res> extends EventEmitter {
   write(message: Res): void;
   /** Ends the call with OK, or with the given status. */
   end(status?: CallStatus): void;
+  /**
+   * Backpressure for a handler that cannot keep up with a client's stream (a snapshot being
+   * installed): while paused, the data the client sends stops being acknowledged with stream
+   * WINDOW_UPDATEs, so at most one stream window (1 MiB) more arrives; 'data' events still
+   * come for what does. resume() acknowledges what was held back.
+   */
+  pause(): void;
+  resume(): void;
 }
 export type StreamHandler = (call: StreamCall<any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -223,6 +231,8 @@ class Stream {
   sendWindow: number;
   recvWindow = STREAM_WINDOW;
   recvUnacked = 0;
+  /** The handler paused the call: received data is not acknowledged (StreamCall.pause). */
+  paused = false;
   remoteClosed = false;
   localClosed = false;
   headersSent = false;
@@ -257,6 +267,14 @@ class ServerStreamCall extends EventEmitter implements StreamCall<unknown> {
   end(status?: CallStatus): void {
     if (this.cancelled || this.s.localClosed) return;
     this.conn.finish(this.s, status);
+  }
+  pause(): void {
+    this.s.paused = true;
+  }
+  resume(): void {
+    if (!this.s.paused) return;
+    this.s.paused = false;
+    this.conn.ackStreamData(this.s);
   }
 }
 
@@ -722,12 +740,16 @@ class Connection {
     if (flags & F_END_STREAM) this.onRemoteEnd(s);
     else if (!s.localClosed) {
       s.recvUnacked += p.length;
-      if (s.recvUnacked >= STREAM_WINDOW / 2) {
-        this.queue(frame(T_WINDOW, 0, s.id, u32(s.recvUnacked)));
-        s.recvWindow += s.recvUnacked;
-        s.recvUnacked = 0;
-      }
+      if (!s.paused) this.ackStreamData(s);
     }
+  }
+
+  /** A stream WINDOW_UPDATE for the data received on `s` once half a window of it is unacknowledged. */
+  ackStreamData(s: Stream): void {
+    if (s.localClosed || s.remoteClosed || s.recvUnacked < STREAM_WINDOW / 2) return;
+    this.queue(frame(T_WINDOW, 0, s.id, u32(s.recvUnacked)));
+    s.recvWindow += s.recvUnacked;
+    s.recvUnacked = 0;
   }
 
   private onHeaderBlock(id: number, flags: number, block: Buffer): void {
