@@ -179,7 +179,7 @@ export class MvccStore {
       if (e.index !== last.index + 1) throw new Error(`apply gap: entry ${e.index} after applied ${last.index}`);
       last = { index: e.index, term: e.term };
       if (!e.command) continue;
-      results.push({ index: e.index, result: await tx.applyDeduplicated(e) });
+      results.push({ index: e.index, result: tx.applyPutNow(e) ?? await tx.applyDeduplicated(e) });
     }
     tx.pushHistory();
     tx.batch.push({ type: 'put', key: META_APPLIED, value: encode([last.index, last.term]) });
@@ -712,13 +712,58 @@ class ApplyTx {
     return raw ? (decode(raw) as unknown as { seq: number; result: CommandResult }) : undefined;
   }
 
-  /** Applies one command; a refusal changes nothing and does not advance the revision. */
-  async applyCommand(cmd: Command): Promise<CommandResult> {
-    const mark = { batch: this.batch.length, events: this.events.length, lastSub: this.lastSub };
+  /**
+   * A plain put (no client id to de-duplicate) whose key's current value this batch already
+   * holds (prefetched, cached or written earlier in the batch): applied at once, without the
+   * promises of the general path (an async call per step, four per put, were ~20% of a
+   * member's allocations). `undefined`: it needs the general path (applyDeduplicated).
+   */
+  applyPutNow(e: AppliedEntry): CommandResult | undefined {
+    const cmd = e.command;
+    if (!cmd || !('put' in cmd) || (e.clientId !== undefined && e.seq !== undefined)) return undefined;
+    const req = cmd.put;
+    if (!req.key || req.key.length === 0) return undefined;
+    const prev = this.peek(req.key);
+    if (prev === undefined) return undefined;
+    const mark = this.begin();
+    try {
+      return this.finish({ ok: true, revision: mark.next, put: this.putKnown(req, mark.next, prev) }, mark.next);
+    } catch (err) {
+      return this.refused(err, mark);
+    }
+  }
+
+  /** Starts a command: where the batch stands, to roll back to if it is refused. */
+  private begin(): { batch: number; events: number; lastSub: number; next: number } {
+    const mark = { batch: this.batch.length, events: this.events.length, lastSub: this.lastSub, next: this.rev + 1 };
     this.undo.length = 0;
     this.sub = 0;
     this.changed = false;
-    const next = this.rev + 1;
+    return mark;
+  }
+
+  /** Ends a command that went through: the revision moves if it changed anything. */
+  private finish(result: CommandResult, next: number): CommandResult {
+    if (this.changed) this.rev = next;
+    else result.revision = this.rev;
+    return result;
+  }
+
+  /** Ends a command that threw: a Refusal rolls the batch back and becomes the result; anything else is rethrown. */
+  private refused(e: unknown, mark: { batch: number; events: number; lastSub: number }): CommandResult {
+    if (!(e instanceof Refusal)) throw e;
+    this.batch.length = mark.batch;
+    this.events.length = mark.events;
+    this.lastSub = mark.lastSub;
+    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
+    this.undo.length = 0;
+    return { ok: false, revision: this.rev, code: e.code, message: e.message };
+  }
+
+  /** Applies one command; a refusal changes nothing and does not advance the revision. */
+  async applyCommand(cmd: Command): Promise<CommandResult> {
+    const mark = this.begin();
+    const next = mark.next;
     try {
       let result: CommandResult;
       if ('put' in cmd) result = { ok: true, revision: next, put: await this.put(cmd.put, next) };
@@ -730,17 +775,9 @@ class ApplyTx {
       else if ('member' in cmd) result = { ok: true, revision: this.rev, member: this.setMember(cmd.member) };
       else if ('memberRemove' in cmd) result = { ok: true, revision: this.rev, ...this.removeMember(cmd.memberRemove.id) };
       else throw new Refusal('INVALID_ARGUMENT', `unknown command ${Object.keys(cmd).join(',')}`);
-      if (this.changed) this.rev = next;
-      else result.revision = this.rev;
-      return result;
+      return this.finish(result, next);
     } catch (e) {
-      if (!(e instanceof Refusal)) throw e;
-      this.batch.length = mark.batch;
-      this.events.length = mark.events;
-      this.lastSub = mark.lastSub;
-      for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
-      this.undo.length = 0;
-      return { ok: false, revision: this.rev, code: e.code, message: e.message };
+      return this.refused(e, mark);
     }
   }
 
@@ -775,7 +812,8 @@ class ApplyTx {
     else map.set(k, v);
   }
 
-  async get(key: Buffer): Promise<KeyValue | null> {
+  /** The key's current value if known without reading the database (null: absent), else undefined. */
+  peek(key: Buffer): KeyValue | null | undefined {
     const id = key.toString('latin1');
     const o = this.overlay.get(id);
     if (o !== undefined) return o;
@@ -783,8 +821,13 @@ class ApplyTx {
     if (u !== undefined) return u;
     const b = this.base.get(id);
     if (b !== undefined) return b;
-    const c = this.cache.get(id);
-    if (c !== undefined) return c;
+    return this.cache.get(id);
+  }
+
+  async get(key: Buffer): Promise<KeyValue | null> {
+    const known = this.peek(key);
+    if (known !== undefined) return known;
+    const id = key.toString('latin1');
     const raw = await this.db.get(keyKey(key));
     const kv = raw ? decodeKv(key, raw) : null;
     this.base.set(id, kv);
@@ -859,7 +902,11 @@ class ApplyTx {
 
   async put(req: PutRequest, rev: number): Promise<PutResponse> {
     if (!req.key || req.key.length === 0) throw new Refusal('INVALID_ARGUMENT', 'key is empty');
-    const prev = await this.get(req.key);
+    return this.putKnown(req, rev, await this.get(req.key));
+  }
+
+  /** put() once the key's current value (`prev`) is known. */
+  private putKnown(req: PutRequest, rev: number, prev: KeyValue | null): PutResponse {
     if ((req.ignoreValue || req.ignoreLease) && !prev) throw new Refusal('KEY_NOT_FOUND', `key "${req.key.toString()}" not found (put with ignore_value or ignore_lease needs an existing key)`);
     const lease = req.ignoreLease ? prev!.lease : (req.lease ?? 0);
     if (lease !== 0 && !this.leases.has(lease)) throw new Refusal('LEASE_NOT_FOUND', `lease ${lease.toString(16)} not found`);

@@ -110,7 +110,19 @@ interface PendingProposal {
   term: number;
   resolve: (r: CommandResult) => void;
   reject: (e: Error) => void;
+  /** performance.now() after which it fails with a TimeoutError (sweepTimeouts). */
+  deadline: number;
+  timeoutMs: number;
+  /** A configuration change (its own timeout message; not counted in proposalsFailed). */
+  conf?: boolean;
 }
+
+/**
+ * How often proposals past their deadline are failed: one interval for all of them while any
+ * waits, instead of a timer and a promise race per write (session 16: they cost the event
+ * loop more than the rest of a write's bookkeeping). A timeout fires up to this much late.
+ */
+const TIMEOUT_SWEEP_MS = 50;
 
 /** Entries the apply chain may fall behind the Ready loop before the loop waits for it. */
 const MAX_APPLY_BACKLOG = 4096;
@@ -123,6 +135,10 @@ interface ForwardedProposal {
   data: Uint8Array;
   resolve: (r: CommandResult) => void;
   reject: (e: Error) => void;
+  deadline: number;
+  timeoutMs: number;
+  /** The leader it was sent to (for the timeout's message). */
+  leader: NodeId;
 }
 
 export class RaftNode {
@@ -139,6 +155,8 @@ export class RaftNode {
    */
   private readonly forwarded = new Map<number, ForwardedProposal>();
   private nextForwardId = randomInt(1, 2 ** 47);
+  /** The interval failing proposals past their deadline; set while any waits. */
+  private sweepTimer: NodeJS.Timeout | undefined;
   /** Read-index batches asked of the core and not answered yet, by ctx. */
   private readonly reads = new Map<string, ReadBatch>();
   /** Reads that arrived after the newest batch was asked: they go in the next one. */
@@ -652,15 +670,46 @@ export class RaftNode {
     // The keys it will read are loaded while the entry is persisted and replicated.
     this.state.warm(cmd);
     const term = this.raw.term();
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    const deadline = performance.now() + timeoutMs;
     const p = new Promise<CommandResult>((resolve, reject) => {
-      this.pending.set(index, { term, resolve, reject });
+      this.pending.set(index, { term, resolve, reject, deadline, timeoutMs });
     });
+    this.sweepLater();
     this.kick();
-    return withTimeout(p, opts.timeoutMs ?? this.requestTimeoutMs, () => {
+    return p;
+  }
+
+  /** Fails, with a TimeoutError, every proposal past its deadline (see TIMEOUT_SWEEP_MS). */
+  private sweepTimeouts(): void {
+    const now = performance.now();
+    for (const [index, p] of this.pending) {
+      if (p.deadline > now) continue;
       this.pending.delete(index);
+      if (p.conf) {
+        p.reject(new TimeoutError(`the config change at index ${index} was not committed within ${Math.round(p.timeoutMs)} ms; the outcome is unknown`));
+        continue;
+      }
       this.m.proposalsFailed++;
-      return new TimeoutError(`no commit of the proposal at index ${index} within ${opts.timeoutMs ?? this.requestTimeoutMs} ms; the outcome is unknown (it may still be applied)${this.quorumHint()}`);
-    });
+      p.reject(new TimeoutError(`no commit of the proposal at index ${index} within ${Math.round(p.timeoutMs)} ms; the outcome is unknown (it may still be applied)${this.quorumHint()}`));
+    }
+    for (const [id, f] of this.forwarded) {
+      if (f.deadline > now) continue;
+      this.forwarded.delete(id);
+      this.m.proposalsFailed++;
+      f.reject(new TimeoutError(`no commit of the proposal sent to the leader (member ${f.leader}) within ${Math.round(f.timeoutMs)} ms; the outcome is unknown (it may still be applied)${this.quorumHint()}`));
+    }
+    if (this.pending.size === 0 && this.forwarded.size === 0) this.stopSweep();
+  }
+
+  private sweepLater(): void {
+    if (this.sweepTimer || this.stopped) return;
+    this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
   }
 
   /** A linearizable read (ReadIndex; followers ask the leader for the index). */
@@ -763,10 +812,16 @@ export class RaftNode {
    * Proposes a write from any member: here when this member leads, else forwarded to the
    * leader over the member transport. Errors are the same classes either way.
    */
-  async submit(cmd: Command, opts: { clientId?: string; seq?: number; timeoutMs?: number } = {}): Promise<CommandResult> {
+  submit(cmd: Command, opts: { clientId?: string; seq?: number; timeoutMs?: number } = {}): Promise<CommandResult> {
     if (this.role === 'leader') return this.propose(cmd, opts);
-    if (this.stopped) throw new StoppedError('member is stopped');
+    if (this.stopped) return Promise.reject(new StoppedError('member is stopped'));
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    // A follower that knows its leader sends the write on at once (no wait, no extra promise).
+    if (this.leader) return this.proposeThroughLeader(cmd, opts, timeoutMs);
+    return this.submitOnceLeader(cmd, opts, timeoutMs);
+  }
+
+  private async submitOnceLeader(cmd: Command, opts: { clientId?: string; seq?: number; timeoutMs?: number }, timeoutMs: number): Promise<CommandResult> {
     const started = performance.now();
     await this.waitForLeader(timeoutMs);
     if (this.stopped) throw new StoppedError('member is stopped');
@@ -796,13 +851,11 @@ export class RaftNode {
       return Promise.reject(this.mapCoreError(e));
     }
     const leader = this.leader;
-    const p = new Promise<CommandResult>((resolve, reject) => this.forwarded.set(id, { data, resolve, reject }));
+    const deadline = performance.now() + timeoutMs;
+    const p = new Promise<CommandResult>((resolve, reject) => this.forwarded.set(id, { data, resolve, reject, deadline, timeoutMs, leader }));
+    this.sweepLater();
     this.kick();
-    return withTimeout(p, timeoutMs, () => {
-      this.forwarded.delete(id);
-      this.m.proposalsFailed++;
-      return new TimeoutError(`no commit of the proposal sent to the leader (member ${leader}) within ${Math.round(timeoutMs)} ms; the outcome is unknown (it may still be applied)${this.quorumHint()}`);
-    });
+    return p;
   }
 
   async submitLeaseGrant(ttl: number, id = 0): Promise<{ id: number; ttl: number }> {
@@ -996,12 +1049,11 @@ export class RaftNode {
       return Promise.reject(this.mapCoreError(e));
     }
     const term = this.raw.term();
-    const p = new Promise<CommandResult>((resolve, reject) => this.pending.set(index, { term, resolve, reject }));
+    const deadline = performance.now() + timeoutMs;
+    const p = new Promise<CommandResult>((resolve, reject) => this.pending.set(index, { term, resolve, reject, deadline, timeoutMs, conf: true }));
+    this.sweepLater();
     this.kick();
-    return withTimeout(p, timeoutMs, () => {
-      this.pending.delete(index);
-      return new TimeoutError(`the config change at index ${index} was not committed within ${Math.round(timeoutMs)} ms; the outcome is unknown`);
-    });
+    return p;
   }
 
   private async expectOk(p: Promise<CommandResult>): Promise<void> {
@@ -1133,6 +1185,7 @@ export class RaftNode {
     this.pending.clear();
     for (const f of this.forwarded.values()) f.reject(err);
     this.forwarded.clear();
+    this.stopSweep();
     clearTimeout(this.readRetryTimer);
     for (const b of this.reads.values()) for (const w of b.waiters) if (!w.done) { w.done = true; w.reject(err); }
     this.reads.clear();
