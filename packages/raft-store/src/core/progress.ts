@@ -140,6 +140,20 @@ export class Progress {
 
 export type VoteResult = 'won' | 'lost' | 'pending';
 
+/** The highest value that a majority of `values` reach (sorts `values` in place, descending). */
+function quorumIndex(values: number[]): number {
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! < v) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  return values[Math.floor(values.length / 2)]!;
+}
+
 /** Majority quorum over a voter set. */
 export function voteResult(voters: ReadonlySet<NodeId>, votes: ReadonlyMap<NodeId, boolean>): VoteResult {
   if (voters.size === 0) return 'won'; // an empty config never blocks (matches etcd)
@@ -162,6 +176,9 @@ export class ProgressTracker {
   learners = new Set<NodeId>();
   readonly progress = new Map<NodeId, Progress>();
   readonly votes = new Map<NodeId, boolean>();
+
+  /** Reused by committed() and committedCounting(), which run for every ack and append. */
+  private readonly scratch: number[] = [];
 
   constructor(private readonly maxInflight: number) {}
 
@@ -191,10 +208,10 @@ export class ProgressTracker {
   /** The highest index replicated on a majority of voters (by `match`). */
   committed(): number {
     if (this.voters.size === 0) return Number.MAX_SAFE_INTEGER;
-    const matches: number[] = [];
-    for (const id of this.voters) matches.push(this.progress.get(id)?.match ?? 0);
-    matches.sort((a, b) => b - a);
-    return matches[Math.floor(matches.length / 2)]!;
+    const m = this.scratch;
+    m.length = 0;
+    for (const id of this.voters) m.push(this.progress.get(id)?.match ?? 0);
+    return quorumIndex(m);
   }
 
   /**
@@ -206,14 +223,14 @@ export class ProgressTracker {
    */
   committedCounting(self: NodeId, selfDurable: number, to: NodeId): number {
     if (this.voters.size === 0) return 0;
-    const matches: number[] = [];
+    const m = this.scratch;
+    m.length = 0;
     for (const id of this.voters) {
-      if (id === to) matches.push(Number.MAX_SAFE_INTEGER);
-      else if (id === self) matches.push(selfDurable);
-      else matches.push(this.progress.get(id)?.match ?? 0);
+      if (id === to) m.push(Number.MAX_SAFE_INTEGER);
+      else if (id === self) m.push(selfDurable);
+      else m.push(this.progress.get(id)?.match ?? 0);
     }
-    matches.sort((a, b) => b - a);
-    return matches[Math.floor(matches.length / 2)]!;
+    return quorumIndex(m);
   }
 
   resetVotes(): void {
