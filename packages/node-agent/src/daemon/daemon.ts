@@ -73,7 +73,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o711 });
-    this.claimDataDir();
+    await this.claimDataDir();
     this.capabilities = await probeHost();
     this.agent = await Agent.open({ dataDir: this.opts.dataDir, capabilities: this.capabilities, ...(this.opts.storageDriver ? { storageDriver: this.opts.storageDriver } : {}) });
     const server = new RecordingServer();
@@ -153,18 +153,59 @@ export class Daemon {
     };
   }
 
-  /** Writes our pid, refusing when another live berthd already owns the folder. */
-  private claimDataDir(): void {
+  /**
+   * Writes our pid, refusing when another live berthd already owns the folder. One that is
+   * dying (killed with -9 a moment ago: the kernel is still tearing it down, and its files,
+   * LevelDB's lock among them, are not released yet) is waited for, up to DYING_WAIT_MS.
+   */
+  private async claimDataDir(): Promise<void> {
+    let other = 0;
     try {
-      const other = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
-      if (other > 0 && other !== process.pid && isBerthdOf(other, this.opts.dataDir)) {
-        throw new Error(`berthd (pid ${other}) already runs on data folder ${this.opts.dataDir}`);
-      }
+      other = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    if (other > 0 && other !== process.pid) {
+      const until = Date.now() + DYING_WAIT_MS;
+      while (isBerthdOf(other, this.opts.dataDir)) {
+        if (!isDying(other) || Date.now() > until) throw new Error(`berthd (pid ${other}) already runs on data folder ${this.opts.dataDir}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     fs.writeFileSync(this.pidFile, `${process.pid}\n`);
   }
+}
+
+/** How long a new berthd waits for a dying one on its folder to be gone (claimDataDir). */
+const DYING_WAIT_MS = 30_000;
+
+/** PF_EXITING in /proc/<pid>/stat's flags (include/linux/sched.h). */
+const PF_EXITING = 0x4;
+/** SIGKILL's bit in /proc/<pid>/status's pending-signal masks. */
+const SIGKILL_BIT = 1n << 8n;
+
+/**
+ * Whether a process is on its way out: it is exiting (PF_EXITING), or a SIGKILL waits for it
+ * (in its own or its thread group's pending signals). From /proc/<pid>/stat and /status;
+ * `dyingFrom` is the parse, apart for tests.
+ */
+export function isDying(pid: number): boolean {
+  try {
+    return dyingFrom(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'), fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true; // gone meanwhile
+  }
+}
+
+export function dyingFrom(stat: string, status: string): boolean {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  const flags = Number(fields[6]);
+  if (Number.isFinite(flags) && (flags & PF_EXITING) !== 0) return true;
+  for (const line of status.split('\n')) {
+    const m = /^(SigPnd|ShdPnd):\s*([0-9a-fA-F]+)/.exec(line);
+    if (m && (BigInt(`0x${m[2]}`) & SIGKILL_BIT) !== 0n) return true;
+  }
+  return false;
 }
 
 /**
