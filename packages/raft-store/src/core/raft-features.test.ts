@@ -6,7 +6,7 @@
  */
 import { Harness, text } from '../sim/harness';
 import { ConfChangeRefusedError, NotLeaderError, ProposalDroppedError } from './errors';
-import type { Message } from './messages';
+import type { Message, Ready } from './messages';
 
 function leaderOf(h: Harness): number {
   const ls = [...h.nodes.values()].filter((n) => n.raw.raft.role === 'leader');
@@ -686,17 +686,22 @@ describe('the commit told counts the recipient (design.md departure 16)', () => 
   const ack = (h: Harness, from: number, index: number): void =>
     h.node(1).raw.step({ type: 'MsgAppResp', from, to: 1, term: h.raft(1).term, logTerm: 0, index, commit: 0, reject: false, rejectHint: 0, entries: [] });
   const apps = (ms: readonly Message[]): Message[] => ms.filter((m) => m.type === 'MsgApp');
+  /** Leader 1 proposes `text` and persists its Ready (sent nowhere): the Ready and the entry's index. */
+  const proposeAndPersist = (h: Harness, text: string): { rd: Ready; index: number } => {
+    const raw = h.node(1).raw;
+    raw.propose(Buffer.from(text));
+    const rd = raw.ready();
+    h.node(1).store.append(rd.entries);
+    raw.advance(rd);
+    return { rd, index: rd.entries[0]!.index };
+  };
 
   test('3 voters: once the leader holds an entry durably, followers are told it is committed before any ack; a follower commits only what the message verified, and applies it after persisting it', () => {
     const h = new Harness([1, 2, 3]);
     h.campaign(1);
     const raw = h.node(1).raw;
-    raw.propose(Buffer.from('a'));
-    const rdA = raw.ready();
-    const aIndex = rdA.entries[0]!.index;
-    for (const m of apps(rdA.messages)) expect(m.commit).toBeLessThan(aIndex);
-    h.node(1).store.append(rdA.entries);
-    raw.advance(rdA);
+    const { rd: rdA, index: aIndex } = proposeAndPersist(h, 'a');
+    for (const m of apps(rdA.messages)) expect(m.commit).toBeLessThan(aIndex); // built before the persist
     // The leader's copy is durable: each follower's own copy would make a majority.
     expect(raw.hasReady()).toBe(true);
     const rd = raw.ready();
@@ -724,12 +729,7 @@ describe('the commit told counts the recipient (design.md departure 16)', () => 
   test('5 voters: the leader and the recipient are not a majority; a third durable copy (an ack) is needed, and its sender is not told', () => {
     const h = new Harness([1, 2, 3, 4, 5]);
     h.campaign(1);
-    const raw = h.node(1).raw;
-    raw.propose(Buffer.from('a'));
-    const rdA = raw.ready();
-    const aIndex = rdA.entries[0]!.index;
-    h.node(1).store.append(rdA.entries);
-    raw.advance(rdA);
+    const { index: aIndex } = proposeAndPersist(h, 'a');
     for (const m of apps(h.flush(1))) expect(m.commit).toBeLessThan(aIndex);
     ack(h, 2, aIndex);
     expect(h.raft(1).log.committed).toBeLessThan(aIndex); // 1 and 2: not a majority of 5
@@ -743,12 +743,7 @@ describe('the commit told counts the recipient (design.md departure 16)', () => 
     h.add(4);
     h.node(1).raw.proposeConfChange({ type: 'add-learner', nodeId: 4 });
     h.deliverAll();
-    const raw = h.node(1).raw;
-    raw.propose(Buffer.from('a'));
-    const rdA = raw.ready();
-    const aIndex = rdA.entries[0]!.index;
-    h.node(1).store.append(rdA.entries);
-    raw.advance(rdA);
+    const { index: aIndex } = proposeAndPersist(h, 'a');
     const told = apps(h.flush(1));
     expect(told.filter((m) => m.to === 4)).toEqual([]);
     expect(told.filter((m) => m.to !== 4).map((m) => m.commit)).toEqual([aIndex, aIndex]);
