@@ -78,15 +78,29 @@ describe('criu-nft-unlock (preloaded into every CRIU)', () => {
     const r = spawnSync('ip', ['netns', 'exec', ns, prog, table], { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`lock-unlock: exit ${r.status}: ${r.stderr}`);
     const lines = r.stdout.trim().split('\n');
-    const left = new Map<number, string[]>();
-    for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-      try {
-        if (fs.readlinkSync(`/proc/${p}/exe`) !== prog) continue;
-        const fds = fs.readdirSync(`/proc/${p}/fd`).map((fd) => fs.readlinkSync(`/proc/${p}/fd/${fd}`));
-        left.set(Number(p), fds);
-      } catch {
-        // gone meanwhile
+    const scan = (): Map<number, string[]> => {
+      const left = new Map<number, string[]>();
+      for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+        try {
+          if (fs.readlinkSync(`/proc/${p}/exe`) !== prog) continue;
+          const fds = fs.readdirSync(`/proc/${p}/fd`).map((fd) => fs.readlinkSync(`/proc/${p}/fd/${fd}`));
+          left.set(Number(p), fds);
+        } catch {
+          // gone meanwhile
+        }
       }
+      return left;
+    };
+    // The grandchild closes what it inherited in a loop of its own: the program's exit (and the
+    // end of its output pipes) can come while that loop is still at a later descriptor, more so
+    // on a loaded host. Look again, every 2 ms for up to 1 s, until only sockets are left.
+    let left = scan();
+    const until = Date.now() + 1000;
+    while (![...left.values()].every((fds) => fds.every((f) => f.startsWith('socket:'))) && Date.now() < until) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+      const again = scan();
+      if (again.size === 0) break; // ended meanwhile: keep what was seen
+      left = again;
     }
     return { lines, left };
   };
