@@ -678,7 +678,7 @@ export class Raft {
   /**
    * Leader: the commit index a MsgApp to `to` carries (departure 16). What the leader knows
    * committed, but at most what it holds durably itself (it counts itself in commits before
-   * its fsync, and a follower told a commit may apply and answer it: see RawNode.capCommits);
+   * its fsync, and a follower told a commit may apply and answer it: see RawNode.freshCommits);
    * or more: the highest entry of this term that a majority holds durably counting `to` as
    * holding it. `to` caps what it is told at the last entry this message verified (lastNew) and
    * applies only what it has persisted, so by then that entry is durable on a majority
@@ -846,8 +846,8 @@ export class Raft {
   }
 
   /**
-   * RawNode.advance: the caller persisted entries up to `index`. A leader may now tell its
-   * followers more committed (commitFor counts its durable copy), at the next flushProposals().
+   * RawNode.advance: the caller persisted more entries. A leader may now tell its followers
+   * more committed (commitFor counts its durable copy), at the next flushProposals().
    */
   noteStable(): void {
     if (this.role === 'leader') this.commitsUnsent = true;

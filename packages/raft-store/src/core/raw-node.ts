@@ -99,8 +99,8 @@ export class RawNode {
   /**
    * Leader, while the node persists the outstanding Ready: the appends the core wants to send
    * now (for proposals made since that Ready, and with commit indexes learnt from acks
-   * meanwhile), taken out of the next Ready. Their commits are capped like every leader
-   * append's (see capCommits). Empty when not leading.
+   * meanwhile), taken out of the next Ready. Their commits are set like every leader
+   * append's (see freshCommits). Empty when not leading.
    */
   takeEarlyAppends(): Message[] {
     const r = this.raft;
@@ -114,7 +114,7 @@ export class RawNode {
       else out.push(m);
     }
     r.msgs = keep;
-    return this.capCommits(out);
+    return this.freshCommits(out);
   }
 
   /**
@@ -130,7 +130,7 @@ export class RawNode {
    * at stableLastIndex: before the unstable part, which includes the entries of an outstanding
    * Ready), never less than what it said when it was built: stable and commit only grow.
    */
-  private capCommits(msgs: Message[]): Message[] {
+  private freshCommits(msgs: Message[]): Message[] {
     const r = this.raft;
     if (r.role !== 'leader') return msgs;
     let out: Message[] | undefined;
@@ -201,7 +201,7 @@ export class RawNode {
       ...(hardChanged ? { hardState: hard } : {}),
       entries,
       ...(snapshot ? { snapshot } : {}),
-      messages: this.capCommits(r.msgs),
+      messages: this.freshCommits(r.msgs),
       committedEntries: r.log.nextCommittedEnts(),
       readStates: r.readStates,
       mustSync: entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
