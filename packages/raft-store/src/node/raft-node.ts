@@ -673,11 +673,25 @@ export class RaftNode {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     const deadline = performance.now() + timeoutMs;
     const p = new Promise<CommandResult>((resolve, reject) => {
-      this.pending.set(index, { term, resolve, reject, deadline, timeoutMs });
+      this.addPending(index, { term, resolve, reject, deadline, timeoutMs });
     });
     this.sweepLater();
     this.kick();
     return p;
+  }
+
+  /**
+   * Waits for the entry at `index`. An earlier proposal still waiting at that index (made in
+   * an older term, its entry truncated away, this member leader again) is lost: it fails now
+   * (before session 16 its own timer failed it; the shared sweep would never see it again).
+   */
+  private addPending(index: number, p: PendingProposal): void {
+    const old = this.pending.get(index);
+    if (old) {
+      this.m.proposalsFailed++;
+      old.reject(new ProposalLostError(`the proposal at index ${index} (term ${old.term}) was replaced by one of term ${p.term} after a leader change; it was not applied`));
+    }
+    this.pending.set(index, p);
   }
 
   /** Fails, with a TimeoutError, every proposal past its deadline (see TIMEOUT_SWEEP_MS). */
@@ -1050,7 +1064,7 @@ export class RaftNode {
     }
     const term = this.raw.term();
     const deadline = performance.now() + timeoutMs;
-    const p = new Promise<CommandResult>((resolve, reject) => this.pending.set(index, { term, resolve, reject, deadline, timeoutMs, conf: true }));
+    const p = new Promise<CommandResult>((resolve, reject) => this.addPending(index, { term, resolve, reject, deadline, timeoutMs, conf: true }));
     this.sweepLater();
     this.kick();
     return p;
