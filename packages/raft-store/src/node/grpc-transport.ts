@@ -210,8 +210,7 @@ export class GrpcTransport implements Transport {
       opts.server.addService(definition as unknown as Record<string, MethodDef>, {
         Stream: (call: StreamCall<unknown>) => this.serveStream(call, () => { call.write({}); call.end(); }),
         SendSnapshot: (call: StreamCall<unknown>) => {
-          const answer = (receipt: { ok: boolean; error: string }): void => { call.write(receipt); call.end(); };
-          this.receiveSnapshot(iterateCall<SnapshotChunk__Output>(call)).then(() => answer({ ok: true, error: '' }), (e: unknown) => answer({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+          void this.receiptOf(iterateCall<SnapshotChunk__Output>(call)).then((receipt) => { call.write(receipt); call.end(); });
         },
         Forward: (call: StreamCall<readonly ForwardItem[]>) => this.serveForward(call),
       });
@@ -221,11 +220,15 @@ export class GrpcTransport implements Transport {
     opts.server.addService(definition, {
       Stream: (call: grpc.ServerReadableStream<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => this.serveStream(call, () => callback(null, {})),
       SendSnapshot: (call: grpc.ServerReadableStream<SnapshotChunk__Output, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const it = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
-        this.receiveSnapshot(it).then(() => callback(null, { ok: true, error: '' }), (e: unknown) => callback(null, { ok: false, error: e instanceof Error ? e.message : String(e) }));
+        void this.receiptOf((call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]()).then((receipt) => callback(null, receipt));
       },
       Forward: (call: grpc.ServerDuplexStream<DecodedForwardBatch, readonly ForwardItem[]>) => this.serveForward(call),
     });
+  }
+
+  /** Receives a snapshot; its receipt: ok, or the reason it was refused (either server answers it). */
+  private receiptOf(chunks: AsyncIterator<SnapshotChunk__Output>): Promise<{ ok: boolean; error: string }> {
+    return this.receiveSnapshot(chunks).then(() => ({ ok: true, error: '' }), (e: unknown) => ({ ok: false, error: e instanceof Error ? e.message : String(e) }));
   }
 
   /**
