@@ -64,6 +64,7 @@ export { GrpcTransport } from './node/grpc-transport';
 // etcd's v3 API, served and spoken.
 export { EtcdApi, numericClusterId } from './api/etcd-server';
 export { EtcdClient, EtcdError } from './client/etcd-client';
+export { quietIpServerNameWarning } from './client/ip-servername';
 
 // Checking histories for linearizability.
 export { checkLinearizable, assertLinearizable, createRecorder, kvModel } from './check';

@@ -8,15 +8,10 @@ import { initCluster } from '../cluster/cluster-member';
 import { joinCluster } from '../cluster/join';
 import { retireClusterState } from '../cluster/files';
 import { recoverMember } from '../cluster/recover';
+import { quietIpServerNameWarning } from '@berth/raft-store';
 
-// grpc-js hands Node the member's IP as the TLS server name when dialling by address (the
-// certificate's IP SAN is still checked); Node warns about that once per process (DEP0123).
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
-  const code = typeof rest[0] === 'object' && rest[0] ? (rest[0] as { code?: string }).code : rest[1];
-  if (code === 'DEP0123') return;
-  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
-}) as typeof process.emitWarning;
+// grpc-js hands Node the member's IP as the TLS server name when dialling by address (DEP0123).
+quietIpServerNameWarning();
 
 /** berthd: the daemon every berth host runs, and its host-level commands. */
 async function main(): Promise<void> {

@@ -15,8 +15,10 @@
  *   raft-store --endpoints 10.0.0.1:2379 put k v | get k [--prefix] | del k | cas k old new
  *   raft-store --endpoints ... watch k [--prefix] | status | member list|add|remove|promote | move-leader ID
  *   raft-store recover --data-dir /var/lib/rs1 [--voters 1,2] [--dry-run]   (offline; see design.md)
+ *   TLS (etcd's names; tls-flags.ts): start ... --cert-file F --key-file F [--client-cert-auth
+ *     --trusted-ca-file F] [--peer-cert-file F --peer-key-file F --peer-trusted-ca-file F];
+ *     client commands --cacert F [--cert F --key F]
  */
-import * as grpc from '@grpc/grpc-js';
 import yargs from 'yargs';
 import { loadBerthV1 } from '@berth/proto';
 import { hideBin } from 'yargs/helpers';
@@ -24,6 +26,9 @@ import { EtcdClient } from '../client/etcd-client';
 import type { MemberRecord } from '../kv/types';
 import { Member } from '../member';
 import { describeRecovery, recoverAsSoleMember } from '../storage/recover';
+import { clientCredentials, memberTls } from './tls-flags';
+import { quietIpServerNameWarning } from '../client/ip-servername';
+import type { ClientTlsFlags } from './tls-flags';
 
 function parsePeer(s: string): MemberRecord {
   const m = /^(\d+)=([^=]+:\d+)=([^=]+:\d+)$/.exec(s);
@@ -31,11 +36,13 @@ function parsePeer(s: string): MemberRecord {
   return { id: Number(m[1]), address: m[2]!, clientAddress: m[3]! };
 }
 
-function client(argv: { endpoints: string; timeout: number }): EtcdClient {
-  return new EtcdClient({ endpoints: argv.endpoints.split(',').filter(Boolean), timeoutMs: argv.timeout });
+type ClientArgv = { endpoints: string; timeout: number } & ClientTlsFlags;
+
+function client(argv: ClientArgv): EtcdClient {
+  return new EtcdClient({ endpoints: argv.endpoints.split(',').filter(Boolean), timeoutMs: argv.timeout, credentials: clientCredentials(argv) });
 }
 
-async function withClient<T>(argv: { endpoints: string; timeout: number }, fn: (c: EtcdClient) => Promise<T>): Promise<T> {
+async function withClient<T>(argv: ClientArgv, fn: (c: EtcdClient) => Promise<T>): Promise<T> {
   const c = client(argv);
   try {
     return await fn(c);
@@ -46,11 +53,16 @@ async function withClient<T>(argv: { endpoints: string; timeout: number }, fn: (
 
 const text = (b: Buffer | Uint8Array | string): string => Buffer.from(b as Uint8Array).toString();
 
+quietIpServerNameWarning();
+
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('raft-store')
     .option('endpoints', { type: 'string', default: '127.0.0.1:2379', describe: 'Client addresses, comma-separated' })
     .option('timeout', { type: 'number', default: 10_000, describe: 'Request timeout, ms' })
+    .option('cacert', { type: 'string', describe: 'Client commands: TLS to the endpoints, trusting this CA (PEM)' })
+    .option('cert', { type: 'string', describe: 'Client commands: this client\'s certificate (PEM; with --key)' })
+    .option('key', { type: 'string', describe: 'Client commands: the private key of --cert (PEM)' })
     .command('start', 'Run a member in the foreground', (y) => y
       .option('id', { type: 'number', demandOption: true })
       .option('cluster', { type: 'string', demandOption: true, describe: 'Cluster name; a member refuses a data folder of another cluster' })
@@ -63,10 +75,19 @@ async function main(): Promise<void> {
       .option('election-ticks', { type: 'number', default: 10 })
       .option('snapshot-entries', { type: 'number', default: 10_000 })
       .option('lease-reads', { type: 'boolean', default: false, describe: 'Serve linearizable reads on the leader\'s lease, without a heartbeat round (assumes bounded clock drift between members). Give it to EVERY member: it also turns off leader-loss elections, which a lease relies on no member making' })
-      .option('leader-loss-election', { type: 'boolean', default: true, describe: 'Campaign within a few ticks when the connection to the leader breaks (off with --lease-reads)' }),
+      .option('leader-loss-election', { type: 'boolean', default: true, describe: 'Campaign within a few ticks when the connection to the leader breaks (off with --lease-reads)' })
+      .option('cert-file', { type: 'string', describe: 'Client port: serve TLS with this certificate (PEM; with --key-file)' })
+      .option('key-file', { type: 'string', describe: 'Client port: the private key of --cert-file (PEM)' })
+      .option('client-cert-auth', { type: 'boolean', default: false, describe: 'Client port: require a client certificate of --trusted-ca-file' })
+      .option('trusted-ca-file', { type: 'string', describe: 'Client port: the CA of accepted client certificates (PEM; with --client-cert-auth)' })
+      .option('peer-cert-file', { type: 'string', describe: 'Mutual TLS between members: this member\'s certificate (PEM; needs --peer-key-file, --peer-trusted-ca-file and the client port on TLS)' })
+      .option('peer-key-file', { type: 'string', describe: 'The private key of --peer-cert-file (PEM)' })
+      .option('peer-trusted-ca-file', { type: 'string', describe: 'The CA of the other members\' certificates (PEM)' }),
     async (argv) => {
       const peers = argv.peer.map(parsePeer);
+      const tlsOptions = memberTls(argv);
       const member = await Member.start({
+        ...tlsOptions,
         id: argv.id, clusterId: argv.cluster, dataDir: argv['data-dir'], peerAddress: argv['peer-listen'], clientAddress: argv['client-listen'],
         bootstrap: !argv.join && peers.length > 0 ? peers : undefined,
         peers: argv.join ? peers : undefined,
@@ -75,7 +96,7 @@ async function main(): Promise<void> {
           raft: { electionTick: argv['election-ticks'], heartbeatTick: 1, readOnlyOption: argv['lease-reads'] ? 'lease-based' : 'safe', leaderLossElection: argv['leader-loss-election'] && !argv['lease-reads'] },
         },
       });
-      console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}, clients on ${argv['client-listen']}`);
+      console.log(`raft-store member ${argv.id} of ${argv.cluster}: peers on ${argv['peer-listen']}${tlsOptions.peerTls ? ' (mutual TLS)' : ''}, clients on ${argv['client-listen']}${tlsOptions.clientTls ? (tlsOptions.clientTls.requestCert ? ' (TLS, client certificates required)' : ' (TLS)') : ''}`);
       member.node.onLeaderChange = (leader, term) => console.log(`${new Date().toISOString()} leader ${leader || 'none'} (term ${term})`);
       let stopping = false;
       const stop = (): void => {
@@ -107,32 +128,32 @@ async function main(): Promise<void> {
       console.log(describeRecovery(r));
       if (!r.dryRun) console.log('Recovered. Start this member alone; never start the removed members again with their old data (wipe them and add them back).');
     })
-    .command('put <key> <value>', 'Write a key', (y) => y.positional('key', { type: 'string', demandOption: true }).positional('value', { type: 'string', demandOption: true }),
+    .command('put <KEY> <VALUE>', 'Write a key', (y) => y.positional('KEY', { type: 'string', demandOption: true }).positional('VALUE', { type: 'string', demandOption: true }),
       async (argv) => withClient(argv, async (c) => {
-        const r = await c.put(argv.key, argv.value);
+        const r = await c.put(argv.KEY, argv.VALUE);
         console.log(`OK (revision ${r.header?.revision})`);
       }))
-    .command('get <key>', 'Read a key or a prefix', (y) => y.positional('key', { type: 'string', demandOption: true })
+    .command('get <KEY>', 'Read a key or a prefix', (y) => y.positional('KEY', { type: 'string', demandOption: true })
       .option('prefix', { type: 'boolean', default: false }).option('serializable', { type: 'boolean', default: false }),
     async (argv) => withClient(argv, async (c) => {
-      const r = await c.get(argv.key, { prefix: argv.prefix, serializable: argv.serializable });
+      const r = await c.get(argv.KEY, { prefix: argv.prefix, serializable: argv.serializable });
       for (const kv of r.kvs) console.log(`${text(kv.key)}\n${text(kv.value)}`);
     }))
-    .command('del <key>', 'Delete a key or a prefix', (y) => y.positional('key', { type: 'string', demandOption: true }).option('prefix', { type: 'boolean', default: false }),
-      async (argv) => withClient(argv, async (c) => console.log((await c.delete(argv.key, { prefix: argv.prefix })).deleted)))
-    .command('cas <key> <expected> <value>', 'Set key to value if it holds expected ("" = absent)', (y) => y.positional('key', { type: 'string', demandOption: true })
-      .positional('expected', { type: 'string', demandOption: true }).positional('value', { type: 'string', demandOption: true }),
+    .command('del <KEY>', 'Delete a key or a prefix', (y) => y.positional('KEY', { type: 'string', demandOption: true }).option('prefix', { type: 'boolean', default: false }),
+      async (argv) => withClient(argv, async (c) => console.log((await c.delete(argv.KEY, { prefix: argv.prefix })).deleted)))
+    .command('cas <KEY> <EXPECTED> <VALUE>', 'Set KEY to VALUE if it holds EXPECTED ("" = absent)', (y) => y.positional('KEY', { type: 'string', demandOption: true })
+      .positional('EXPECTED', { type: 'string', demandOption: true }).positional('VALUE', { type: 'string', demandOption: true }),
     async (argv) => withClient(argv, async (c) => {
-      const ok = await c.cas(argv.key, argv.expected === '' ? null : argv.expected, argv.value);
+      const ok = await c.cas(argv.KEY, argv.EXPECTED === '' ? null : argv.EXPECTED, argv.VALUE);
       console.log(ok ? 'SUCCEEDED' : 'FAILED');
       if (!ok) process.exitCode = 1;
     }))
-    .command('watch <key>', 'Print changes until interrupted', (y) => y.positional('key', { type: 'string', demandOption: true })
+    .command('watch <KEY>', 'Print changes until interrupted', (y) => y.positional('KEY', { type: 'string', demandOption: true })
       .option('prefix', { type: 'boolean', default: false }).option('rev', { type: 'number', default: 0 }),
     async (argv) => {
       const c = client(argv);
       await new Promise<void>((resolve) => {
-        c.watch(argv.key, { prefix: argv.prefix, startRevision: argv.rev }, (events) => {
+        c.watch(argv.KEY, { prefix: argv.prefix, startRevision: argv.rev }, (events) => {
           for (const ev of events) console.log(`${ev.type} ${text(ev.kv?.key ?? '')} ${text(ev.kv?.value ?? '')}`);
         }, (reason) => {
           console.error(`watch canceled: ${reason}`);
@@ -149,7 +170,7 @@ async function main(): Promise<void> {
       if (argv.verbose) {
         const v1 = loadBerthV1();
         for (const ep of eps) {
-          const admin = new v1.StoreAdmin(ep, grpc.credentials.createInsecure());
+          const admin = new v1.StoreAdmin(ep, clientCredentials(argv));
           const st = await new Promise((resolve, reject) => admin.Status({}, { deadline: Date.now() + argv.timeout }, (e, r) => (e ? reject(e) : resolve(r))));
           console.log(JSON.stringify({ endpoint: ep, ...(st as object) }, null, 2));
           admin.close();
