@@ -74,8 +74,13 @@ export class Member {
     return new Member(node, peerServer, clientServer);
   }
 
-  async stop(): Promise<void> {
-    this.clientServer.forceShutdown();
+  /**
+   * Stops the member: the client port first, gracefully (GrpcH2Server.shutdown: GOAWAY, so
+   * clients take new calls elsewhere; watches end with UNAVAILABLE; calls already running are
+   * answered for up to `graceMs` while the node still runs), then the node, then the member port.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    await this.clientServer.shutdown(opts.graceMs ?? 1000);
     await this.node.stop();
     this.peerServer.forceShutdown();
   }

@@ -397,3 +397,85 @@ describe('GrpcH2Server: fuzzed connections', () => {
     expect((await unary(client, ECHO, 'after fuzz')).res!.toString()).toBe('after fuzz||');
   });
 });
+
+describe('GrpcH2Server: graceful shutdown', () => {
+  const SLOW = def('/test.T/Slow', false);
+  const grpcBlock = (path: string): Buffer => encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', path], [':authority', 'x'], ['content-type', 'application/grpc']]);
+  const rawCall = (id: number, path: string): Buffer => Buffer.concat([rawFrame(1, 0x4, id, grpcBlock(path)), rawFrame(0, 0x1, id, Buffer.from([0, 0, 0, 0, 1, 0x61]))]);
+
+  async function start(): Promise<{ srv: GrpcH2Server; p: number; ended: string[]; release: () => void }> {
+    const ended: string[] = [];
+    let release: () => void = () => undefined;
+    const srv = new GrpcH2Server({});
+    srv.addService({ Slow: SLOW, Never: NEVER, Chat: CHAT }, {
+      // Answers when the test says so.
+      Slow: (req: Buffer) => new Promise<Buffer>((resolve) => { release = () => resolve(Buffer.concat([Buffer.from('done:'), req])); }),
+      Never: () => new Promise(() => undefined),
+      Chat: (call: StreamCall<Buffer>) => { call.on('cancelled', () => ended.push('chat cancelled')); },
+    });
+    const p = await srv.listen('127.0.0.1:0');
+    return { srv, p, ended, release: () => release() };
+  }
+
+  it('answers the calls running, refuses new ones (REFUSED_STREAM), ends streams with UNAVAILABLE, then closes', async () => {
+    const { srv, p, ended, release } = await start();
+    const s = net.connect(p, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    s.on('error', () => undefined);
+    let closed = false;
+    s.on('close', () => { closed = true; });
+    const chatOpen = Buffer.concat([rawFrame(1, 0x4, 3, grpcBlock(CHAT.path))]);
+    s.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, Buffer.alloc(0)), rawCall(1, SLOW.path), chatOpen]));
+    await new Promise((r) => setTimeout(r, 100));
+    let resolved = false;
+    const stopping = srv.shutdown(10_000).then(() => { resolved = true; });
+    // The GOAWAY names stream 3, the last this side took; a call after it is refused.
+    const first = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 7) && fs.some((f) => f.type === 1 && f.id === 3 && (f.flags & 1)), 3000);
+    const g = first.find((f) => f.type === 7)!;
+    expect(g.payload.readUInt32BE(0)).toBe(3);
+    expect(g.payload.readUInt32BE(4)).toBe(H2_ERRORS.NO_ERROR);
+    expect(g.payload.subarray(8).toString()).toBe('the server is stopping');
+    expect(first.find((f) => f.type === 1 && f.id === 3)!.payload.toString('latin1')).toMatch(/the server is stopping/); // grpc-status 14 in the trailers
+    expect(ended).toEqual(['chat cancelled']);
+    s.write(rawCall(5, SLOW.path));
+    const refused = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 3 && f.id === 5), 3000);
+    expect(refused.find((f) => f.type === 3 && f.id === 5)!.payload.readUInt32BE(0)).toBe(H2_ERRORS.REFUSED_STREAM);
+    // The running call still gets its answer, then the connection ends and shutdown resolves.
+    expect(closed).toBe(false);
+    expect(resolved).toBe(false);
+    release();
+    const rest = await readFramesUntil(s, (fs) => fs.some((f) => f.type === 1 && f.id === 1 && (f.flags & 1)), 3000);
+    expect(Buffer.concat(rest.filter((f) => f.type === 0 && f.id === 1).map((f) => f.payload)).subarray(5).toString()).toBe('done:a');
+    await stopping;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(true);
+    s.destroy();
+    // And nothing listens any more.
+    await expect(new Promise((resolve, reject) => { const c = net.connect(p, '127.0.0.1'); c.once('connect', () => { c.destroy(); resolve('connected'); }); c.once('error', reject); })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('closes what is left after the grace period; a grpc-js client\'s call fails then, and new calls are not taken', async () => {
+    const { srv, p } = await start();
+    const c = new grpc.Client(`127.0.0.1:${p}`, grpc.credentials.createInsecure());
+    const hanging = unary(c, NEVER, 'x');
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await srv.shutdown(300);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3000);
+    expect((await hanging).err?.code).toBe(grpc.status.UNAVAILABLE);
+    expect((await unary(c, SLOW, 'y', new grpc.Metadata(), { deadline: Date.now() + 1000 })).err?.code).toBe(grpc.status.UNAVAILABLE);
+    c.close();
+  });
+
+  it('with nothing running, closes at once', async () => {
+    const { srv, p } = await start();
+    const c = new grpc.Client(`127.0.0.1:${p}`, grpc.credentials.createInsecure());
+    await new Promise<void>((resolve) => c.waitForReady(Date.now() + 3000, () => resolve()));
+    const t0 = Date.now();
+    await srv.shutdown(10_000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    c.close();
+  });
+});

@@ -11,6 +11,13 @@
  * - listen(address) binds 'host:port' (port 0: any) and resolves to the port.
  * - forceShutdown() closes the listener and every connection at once; every open call sees
  *   'cancelled'. Nothing of a call is answered after that.
+ * - shutdown(graceMs) stops gracefully: the listener closes; every connection gets GOAWAY
+ *   (NO_ERROR, naming the last stream this side took), so its client starts no new call on it
+ *   and may retry elsewhere one sent meanwhile (refused with REFUSED_STREAM, never run);
+ *   streaming calls end with UNAVAILABLE "the server is stopping" (their handlers see
+ *   'cancelled'); unary calls already running are answered, and a connection closes once its
+ *   last call is; after graceMs what is left is closed as by forceShutdown. Resolves when every
+ *   connection is closed.
  * - A connection that breaks the HTTP/2 rules (RFC 9113) gets GOAWAY with the error code and
  *   a debug text naming what was wrong, and is closed; a call that breaks gRPC's rules gets a
  *   gRPC status naming it (unknown method: UNIMPLEMENTED; unsupported compression:
@@ -223,6 +230,12 @@ export class GrpcH2Server {
     for (const c of [...this.conns]) c.destroy();
     this.conns.clear();
   }
+
+  async shutdown(graceMs: number): Promise<void> {
+    this.listener?.close();
+    await Promise.all([...this.conns].map((c) => c.drain(graceMs)));
+    this.conns.clear();
+  }
 }
 
 // ------------------------------------------------------------------ streams
@@ -297,8 +310,10 @@ class Connection {
   private out: Buffer[] = [];
   private flushScheduled = false;
   private closing = false;
-  /** The client sent GOAWAY: no new stream is started. */
+  /** The client sent GOAWAY, or this side is draining: no new stream is started. */
   private goingAway = false;
+  /** This side sent GOAWAY NO_ERROR (drain): the socket ends once no call is left. */
+  private draining = false;
   /** Unary handlers started and not settled, reset streams included: counted against maxStreams. */
   private running = 0;
   /** Bytes held in unfinished request messages, all streams. */
@@ -326,6 +341,35 @@ class Connection {
   destroy(): void {
     this.socket.destroy();
     this.cancelAll();
+  }
+
+  /** GrpcH2Server.shutdown for this connection: resolves when its socket is closed. */
+  drain(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) { resolve(); return; }
+      const timer = setTimeout(() => this.destroy(), graceMs);
+      this.socket.once('close', () => { clearTimeout(timer); resolve(); });
+      if (this.closing || this.draining) return;
+      this.draining = true;
+      this.goingAway = true;
+      const p = Buffer.allocUnsafe(8 + DRAIN_DEBUG.length);
+      p.writeUInt32BE(this.lastStreamId, 0);
+      p.writeUInt32BE(E_NO_ERROR, 4);
+      DRAIN_DEBUG.copy(p, 8);
+      this.queue(frame(T_GOAWAY, 0, 0, p));
+      for (const st of [...this.streams.values()]) {
+        if (st.call && !st.localClosed) this.abort(st, { code: grpc.status.UNAVAILABLE, details: 'the server is stopping' });
+      }
+      this.endIfDrained();
+    });
+  }
+
+  /** Draining and nothing left to answer: what is queued goes out, then the socket ends. */
+  private endIfDrained(): void {
+    if (!this.draining || this.closing || this.streams.size > 0 || this.running > 0) return;
+    this.flush();
+    this.closing = true;
+    this.socket.end();
   }
 
   // ---------------------------------------------------------------- output
@@ -406,6 +450,7 @@ class Connection {
     if (s.localClosed && s.remoteClosed && !s.pending && !s.pendingTrailers) {
       if (s.timer) clearTimeout(s.timer);
       this.streams.delete(s.id);
+      if (this.draining) this.endIfDrained();
     }
   }
 
@@ -969,7 +1014,7 @@ class Connection {
     this.running++;
     pr.then((res) => {
       this.running--;
-      if (s.localClosed) return;
+      if (s.localClosed) { if (this.draining) this.endIfDrained(); return; }
       let body: Buffer;
       try {
         body = m.def.responseSerialize(res);
@@ -981,9 +1026,13 @@ class Connection {
     }, (e: unknown) => {
       this.running--;
       if (!s.localClosed) this.finish(s, this.server.toStatus(e));
+      else if (this.draining) this.endIfDrained();
     });
   }
 }
+
+/** The debug text of a drain's GOAWAY. */
+const DRAIN_DEBUG = Buffer.from('the server is stopping', 'utf8');
 
 /** For tests: the error codes this server sends in RST_STREAM and GOAWAY. */
 export const H2_ERRORS = { NO_ERROR: E_NO_ERROR, PROTOCOL_ERROR: E_PROTOCOL, FLOW_CONTROL_ERROR: E_FLOW, FRAME_SIZE_ERROR: E_FRAME_SIZE, REFUSED_STREAM: E_REFUSED, CANCEL: E_CANCEL, COMPRESSION_ERROR: E_COMPRESSION } as const;
