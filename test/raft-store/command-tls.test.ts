@@ -38,8 +38,8 @@ const procs: ChildProcess[] = [];
 let endpoints = '';
 
 /** Runs the command to its end: status, stdout, stderr. */
-function run(args: string[]): { status: number | null; out: string; err: string } {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 30_000 });
+function run(args: string[], input?: string): { status: number | null; out: string; err: string } {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 30_000, ...(input !== undefined ? { input } : {}) });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -94,6 +94,27 @@ describe('raft-store command over TLS', () => {
     const verbose = run(['--endpoints', endpoints.split(',')[0]!, ...tlsArgs, 'status', '--verbose']);
     expect(verbose.status).toBe(0);
     expect(JSON.parse(verbose.out)).toMatchObject({ endpoint: endpoints.split(',')[0] });
+  });
+
+  it('runs a txn read from standard input (etcdctl\'s text) and ranges with an end and a limit', () => {
+    const ep = ['--endpoints', endpoints, ...tlsArgs];
+    for (const k of ['r/a', 'r/b', 'r/c', 'r/d']) expect(run([...ep, 'put', k, `v-${k}`]).status).toBe(0);
+    // The compare holds: the success requests run, their responses printed as etcdctl prints them.
+    const ok = run([...ep, 'txn'], 'value("r/a") = "v-r/a"\nversion("r/z") = "0"\n\nput r/z "made by txn"\nget r/a r/c\n\nput r/z failed\n');
+    expect(ok).toEqual({ status: 0, out: 'SUCCESS\n\nOK\nr/a\nv-r/a\nr/b\nv-r/b\n', err: '' });
+    // It does not hold any more (r/z exists): the failure requests run.
+    const no = run([...ep, 'txn'], 'version("r/z") = "0"\n\nput r/z again\n\ndel r/d\n');
+    expect(no).toEqual({ status: 0, out: 'FAILURE\n\n1\n', err: '' });
+    expect(run([...ep, 'get', 'r/z']).out).toBe('r/z\nmade by txn\n');
+    expect(run([...ep, 'get', 'r/', '--prefix', '--limit', '2']).out).toBe('r/a\nv-r/a\nr/b\nv-r/b\n');
+    expect(run([...ep, 'get', 'r/b', 'r/z']).out).toBe('r/b\nv-r/b\nr/c\nv-r/c\n');
+    expect(run([...ep, 'get', 'r/c', '--from-key']).out).toBe('r/c\nv-r/c\nr/z\nmade by txn\n');
+    // A text that does not parse sends nothing.
+    const bad = run([...ep, 'txn'], 'value("r/a") = "v-r/a"\n\nput r/q\n');
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(/^Error: line 3: put takes KEY VALUE, got 1 words/);
+    expect(run([...ep, 'get', 'r/q']).out).toBe('');
+    expect(run([...ep, 'get', 'r/a', 'r/c', '--prefix']).err).toMatch(/get takes one of --prefix, --from-key and RANGE_END/);
   });
 
   it('refuses a client without a certificate, with a stranger\'s, or without TLS; nothing is written', () => {

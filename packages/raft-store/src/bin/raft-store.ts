@@ -12,13 +12,15 @@
  *   raft-store start --id 1 --cluster c1 --data-dir /var/lib/rs1 \
  *     --peer-listen 10.0.0.1:2380 --client-listen 10.0.0.1:2379 \
  *     --peer 1=10.0.0.1:2380=10.0.0.1:2379 --peer 2=... --peer 3=...
- *   raft-store --endpoints 10.0.0.1:2379 put k v | get k [--prefix] | del k | cas k old new
+ *   raft-store --endpoints 10.0.0.1:2379 put k v | get k [END] [--prefix|--from-key] [--limit N] | del k | cas k old new
+ *   raft-store --endpoints ... txn < TEXT   (etcdctl's txn text: compares, success, failure; txn-text.ts)
  *   raft-store --endpoints ... watch k [--prefix] | status | member list|add|remove|promote | move-leader ID
  *   raft-store recover --data-dir /var/lib/rs1 [--voters 1,2] [--dry-run]   (offline; see design.md)
  *   TLS (etcd's names; tls-flags.ts): start ... --cert-file F --key-file F [--client-cert-auth
  *     --trusted-ca-file F] [--peer-cert-file F --peer-key-file F --peer-trusted-ca-file F];
  *     client commands --cacert F [--cert F --key F]
  */
+import * as fs from 'node:fs';
 import yargs from 'yargs';
 import { loadBerthV1 } from '@berth/proto';
 import { hideBin } from 'yargs/helpers';
@@ -28,6 +30,7 @@ import { Member } from '../member';
 import { describeRecovery, recoverAsSoleMember } from '../storage/recover';
 import { clientCredentials, memberTls } from './tls-flags';
 import { quietIpServerNameWarning } from '../client/ip-servername';
+import { formatTxnResponse, parseTxn } from './txn-text';
 import type { ClientTlsFlags } from './tls-flags';
 
 function parsePeer(s: string): MemberRecord {
@@ -133,10 +136,16 @@ async function main(): Promise<void> {
         const r = await c.put(argv.KEY, argv.VALUE);
         console.log(`OK (revision ${r.header?.revision})`);
       }))
-    .command('get <KEY>', 'Read a key or a prefix', (y) => y.positional('KEY', { type: 'string', demandOption: true })
-      .option('prefix', { type: 'boolean', default: false }).option('serializable', { type: 'boolean', default: false }),
+    .command('get <KEY> [RANGE_END]', 'Read a key, a prefix (--prefix) or the keys in [KEY, RANGE_END)', (y) => y.positional('KEY', { type: 'string', demandOption: true })
+      .positional('RANGE_END', { type: 'string', describe: 'The end of the range, not included' })
+      .option('prefix', { type: 'boolean', default: false }).option('from-key', { type: 'boolean', default: false, describe: 'Every key from KEY on' })
+      .option('serializable', { type: 'boolean', default: false })
+      .option('limit', { type: 'number', default: 0, describe: 'At most this many keys (0: no limit)' }),
     async (argv) => withClient(argv, async (c) => {
-      const r = await c.get(argv.KEY, { prefix: argv.prefix, serializable: argv.serializable });
+      if ([argv.prefix, argv['from-key'], argv.RANGE_END !== undefined].filter(Boolean).length > 1) throw new Error('get takes one of --prefix, --from-key and RANGE_END');
+      if (!Number.isSafeInteger(argv.limit) || argv.limit < 0) throw new Error(`--limit must be a whole number >= 0, got ${argv.limit}`);
+      const rangeEnd = argv['from-key'] ? Buffer.from([0]) : argv.RANGE_END;
+      const r = await c.get(argv.KEY, { prefix: argv.prefix, rangeEnd, limit: argv.limit, serializable: argv.serializable });
       for (const kv of r.kvs) console.log(`${text(kv.key)}\n${text(kv.value)}`);
     }))
     .command('del <KEY>', 'Delete a key or a prefix', (y) => y.positional('KEY', { type: 'string', demandOption: true }).option('prefix', { type: 'boolean', default: false }),
@@ -148,6 +157,15 @@ async function main(): Promise<void> {
       console.log(ok ? 'SUCCEEDED' : 'FAILED');
       if (!ok) process.exitCode = 1;
     }))
+    .command('txn', 'A transaction read from standard input, as etcdctl txn reads it: compares, an empty line, success requests, an empty line, failure requests (see txn-text.ts)', (y) => y,
+      async (argv) => {
+        const text = fs.readFileSync(0, 'utf8');
+        const req = parseTxn(text); // a text that does not parse sends nothing
+        await withClient(argv, async (c) => {
+          const r = await c.txn(req);
+          console.log(formatTxnResponse(r)); // exit 0 on FAILURE too, as etcdctl
+        });
+      })
     .command('watch <KEY>', 'Print changes until interrupted', (y) => y.positional('KEY', { type: 'string', demandOption: true })
       .option('prefix', { type: 'boolean', default: false }).option('rev', { type: 'number', default: 0 }),
     async (argv) => {

@@ -96,9 +96,11 @@ export class EtcdClient {
     return this.call((c, deadline, md, cb) => c.kv.Put({ key: Buffer.from(key), value: Buffer.from(value), lease: opts.lease ?? 0, prevKv: opts.prevKv ?? false }, md, { deadline }, cb));
   }
 
-  get(key: string | Buffer, opts: { prefix?: boolean; limit?: number; serializable?: boolean; countOnly?: boolean } = {}): Promise<etcd.RangeResponse__Output> {
+  /** One key, or with `prefix` every key starting with it, or with `rangeEnd` the keys in [key, rangeEnd). */
+  get(key: string | Buffer, opts: { prefix?: boolean; rangeEnd?: string | Buffer; limit?: number; serializable?: boolean; countOnly?: boolean } = {}): Promise<etcd.RangeResponse__Output> {
     const k = Buffer.from(key);
-    return this.call((c, deadline, md, cb) => c.kv.Range({ key: k, rangeEnd: opts.prefix ? prefixEnd(k) : Buffer.alloc(0), limit: opts.limit ?? 0, serializable: opts.serializable ?? false, countOnly: opts.countOnly ?? false }, md, { deadline }, cb), undefined, true, true);
+    const rangeEnd = opts.prefix ? prefixEnd(k) : opts.rangeEnd !== undefined ? Buffer.from(opts.rangeEnd) : Buffer.alloc(0);
+    return this.call((c, deadline, md, cb) => c.kv.Range({ key: k, rangeEnd, limit: opts.limit ?? 0, serializable: opts.serializable ?? false, countOnly: opts.countOnly ?? false }, md, { deadline }, cb), undefined, true, true);
   }
 
   delete(key: string | Buffer, opts: { prefix?: boolean } = {}): Promise<etcd.DeleteRangeResponse__Output> {
