@@ -15,6 +15,9 @@
  * - write(body) sends one gRPC message (uncompressed, length-prefixed), within the server's
  *   flow-control windows (what does not fit waits for its WINDOW_UPDATE, in order).
  * - end() half-closes the call; destroy() drops the connection.
+ * - What waits for the server's windows is bounded: past MAX_PENDING_BYTES (a server that stopped
+ *   granting window while its connection lives) the call is dropped with an error saying so, and
+ *   onClose gets it (the member transport then reports the peer unreachable and reconnects).
  * - onClose(err) is called exactly once: undefined when the server ended the call with
  *   grpc-status 0, else an Error naming what happened (connection lost, reset, GOAWAY, a
  *   status, a protocol error in what the server sent).
@@ -33,6 +36,8 @@ const STREAM = 1;
 /** This side's receive windows (the response is one small message): the defaults, replenished. */
 const RECV_WINDOW = DEFAULT_WINDOW;
 const MAX_FRAME_IN = 16384;
+/** Octets of messages waiting for the server's windows before the call is given up. */
+export const MAX_PENDING_BYTES = 64 << 20;
 
 export interface H2ClientStreamOptions {
   /** host:port (or [v6]:port). */
@@ -53,6 +58,7 @@ export class H2ClientStream {
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = 16384;
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private endPending = false;
   private endSent = false;
   private connUnacked = 0;
@@ -106,8 +112,18 @@ export class H2ClientStream {
     msg[0] = 0;
     msg.writeUInt32BE(body.length, 1);
     body.copy(msg, 5);
-    if (this.pending.length > 0) { this.pending.push(msg); return; }
+    if (this.pending.length > 0) { this.hold(msg, false); return; }
     this.send(msg);
+  }
+
+  /** Queues what the windows do not take now (first: the rest of a message partly sent). */
+  private hold(msg: Buffer, first: boolean): void {
+    this.pendingBytes += msg.length;
+    if (first) this.pending.unshift(msg);
+    else this.pending.push(msg);
+    if (this.pendingBytes > MAX_PENDING_BYTES) {
+      this.finish(new Error(`connection to ${this.opts.address}: the server took no more data (window ${this.streamWindow} / ${this.connWindow}) while ${this.pendingBytes} octets waited`));
+    }
   }
 
   /** Half-closes the call (after what is still waiting for the server's window). */
@@ -140,12 +156,16 @@ export class H2ClientStream {
       off += n;
     }
     if (out.length > 0) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    if (off < msg.length) this.pending.unshift(msg.subarray(off));
+    if (off < msg.length) this.hold(msg.subarray(off), true);
   }
 
   private flushPending(): void {
     // send() puts back, first, what does not fit; the windows then stop the loop.
-    while (this.pending.length > 0 && this.connWindow > 0 && this.streamWindow > 0) this.send(this.pending.shift()!);
+    while (this.pending.length > 0 && this.connWindow > 0 && this.streamWindow > 0) {
+      const m = this.pending.shift()!;
+      this.pendingBytes -= m.length;
+      this.send(m);
+    }
     if (this.pending.length === 0 && this.endPending && !this.closed) this.sendEnd();
   }
 
@@ -153,6 +173,7 @@ export class H2ClientStream {
     if (this.closed) return;
     this.closed = true;
     this.pending = [];
+    this.pendingBytes = 0;
     this.socket.destroy();
     this.opts.onClose(err);
   }

@@ -479,3 +479,47 @@ describe('GrpcH2Server: graceful shutdown', () => {
     c.close();
   });
 });
+
+describe('GrpcH2Server: keep-alive', () => {
+  it('pings a silent connection and closes it when nothing comes back, cancelling its calls', async () => {
+    const ended: string[] = [];
+    const srv = new GrpcH2Server({ keepaliveIntervalMs: 200, keepaliveTimeoutMs: 200 });
+    srv.addService({ Chat: CHAT }, { Chat: (call: StreamCall<Buffer>) => { call.on('cancelled', () => ended.push('cancelled')); } });
+    const p = await srv.listen('127.0.0.1:0');
+    try {
+      // A client that opens a watch-like call, then never reads nor answers again (its host is gone).
+      const s = net.connect(p, '127.0.0.1');
+      await new Promise((r) => s.once('connect', r));
+      s.on('error', () => undefined);
+      const block = encodeHeaders([[':method', 'POST'], [':scheme', 'http'], [':path', CHAT.path], [':authority', 'x'], ['content-type', 'application/grpc']]);
+      s.write(Buffer.concat([PREFACE, rawFrame(4, 0, 0, Buffer.alloc(0)), rawFrame(1, 0x4, 1, block)]));
+      const t0 = Date.now();
+      const frames = await readFramesUntil(s, () => false, 3000); // until the server closes it
+      const took = Date.now() - t0;
+      expect(frames.some((f) => f.type === 6 && !(f.flags & 1) && f.payload.toString('latin1') === 'berthka!')).toBe(true);
+      expect(took).toBeGreaterThanOrEqual(350);
+      expect(took).toBeLessThan(2500);
+      expect(s.destroyed || s.readableEnded).toBe(true);
+      expect(ended).toEqual(['cancelled']);
+      s.destroy();
+    } finally {
+      srv.forceShutdown();
+    }
+  });
+
+  it('keeps a connection whose client answers the pings (grpc-js), idle or not', async () => {
+    const srv = new GrpcH2Server({ keepaliveIntervalMs: 100, keepaliveTimeoutMs: 200 });
+    srv.addService({ Echo: ECHO }, { Echo: async (req: Buffer) => req });
+    const p = await srv.listen('127.0.0.1:0');
+    const c = new grpc.Client(`127.0.0.1:${p}`, grpc.credentials.createInsecure());
+    try {
+      expect((await unary(c, ECHO, 'one')).res?.toString()).toBe('one');
+      await new Promise((r) => setTimeout(r, 1000)); // ten intervals of silence, each pinged and answered
+      expect(c.getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.READY);
+      expect((await unary(c, ECHO, 'two')).res?.toString()).toBe('two');
+    } finally {
+      c.close();
+      srv.forceShutdown();
+    }
+  });
+});

@@ -81,6 +81,14 @@ export interface GrpcH2ServerOptions {
   toStatus?: (e: unknown) => CallStatus;
   /** SETTINGS_MAX_CONCURRENT_STREAMS advertised and enforced per connection. */
   maxConcurrentStreams?: number;
+  /**
+   * A connection silent this long gets a PING (etcd's --grpc-keepalive-interval: 2 h); 0: never.
+   * If nothing comes back within keepaliveTimeoutMs (etcd's --grpc-keepalive-timeout: 20 s), the
+   * connection is closed and its calls cancelled: a client gone without a FIN (its host down, a
+   * partition) does not keep its watches and its socket on the member for ever.
+   */
+  keepaliveIntervalMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
 interface Method {
@@ -180,11 +188,15 @@ export class GrpcH2Server {
   private listener: net.Server | undefined;
   readonly maxReceive: number;
   readonly maxStreams: number;
+  readonly keepaliveIntervalMs: number;
+  readonly keepaliveTimeoutMs: number;
   readonly toStatus: (e: unknown) => CallStatus;
 
   constructor(private readonly opts: GrpcH2ServerOptions = {}) {
     this.maxReceive = opts.maxReceiveMessageLength ?? 4 << 20;
     this.maxStreams = opts.maxConcurrentStreams ?? 10_000;
+    this.keepaliveIntervalMs = opts.keepaliveIntervalMs ?? 2 * 3600_000;
+    this.keepaliveTimeoutMs = opts.keepaliveTimeoutMs ?? 20_000;
     this.toStatus = opts.toStatus ?? ((e) => ({ code: grpc.status.INTERNAL, details: (e as Error)?.message ?? String(e) }));
   }
 
@@ -321,12 +333,20 @@ class Connection {
   /** Whether a header block went out yet (the first starts with a table size update to 0). */
   private sentHeaderBlock = false;
   private prefaceTimer: NodeJS.Timeout | undefined;
+  /** When the client last sent anything (performance.now()); the keep-alive check reads it. */
+  private lastRead = performance.now();
+  private keepaliveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly server: GrpcH2Server, private readonly socket: net.Socket) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => { /* 'close' follows */ });
-    socket.on('close', () => { if (this.prefaceTimer) clearTimeout(this.prefaceTimer); this.cancelAll(); });
+    socket.on('close', () => {
+      if (this.prefaceTimer) clearTimeout(this.prefaceTimer);
+      if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+      this.cancelAll();
+    });
+    if (server.keepaliveIntervalMs > 0) this.keepaliveIn(server.keepaliveIntervalMs);
     socket.on('drain', () => { if (!this.closing) socket.resume(); });
     this.prefaceTimer = setTimeout(() => { this.prefaceTimer = undefined; if (!this.prefaceSeen) this.goaway(E_PROTOCOL, `no HTTP/2 client preface within ${PREFACE_TIMEOUT_MS} ms`); }, PREFACE_TIMEOUT_MS);
     // This side's SETTINGS: concurrent streams, initial stream window, header list size; then the connection window.
@@ -341,6 +361,28 @@ class Connection {
   destroy(): void {
     this.socket.destroy();
     this.cancelAll();
+  }
+
+  // ---------------------------------------------------------------- keep-alive
+
+  private keepaliveIn(ms: number): void {
+    this.keepaliveTimer = setTimeout(() => this.keepaliveCheck(), ms);
+    this.keepaliveTimer.unref();
+  }
+
+  /** Silent for the interval: a PING, and the connection closes unless something comes back in time. */
+  private keepaliveCheck(): void {
+    if (this.socket.destroyed) return;
+    const interval = this.server.keepaliveIntervalMs;
+    const silent = performance.now() - this.lastRead;
+    if (silent < interval) { this.keepaliveIn(interval - silent); return; }
+    const pinged = performance.now();
+    this.queue(frame(T_PING, 0, 0, KEEPALIVE_PING));
+    this.keepaliveTimer = setTimeout(() => {
+      if (this.lastRead >= pinged) { this.keepaliveCheck(); return; }
+      this.destroy(); // no answer: the client is gone (grpc-go closes the transport the same way)
+    }, this.server.keepaliveTimeoutMs);
+    this.keepaliveTimer.unref();
   }
 
   /** GrpcH2Server.shutdown for this connection: resolves when its socket is closed. */
@@ -602,6 +644,7 @@ class Connection {
   // ---------------------------------------------------------------- input
 
   private onData(chunk: Buffer): void {
+    this.lastRead = performance.now();
     if (this.closing) return;
     let buf = this.inbuf ? Buffer.concat([this.inbuf, chunk]) : chunk;
     this.inbuf = undefined;
@@ -1030,6 +1073,9 @@ class Connection {
     });
   }
 }
+
+/** The opaque data of a keep-alive PING. */
+const KEEPALIVE_PING = Buffer.from('berthka!', 'latin1');
 
 /** The debug text of a drain's GOAWAY. */
 const DRAIN_DEBUG = Buffer.from('the server is stopping', 'utf8');
