@@ -117,6 +117,14 @@ describe('raft-store command over TLS', () => {
     expect(run([...ep, 'get', 'r/a', 'r/c', '--prefix']).err).toMatch(/get takes one of --prefix, --from-key and RANGE_END/);
   });
 
+  it('refuses a second member on a running member\'s data folder, naming the folder in use', () => {
+    const f = memberFiles[0]!;
+    const r = run(['start', '--id', '1', '--cluster', 'command-tls', '--data-dir', path.join(tmp.dir, 'm1'), '--peer-listen', '127.0.0.1:0', '--client-listen', '127.0.0.1:0',
+      '--peer', '1=127.0.0.1:1=127.0.0.1:2', '--cert-file', f.cert, '--key-file', f.key]);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^Error: the LevelDB database .*m1\/log is in use: its lock \(.*m1\/log\/LOCK\) is held by another process/);
+  });
+
   it('refuses a client without a certificate, with a stranger\'s, or without TLS; nothing is written', () => {
     const ep = endpoints.split(',')[0]!;
     for (const args of [['--cacert', caFile], ['--cacert', caFile, '--cert', strangerCert, '--key', strangerKey], []]) {

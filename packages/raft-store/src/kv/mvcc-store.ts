@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Level } from 'level';
+import { openLevel } from '../storage/open-level';
 import { rawBatch } from '../storage/raw-batch';
 import type { RawBatchOp } from '../storage/raw-batch';
 import { decode, encode } from './codec';
@@ -107,8 +108,7 @@ export class MvccStore {
   static async open(dir: string): Promise<MvccStore> {
     fs.mkdirSync(dir, { recursive: true });
     const current = readCurrent(dir) ?? 'db-1';
-    const db = new Level<Buffer, Buffer>(path.join(dir, current), ENC);
-    await db.open();
+    const db = await openLevel(path.join(dir, current));
     const store = new MvccStore(dir, db);
     await store.load();
     if (!readCurrent(dir)) writeCurrent(dir, current);

@@ -25,7 +25,8 @@
  * cluster id is refused with an error naming the folder, the index and what is wrong.
  */
 import { crc32 } from 'node:zlib';
-import { Level } from 'level';
+import type { Level } from 'level';
+import { openLevel } from './open-level';
 import { rawBatch } from './raw-batch';
 import { decode, encode } from '../kv/codec';
 import type { Plain } from '../kv/codec';
@@ -178,8 +179,7 @@ export class LevelLogStore extends WindowedLogStorage implements LogStorage {
    * the same cluster and member id.
    */
   static async open(dir: string, identity: LogIdentity): Promise<LevelLogStore> {
-    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
+    const db = await openLevel(dir);
     const store = new LevelLogStore(dir, db);
     try {
       await store.load(identity);

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Level } from 'level';
+import { isLocked } from './open-level';
 import { decode } from '../kv/codec';
 import { MvccStore } from '../kv/mvcc-store';
 import type { MemberRecord } from '../kv/types';
@@ -58,12 +59,6 @@ export interface RecoveryReport {
   /** Member records (addresses, names) known to the state machine before the recovery. */
   members: MemberRecord[];
   dryRun: boolean;
-}
-
-/** Whether an error is LevelDB's "lock held" (by this process or another one). */
-function isLocked(e: unknown): boolean {
-  const err = e as { code?: string; cause?: { code?: string } };
-  return err.code === 'LEVEL_LOCKED' || err.cause?.code === 'LEVEL_LOCKED';
 }
 
 function lockedError(dir: string): RecoveryRefusedError {
