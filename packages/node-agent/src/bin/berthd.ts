@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=128
+#!/usr/bin/env node
 import { startCpuProfile } from '../daemon/cpu-profile';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
