@@ -15,9 +15,11 @@
  * - write(body) sends one gRPC message (uncompressed, length-prefixed), within the server's
  *   flow-control windows (what does not fit waits for its WINDOW_UPDATE, in order).
  * - end() half-closes the call; destroy() drops the connection.
- * - What waits for the server's windows is bounded: past MAX_PENDING_BYTES (a server that stopped
- *   granting window while its connection lives) the call is dropped with an error saying so, and
- *   onClose gets it (the member transport then reports the peer unreachable and reconnects).
+ * - What waits for the server's windows is bounded: past `maxPendingBytes` (default 512 MiB,
+ *   above the 256 MiB a Raft leader's pipeline may have in flight to one follower,
+ *   maxInflightMsgs x maxSizePerMsg: so only a server that stopped granting window while its
+ *   connection lives reaches it) the call is dropped with an error saying so, and onClose gets it
+ *   (the member transport then reports the peer unreachable and reconnects).
  * - onClose(err) is called exactly once: undefined when the server ended the call with
  *   grpc-status 0, else an Error naming what happened (connection lost, reset, GOAWAY, a
  *   status, a protocol error in what the server sent).
@@ -36,8 +38,8 @@ const STREAM = 1;
 /** This side's receive windows (the response is one small message): the defaults, replenished. */
 const RECV_WINDOW = DEFAULT_WINDOW;
 const MAX_FRAME_IN = 16384;
-/** Octets of messages waiting for the server's windows before the call is given up. */
-export const MAX_PENDING_BYTES = 64 << 20;
+/** Octets of messages waiting for the server's windows before the call is given up (default). */
+export const MAX_PENDING_BYTES = 512 << 20;
 
 export interface H2ClientStreamOptions {
   /** host:port (or [v6]:port). */
@@ -46,6 +48,8 @@ export interface H2ClientStreamOptions {
   path: string;
   /** TLS options (ca, cert, key, servername ...); plain TCP when absent. */
   tls?: tls.ConnectionOptions | undefined;
+  /** See the contract; default MAX_PENDING_BYTES. */
+  maxPendingBytes?: number | undefined;
   onClose(err?: Error): void;
 }
 
@@ -121,7 +125,7 @@ export class H2ClientStream {
     this.pendingBytes += msg.length;
     if (first) this.pending.unshift(msg);
     else this.pending.push(msg);
-    if (this.pendingBytes > MAX_PENDING_BYTES) {
+    if (this.pendingBytes > (this.opts.maxPendingBytes ?? MAX_PENDING_BYTES)) {
       this.finish(new Error(`connection to ${this.opts.address}: the server took no more data (window ${this.streamWindow} / ${this.connWindow}) while ${this.pendingBytes} octets waited`));
     }
   }
