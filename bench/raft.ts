@@ -48,6 +48,8 @@ function launcherFlags(bin: string): string[] {
   const m = /^#!\S*\benv\s+(?:-S\s+)?node((?:\s+\S+)*)\s*$/.exec(first) ?? /^#!\S*\/node((?:\s+\S+)*)\s*$/.exec(first);
   return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
 }
+/** RAFT_BIN's node flags, read once. */
+const RAFT_NODE_FLAGS = launcherFlags(RAFT_BIN);
 
 interface Options {
   durationMs: number; warmupMs: number; firstWarmupMs: number; trials: number; keys: number; batch: number;
@@ -176,7 +178,7 @@ class Cluster {
       const args = [RAFT_BIN, 'start', '--id', String(m.idx + 1), '--cluster', 'berth-bench', '--data-dir', m.dataDir,
         '--peer-listen', `127.0.0.1:${m.peerPort}`, '--client-listen', m.endpoint, '--tick-ms', '100', '--election-ticks', '10'];
       for (const p of this.members) args.push('--peer', `${p.idx + 1}=127.0.0.1:${p.peerPort}=${p.endpoint}`);
-      const node = launcherFlags(RAFT_BIN);
+      const node = [...RAFT_NODE_FLAGS];
       if (this.cpuProfDir) node.push('--cpu-prof', `--cpu-prof-dir=${path.join(this.cpuProfDir, `m${m.idx + 1}`)}`);
       if (process.env.BENCH_RAFT_NODE_OPTIONS) node.push(...process.env.BENCH_RAFT_NODE_OPTIONS.split(' ').filter(Boolean));
       return [process.execPath, [...node, ...args]];
@@ -592,7 +594,7 @@ function report(o: Options, reps: Partial<Record<SystemName, SystemReport>>): vo
   console.log('');
   console.log(`raft-store vs etcd ${etcdVersion()}: 3 members each on 127.0.0.1, fsync on, election 1000 ms / heartbeat 100 ms, ${o.valueSize}-byte values,`);
   console.log(`${o.durationMs / 1000} s per load level after ${o.warmupMs / 1000} s warm-up (the first: ${Math.max(o.warmupMs, o.firstWarmupMs) / 1000} s), client: ${o.transport === 'raw' ? 'raw HTTP/2 + hand-encoded protobuf' : 'node:http2'} in a child process, ${o.conns} connection(s) per member; ${os.cpus().length} cores`);
-  console.log(`raft-store members: node ${[...launcherFlags(RAFT_BIN), ...(process.env.BENCH_RAFT_NODE_OPTIONS ?? '').split(' ').filter(Boolean)].join(' ') || '(no flags)'} ${RAFT_BIN}`);
+  console.log(`raft-store members: node ${[...RAFT_NODE_FLAGS, ...(process.env.BENCH_RAFT_NODE_OPTIONS ?? '').split(' ').filter(Boolean)].join(' ') || '(no flags)'} ${RAFT_BIN}`);
   console.log(line(rows[0]!));
   console.log(widths.map((x) => '-'.repeat(x)).join('  '));
   for (const r of rows.slice(1)) console.log(line(r));
@@ -603,7 +605,7 @@ function report(o: Options, reps: Partial<Record<SystemName, SystemReport>>): vo
   }
   const json: Record<string, unknown> = {
     bench: 'raft', date: new Date().toISOString(), host: { cores: os.cpus().length, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) },
-    config: { durationS: o.durationMs / 1000, warmupS: o.warmupMs / 1000, firstWarmupS: Math.max(o.warmupMs, o.firstWarmupMs) / 1000, valueSize: o.valueSize, keySpace: o.keySpace, levels: o.levels, trials: o.trials, bigKeys: o.keys, bigValueSize: 100, transport: o.transport, connsPerMember: o.conns, etcd: etcdVersion(), memberNodeFlags: launcherFlags(RAFT_BIN) },
+    config: { durationS: o.durationMs / 1000, warmupS: o.warmupMs / 1000, firstWarmupS: Math.max(o.warmupMs, o.firstWarmupMs) / 1000, valueSize: o.valueSize, keySpace: o.keySpace, levels: o.levels, trials: o.trials, bigKeys: o.keys, bigValueSize: 100, transport: o.transport, connsPerMember: o.conns, etcd: etcdVersion(), memberNodeFlags: RAFT_NODE_FLAGS },
     figures: Object.fromEntries(keys.map((k) => [k, { berth: round(b[k]), etcd: round(e[k]), ratio: round(ratio(k)) }])),
     failoverTrialsMs: Object.fromEntries(Object.entries(reps).map(([n, r]) => [n === 'raft-store' ? 'berth' : n, r.failoverTrialsMs.map((x) => Math.round(x))])),
   };

@@ -32,7 +32,7 @@ const TARGETS: Record<string, { target: etcd.Compare['target']; field: 'value' |
 const RESULTS: Record<string, etcd.Compare['result']> = { '=': 'EQUAL', '!=': 'NOT_EQUAL', '>': 'GREATER', '<': 'LESS' };
 
 /** The words of a line: plain runs of non-spaces, or double-quoted strings (JSON escapes). */
-export function words(line: string, lineNo: number): string[] {
+function words(line: string, lineNo: number): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < line.length) {
