@@ -333,8 +333,8 @@ class Connection {
   /** Whether a header block went out yet (the first starts with a table size update to 0). */
   private sentHeaderBlock = false;
   private prefaceTimer: NodeJS.Timeout | undefined;
-  /** When the client last sent anything (performance.now()); the keep-alive check reads it. */
-  private lastRead = performance.now();
+  /** Chunks read from the client so far: the keep-alive check compares it, no clock on the read path. */
+  private reads = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly server: GrpcH2Server, private readonly socket: net.Socket) {
@@ -346,7 +346,7 @@ class Connection {
       if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
       this.cancelAll();
     });
-    if (server.keepaliveIntervalMs > 0) this.keepaliveIn(server.keepaliveIntervalMs);
+    if (server.keepaliveIntervalMs > 0) this.keepaliveCheck(-1);
     socket.on('drain', () => { if (!this.closing) socket.resume(); });
     this.prefaceTimer = setTimeout(() => { this.prefaceTimer = undefined; if (!this.prefaceSeen) this.goaway(E_PROTOCOL, `no HTTP/2 client preface within ${PREFACE_TIMEOUT_MS} ms`); }, PREFACE_TIMEOUT_MS);
     // This side's SETTINGS: concurrent streams, initial stream window, header list size; then the connection window.
@@ -365,21 +365,16 @@ class Connection {
 
   // ---------------------------------------------------------------- keep-alive
 
-  private keepaliveIn(ms: number): void {
-    this.keepaliveTimer = setTimeout(() => this.keepaliveCheck(), ms);
-    this.keepaliveTimer.unref();
-  }
-
-  /** Silent for the interval: a PING, and the connection closes unless something comes back in time. */
-  private keepaliveCheck(): void {
+  /**
+   * Nothing read for a whole interval: a PING, and the connection closes unless something comes
+   * back in time (a connection goes silent at most two intervals before it is pinged).
+   */
+  private keepaliveCheck(seen = 0): void {
     if (this.socket.destroyed) return;
-    const interval = this.server.keepaliveIntervalMs;
-    const silent = performance.now() - this.lastRead;
-    if (silent < interval) { this.keepaliveIn(interval - silent); return; }
-    const pinged = performance.now();
+    if (this.reads !== seen) { this.keepaliveTimer = setTimeout(() => this.keepaliveCheck(this.reads), this.server.keepaliveIntervalMs); this.keepaliveTimer.unref(); return; }
     this.queue(frame(T_PING, 0, 0, KEEPALIVE_PING));
     this.keepaliveTimer = setTimeout(() => {
-      if (this.lastRead >= pinged) { this.keepaliveCheck(); return; }
+      if (this.reads !== seen) { this.keepaliveCheck(seen); return; }
       this.destroy(); // no answer: the client is gone (grpc-go closes the transport the same way)
     }, this.server.keepaliveTimeoutMs);
     this.keepaliveTimer.unref();
@@ -644,7 +639,7 @@ class Connection {
   // ---------------------------------------------------------------- input
 
   private onData(chunk: Buffer): void {
-    this.lastRead = performance.now();
+    this.reads++;
     if (this.closing) return;
     let buf = this.inbuf ? Buffer.concat([this.inbuf, chunk]) : chunk;
     this.inbuf = undefined;
